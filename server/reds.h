@@ -1,0 +1,61 @@
+/* reds: the server object's internal face, what channels and QXL workers may ask of the core. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "spice.h"
+#include "linked-peer.h"
+#include "event-loop.h"
+
+/*
+ * The reds core (reds.c and friends) owns the SpiceServer: the host's core interface, the listen
+ * socket, the link stage, sessions, the main and inputs channels, the keyboard/mouse/tablet
+ * instances, and the registry of channels a client may link to. It runs in the host's thread.
+ *
+ * Functions marked "any thread" may be called from a QXL worker; all others only from the host's
+ * thread.
+ */
+
+/*
+ * A channel's link entry point: a client linked to (type, id) and passed auth. Called in the host's
+ * thread; takes ownership of @peer. A channel living in another thread moves the peer there.
+ */
+typedef void (*RedsChannelLinkFunc)(LinkedPeer *peer, void *opaque);
+
+/*
+ * Makes channel (type, id) available to clients: it appears in CHANNELS_LIST, and links to it
+ * go to @link. @channel_caps (copied) are the capability words the server advertises in the
+ * link reply for this channel. Host thread.
+ */
+void reds_register_channel(SpiceServer *reds, uint8_t type, uint8_t id,
+                           const uint32_t *channel_caps, uint32_t num_channel_caps,
+                           RedsChannelLinkFunc link, void *opaque);
+void reds_unregister_channel(SpiceServer *reds, uint8_t type, uint8_t id);
+
+/* The host's loop (host thread only). */
+EventLoop *reds_get_event_loop(SpiceServer *reds);
+
+/* Runs @func(@data) in the host's thread, soon, in order. Any thread. */
+void reds_call_in_host_thread(SpiceServer *reds, void (*func)(void *data), void *data);
+
+/*
+ * Reports a channel event (SPICE_CHANNEL_EVENT_CONNECTED/INITIALIZED/DISCONNECTED) to the host's
+ * channel_event callback, in the host's thread. @info must stay valid until DISCONNECTED has
+ * been delivered; after DISCONNECTED, @free_after (if set) is called on it. Any thread.
+ */
+void reds_report_channel_event(SpiceServer *reds, int event, SpiceChannelEventInfo *info,
+                               void (*free_after)(void *info));
+
+/*
+ * A QXL worker's primary surface changed (width/height 0 = destroyed). The core uses it for the
+ * tablet's logical size and whether client mouse mode is allowed. Any thread.
+ */
+void reds_on_primary_surface_changed(SpiceServer *reds, uint32_t qxl_id, uint32_t width,
+                                     uint32_t height, bool mouse_mode_allowed);
+
+/* The multimedia clock in milliseconds (monotonic). Any thread. */
+uint32_t reds_get_mm_time(void);
+
+/* VM state: true between vm_start and vm_stop (and from init until the first vm_stop). */
+bool reds_is_vm_running(SpiceServer *reds);
