@@ -27,6 +27,11 @@ static const uint8_t *reader_take(WireReader *r, size_t n)
     return p;
 }
 
+static uint32_t get_u32_le(const uint8_t *p)
+{
+    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+}
+
 uint8_t wire_read_u8(WireReader *r)
 {
     const uint8_t *p = reader_take(r, 1);
@@ -42,17 +47,14 @@ uint16_t wire_read_u16(WireReader *r)
 uint32_t wire_read_u32(WireReader *r)
 {
     const uint8_t *p = reader_take(r, 4);
-    if (!p) {
-        return 0;
-    }
-    return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
+    return p ? get_u32_le(p) : 0;
 }
 
 uint64_t wire_read_u64(WireReader *r)
 {
-    uint64_t lo = wire_read_u32(r);
-    uint64_t hi = wire_read_u32(r);
-    return r->failed ? 0 : (lo | (hi << 32));
+    /* One take of 8 bytes: a short u64 must consume nothing, like every other read. */
+    const uint8_t *p = reader_take(r, 8);
+    return p ? (uint64_t)get_u32_le(p) | ((uint64_t)get_u32_le(p + 4) << 32) : 0;
 }
 
 int16_t wire_read_i16(WireReader *r)
