@@ -1,0 +1,329 @@
+/* api-unimplemented.c: exported functions whose feature comes with a later issue fail cleanly here. */
+/*
+ * Hosts (QEMU 7.2 above all) bind every symbol of libspice-server.so.1 when they load it, so
+ * each one must exist even before its feature does. The functions here never crash and never
+ * pretend to work: they return the API's error value where it has one, otherwise do nothing,
+ * and log one line per function per process naming what is missing.
+ *
+ * Who defines which of the 97 exported functions (each exactly once, all with SPICE_EXPORT):
+ *
+ * core-helper (server/reds.c and friends, 34):
+ *   spice_server_new, spice_server_init, spice_server_destroy, spice_server_set_port,
+ *   spice_server_set_addr, spice_server_set_ticket, spice_server_set_noauth,
+ *   spice_server_set_name, spice_server_set_uuid, spice_server_vm_start, spice_server_vm_stop,
+ *   spice_server_add_interface, spice_server_remove_interface, spice_server_kbd_leds,
+ *   spice_server_is_server_mouse, spice_server_get_num_clients,
+ *   spice_server_set_listen_socket_fd, spice_server_set_exit_on_disconnect,
+ *   spice_server_set_compat_version, spice_server_set_image_compression,
+ *   spice_server_get_image_compression, spice_server_set_jpeg_compression,
+ *   spice_server_set_zlib_glz_compression, spice_server_set_streaming_video,
+ *   spice_server_set_agent_mouse, spice_server_set_agent_copypaste,
+ *   spice_server_set_agent_file_xfer, spice_server_set_playback_compression,
+ *   spice_server_set_seamless_migration, spice_server_set_sasl_appname,
+ *   spice_server_set_channel_security, spice_server_set_video_codecs,
+ *   spice_server_get_sock_info, spice_server_get_peer_info
+ *
+ * display-helper (QXL worker, 26): every spice_qxl_* function except the two GL ones:
+ *   spice_qxl_wakeup, spice_qxl_oom, spice_qxl_start, spice_qxl_stop, spice_qxl_update_area,
+ *   spice_qxl_add_memslot, spice_qxl_del_memslot, spice_qxl_reset_memslots,
+ *   spice_qxl_destroy_surfaces, spice_qxl_destroy_primary_surface,
+ *   spice_qxl_create_primary_surface, spice_qxl_reset_image_cache, spice_qxl_reset_cursor,
+ *   spice_qxl_destroy_surface_wait, spice_qxl_loadvm_commands, spice_qxl_update_area_async,
+ *   spice_qxl_add_memslot_async, spice_qxl_destroy_surfaces_async,
+ *   spice_qxl_destroy_primary_surface_async, spice_qxl_create_primary_surface_async,
+ *   spice_qxl_destroy_surface_async, spice_qxl_flush_surfaces_async,
+ *   spice_qxl_monitors_config_async, spice_qxl_driver_unload, spice_qxl_set_max_monitors,
+ *   spice_qxl_set_device_info
+ *
+ * this file (37): everything else, in the order below.
+ */
+#include <glib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "spice.h"
+#include "spice-export.h"
+
+/* What get_best_*_rate report: the Opus rate, which clients prefer over the 44100 default. */
+#define BEST_AUDIO_RATE 48000
+
+static void report_unimplemented(gint *reported, const char *function, const char *what_to_do)
+{
+    if (g_atomic_int_compare_and_exchange(reported, 0, 1)) {
+        g_warning("%s is not implemented yet; %s", function, what_to_do);
+    }
+}
+
+/* One log line per function per process, whichever thread calls first. */
+#define NOT_IMPLEMENTED_YET(what_to_do)                                   \
+    do {                                                                  \
+        static gint reported_once;                                        \
+        report_unimplemented(&reported_once, __func__, (what_to_do));     \
+    } while (0)
+
+/* ---- compat version: fully working, nothing to defer ---- */
+
+SPICE_EXPORT spice_compat_version_t spice_get_current_compat_version(void)
+{
+    return SPICE_COMPAT_VERSION_CURRENT;
+}
+
+/* ---- authentication and extra transports ---- */
+
+SPICE_EXPORT int spice_server_set_sasl(SpiceServer *s, int enabled)
+{
+    if (!enabled) {
+        return 0;
+    }
+    NOT_IMPLEMENTED_YET("SASL authentication comes with a later issue; use a ticket (password) or noauth");
+    return -1;
+}
+
+SPICE_EXPORT int spice_server_set_tls(SpiceServer *s, int port, const char *ca_cert_file,
+                                      const char *certs_file, const char *private_key_file,
+                                      const char *key_passwd, const char *dh_key_file,
+                                      const char *ciphersuite)
+{
+    NOT_IMPLEMENTED_YET("TLS comes with a later issue; serve clients on the plain port");
+    return -1;
+}
+
+/* On failure the fd stays the caller's (QEMU closes it itself), so it is not touched here. */
+SPICE_EXPORT int spice_server_add_client(SpiceServer *s, int socket, int skip_auth)
+{
+    NOT_IMPLEMENTED_YET("clients handed over as a connected fd come with a later issue; "
+                        "connect them to the listening port instead");
+    return -1;
+}
+
+SPICE_EXPORT int spice_server_add_ssl_client(SpiceServer *s, int socket, int skip_auth)
+{
+    NOT_IMPLEMENTED_YET("TLS comes with a later issue; connect clients to the plain port instead");
+    return -1;
+}
+
+/* Obsolete: the one renderer there is, "sw" (software), is always in use. */
+SPICE_EXPORT int spice_server_add_renderer(SpiceServer *s, const char *name)
+{
+    if (name != NULL && strcmp(name, "sw") == 0) {
+        return 0;
+    }
+    g_warning("spice_server_add_renderer: unknown renderer \"%s\"; only \"sw\" exists, drop the call",
+              name ? name : "(null)");
+    return -1;
+}
+
+/* ---- video codecs (no video streaming yet: no codec is enabled) ---- */
+
+SPICE_EXPORT const char *spice_server_get_video_codecs(SpiceServer *s)
+{
+    NOT_IMPLEMENTED_YET("video streaming comes with a later issue; no video codec is enabled");
+    return g_strdup("");
+}
+
+SPICE_EXPORT void spice_server_free_video_codecs(SpiceServer *s, const char *video_codecs)
+{
+    g_free((char *)video_codecs);
+}
+
+/* ---- character devices ---- */
+
+/* Without a reader the guest's data stays in the host's buffer: the device looks blocked. */
+SPICE_EXPORT void spice_server_char_device_wakeup(SpiceCharDeviceInstance *sin)
+{
+    NOT_IMPLEMENTED_YET("char devices (vdagent, usbredir) come with a later issue; guest data is not read");
+}
+
+SPICE_EXPORT void spice_server_port_event(SpiceCharDeviceInstance *sin, uint8_t event)
+{
+    NOT_IMPLEMENTED_YET("spice ports come with a later issue; the event is dropped");
+}
+
+/* Hosts check their char device names against this list at start-up (QEMU refuses unknown
+ * ones), so it names what upstream serves: "port" is implicit, smartcard is not built. */
+static const char *recognized_char_device_subtypes[] = {
+    "vdagent",
+    "usbredir",
+    NULL,
+};
+
+SPICE_EXPORT const char **spice_server_char_device_recognized_subtypes(void)
+{
+    return recognized_char_device_subtypes;
+}
+
+/* ---- audio playback ---- */
+
+SPICE_EXPORT void spice_server_playback_start(SpicePlaybackInstance *sin)
+{
+    NOT_IMPLEMENTED_YET("audio comes with a later issue; the guest plays to nobody");
+}
+
+SPICE_EXPORT void spice_server_playback_stop(SpicePlaybackInstance *sin)
+{
+    NOT_IMPLEMENTED_YET("audio comes with a later issue");
+}
+
+/* No client listens, which hosts already handle: no buffer, zero frames. */
+SPICE_EXPORT void spice_server_playback_get_buffer(SpicePlaybackInstance *sin,
+                                                   uint32_t **samples, uint32_t *num_samples)
+{
+    if (samples) {
+        *samples = NULL;
+    }
+    if (num_samples) {
+        *num_samples = 0;
+    }
+}
+
+/* get_buffer never lends a buffer, so there is nothing to take back. */
+SPICE_EXPORT void spice_server_playback_put_samples(SpicePlaybackInstance *sin, uint32_t *samples)
+{
+    NOT_IMPLEMENTED_YET("audio comes with a later issue; samples are dropped");
+}
+
+SPICE_EXPORT void spice_server_playback_set_volume(SpicePlaybackInstance *sin,
+                                                   uint8_t nchannels, uint16_t *volume)
+{
+    NOT_IMPLEMENTED_YET("audio comes with a later issue; the volume is not forwarded");
+}
+
+SPICE_EXPORT void spice_server_playback_set_mute(SpicePlaybackInstance *sin, uint8_t mute)
+{
+    NOT_IMPLEMENTED_YET("audio comes with a later issue; mute is not forwarded");
+}
+
+/* ---- audio capture ---- */
+
+SPICE_EXPORT void spice_server_record_start(SpiceRecordInstance *sin)
+{
+    NOT_IMPLEMENTED_YET("audio capture comes with a later issue; the guest records silence");
+}
+
+SPICE_EXPORT void spice_server_record_stop(SpiceRecordInstance *sin)
+{
+    NOT_IMPLEMENTED_YET("audio capture comes with a later issue");
+}
+
+SPICE_EXPORT uint32_t spice_server_record_get_samples(SpiceRecordInstance *sin,
+                                                      uint32_t *samples, uint32_t bufsize)
+{
+    return 0;
+}
+
+SPICE_EXPORT void spice_server_record_set_volume(SpiceRecordInstance *sin,
+                                                 uint8_t nchannels, uint16_t *volume)
+{
+    NOT_IMPLEMENTED_YET("audio capture comes with a later issue; the volume is not forwarded");
+}
+
+SPICE_EXPORT void spice_server_record_set_mute(SpiceRecordInstance *sin, uint8_t mute)
+{
+    NOT_IMPLEMENTED_YET("audio capture comes with a later issue; mute is not forwarded");
+}
+
+/* ---- audio rates: hosts ask before add_interface, with NULL ---- */
+
+SPICE_EXPORT uint32_t spice_server_get_best_playback_rate(SpicePlaybackInstance *sin)
+{
+    return BEST_AUDIO_RATE;
+}
+
+SPICE_EXPORT void spice_server_set_playback_rate(SpicePlaybackInstance *sin, uint32_t frequency)
+{
+    NOT_IMPLEMENTED_YET("audio comes with a later issue; the rate is ignored");
+}
+
+SPICE_EXPORT uint32_t spice_server_get_best_record_rate(SpiceRecordInstance *sin)
+{
+    return BEST_AUDIO_RATE;
+}
+
+SPICE_EXPORT void spice_server_set_record_rate(SpiceRecordInstance *sin, uint32_t frequency)
+{
+    NOT_IMPLEMENTED_YET("audio capture comes with a later issue; the rate is ignored");
+}
+
+/* ---- client migration ---- */
+
+SPICE_EXPORT int spice_server_migrate_info(SpiceServer *s, const char *dest, int port,
+                                           int secure_port, const char *cert_subject)
+{
+    NOT_IMPLEMENTED_YET("client migration comes with a later issue; clients reconnect by hand");
+    return -1;
+}
+
+SPICE_EXPORT int spice_server_migrate_switch(SpiceServer *s)
+{
+    NOT_IMPLEMENTED_YET("client migration comes with a later issue; clients reconnect by hand");
+    return -1;
+}
+
+SPICE_EXPORT int spice_server_migrate_connect(SpiceServer *s, const char *dest, int port,
+                                              int secure_port, const char *cert_subject)
+{
+    NOT_IMPLEMENTED_YET("client migration comes with a later issue; clients reconnect by hand");
+    return -1;
+}
+
+/* QEMU calls start/end even after migrate_connect failed, and ignores their result: they
+ * must be harmless, so they report success for doing nothing. */
+SPICE_EXPORT int spice_server_migrate_start(SpiceServer *s)
+{
+    NOT_IMPLEMENTED_YET("client migration comes with a later issue; clients are not moved");
+    return 0;
+}
+
+SPICE_EXPORT int spice_server_migrate_end(SpiceServer *s, int completed)
+{
+    NOT_IMPLEMENTED_YET("client migration comes with a later issue; clients are not moved");
+    return 0;
+}
+
+/* ---- replay of recorded QXL streams ---- */
+
+SPICE_EXPORT SpiceReplay *spice_replay_new(FILE *file, int nsurfaces)
+{
+    NOT_IMPLEMENTED_YET("replaying recorded QXL streams comes with a later issue");
+    return NULL;
+}
+
+SPICE_EXPORT QXLCommandExt *spice_replay_next_cmd(SpiceReplay *replay, QXLInstance *instance)
+{
+    return NULL;
+}
+
+SPICE_EXPORT void spice_replay_free_cmd(SpiceReplay *replay, QXLCommandExt *cmd)
+{
+}
+
+SPICE_EXPORT void spice_replay_free(SpiceReplay *replay)
+{
+}
+
+/* ---- GL scanout (local dma-buf display) ---- */
+
+/* The fd is ours from the call on: close it so the host leaks nothing. */
+SPICE_EXPORT void spice_qxl_gl_scanout(QXLInstance *qxl, int fd, uint32_t width, uint32_t height,
+                                       uint32_t stride, uint32_t format, int y_0_top)
+{
+    NOT_IMPLEMENTED_YET("GL scanout (gl=on) comes with a later issue; run the display without gl");
+    if (fd >= 0) {
+        close(fd);
+    }
+}
+
+/* The host blocks its console until the cookie completes, so complete it at once, in the
+ * caller's thread, as upstream does when it has no scanout to show. */
+SPICE_EXPORT void spice_qxl_gl_draw_async(QXLInstance *qxl, uint32_t x, uint32_t y,
+                                          uint32_t w, uint32_t h, uint64_t cookie)
+{
+    NOT_IMPLEMENTED_YET("GL scanout (gl=on) comes with a later issue; run the display without gl");
+    if (qxl == NULL || qxl->base.sif == NULL) {
+        return;
+    }
+    const QXLInterface *qxl_if = (const QXLInterface *)qxl->base.sif;
+    if (qxl_if->async_complete != NULL) {
+        qxl_if->async_complete(qxl, cookie);
+    }
+}
