@@ -96,7 +96,7 @@ bool link_write_reply(WireWriter *w, SpiceLinkErr error,
 
 /* A parsed SpiceLinkReply; caps owned as in LinkMess. */
 typedef struct LinkReply {
-    SpiceLinkErr error;          /* raw value from the wire (may be outside the enum) */
+    uint32_t error;              /* a SpiceLinkErr as sent (may be outside the enum) */
     uint8_t pub_key[SPICE_TICKET_PUBKEY_BYTES];
     uint32_t *common_caps;
     uint32_t num_common_caps;
