@@ -14,7 +14,7 @@ PACKAGES="
   libspice-server1 libspice-server-dev
   qemu-system-x86 qemu-utils
   spice-client-gtk virt-viewer gir1.2-spiceclientglib-2.0 gir1.2-spiceclientgtk-3.0
-  python3 python3-gi python3-gi-cairo gir1.2-gdkpixbuf-2.0
+  python3 python3-gi python3-gi-cairo gir1.2-gdkpixbuf-2.0 python3-cryptography
   xvfb xauth xdotool imagemagick x11-utils
   binutils file
 "

@@ -1,0 +1,406 @@
+#!/usr/bin/python3
+"""rawlink: a raw-socket SPICE link client, polite or hostile, for the interop tests.
+
+Builds SpiceLinkHeader + SpiceLinkMess (+ caps) byte by byte (any field may be wrong on
+purpose), parses SpiceLinkReply, encrypts the ticket with RSA-OAEP-SHA1 (python3-cryptography)
+and reads the link result; after an OK link it speaks mini-header messages. Layouts:
+spice/protocol.h (little-endian, packed), caps_offset counted from the first body byte.
+
+CLI: rawlink.py --port P [--password PW] CASE   prints "CASE: OUTCOME" and exits 0, where OUTCOME
+is e.g. "reply error 2", "result 7", "closed", "open" (see HOSTILE_CASES for the list).
+"""
+import argparse
+import os
+import socket
+import struct
+import sys
+import time
+
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import padding
+
+MAGIC = b'REDQ'
+VERSION_MAJOR, VERSION_MINOR = 2, 2
+LINK_HEADER = struct.Struct('<4sIII')          # magic, major, minor, size
+LINK_MESS = struct.Struct('<IBBIII')           # connection_id, type, id, ncommon, nchannel, caps_offset
+LINK_REPLY_SIZE = 178                          # error u32, pub_key[162], ncommon, nchannel, caps_offset
+PUBKEY_SIZE = 162
+MINI_HEADER = struct.Struct('<HI')             # type, size
+
+# SpiceLinkErr
+LINK_ERR = {0: 'OK', 1: 'ERROR', 2: 'INVALID_MAGIC', 3: 'INVALID_DATA', 4: 'VERSION_MISMATCH',
+            5: 'NEED_SECURED', 6: 'NEED_UNSECURED', 7: 'PERMISSION_DENIED', 8: 'BAD_CONNECTION_ID',
+            9: 'CHANNEL_NOT_AVAILABLE'}
+ERR_OK, ERR_INVALID_MAGIC, ERR_INVALID_DATA, ERR_VERSION_MISMATCH = 0, 2, 3, 4
+ERR_PERMISSION_DENIED, ERR_BAD_CONNECTION_ID = 7, 8
+
+CHANNEL_MAIN, CHANNEL_DISPLAY, CHANNEL_INPUTS, CHANNEL_CURSOR = 1, 2, 3, 4
+CAP_AUTH_SELECTION, CAP_AUTH_SPICE, CAP_MINI_HEADER = 0, 1, 3
+# What spice-gtk sends: AUTH_SELECTION | MINI_HEADER (+ SASL bit 2, not wanted here).
+CLIENT_COMMON_CAPS = (1 << CAP_AUTH_SELECTION) | (1 << CAP_MINI_HEADER)
+
+MSG_MAIN_INIT = 103
+MSG_PING = 4
+MSGC_PONG = 3
+MSGC_MAIN_ATTACH_CHANNELS = 104
+
+
+class Closed(Exception):
+    """The server closed the connection (EOF or reset)."""
+
+
+class Timeout(Exception):
+    """The server sent nothing within the time limit."""
+
+
+def link_bytes(magic=MAGIC, major=VERSION_MAJOR, minor=VERSION_MINOR, connection_id=0,
+               channel_type=CHANNEL_MAIN, channel_id=0, common_caps=(CLIENT_COMMON_CAPS,),
+               channel_caps=(), num_common=None, num_channel=None, caps_offset=LINK_MESS.size,
+               size=None, extra=b''):
+    """Header + LinkMess + caps; every field can be overridden to build a hostile link."""
+    caps = b''.join(struct.pack('<I', c) for c in list(common_caps) + list(channel_caps))
+    body = LINK_MESS.pack(connection_id, channel_type, channel_id,
+                          len(common_caps) if num_common is None else num_common,
+                          len(channel_caps) if num_channel is None else num_channel,
+                          caps_offset) + caps + extra
+    header = LINK_HEADER.pack(magic, major, minor, len(body) if size is None else size)
+    return header + body
+
+
+class LinkReply:
+    def __init__(self, body):
+        self.error, = struct.unpack_from('<I', body, 0)
+        self.pubkey = body[4:4 + PUBKEY_SIZE]
+        self.num_common, self.num_channel, self.caps_offset = struct.unpack_from('<III', body, 4 + PUBKEY_SIZE)
+        self.common_caps = []
+        self.channel_caps = []
+        if self.error == ERR_OK:
+            off = self.caps_offset
+            n = self.num_common + self.num_channel
+            if off < LINK_REPLY_SIZE or off + 4 * n > len(body):
+                raise ValueError('link reply caps do not fit: offset %d count %d body %d'
+                                 % (off, n, len(body)))
+            words = struct.unpack_from('<%dI' % n, body, off)
+            self.common_caps = list(words[:self.num_common])
+            self.channel_caps = list(words[self.num_common:])
+
+    def has_common_cap(self, bit):
+        return bool(self.common_caps) and bool(self.common_caps[bit // 32] & (1 << (bit % 32))) \
+            if bit // 32 < len(self.common_caps) else False
+
+
+def encrypt_ticket(pubkey_der, password):
+    """RSA-OAEP (SHA-1, MGF1-SHA-1, no label) of the password plus its NUL, as spice-gtk does."""
+    key = serialization.load_der_public_key(bytes(pubkey_der))
+    data = password.encode() + b'\0' if isinstance(password, str) else password
+    return key.encrypt(data, padding.OAEP(mgf=padding.MGF1(algorithm=hashes.SHA1()),
+                                          algorithm=hashes.SHA1(), label=None))
+
+
+class RawLink:
+    def __init__(self, host='127.0.0.1', port=5900, timeout=10.0):
+        self.timeout = timeout
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def send(self, data):
+        try:
+            self.sock.sendall(data)
+        except (BrokenPipeError, ConnectionResetError) as e:
+            raise Closed('send: %s' % e)
+
+    def shutdown_write(self):
+        self.sock.shutdown(socket.SHUT_WR)
+
+    def recv_exact(self, n, timeout=None):
+        self.sock.settimeout(self.timeout if timeout is None else timeout)
+        out = b''
+        while len(out) < n:
+            try:
+                chunk = self.sock.recv(n - len(out))
+            except socket.timeout:
+                raise Timeout('got %d of %d bytes' % (len(out), n))
+            except ConnectionResetError:
+                raise Closed('reset after %d of %d bytes' % (len(out), n))
+            if not chunk:
+                raise Closed('EOF after %d of %d bytes' % (len(out), n))
+            out += chunk
+        return out
+
+    def wait_closed(self, timeout):
+        """True if the server closes within @timeout (data it sends meanwhile is discarded)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            self.sock.settimeout(min(left, 1.0))
+            try:
+                if not self.sock.recv(65536):
+                    return True
+            except socket.timeout:
+                continue
+            except (ConnectionResetError, BrokenPipeError):
+                return True
+
+    # -- link stage -------------------------------------------------------------------------
+    def read_reply(self):
+        header = self.recv_exact(LINK_HEADER.size)
+        magic, major, minor, size = LINK_HEADER.unpack(header)
+        if magic != MAGIC:
+            raise ValueError('reply magic %r' % magic)
+        if size < LINK_REPLY_SIZE or size > 4096:
+            raise ValueError('reply size %d out of limits' % size)
+        return LinkReply(self.recv_exact(size))
+
+    def send_auth(self, reply, password='', ticket=None):
+        """Sends the auth mechanism (if the server offers a choice) and the encrypted ticket."""
+        if reply.has_common_cap(CAP_AUTH_SELECTION):
+            self.send(struct.pack('<I', CAP_AUTH_SPICE))
+        self.send(ticket if ticket is not None else encrypt_ticket(reply.pubkey, password))
+
+    def read_result(self):
+        return struct.unpack('<I', self.recv_exact(4))[0]
+
+    def link(self, password='', **fields):
+        """Full polite link; returns (reply, result) (result None when the reply is an error)."""
+        self.send(link_bytes(**fields))
+        reply = self.read_reply()
+        if reply.error != ERR_OK:
+            return reply, None
+        self.send_auth(reply, password)
+        return reply, self.read_result()
+
+    # -- messages (mini header: we advertise MINI_HEADER and so does every server) ------------
+    def read_message(self, timeout=None):
+        mtype, size = MINI_HEADER.unpack(self.recv_exact(MINI_HEADER.size, timeout))
+        if size > 64 * 1024 * 1024:
+            raise ValueError('message size %d' % size)
+        return mtype, self.recv_exact(size, timeout)
+
+    def send_message(self, mtype, body=b''):
+        self.send(MINI_HEADER.pack(mtype, len(body)) + body)
+
+    def read_until(self, mtype, timeout=10.0):
+        """Reads messages (answering PINGs) until one of @mtype; returns its body."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise Timeout('no message %d within %.1f s' % (mtype, timeout))
+            t, body = self.read_message(left)
+            if t == MSG_PING:
+                self.send_message(MSGC_PONG, body[:12])
+            if t == mtype:
+                return body
+
+
+def main_session(host, port, password='', timeout=10.0):
+    """Links a main channel; returns (RawLink, session_id). The caller closes it."""
+    link = RawLink(host, port, timeout)
+    try:
+        reply, result = link.link(password)
+        if reply.error != ERR_OK or result != ERR_OK:
+            raise ValueError('main link refused: reply %d result %r' % (reply.error, result))
+        body = link.read_until(MSG_MAIN_INIT, timeout)
+        session_id, = struct.unpack_from('<I', body, 0)
+        return link, session_id
+    except Exception:
+        link.close()
+        raise
+
+
+# ------------------------------------------------------------------------------------------
+# Hostile cases. Each returns an outcome string; the tests assert the expected one.
+
+def outcome_of_link(link, data, close_after=False, wait=10.0):
+    """Sends @data, then reports "reply error N", "result N", "closed" or "open"."""
+    try:
+        link.send(data)
+        if close_after:
+            link.shutdown_write()
+        reply = link.read_reply()
+    except Closed:
+        return 'closed'
+    except Timeout:
+        return 'open'
+    if reply.error != ERR_OK:
+        return 'reply error %d' % reply.error
+    return 'reply ok'
+
+
+def case_bad_magic(host, port, password):
+    with RawLink(host, port) as link:
+        return outcome_of_link(link, link_bytes(magic=b'XEDQ'))
+
+
+def case_bad_major(host, port, password):
+    with RawLink(host, port) as link:
+        return outcome_of_link(link, link_bytes(major=3))
+
+
+def case_size_too_big(host, port, password):
+    with RawLink(host, port) as link:
+        return outcome_of_link(link, link_bytes(size=4097, extra=b'\0' * (4097 - 26)))
+
+
+def case_size_too_small(host, port, password):
+    with RawLink(host, port) as link:
+        return outcome_of_link(link, link_bytes(size=10)[:LINK_HEADER.size] + b'\0' * 10)
+
+
+def case_caps_count_overflow(host, port, password):
+    # 0x40000001 common cap words: 4 * count wraps to 4 in 32 bits.
+    with RawLink(host, port) as link:
+        return outcome_of_link(link, link_bytes(num_common=0x40000001))
+
+
+def case_caps_sum_overflow(host, port, password):
+    # common + channel wraps to 0 in 32 bits.
+    with RawLink(host, port) as link:
+        return outcome_of_link(link, link_bytes(num_common=0xFFFFFFFF, num_channel=1))
+
+
+def case_caps_offset_past_end(host, port, password):
+    with RawLink(host, port) as link:
+        return outcome_of_link(link, link_bytes(caps_offset=4000))
+
+
+def case_truncated_header(host, port, password):
+    with RawLink(host, port) as link:
+        link.send(link_bytes()[:9])
+        link.shutdown_write()
+        return 'closed' if link.wait_closed(10) else 'open'
+
+
+def case_truncated_mess(host, port, password):
+    with RawLink(host, port) as link:
+        link.send(link_bytes()[:LINK_HEADER.size + 7])
+        link.shutdown_write()
+        return 'closed' if link.wait_closed(10) else 'open'
+
+
+def case_truncated_ticket(host, port, password):
+    with RawLink(host, port) as link:
+        link.send(link_bytes())
+        reply = link.read_reply()
+        if reply.has_common_cap(CAP_AUTH_SELECTION):
+            link.send(struct.pack('<I', CAP_AUTH_SPICE))
+        link.send(b'\x42' * 60)
+        link.shutdown_write()
+        return 'closed' if link.wait_closed(10) else 'open'
+
+
+def case_bad_ticket(host, port, password):
+    with RawLink(host, port) as link:
+        link.send(link_bytes())
+        reply = link.read_reply()
+        # Random bytes: not a valid OAEP block under this key (overwhelmingly likely).
+        link.send_auth(reply, ticket=b'\xff' + os.urandom(127))
+        try:
+            return 'result %d' % link.read_result()
+        except Closed:
+            return 'closed'
+
+
+def case_bad_connection_id(host, port, password):
+    with RawLink(host, port) as link:
+        try:
+            reply, result = link.link(password, connection_id=0x5EC0DE42, channel_type=CHANNEL_DISPLAY)
+        except Closed:
+            return 'closed'
+        if result is None:
+            return 'reply error %d' % reply.error
+        return 'result %d' % result
+
+
+def case_truncated_message(host, port, password):
+    link, _ = main_session(host, port, password)
+    with link:
+        link.send(MINI_HEADER.pack(MSGC_MAIN_ATTACH_CHANNELS, 100) + b'\0' * 10)
+        link.shutdown_write()
+        return 'closed' if link.wait_closed(10) else 'open'
+
+
+def case_oversized_message(host, port, password):
+    link, _ = main_session(host, port, password)
+    with link:
+        # A 256 MiB MOUSE_MODE_REQUEST (whose body is 2 bytes): only the header is sent.
+        try:
+            link.send(MINI_HEADER.pack(105, 256 * 1024 * 1024) + b'\0' * 64)
+        except Closed:
+            return 'closed'
+        return 'closed' if link.wait_closed(10) else 'open'
+
+
+def case_unknown_message(host, port, password):
+    link, _ = main_session(host, port, password)
+    with link:
+        try:
+            link.send_message(9999, b'\0' * 8)
+        except Closed:
+            return 'closed'
+        return 'closed' if link.wait_closed(10) else 'open'
+
+
+def case_silent_client(host, port, password, wait=5.0):
+    """Connects and sends nothing; 'open' if the server still holds it after @wait seconds."""
+    with RawLink(host, port) as link:
+        return 'closed' if link.wait_closed(wait) else 'open'
+
+
+HOSTILE_CASES = {
+    'bad-magic': case_bad_magic,
+    'bad-major': case_bad_major,
+    'size-too-big': case_size_too_big,
+    'size-too-small': case_size_too_small,
+    'caps-count-overflow': case_caps_count_overflow,
+    'caps-sum-overflow': case_caps_sum_overflow,
+    'caps-offset-past-end': case_caps_offset_past_end,
+    'truncated-header': case_truncated_header,
+    'truncated-mess': case_truncated_mess,
+    'truncated-ticket': case_truncated_ticket,
+    'bad-ticket': case_bad_ticket,
+    'bad-connection-id': case_bad_connection_id,
+    'truncated-message': case_truncated_message,
+    'oversized-message': case_oversized_message,
+    'unknown-message': case_unknown_message,
+    'silent-client': case_silent_client,
+}
+
+
+def main(argv):
+    ap = argparse.ArgumentParser(description='raw SPICE link client')
+    ap.add_argument('--host', default='127.0.0.1')
+    ap.add_argument('--port', type=int, required=True)
+    ap.add_argument('--password', default='')
+    ap.add_argument('case', choices=sorted(list(HOSTILE_CASES) + ['link']))
+    args = ap.parse_args(argv[1:])
+    if args.case == 'link':
+        with RawLink(args.host, args.port) as link:
+            try:
+                reply, result = link.link(args.password)
+            except Closed:
+                print('link: closed')
+                return 0
+            print('link: reply error %d' % reply.error if result is None else 'link: result %d' % result)
+        return 0
+    print('%s: %s' % (args.case, HOSTILE_CASES[args.case](args.host, args.port, args.password)))
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))
