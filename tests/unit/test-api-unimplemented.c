@@ -1,0 +1,232 @@
+/* test-api-unimplemented: the exports a later issue completes fail cleanly and keep host contracts. */
+#include <errno.h>
+#include <fcntl.h>
+#include <glib.h>
+#include <stdbool.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The deprecated entry points are tested on purpose. */
+#define SPICE_SERVER_INTERNAL
+#include "spice.h"
+
+static int failures;
+
+#define CHECK(cond)                                                          \
+    do {                                                                     \
+        if (!(cond)) {                                                       \
+            g_printerr("FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);       \
+            failures++;                                                      \
+        }                                                                    \
+    } while (0)
+
+/* ---- log capture: count warnings that name a function ---- */
+
+static GString *captured_log;
+
+static GLogWriterOutput capture_writer(GLogLevelFlags level, const GLogField *fields,
+                                       gsize n_fields, gpointer user_data)
+{
+    for (gsize i = 0; i < n_fields; i++) {
+        if (strcmp(fields[i].key, "MESSAGE") == 0) {
+            g_string_append(captured_log, (const char *)fields[i].value);
+            g_string_append_c(captured_log, '\n');
+        }
+    }
+    return G_LOG_WRITER_HANDLED;
+}
+
+static unsigned count_log_lines_naming(const char *function)
+{
+    unsigned count = 0;
+    for (const char *p = captured_log->str; (p = strstr(p, function)) != NULL; p++) {
+        /* whole name only: spice_server_add_client must not count add_client_xyz */
+        char next = p[strlen(function)];
+        if (next != '_' && !g_ascii_isalnum(next)) {
+            count++;
+        }
+    }
+    return count;
+}
+
+static bool fd_is_open(int fd)
+{
+    return fcntl(fd, F_GETFD) != -1 || errno != EBADF;
+}
+
+/* ---- a QXL device that records async completions ---- */
+
+static unsigned completions;
+static uint64_t last_cookie;
+static QXLInstance *last_instance;
+
+static void record_async_complete(QXLInstance *qin, uint64_t cookie)
+{
+    completions++;
+    last_cookie = cookie;
+    last_instance = qin;
+}
+
+static void test_audio(void)
+{
+    /* QEMU asks before any playback/record instance exists. */
+    CHECK(spice_server_get_best_playback_rate(NULL) == 48000);
+    CHECK(spice_server_get_best_record_rate(NULL) == 48000);
+
+    SpicePlaybackInstance playback = { 0 };
+    uint32_t dummy = 0;
+    uint32_t *samples = &dummy;
+    uint32_t nsamples = 1234;
+    spice_server_playback_start(&playback);
+    spice_server_playback_get_buffer(&playback, &samples, &nsamples);
+    CHECK(samples == NULL);
+    CHECK(nsamples == 0);
+    spice_server_playback_get_buffer(&playback, NULL, NULL); /* must not crash */
+    uint16_t volume[2] = { 100, 100 };
+    spice_server_playback_set_volume(&playback, 2, volume);
+    spice_server_playback_set_mute(&playback, 1);
+    spice_server_set_playback_rate(&playback, 48000);
+    spice_server_playback_stop(&playback);
+
+    SpiceRecordInstance record = { 0 };
+    uint32_t buffer[16] = { 0 };
+    spice_server_record_start(&record);
+    CHECK(spice_server_record_get_samples(&record, buffer, 16) == 0);
+    spice_server_record_set_volume(&record, 2, volume);
+    spice_server_record_set_mute(&record, 0);
+    spice_server_set_record_rate(&record, 48000);
+    spice_server_record_stop(&record);
+}
+
+static void test_char_devices(void)
+{
+    const char **subtypes = spice_server_char_device_recognized_subtypes();
+    CHECK(subtypes != NULL);
+    bool vdagent = false, usbredir = false, port = false;
+    size_t n = 0;
+    for (; subtypes && subtypes[n] != NULL && n < 16; n++) {
+        vdagent |= strcmp(subtypes[n], "vdagent") == 0;
+        usbredir |= strcmp(subtypes[n], "usbredir") == 0;
+        port |= strcmp(subtypes[n], "port") == 0;
+    }
+    CHECK(n < 16); /* NULL-terminated */
+    CHECK(vdagent);
+    CHECK(usbredir);
+    CHECK(!port);
+
+    SpiceCharDeviceInstance chr = { .subtype = "vdagent" };
+    spice_server_char_device_wakeup(&chr);
+    spice_server_port_event(&chr, 0);
+}
+
+static void test_auth_and_transports(void)
+{
+    CHECK(spice_server_set_sasl(NULL, 0) == 0);
+    CHECK(spice_server_set_sasl(NULL, 1) == -1);
+    CHECK(spice_server_set_tls(NULL, 5901, "ca.pem", "cert.pem", "key.pem", NULL, NULL, NULL) == -1);
+
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    /* On failure the fd stays the caller's: still open afterwards. */
+    CHECK(spice_server_add_client(NULL, fds[0], 1) == -1);
+    CHECK(fd_is_open(fds[0]));
+    CHECK(spice_server_add_ssl_client(NULL, fds[0], 0) == -1);
+    CHECK(fd_is_open(fds[0]));
+    close(fds[0]);
+    close(fds[1]);
+
+    CHECK(spice_server_add_renderer(NULL, "sw") == 0);
+    CHECK(spice_server_add_renderer(NULL, "oglpbuf") == -1);
+    CHECK(spice_get_current_compat_version() == SPICE_COMPAT_VERSION_CURRENT);
+}
+
+static void test_video_codecs(void)
+{
+    const char *codecs = spice_server_get_video_codecs(NULL);
+    CHECK(codecs != NULL);
+    spice_server_free_video_codecs(NULL, codecs);
+    spice_server_free_video_codecs(NULL, NULL);
+}
+
+static void test_migration_and_replay(void)
+{
+    CHECK(spice_server_migrate_connect(NULL, "127.0.0.1", 5900, -1, NULL) == -1);
+    /* QEMU calls these even after migrate_connect failed. */
+    CHECK(spice_server_migrate_start(NULL) == 0);
+    CHECK(spice_server_migrate_end(NULL, 1) == 0);
+    CHECK(spice_server_migrate_end(NULL, 0) == 0);
+    CHECK(spice_server_migrate_info(NULL, "127.0.0.1", 5900, -1, NULL) == -1);
+    CHECK(spice_server_migrate_switch(NULL) == -1);
+
+    CHECK(spice_replay_new(stdin, 1024) == NULL);
+    CHECK(spice_replay_next_cmd(NULL, NULL) == NULL);
+    spice_replay_free_cmd(NULL, NULL);
+    spice_replay_free(NULL);
+}
+
+static void test_gl(void)
+{
+    static const QXLInterface qxl_if = {
+        .base.type = SPICE_INTERFACE_QXL,
+        .base.major_version = SPICE_INTERFACE_QXL_MAJOR,
+        .base.minor_version = SPICE_INTERFACE_QXL_MINOR,
+        .async_complete = record_async_complete,
+    };
+    QXLInstance qxl = { .base.sif = &qxl_if.base, .id = 0 };
+
+    int fds[2];
+    CHECK(pipe(fds) == 0);
+    spice_qxl_gl_scanout(&qxl, fds[0], 640, 480, 640 * 4, 0, 1);
+    CHECK(!fd_is_open(fds[0])); /* the library took the fd and closed it */
+    close(fds[1]);
+    spice_qxl_gl_scanout(&qxl, -1, 0, 0, 0, 0, 0); /* "no scanout": nothing to close */
+
+    spice_qxl_gl_draw_async(&qxl, 0, 0, 640, 480, 0xC00C1E0000000042ULL);
+    CHECK(completions == 1);
+    CHECK(last_cookie == 0xC00C1E0000000042ULL);
+    CHECK(last_instance == &qxl);
+
+    /* A device without async_complete, or no device: no call, no crash. */
+    static const QXLInterface silent_if = { .base.type = SPICE_INTERFACE_QXL };
+    QXLInstance silent = { .base.sif = &silent_if.base };
+    spice_qxl_gl_draw_async(&silent, 0, 0, 1, 1, 7);
+    spice_qxl_gl_draw_async(NULL, 0, 0, 1, 1, 7);
+    CHECK(completions == 1);
+}
+
+static void test_logged_once(void)
+{
+    /* Every stub that logged named itself, once, however often it was called. */
+    spice_server_set_tls(NULL, 5901, NULL, NULL, NULL, NULL, NULL, NULL);
+    spice_server_playback_start(NULL);
+    CHECK(count_log_lines_naming("spice_server_set_tls") == 1);
+    CHECK(count_log_lines_naming("spice_server_playback_start") == 1);
+    CHECK(count_log_lines_naming("spice_qxl_gl_draw_async") == 1);
+    CHECK(count_log_lines_naming("spice_server_migrate_connect") == 1);
+    CHECK(count_log_lines_naming("spice_server_add_client") == 1);
+    CHECK(strstr(captured_log->str, "not implemented yet") != NULL);
+    /* Disabling SASL is a success, not a missing feature. */
+    CHECK(count_log_lines_naming("spice_server_set_sasl") == 1);
+}
+
+int main(void)
+{
+    captured_log = g_string_new(NULL);
+    g_log_set_writer_func(capture_writer, NULL, NULL);
+
+    test_audio();
+    test_char_devices();
+    test_auth_and_transports();
+    test_video_codecs();
+    test_migration_and_replay();
+    test_gl();
+    test_logged_once();
+
+    g_string_free(captured_log, TRUE);
+    if (failures) {
+        g_printerr("test-api-unimplemented: %d checks failed\n", failures);
+        return 1;
+    }
+    g_print("test-api-unimplemented: all checks passed\n");
+    return 0;
+}
