@@ -160,8 +160,8 @@ int main(int argc, char **argv)
         LLVMFuzzerTestOneInput(seeds[s].data, seeds[s].size);
     }
     rng_state = seed ? seed : 1;
-    enum { MAX_INPUT = 1 << 20 };
-    uint8_t *buf = malloc(MAX_INPUT);
+    enum { FUZZ_MAX_INPUT = 1 << 20 };
+    uint8_t *buf = malloc(FUZZ_MAX_INPUT);
     struct timespec start, now;
     clock_gettime(CLOCK_MONOTONIC, &start);
     unsigned long runs = 0;
@@ -173,7 +173,7 @@ int main(int argc, char **argv)
         }
         const Seed *base = &seeds[rng_next() % num_seeds];
         const Seed *other = &seeds[rng_next() % num_seeds];
-        size_t size = mutate(base, other, buf, MAX_INPUT);
+        size_t size = mutate(base, other, buf, FUZZ_MAX_INPUT);
         /* a fresh heap copy of exactly @size bytes, so ASan sees reads past the end */
         uint8_t *input = malloc(size ? size : 1);
         memcpy(input, buf, size);
