@@ -103,7 +103,7 @@ static bool parse_caps(const uint8_t *body, size_t size, size_t fixed_size, uint
 SpiceLinkErr link_parse_mess(const uint8_t *body, size_t size, LinkMess *mess)
 {
     memset(mess, 0, sizeof(*mess));
-    if (body == NULL || size < LINK_MESS_SIZE) {
+    if (body == NULL || size < LINK_MESS_SIZE || size > LINK_MAX_BODY_SIZE) {
         return SPICE_LINK_ERR_INVALID_DATA;
     }
     WireReader r;
@@ -139,10 +139,12 @@ void link_mess_clear(LinkMess *mess)
     memset(mess, 0, sizeof(*mess));
 }
 
-static bool caps_counts_ok(uint32_t num_common, uint32_t num_channel)
+/* The builders refuse what the peer's parser would refuse: too many words or too big a body. */
+static bool caps_counts_ok(size_t fixed_size, uint32_t num_common, uint32_t num_channel)
 {
     return num_common <= LINK_MAX_CAPS_WORDS && num_channel <= LINK_MAX_CAPS_WORDS &&
-           num_common + num_channel <= LINK_MAX_CAPS_WORDS;
+           num_common + num_channel <= LINK_MAX_CAPS_WORDS &&
+           fixed_size + (size_t)(num_common + num_channel) * sizeof(uint32_t) <= LINK_MAX_BODY_SIZE;
 }
 
 static void write_caps(WireWriter *w, const uint32_t *caps, uint32_t num)
@@ -156,7 +158,7 @@ bool link_write_mess(WireWriter *w, uint32_t connection_id, uint8_t channel_type
                      const uint32_t *common_caps, uint32_t num_common_caps,
                      const uint32_t *channel_caps, uint32_t num_channel_caps)
 {
-    if (!caps_counts_ok(num_common_caps, num_channel_caps) ||
+    if (!caps_counts_ok(LINK_MESS_SIZE, num_common_caps, num_channel_caps) ||
         (num_common_caps && !common_caps) || (num_channel_caps && !channel_caps)) {
         return false;
     }
@@ -185,7 +187,7 @@ bool link_write_reply(WireWriter *w, SpiceLinkErr error,
         wire_write_zeros(w, LINK_REPLY_SIZE - 4);
         return true;
     }
-    if (!caps_counts_ok(num_common_caps, num_channel_caps) ||
+    if (!caps_counts_ok(LINK_REPLY_SIZE, num_common_caps, num_channel_caps) ||
         (num_common_caps && !common_caps) || (num_channel_caps && !channel_caps)) {
         return false;
     }
@@ -208,7 +210,7 @@ bool link_write_reply(WireWriter *w, SpiceLinkErr error,
 SpiceLinkErr link_parse_reply(const uint8_t *body, size_t size, LinkReply *reply)
 {
     memset(reply, 0, sizeof(*reply));
-    if (body == NULL || size < LINK_REPLY_SIZE) {
+    if (body == NULL || size < LINK_REPLY_SIZE || size > LINK_MAX_BODY_SIZE) {
         return SPICE_LINK_ERR_INVALID_DATA;
     }
     WireReader r;

@@ -65,7 +65,8 @@ typedef struct LinkMess {
 
 /*
  * Parses a Mess body of @size bytes (what followed the header). On SPICE_LINK_ERR_OK fills
- * @mess (which the caller later clears); on error (INVALID_DATA: too short, caps_offset before
+ * @mess (which the caller later clears); on error (INVALID_DATA: shorter than LINK_MESS_SIZE or
+ * longer than LINK_MAX_BODY_SIZE, caps_offset before
  * the fixed part or past the end, cap counts over LINK_MAX_CAPS_WORDS or that do not fit) @mess
  * is left zeroed with nothing to free. Bytes after the caps are ignored (as upstream).
  */
@@ -76,7 +77,8 @@ void link_mess_clear(LinkMess *mess);
 /*
  * Client side: writes header + SpiceLinkMess + caps (caps_offset = LINK_MESS_SIZE).
  * @common_caps/@channel_caps may be NULL when their count is 0. Returns false (and writes
- * nothing) if the counts exceed LINK_MAX_CAPS_WORDS together.
+ * nothing) if the counts exceed LINK_MAX_CAPS_WORDS together or the body would exceed
+ * LINK_MAX_BODY_SIZE (1019 words at most), i.e. whatever the server would refuse.
  */
 bool link_write_mess(WireWriter *w, uint32_t connection_id, uint8_t channel_type, uint8_t channel_id,
                      const uint32_t *common_caps, uint32_t num_common_caps,
@@ -87,7 +89,8 @@ bool link_write_mess(WireWriter *w, uint32_t connection_id, uint8_t channel_type
  * @pubkey is the DER public key (NULL: zeros, e.g. when SASL is used) and the caps follow
  * (caps_offset = LINK_REPLY_SIZE). For any other error: everything is zero except error, the
  * body is exactly LINK_REPLY_SIZE bytes and the caps arguments are ignored (as upstream).
- * Returns false (and writes nothing) if the cap counts exceed LINK_MAX_CAPS_WORDS together.
+ * Returns false (and writes nothing) if the cap counts exceed LINK_MAX_CAPS_WORDS together or
+ * the body would exceed LINK_MAX_BODY_SIZE (979 words at most).
  */
 bool link_write_reply(WireWriter *w, SpiceLinkErr error,
                       const uint8_t pubkey[SPICE_TICKET_PUBKEY_BYTES],
@@ -107,7 +110,8 @@ typedef struct LinkReply {
 /*
  * Client side: parses a Reply body. Returns SPICE_LINK_ERR_OK when the bytes are well formed
  * (look at reply->error for the server's verdict; caps are only parsed when it is OK), or
- * INVALID_DATA when they are not (then @reply is zeroed).
+ * INVALID_DATA when they are not, or @size is outside LINK_REPLY_SIZE..LINK_MAX_BODY_SIZE (then
+ * @reply is zeroed).
  */
 SpiceLinkErr link_parse_reply(const uint8_t *body, size_t size, LinkReply *reply);
 void link_reply_clear(LinkReply *reply);

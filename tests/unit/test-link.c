@@ -189,6 +189,16 @@ static void test_round_trip_many_caps(void)
     g_assert_false(link_write_mess(&w, 0, 1, 0, big, 25, big, 1000));
     g_assert_false(link_write_reply(&w, SPICE_LINK_ERR_OK, NULL, big, 1, big, 1024));
     g_assert_false(link_write_mess(&w, 0, 1, 0, NULL, 1, NULL, 0));   /* count without array */
+    /* Under 1024 words but a body over 4096 bytes: the server would refuse it, so do we. */
+    g_assert_false(link_write_mess(&w, 0, 1, 0, big, 1020, NULL, 0));
+    g_assert_false(link_write_reply(&w, SPICE_LINK_ERR_OK, NULL, big, 980, NULL, 0));
+    g_assert_cmpuint(wire_writer_size(&w), ==, 0);
+    g_assert_true(link_write_mess(&w, 0, 1, 0, big, 1019, NULL, 0));
+    g_assert_cmpuint(wire_writer_size(&w), ==, LINK_HEADER_SIZE + LINK_MAX_BODY_SIZE - 2);
+    wire_writer_reset(&w);
+    g_assert_true(link_write_reply(&w, SPICE_LINK_ERR_OK, NULL, big, 979, NULL, 0));
+    g_assert_cmpuint(wire_writer_size(&w), ==, LINK_HEADER_SIZE + LINK_MAX_BODY_SIZE - 2);
+    wire_writer_reset(&w);
     g_assert_cmpuint(wire_writer_size(&w), ==, 0);
     /* A reply without key (SASL) has zeros in its place and still parses. */
     g_assert_true(link_write_reply(&w, SPICE_LINK_ERR_OK, NULL, NULL, 0, NULL, 0));
@@ -311,6 +321,17 @@ static void test_mess_errors(void)
     g_assert_cmphex(mess.common_caps[0], ==, 0x0d);
     g_assert_cmphex(mess.channel_caps[0], ==, 0x0f);
     link_mess_clear(&mess);
+    /* A body longer than any header may announce. */
+    uint8_t *long_body = g_malloc0(LINK_MAX_BODY_SIZE + 1);
+    make_mess(long_body, 1, 1, 18);
+    expect_mess_invalid(long_body, LINK_MAX_BODY_SIZE + 1);
+    LinkReply long_reply;
+    g_assert_cmpint(link_parse_reply(long_body, LINK_MAX_BODY_SIZE + 1, &long_reply), ==,
+                    SPICE_LINK_ERR_INVALID_DATA);
+    g_assert_cmpint(link_parse_mess(long_body, LINK_MAX_BODY_SIZE, &mess), ==, SPICE_LINK_ERR_OK);
+    link_mess_clear(&mess);
+    g_free(long_body);
+
     make_mess(body, 0, 0, 0xffffffff);
     g_assert_cmpint(link_parse_mess(body, 18, &mess), ==, SPICE_LINK_ERR_OK);
     g_assert_null(mess.common_caps);
