@@ -124,15 +124,15 @@ QxlStatus qxl_memslots_translate(const QxlMemslots *m, uint32_t group_id, QXLPHY
     if (!slot->active) {
         return QXL_STATUS_SLOT_NOT_ACTIVE;
     }
-    uint64_t generation = (addr >> m->offset_bits) & low_mask(m->generation_bits);
+    uint64_t generation = m->generation_bits
+                          ? (addr >> m->offset_bits) & low_mask(m->generation_bits) : 0;
     if (generation != slot->generation) {
         return QXL_STATUS_BAD_GENERATION;
     }
     uint64_t offset = addr & low_mask(m->offset_bits);
+    /* Modular on purpose: compat mode uses delta = virt_start - guest physical base, which may
+     * "wrap"; whatever results is then checked against the slot's range. */
     uint64_t host = offset + slot->addr_delta;
-    if (host < offset) {
-        return QXL_STATUS_OVERFLOW;
-    }
     if (size > UINT64_MAX - host) {
         return QXL_STATUS_OVERFLOW;
     }

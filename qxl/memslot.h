@@ -13,7 +13,7 @@
  *   slot id    (id_bits)          index of the slot inside the command's group
  *   generation (generation_bits)  must equal the slot's generation when it was added
  *   offset     (the remaining low bits)
- * host address = offset + slot.addr_delta, and the whole range [host, host + size) must lie inside
+ * host address = offset + slot.addr_delta (modulo 2^64, as upstream), and the whole range [host, host + size) must lie inside
  * [slot.virt_start, slot.virt_end) (virt_end is one past the last usable byte, as QEMU passes it;
  * QEMU's host slot uses virt 0..~0 and delta 0, so raw host pointers pass through unchanged).
  *
