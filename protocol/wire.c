@@ -248,7 +248,9 @@ size_t wire_writer_size(const WireWriter *w)
 
 const uint8_t *wire_writer_data(const WireWriter *w)
 {
-    return w->data;
+    /* memcpy(dst, NULL, 0) is undefined behaviour (UBSan reports it): never hand out NULL. */
+    static const uint8_t empty;
+    return w->data ? w->data : &empty;
 }
 
 bool wire_writer_patch_u32(WireWriter *w, size_t offset, uint32_t v)

@@ -86,7 +86,7 @@ uint8_t *wire_writer_reserve(WireWriter *w, size_t n);
 
 size_t wire_writer_size(const WireWriter *w);
 /* The bytes written so far (owned by the writer; valid until the next write, reset or finish).
- * May be NULL when the size is 0. */
+ * Never NULL, even when the size is 0, so it can go straight to memcpy or write. */
 const uint8_t *wire_writer_data(const WireWriter *w);
 
 /*

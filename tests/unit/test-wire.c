@@ -154,6 +154,7 @@ static void test_write_little_and_big_endian(void)
     WireWriter w;
     wire_writer_init(&w);
     g_assert_cmpuint(wire_writer_size(&w), ==, 0);
+    g_assert_nonnull(wire_writer_data(&w));   /* safe to pass to memcpy even when empty */
     wire_write_u8(&w, 0x01);
     wire_write_u16(&w, 0x0302);
     wire_write_u32(&w, 0x07060504);
