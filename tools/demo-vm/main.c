@@ -1,0 +1,168 @@
+/* spice-demo-vm: a CPU-less virtual machine that drives libspice-server.so.1 through its public API, the way QEMU does. */
+#include <glib-unix.h>
+#include <glib.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <spice.h>
+
+#include "core-glib.h"
+#include "image-load.h"
+#include "input-log.h"
+#include "options.h"
+#include "qxl-device.h"
+#include "scene.h"
+
+/*
+ * Threads: everything here, the core interface, the input callbacks and the scene run on the
+ * main thread (the GLib default main context), as in QEMU. The library's worker thread only
+ * enters qxl-device.c's callbacks.
+ */
+
+static gboolean quit_loop(gpointer data)
+{
+    g_main_loop_quit(data);
+    return G_SOURCE_REMOVE;
+}
+
+/* Server settings QEMU 7.2 makes by default (captures/calls_qxl.log), then authentication. */
+static bool configure_server(SpiceServer *server, const DemoOptions *opts)
+{
+    spice_server_set_addr(server, opts->addr, 0);
+    if (spice_server_set_port(server, opts->port) != 0) {
+        fprintf(stderr, "spice-demo-vm: the library refused port %d: use 1..65535\n", opts->port);
+        return false;
+    }
+    if (opts->noauth) {
+        spice_server_set_noauth(server);
+    } else if (spice_server_set_ticket(server, opts->password, opts->ticket_expiry, 0, 0) != 0) {
+        fprintf(stderr, "spice-demo-vm: the library refused the password: use 1 to 60 characters\n");
+        return false;
+    }
+    spice_server_set_image_compression(server, SPICE_IMAGE_COMPRESSION_AUTO_GLZ);
+    spice_server_set_jpeg_compression(server, SPICE_WAN_COMPRESSION_AUTO);
+    spice_server_set_zlib_glz_compression(server, SPICE_WAN_COMPRESSION_AUTO);
+    spice_server_set_streaming_video(server, SPICE_STREAM_VIDEO_OFF);
+    spice_server_set_agent_mouse(server, 1);
+    spice_server_set_name(server, opts->name);
+    /* A fixed UUID: the demo is always "the same machine". */
+    static const uint8_t uuid[16] = { 0x5d, 0xe3, 0x0d, 0x10, 0x5b, 0x1c, 0x4a, 0x7e,
+                                      0x9a, 0x4f, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01 };
+    spice_server_set_uuid(server, uuid);
+    return true;
+}
+
+static bool add_interface(SpiceServer *server, SpiceBaseInstance *sin)
+{
+    if (spice_server_add_interface(server, sin) != 0) {
+        fprintf(stderr, "spice-demo-vm: the library refused the %s interface %u.%u (is it an upstream-compatible libspice-server.so.1?)\n",
+                sin->sif->type, sin->sif->major_version, sin->sif->minor_version);
+        return false;
+    }
+    return true;
+}
+
+int main(int argc, char **argv)
+{
+    DemoOptions opts;
+    if (!demo_options_parse(argc, argv, &opts)) {
+        return 2;
+    }
+    /* QEMU ignores SIGPIPE too: a client vanishing mid-write is an error value, not a signal. */
+    signal(SIGPIPE, SIG_IGN);
+
+    uint32_t *image = NULL;
+    uint32_t width = (uint32_t)opts.width, height = (uint32_t)opts.height;
+    if (opts.image != NULL && !image_load(opts.image, &image, &width, &height)) {
+        demo_options_clear(&opts);
+        return 1;
+    }
+    QxlDevice *dev = qxl_device_new(width, height);
+    if (dev == NULL) {
+        g_free(image);
+        demo_options_clear(&opts);
+        return 1;
+    }
+
+    GMainLoop *loop = g_main_loop_new(NULL, FALSE);
+    SpiceCoreInterface *core = core_glib_interface(g_main_context_default());
+    int status = 1;
+    Scene *scene = NULL;
+    bool initialized = false;
+    bool added_kbd = false, added_mouse = false, added_qxl = false, added_tablet = false;
+
+    SpiceServer *server = spice_server_new();
+    if (server == NULL) {
+        fprintf(stderr, "spice-demo-vm: spice_server_new failed (check the library's messages above)\n");
+        goto out;
+    }
+    if (!configure_server(server, &opts)) {
+        goto out;
+    }
+    if (spice_server_init(server, core) != 0) {
+        fprintf(stderr, "spice-demo-vm: cannot listen on %s:%d (spice_server_init failed): "
+                "is the port in use? choose another with --port\n", opts.addr, opts.port);
+        goto out;
+    }
+    initialized = true;
+    /* QEMU's order: keyboard, mouse, qxl; the tablet once the guest has an absolute pointer. */
+    added_kbd = add_interface(server, &input_log_keyboard()->base);
+    added_mouse = added_kbd && add_interface(server, &input_log_mouse()->base);
+    added_qxl = added_mouse && add_interface(server, &qxl_device_instance(dev)->base);
+    added_tablet = added_qxl && add_interface(server, &input_log_tablet()->base);
+    if (!added_tablet) {
+        goto out;
+    }
+    qxl_device_power_on(dev);
+    spice_server_vm_start(server);
+
+    if (image != NULL) {
+        scene = scene_new_image(dev, image, (int)width, (int)height);
+    } else {
+        char *caption = g_strdup_printf("Served on %s:%d", opts.addr, opts.port);
+        scene = scene_new_desktop(dev, (int)width, (int)height, caption);
+        g_free(caption);
+    }
+    scene_start(scene);
+
+    g_unix_signal_add(SIGINT, quit_loop, loop);
+    g_unix_signal_add(SIGTERM, quit_loop, loop);
+    if (opts.exit_after > 0) {
+        g_timeout_add((guint)(opts.exit_after * 1000), quit_loop, loop);
+    }
+    printf("spice-demo-vm: listening on %s:%d\n", opts.addr, opts.port);
+    fflush(stdout);
+    g_main_loop_run(loop);
+    status = 0;
+
+    /* Shut down as a guest powering off: the driver unloads, then the VM stops. */
+    scene_stop(scene);
+    qxl_device_power_off(dev);
+    spice_server_vm_stop(server);
+out:
+    if (added_tablet) {
+        spice_server_remove_interface(&input_log_tablet()->base);
+    }
+    if (added_qxl) {
+        spice_server_remove_interface(&qxl_device_instance(dev)->base);
+    }
+    /* Keyboard and mouse stay until spice_server_destroy: QEMU never removes them, upstream cannot. */
+    /* QEMU exits without destroying a server whose init failed; so does the demo. */
+    if (initialized) {
+        spice_server_destroy(server);
+    }
+    /* Only now is the library done with the guest memory. */
+    if (status == 0) {
+        qxl_device_finish(dev);
+    }
+    scene_free(scene);
+    qxl_device_free(dev);
+    g_main_loop_unref(loop);
+    g_free(image);
+    demo_options_clear(&opts);
+    if (status == 0) {
+        printf("spice-demo-vm: stopped\n");
+    }
+    return status;
+}

@@ -1,0 +1,116 @@
+/* options: the demo VM's command line, parsed and checked. */
+#include "options.h"
+
+#include <glib.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MIN_WIDTH 320
+#define MIN_HEIGHT 200
+#define MAX_SIDE 8192
+
+static bool parse_size(const char *text, int *width, int *height)
+{
+    char *end = NULL;
+    gint64 w = g_ascii_strtoll(text, &end, 10);
+    if (end == text || (*end != 'x' && *end != 'X')) {
+        return false;
+    }
+    const char *rest = end + 1;
+    gint64 h = g_ascii_strtoll(rest, &end, 10);
+    if (end == rest || *end != '\0' || w < MIN_WIDTH || h < MIN_HEIGHT || w > MAX_SIDE || h > MAX_SIDE) {
+        return false;
+    }
+    *width = (int)w;
+    *height = (int)h;
+    return true;
+}
+
+bool demo_options_parse(int argc, char **argv, DemoOptions *opts)
+{
+    memset(opts, 0, sizeof(*opts));
+    opts->port = 5900;
+    gboolean noauth = FALSE;
+    char *size = NULL;
+    int expiry = -1;
+    GOptionEntry entries[] = {
+        { "port", 'p', 0, G_OPTION_ARG_INT, &opts->port, "TCP port to listen on (default 5900)", "N" },
+        { "addr", 'a', 0, G_OPTION_ARG_STRING, &opts->addr, "Address to listen on (default 127.0.0.1)", "A" },
+        { "password", 0, 0, G_OPTION_ARG_STRING, &opts->password, "Clients must give this password", "PW" },
+        { "noauth", 0, 0, G_OPTION_ARG_NONE, &noauth, "Clients connect without a password", NULL },
+        { "ticket-expiry", 0, 0, G_OPTION_ARG_INT, &expiry, "The password expires after SECONDS (with --password)", "SECONDS" },
+        { "image", 0, 0, G_OPTION_ARG_FILENAME, &opts->image, "Show this PNG or JPEG pixel for pixel instead of the desktop", "FILE" },
+        { "size", 0, 0, G_OPTION_ARG_STRING, &size, "Desktop size (default 1024x768)", "WxH" },
+        { "name", 0, 0, G_OPTION_ARG_STRING, &opts->name, "VM name shown to clients (default spice-demo-vm)", "NAME" },
+        { "exit-after", 0, 0, G_OPTION_ARG_DOUBLE, &opts->exit_after, "Shut down cleanly after SECONDS", "SECONDS" },
+        { NULL },
+    };
+    GOptionContext *context = g_option_context_new(NULL);
+    g_option_context_set_summary(context,
+        "A virtual machine without a CPU: plays QEMU's part towards libspice-server.so.1 through its public API\n"
+        "(a QXL display with an animated desktop or an image, keyboard, mouse and tablet).\n"
+        "Input events are printed on stdout, one line each.");
+    g_option_context_add_main_entries(context, entries, NULL);
+    GError *error = NULL;
+    bool ok = g_option_context_parse(context, &argc, &argv, &error);
+    g_option_context_free(context);
+    if (!ok) {
+        fprintf(stderr, "spice-demo-vm: %s (see --help)\n", error->message);
+        g_error_free(error);
+        g_free(size);
+        return false;
+    }
+    opts->noauth = noauth;
+    if (argc > 1) {
+        fprintf(stderr, "spice-demo-vm: unexpected argument '%s' (options start with --, see --help)\n", argv[1]);
+        ok = false;
+    } else if ((opts->password != NULL) == opts->noauth) {
+        fprintf(stderr, "spice-demo-vm: choose how clients authenticate: give exactly one of --password PW or --noauth\n");
+        ok = false;
+    } else if (opts->password != NULL && (opts->password[0] == '\0' || strlen(opts->password) > 60)) {
+        fprintf(stderr, "spice-demo-vm: --password must be 1 to 60 characters (SPICE tickets hold 60)\n");
+        ok = false;
+    } else if (expiry != -1 && (opts->password == NULL || expiry <= 0)) {
+        fprintf(stderr, "spice-demo-vm: --ticket-expiry needs --password and a number of seconds above 0\n");
+        ok = false;
+    } else if (opts->port < 1 || opts->port > 65535) {
+        fprintf(stderr, "spice-demo-vm: --port %d is not a TCP port: use 1..65535\n", opts->port);
+        ok = false;
+    } else if (size != NULL && opts->image != NULL) {
+        fprintf(stderr, "spice-demo-vm: --size and --image do not go together: the image sets the screen size\n");
+        ok = false;
+    } else if (size != NULL && !parse_size(size, &opts->width, &opts->height)) {
+        fprintf(stderr, "spice-demo-vm: --size %s: use WIDTHxHEIGHT from %dx%d to %dx%d, e.g. 1024x768\n", size,
+                MIN_WIDTH, MIN_HEIGHT, MAX_SIDE, MAX_SIDE);
+        ok = false;
+    } else if (opts->exit_after < 0) {
+        fprintf(stderr, "spice-demo-vm: --exit-after must be a number of seconds above 0\n");
+        ok = false;
+    }
+    g_free(size);
+    if (!ok) {
+        demo_options_clear(opts);
+        return false;
+    }
+    opts->ticket_expiry = expiry > 0 ? expiry : 0;
+    if (opts->width == 0) {
+        opts->width = 1024;
+        opts->height = 768;
+    }
+    if (opts->addr == NULL) {
+        opts->addr = g_strdup("127.0.0.1");
+    }
+    if (opts->name == NULL) {
+        opts->name = g_strdup("spice-demo-vm");
+    }
+    return true;
+}
+
+void demo_options_clear(DemoOptions *opts)
+{
+    g_free(opts->addr);
+    g_free(opts->password);
+    g_free(opts->image);
+    g_free(opts->name);
+    memset(opts, 0, sizeof(*opts));
+}

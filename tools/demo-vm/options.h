@@ -1,0 +1,24 @@
+/* options: the demo VM's command line, parsed and checked. */
+#pragma once
+
+#include <stdbool.h>
+
+typedef struct DemoOptions {
+    int port;            /* 1..65535, default 5900 */
+    char *addr;          /* default "127.0.0.1" */
+    char *password;      /* NULL with --noauth */
+    bool noauth;
+    int ticket_expiry;   /* seconds the password stays valid, 0 = forever */
+    char *image;         /* NULL: the animated desktop */
+    int width, height;   /* desktop size, default 1024x768 */
+    char *name;          /* VM name told to clients, default "spice-demo-vm" */
+    double exit_after;   /* seconds, 0 = run until SIGINT/SIGTERM */
+} DemoOptions;
+
+/*
+ * Fills @opts from the command line. On a mistake prints one line naming the option and the fix
+ * and returns false (--help prints the usage and exits). The strings in @opts are owned by it:
+ * demo_options_clear frees them.
+ */
+bool demo_options_parse(int argc, char **argv, DemoOptions *opts);
+void demo_options_clear(DemoOptions *opts);

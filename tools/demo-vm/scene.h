@@ -1,0 +1,27 @@
+/* scene: what the demo guest shows: an animated desktop, or one still image pixel for pixel. */
+#pragma once
+
+#include <stdint.h>
+
+#include "qxl-device.h"
+
+/*
+ * The desktop: a wallpaper, a taskbar with a clock, a terminal where commands are typed and the
+ * text scrolls (QXL_COPY_BITS), a system monitor whose graph scrolls every frame, an about
+ * window, and a mouse cursor that wanders (or follows the client's tablet position). Only the
+ * changed regions are sent, at 25 frames per second.
+ *
+ * Main thread only: the frame timer runs on the thread-default GLib main context.
+ * Ownership: a Scene borrows @dev (which must outlive it); an image scene copies @pixels.
+ */
+typedef struct Scene Scene;
+
+/* @caption: a line for the about window (e.g. where the server listens); copied. */
+Scene *scene_new_desktop(QxlDevice *dev, int width, int height, const char *caption);
+/* @pixels: @width * @height xRGB pixels, rows top-down. */
+Scene *scene_new_image(QxlDevice *dev, const uint32_t *pixels, int width, int height);
+/* Sends the first full frame and the cursor, then starts the frame timer. */
+void scene_start(Scene *scene);
+/* Stops the frame timer: nothing more is queued. */
+void scene_stop(Scene *scene);
+void scene_free(Scene *scene); /* accepts NULL; stops first */
