@@ -1,0 +1,118 @@
+/* display-channel-messages: message body builders for the display channel, in spice.proto field order. */
+#include "display-channel-messages.h"
+
+#include <spice/enums.h>
+
+static void write_rect(WireWriter *w, const pixman_box32_t *box)
+{
+    wire_write_i32(w, box->y1);   /* top */
+    wire_write_i32(w, box->x1);   /* left */
+    wire_write_i32(w, box->y2);   /* bottom */
+    wire_write_i32(w, box->x2);   /* right */
+}
+
+static void write_display_base(WireWriter *w, const DisplayDrawBase *base)
+{
+    wire_write_u32(w, base->surface_id);
+    write_rect(w, &base->box);
+    if (base->clip_rects == NULL) {
+        wire_write_u8(w, SPICE_CLIP_TYPE_NONE);
+        return;
+    }
+    /* Clip rects are inline (the @to_ptr attribute only affects the C structs). */
+    wire_write_u8(w, SPICE_CLIP_TYPE_RECTS);
+    wire_write_u32(w, base->num_clip_rects);
+    for (uint32_t i = 0; i < base->num_clip_rects; i++) {
+        write_rect(w, &base->clip_rects[i]);
+    }
+}
+
+/* QMask with no bitmap: flags 0, pos (0,0), NULL image. */
+static void write_empty_mask(WireWriter *w)
+{
+    wire_write_u8(w, 0);
+    wire_write_i32(w, 0);
+    wire_write_i32(w, 0);
+    wire_write_u32(w, 0);
+}
+
+void display_msg_write_surface_create(WireWriter *w, uint32_t surface_id, uint32_t width,
+                                      uint32_t height, uint32_t format, uint32_t flags)
+{
+    wire_write_u32(w, surface_id);
+    wire_write_u32(w, width);
+    wire_write_u32(w, height);
+    wire_write_u32(w, format);
+    wire_write_u32(w, flags);
+}
+
+void display_msg_write_surface_destroy(WireWriter *w, uint32_t surface_id)
+{
+    wire_write_u32(w, surface_id);
+}
+
+void display_msg_write_draw_fill(WireWriter *w, const DisplayDrawBase *base, uint32_t color,
+                                 uint16_t rop_descriptor)
+{
+    write_display_base(w, base);
+    wire_write_u8(w, SPICE_BRUSH_TYPE_SOLID);
+    wire_write_u32(w, color);
+    wire_write_u16(w, rop_descriptor);
+    write_empty_mask(w);
+}
+
+void display_msg_write_draw_copy(WireWriter *w, const DisplayDrawBase *base,
+                                 const DisplayBitmap *bitmap, const pixman_box32_t *src_area,
+                                 uint16_t rop_descriptor, uint8_t scale_mode)
+{
+    write_display_base(w, base);
+    size_t image_ptr_offset = wire_writer_size(w);
+    wire_write_u32(w, 0);                      /* src_bitmap, patched below */
+    write_rect(w, src_area);
+    wire_write_u16(w, rop_descriptor);
+    wire_write_u8(w, scale_mode);
+    write_empty_mask(w);
+
+    wire_writer_patch_u32(w, image_ptr_offset, (uint32_t)wire_writer_size(w));
+    /* ImageDescriptor */
+    wire_write_u64(w, bitmap->image_id);
+    wire_write_u8(w, SPICE_IMAGE_TYPE_BITMAP);
+    wire_write_u8(w, 0);                       /* not cached: we keep no client cache yet */
+    wire_write_u32(w, bitmap->width);
+    wire_write_u32(w, bitmap->height);
+    /* BitmapData: the pixels follow inline; no palette for 32-bit formats. */
+    wire_write_u8(w, bitmap->format);
+    wire_write_u8(w, SPICE_BITMAP_FLAGS_TOP_DOWN);
+    wire_write_u32(w, bitmap->width);
+    wire_write_u32(w, bitmap->height);
+    uint32_t row_bytes = bitmap->width * 4;
+    wire_write_u32(w, row_bytes);
+    wire_write_u32(w, 0);                      /* palette: NULL */
+    for (uint32_t y = 0; y < bitmap->height; y++) {
+        wire_write_bytes(w, bitmap->pixels + (size_t)y * bitmap->stride, row_bytes);
+    }
+}
+
+void display_msg_write_copy_bits(WireWriter *w, const DisplayDrawBase *base, int32_t src_x,
+                                 int32_t src_y)
+{
+    write_display_base(w, base);
+    wire_write_i32(w, src_x);
+    wire_write_i32(w, src_y);
+}
+
+void display_msg_write_monitors_config(WireWriter *w, const DisplayHead *heads, uint16_t count,
+                                       uint16_t max_allowed)
+{
+    wire_write_u16(w, count);
+    wire_write_u16(w, max_allowed);
+    for (uint16_t i = 0; i < count; i++) {
+        wire_write_u32(w, heads[i].monitor_id);
+        wire_write_u32(w, heads[i].surface_id);
+        wire_write_u32(w, heads[i].width);
+        wire_write_u32(w, heads[i].height);
+        wire_write_u32(w, heads[i].x);
+        wire_write_u32(w, heads[i].y);
+        wire_write_u32(w, heads[i].flags);
+    }
+}

@@ -1,0 +1,64 @@
+/* display-channel-messages: builds the bodies of the display channel's server messages (spice.proto DisplayChannel). */
+#pragma once
+
+#include <stdint.h>
+#include <pixman.h>
+
+#include "protocol/wire.h"
+
+/*
+ * Pure functions: each appends one message body to a WireWriter (the caller sends it with the
+ * message type). Rects are pixman boxes (x1 = left, y1 = top, x2 = right, y2 = bottom) and are
+ * written in the wire's order top, left, bottom, right. Pointers inside a body are u32 offsets
+ * from the start of the body, so every builder expects an empty writer.
+ */
+
+/* DisplayBase: the target surface, the bounding box and the clip (NULL rects = clip NONE). */
+typedef struct DisplayDrawBase {
+    uint32_t surface_id;
+    pixman_box32_t box;
+    const pixman_box32_t *clip_rects;   /* borrowed; NULL or num_clip_rects rects */
+    uint32_t num_clip_rects;
+} DisplayDrawBase;
+
+/* An uncompressed top-down BITMAP image (SPICE_BITMAP_FMT_32BIT or _RGBA). */
+typedef struct DisplayBitmap {
+    uint64_t image_id;
+    uint8_t format;             /* SPICE_BITMAP_FMT_32BIT or SPICE_BITMAP_FMT_RGBA */
+    uint32_t width;
+    uint32_t height;
+    uint32_t stride;            /* bytes between rows of @pixels (>= width * 4) */
+    const uint8_t *pixels;      /* borrowed; the top-left pixel; width * 4 bytes per row are read */
+} DisplayBitmap;
+
+/* One head of MONITORS_CONFIG. */
+typedef struct DisplayHead {
+    uint32_t monitor_id;
+    uint32_t surface_id;
+    uint32_t width;
+    uint32_t height;
+    uint32_t x;
+    uint32_t y;
+    uint32_t flags;
+} DisplayHead;
+
+/* Fixed sizes used to keep messages under a budget (header of a DRAW_COPY with one bitmap). */
+#define DISPLAY_DRAW_COPY_OVERHEAD(num_clip_rects) (21u + 4u + 16u * (num_clip_rects) + 36u + 18u + 18u)
+
+void display_msg_write_surface_create(WireWriter *w, uint32_t surface_id, uint32_t width,
+                                      uint32_t height, uint32_t format, uint32_t flags);
+void display_msg_write_surface_destroy(WireWriter *w, uint32_t surface_id);
+/* DRAW_FILL with a SOLID brush, no mask. */
+void display_msg_write_draw_fill(WireWriter *w, const DisplayDrawBase *base, uint32_t color,
+                                 uint16_t rop_descriptor);
+/*
+ * DRAW_COPY of an inline BITMAP image, no mask. @src_area is in bitmap coordinates. The rows are
+ * packed on the wire (stride width * 4), so @bitmap may point into a larger image.
+ */
+void display_msg_write_draw_copy(WireWriter *w, const DisplayDrawBase *base,
+                                 const DisplayBitmap *bitmap, const pixman_box32_t *src_area,
+                                 uint16_t rop_descriptor, uint8_t scale_mode);
+void display_msg_write_copy_bits(WireWriter *w, const DisplayDrawBase *base, int32_t src_x,
+                                 int32_t src_y);
+void display_msg_write_monitors_config(WireWriter *w, const DisplayHead *heads, uint16_t count,
+                                       uint16_t max_allowed);

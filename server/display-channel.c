@@ -1,0 +1,505 @@
+/* display-channel: display clients, their start-up sequence, forwarded draws and dirty-region catch-up. */
+#include "display-channel.h"
+
+#include <glib.h>
+#include <spice/enums.h>
+#include <spice/protocol.h>
+
+#include "channel-connection.h"
+
+/* A dirty region with more rects than this is replaced by its bounding box (bounded work). */
+#define DIRTY_MAX_RECTS 32
+/* Client messages are tiny; anything larger is not a display message. */
+#define DISPLAY_MAX_CLIENT_MESSAGE 4096
+#define DISPLAY_ACK_WINDOW 20
+#define DISPLAY_INIT_SIZE 14u        /* u8 + i64 + u8 + i32 */
+#define DISPLAY_STREAM_REPORT_SIZE 32u
+
+typedef struct DisplayClient {
+    DisplayChannel *display;
+    ChannelConnection *conn;     /* owned by itself; NULL once it closed */
+    bool initialized;            /* DISPLAY_INIT arrived and the start-up was sent */
+    bool surface_sent;           /* the current primary was created on the client (MARK sent) */
+    bool monitors_pending;       /* a MONITORS_CONFIG is owed once the client drains */
+    pixman_region32_t dirty;     /* primary area the client has not been sent yet */
+} DisplayClient;
+
+struct DisplayChannel {
+    EventLoop *loop;
+    uint8_t id;
+    GPtrArray *clients;          /* of DisplayClient*, owned */
+    Surface *primary;            /* borrowed from the worker */
+    DisplayHead *guest_heads;    /* owned; NULL = one head covering the primary */
+    uint16_t num_guest_heads;
+    uint16_t guest_max_allowed;
+    uint64_t next_image_id;
+    int busy;                    /* > 0 while iterating clients: closed ones are reaped later */
+};
+
+static void client_free(DisplayClient *client)
+{
+    pixman_region32_fini(&client->dirty);
+    g_free(client);
+}
+
+static void reap_closed_clients(DisplayChannel *display)
+{
+    if (display->busy > 0) {
+        return;
+    }
+    for (guint i = display->clients->len; i-- > 0;) {
+        DisplayClient *client = g_ptr_array_index(display->clients, i);
+        if (!client->conn) {
+            g_ptr_array_remove_index(display->clients, i);
+            client_free(client);
+        }
+    }
+}
+
+/* Started on the current primary, so draws mean something to it. */
+static bool client_has_surface(const DisplayClient *client)
+{
+    return client->conn && client->initialized && client->surface_sent &&
+           client->display->primary != NULL;
+}
+
+static void add_dirty(DisplayClient *client, const pixman_region32_t *changed)
+{
+    pixman_region32_union(&client->dirty, &client->dirty, (pixman_region32_t *)changed);
+    if (pixman_region32_n_rects(&client->dirty) > DIRTY_MAX_RECTS) {
+        pixman_box32_t extents = *pixman_region32_extents(&client->dirty);
+        pixman_region32_fini(&client->dirty);
+        pixman_region32_init_rects(&client->dirty, &extents, 1);
+    }
+}
+
+/* ---- canvas content as DRAW_COPY bands ---- */
+
+static uint32_t band_rows(uint32_t width)
+{
+    uint32_t row_bytes = width * 4;
+    uint32_t rows = DISPLAY_CHANNEL_MAX_PIXEL_MESSAGE / (row_bytes ? row_bytes : 1);
+    return rows ? rows : 1;
+}
+
+/* Sends @box (inside the primary) from the canvas as one DRAW_COPY. */
+static void send_canvas_box(DisplayClient *client, const pixman_box32_t *box)
+{
+    DisplayChannel *display = client->display;
+    uint32_t w = (uint32_t)(box->x2 - box->x1), h = (uint32_t)(box->y2 - box->y1);
+    uint8_t *pixels = g_malloc((size_t)w * h * 4);
+    surface_read_rect_32(display->primary, box, pixels, w * 4);
+    DisplayBitmap bitmap = {
+        .image_id = ++display->next_image_id,
+        .format = surface_get_format(display->primary) == SPICE_SURFACE_FMT_32_ARGB ?
+                  SPICE_BITMAP_FMT_RGBA : SPICE_BITMAP_FMT_32BIT,
+        .width = w,
+        .height = h,
+        .stride = w * 4,
+        .pixels = pixels,
+    };
+    DisplayDrawBase base = { .surface_id = 0, .box = *box };
+    pixman_box32_t src_area = { 0, 0, (int32_t)w, (int32_t)h };
+    WireWriter writer;
+    wire_writer_init(&writer);
+    display_msg_write_draw_copy(&writer, &base, &bitmap, &src_area, SPICE_ROPD_OP_PUT,
+                                SPICE_IMAGE_SCALE_MODE_NEAREST);
+    channel_connection_send_writer(client->conn, SPICE_MSG_DISPLAY_DRAW_COPY, &writer);
+    wire_writer_finish(&writer);
+    g_free(pixels);
+}
+
+/* The first band of @box that fits one message; returns it in @band. */
+static void first_band(const pixman_box32_t *box, pixman_box32_t *band)
+{
+    uint32_t rows = band_rows((uint32_t)(box->x2 - box->x1));
+    *band = *box;
+    if ((int64_t)box->y2 - box->y1 > rows) {
+        band->y2 = box->y1 + (int32_t)rows;
+    }
+}
+
+/* Sends the dirty area while the client takes more. */
+static void send_dirty(DisplayClient *client)
+{
+    while (client_has_surface(client) && pixman_region32_not_empty(&client->dirty) &&
+           !channel_connection_is_blocked(client->conn)) {
+        int n = 0;
+        const pixman_box32_t *boxes = pixman_region32_rectangles(&client->dirty, &n);
+        pixman_box32_t band;
+        first_band(&boxes[0], &band);
+        send_canvas_box(client, &band);
+        pixman_region32_t sent;
+        pixman_region32_init_rects(&sent, &band, 1);
+        pixman_region32_subtract(&client->dirty, &client->dirty, &sent);
+        pixman_region32_fini(&sent);
+    }
+}
+
+/* ---- start-up ---- */
+
+static void send_monitors_config(DisplayClient *client)
+{
+    DisplayChannel *display = client->display;
+    WireWriter writer;
+    wire_writer_init(&writer);
+    if (display->num_guest_heads > 0) {
+        display_msg_write_monitors_config(&writer, display->guest_heads, display->num_guest_heads,
+                                          display->guest_max_allowed);
+    } else {
+        DisplayHead head = {
+            .monitor_id = 0,
+            .surface_id = 0,
+            .width = surface_get_width(display->primary),
+            .height = surface_get_height(display->primary),
+        };
+        display_msg_write_monitors_config(&writer, &head, 1, 1);
+    }
+    channel_connection_send_writer(client->conn, SPICE_MSG_DISPLAY_MONITORS_CONFIG, &writer);
+    wire_writer_finish(&writer);
+    client->monitors_pending = false;
+}
+
+/*
+ * SURFACE_CREATE, the whole content, MONITORS_CONFIG, MARK. Sent even when the client is blocked:
+ * it is bounded by the surface size and the client shows nothing before MARK.
+ */
+static void send_primary_start(DisplayClient *client)
+{
+    DisplayChannel *display = client->display;
+    Surface *primary = display->primary;
+    uint32_t width = surface_get_width(primary), height = surface_get_height(primary);
+    WireWriter writer;
+    wire_writer_init(&writer);
+    display_msg_write_surface_create(&writer, 0, width, height, surface_get_format(primary),
+                                     SPICE_SURFACE_FLAGS_PRIMARY);
+    channel_connection_send_writer(client->conn, SPICE_MSG_DISPLAY_SURFACE_CREATE, &writer);
+    wire_writer_finish(&writer);
+
+    pixman_box32_t rest = { 0, 0, (int32_t)width, (int32_t)height };
+    while (rest.y1 < rest.y2) {
+        pixman_box32_t band;
+        first_band(&rest, &band);
+        send_canvas_box(client, &band);
+        rest.y1 = band.y2;
+    }
+    pixman_region32_clear(&client->dirty);
+    send_monitors_config(client);
+    channel_connection_send(client->conn, SPICE_MSG_DISPLAY_MARK, NULL, 0);
+    client->surface_sent = true;
+}
+
+static void send_surface_destroy(DisplayClient *client)
+{
+    WireWriter writer;
+    wire_writer_init(&writer);
+    display_msg_write_surface_destroy(&writer, 0);
+    channel_connection_send_writer(client->conn, SPICE_MSG_DISPLAY_SURFACE_DESTROY, &writer);
+    wire_writer_finish(&writer);
+    client->surface_sent = false;
+    pixman_region32_clear(&client->dirty);
+}
+
+/* ---- client messages ---- */
+
+static bool handle_init(DisplayClient *client, const uint8_t *body, uint32_t size)
+{
+    if (size != DISPLAY_INIT_SIZE) {
+        g_message("display channel: DISPLAY_INIT of %u bytes (expected %u); closing", size,
+                  DISPLAY_INIT_SIZE);
+        return false;
+    }
+    WireReader r;
+    wire_reader_init(&r, body, size);
+    wire_read_u8(&r);                          /* pixmap_cache_id */
+    int64_t cache_size = (int64_t)wire_read_u64(&r);
+    wire_read_u8(&r);                          /* glz_dictionary_id */
+    int32_t glz_window = wire_read_i32(&r);
+    /* We keep no pixmap cache or GLZ dictionary yet, so the sizes are only sanity-checked. */
+    if (!wire_reader_ok(&r) || cache_size < 0 || glz_window < 0) {
+        g_message("display channel: DISPLAY_INIT with negative cache sizes; closing");
+        return false;
+    }
+    if (client->initialized) {
+        g_debug("display channel: a second DISPLAY_INIT is ignored");
+        return true;
+    }
+    client->initialized = true;
+    channel_connection_send(client->conn, SPICE_MSG_DISPLAY_INVAL_ALL_PALETTES, NULL, 0);
+    if (client->display->primary) {
+        send_primary_start(client);
+    }
+    return true;
+}
+
+static bool display_handle_message(ChannelConnection *conn, uint16_t type, const uint8_t *body,
+                                   uint32_t size, void *opaque)
+{
+    DisplayClient *client = opaque;
+    switch (type) {
+    case SPICE_MSGC_DISPLAY_INIT:
+        return handle_init(client, body, size);
+    case SPICE_MSGC_DISPLAY_STREAM_REPORT:
+        /* We open no streams; a report is harmless and ignored. */
+        return size == DISPLAY_STREAM_REPORT_SIZE;
+    case SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION:
+        /* Accepted; images are sent uncompressed until the encoders land. */
+        return size == 1;
+    case SPICE_MSGC_DISPLAY_GL_DRAW_DONE:
+        return size == 0;
+    case SPICE_MSGC_DISPLAY_PREFERRED_VIDEO_CODEC_TYPE:
+        return size >= 1 && size == 1u + body[0];
+    default:
+        return false;
+    }
+}
+
+static void display_on_writable(ChannelConnection *conn, void *opaque)
+{
+    DisplayClient *client = opaque;
+    DisplayChannel *display = client->display;
+    display->busy++;
+    if (client_has_surface(client)) {
+        if (client->monitors_pending && !channel_connection_is_blocked(conn)) {
+            send_monitors_config(client);
+        }
+        send_dirty(client);
+    }
+    display->busy--;
+    reap_closed_clients(display);
+}
+
+static void display_on_closed(ChannelConnection *conn, void *opaque)
+{
+    DisplayClient *client = opaque;
+    client->conn = NULL;
+    reap_closed_clients(client->display);
+}
+
+static const ChannelConnectionCallbacks display_callbacks = {
+    .handle_message = display_handle_message,
+    .on_writable = display_on_writable,
+    .on_closed = display_on_closed,
+};
+
+/* ---- public ---- */
+
+DisplayChannel *display_channel_new(EventLoop *loop, uint8_t channel_id)
+{
+    DisplayChannel *display = g_new0(DisplayChannel, 1);
+    display->loop = loop;
+    display->id = channel_id;
+    display->clients = g_ptr_array_new();
+    return display;
+}
+
+void display_channel_destroy(DisplayChannel *display)
+{
+    if (!display) {
+        return;
+    }
+    display->busy++;
+    for (guint i = 0; i < display->clients->len; i++) {
+        DisplayClient *client = g_ptr_array_index(display->clients, i);
+        if (client->conn) {
+            channel_connection_close(client->conn);   /* calls display_on_closed */
+        }
+    }
+    display->busy--;
+    reap_closed_clients(display);
+    g_ptr_array_free(display->clients, TRUE);
+    g_free(display->guest_heads);
+    g_free(display);
+}
+
+void display_channel_add_client(DisplayChannel *display, LinkedPeer *peer)
+{
+    DisplayClient *client = g_new0(DisplayClient, 1);
+    client->display = display;
+    pixman_region32_init(&client->dirty);
+    ChannelConnectionConfig config = {
+        .name = "display",
+        .max_message_size = DISPLAY_MAX_CLIENT_MESSAGE,
+        .handles_acks = true,
+        .ack_window = DISPLAY_ACK_WINDOW,
+        .ping_interval_ms = 0,
+    };
+    g_ptr_array_add(display->clients, client);
+    /* SET_ACK goes out at once; everything else waits for DISPLAY_INIT. */
+    client->conn = channel_connection_new(display->loop, peer, &config, &display_callbacks, client);
+    if (!client->conn) {
+        reap_closed_clients(display);
+    }
+}
+
+unsigned display_channel_num_clients(const DisplayChannel *display)
+{
+    unsigned n = 0;
+    for (guint i = 0; i < display->clients->len; i++) {
+        DisplayClient *client = g_ptr_array_index(display->clients, i);
+        n += client->conn != NULL;
+    }
+    return n;
+}
+
+void display_channel_set_primary(DisplayChannel *display, Surface *primary)
+{
+    display->busy++;
+    for (guint i = 0; i < display->clients->len; i++) {
+        DisplayClient *client = g_ptr_array_index(display->clients, i);
+        if (client->conn && client->initialized && client->surface_sent) {
+            send_surface_destroy(client);
+        }
+    }
+    display->primary = primary;
+    if (primary) {
+        for (guint i = 0; i < display->clients->len; i++) {
+            DisplayClient *client = g_ptr_array_index(display->clients, i);
+            if (client->conn && client->initialized) {
+                send_primary_start(client);
+            }
+        }
+    }
+    display->busy--;
+    reap_closed_clients(display);
+}
+
+void display_channel_set_monitors_config(DisplayChannel *display, const DisplayHead *heads,
+                                         uint16_t count, uint16_t max_allowed)
+{
+    g_free(display->guest_heads);
+    display->guest_heads = count ? g_memdup2(heads, sizeof(*heads) * count) : NULL;
+    display->num_guest_heads = count;
+    display->guest_max_allowed = MAX(max_allowed, count);
+    display->busy++;
+    for (guint i = 0; i < display->clients->len; i++) {
+        DisplayClient *client = g_ptr_array_index(display->clients, i);
+        if (client_has_surface(client)) {
+            client->monitors_pending = true;
+            if (!channel_connection_is_blocked(client->conn)) {
+                send_monitors_config(client);
+            }
+        }
+    }
+    display->busy--;
+    reap_closed_clients(display);
+}
+
+typedef void (*WriteDrawFunc)(WireWriter *w, const void *args);
+
+/* Sends a draw to clients in step with the canvas; clients that are behind get @changed as dirty. */
+static void forward_draw(DisplayChannel *display, uint16_t type, WriteDrawFunc write,
+                         const void *args, const pixman_region32_t *changed)
+{
+    WireWriter writer;
+    bool built = false;
+    display->busy++;
+    for (guint i = 0; i < display->clients->len; i++) {
+        DisplayClient *client = g_ptr_array_index(display->clients, i);
+        if (!client_has_surface(client)) {
+            continue;   /* not started yet: it gets the whole canvas when it starts */
+        }
+        if (pixman_region32_not_empty(&client->dirty) ||
+            channel_connection_is_blocked(client->conn) || write == NULL) {
+            add_dirty(client, changed);
+            continue;
+        }
+        if (!built) {
+            wire_writer_init(&writer);
+            write(&writer, args);
+            built = true;
+        }
+        channel_connection_send_writer(client->conn, type, &writer);
+    }
+    if (built) {
+        wire_writer_finish(&writer);
+    }
+    display->busy--;
+    reap_closed_clients(display);
+}
+
+typedef struct FillArgs {
+    const DisplayDrawBase *base;
+    uint32_t color;
+    uint16_t rop;
+} FillArgs;
+
+static void write_fill(WireWriter *w, const void *opaque)
+{
+    const FillArgs *a = opaque;
+    display_msg_write_draw_fill(w, a->base, a->color, a->rop);
+}
+
+void display_channel_draw_fill(DisplayChannel *display, const DisplayDrawBase *base,
+                               uint32_t color, uint16_t rop_descriptor,
+                               const pixman_region32_t *changed)
+{
+    FillArgs args = { base, color, rop_descriptor };
+    forward_draw(display, SPICE_MSG_DISPLAY_DRAW_FILL, write_fill, &args, changed);
+}
+
+typedef struct CopyArgs {
+    const DisplayDrawBase *base;
+    const DisplayBitmap *bitmap;
+    const pixman_box32_t *src_area;
+    uint16_t rop;
+    uint8_t scale_mode;
+} CopyArgs;
+
+static void write_copy(WireWriter *w, const void *opaque)
+{
+    const CopyArgs *a = opaque;
+    display_msg_write_draw_copy(w, a->base, a->bitmap, a->src_area, a->rop, a->scale_mode);
+}
+
+void display_channel_draw_copy(DisplayChannel *display, const DisplayDrawBase *base,
+                               const DisplayBitmap *bitmap, const pixman_box32_t *src_area,
+                               uint16_t rop_descriptor, uint8_t scale_mode,
+                               const pixman_region32_t *changed)
+{
+    CopyArgs args = { base, bitmap, src_area, rop_descriptor, scale_mode };
+    /* A bitmap too big for one message goes out in bands from the canvas instead. */
+    uint64_t bytes = (uint64_t)bitmap->width * bitmap->height * 4;
+    forward_draw(display, SPICE_MSG_DISPLAY_DRAW_COPY,
+                 bytes <= DISPLAY_CHANNEL_MAX_PIXEL_MESSAGE ? write_copy : NULL, &args, changed);
+}
+
+typedef struct CopyBitsArgs {
+    const DisplayDrawBase *base;
+    int32_t src_x;
+    int32_t src_y;
+} CopyBitsArgs;
+
+static void write_copy_bits(WireWriter *w, const void *opaque)
+{
+    const CopyBitsArgs *a = opaque;
+    display_msg_write_copy_bits(w, a->base, a->src_x, a->src_y);
+}
+
+void display_channel_copy_bits(DisplayChannel *display, const DisplayDrawBase *base,
+                               int32_t src_x, int32_t src_y, const pixman_region32_t *changed)
+{
+    CopyBitsArgs args = { base, src_x, src_y };
+    forward_draw(display, SPICE_MSG_DISPLAY_COPY_BITS, write_copy_bits, &args, changed);
+}
+
+void display_channel_invalidate(DisplayChannel *display, const pixman_region32_t *changed)
+{
+    forward_draw(display, 0, NULL, NULL, changed);
+}
+
+void display_channel_flush(DisplayChannel *display)
+{
+    display->busy++;
+    for (guint i = 0; i < display->clients->len; i++) {
+        DisplayClient *client = g_ptr_array_index(display->clients, i);
+        if (client_has_surface(client)) {
+            if (client->monitors_pending && !channel_connection_is_blocked(client->conn)) {
+                send_monitors_config(client);
+            }
+            send_dirty(client);
+        }
+    }
+    display->busy--;
+    reap_closed_clients(display);
+}

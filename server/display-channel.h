@@ -1,0 +1,73 @@
+/* display-channel: the display channel of one QXL worker: its clients, their start-up, the draws, and catch-up from the canvas. */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <pixman.h>
+
+#include "display-channel-messages.h"
+#include "event-loop.h"
+#include "linked-peer.h"
+#include "surface.h"
+
+/*
+ * Threads: a DisplayChannel and its clients live in the QXL worker thread (its EventLoop); every
+ * function is called from there.
+ *
+ * A client is started when its DISPLAY_INIT arrives: INVAL_ALL_PALETTES, then, if a primary
+ * exists, SURFACE_CREATE, the whole surface as DRAW_COPY bands read from the canvas,
+ * MONITORS_CONFIG and MARK. Later draws (already rendered into the canvas by the worker) are
+ * forwarded as draw messages. A client that cannot take more (ack window full or a large send
+ * queue) is never sent draws: the changed area is added to its dirty region instead, and when it
+ * drains, the dirty area goes out as DRAW_COPY bands from the canvas. So a client that stops
+ * reading costs a bounded region, never an unbounded queue, and never stalls the guest.
+ *
+ * Only surface 0 (the primary) is sent to clients; draws to off-screen surfaces are not
+ * forwarded (the worker drops them).
+ */
+typedef struct DisplayChannel DisplayChannel;
+
+/* @loop is the worker's (borrowed, must outlive the channel). */
+DisplayChannel *display_channel_new(EventLoop *loop, uint8_t channel_id);
+/* Closes every client and frees the channel. Accepts NULL. */
+void display_channel_destroy(DisplayChannel *display);
+
+/* A client linked to this channel (takes ownership of @peer). */
+void display_channel_add_client(DisplayChannel *display, LinkedPeer *peer);
+unsigned display_channel_num_clients(const DisplayChannel *display);
+
+/*
+ * The primary surface appeared (@primary borrowed until the next call) or went away (NULL):
+ * started clients get SURFACE_DESTROY for the old one, and SURFACE_CREATE + content +
+ * MONITORS_CONFIG + MARK for the new one.
+ */
+void display_channel_set_primary(DisplayChannel *display, Surface *primary);
+
+/*
+ * The guest's monitor layout (spice_qxl_monitors_config_async); @heads copied. count 0 returns to
+ * the default: one head covering the primary surface.
+ */
+void display_channel_set_monitors_config(DisplayChannel *display, const DisplayHead *heads,
+                                         uint16_t count, uint16_t max_allowed);
+
+/*
+ * Draws the worker has rendered into the primary. @changed is the area the draw changed (bbox
+ * and clip, inside the surface): what a client that is behind must get from the canvas.
+ */
+void display_channel_draw_fill(DisplayChannel *display, const DisplayDrawBase *base,
+                               uint32_t color, uint16_t rop_descriptor,
+                               const pixman_region32_t *changed);
+void display_channel_draw_copy(DisplayChannel *display, const DisplayDrawBase *base,
+                               const DisplayBitmap *bitmap, const pixman_box32_t *src_area,
+                               uint16_t rop_descriptor, uint8_t scale_mode,
+                               const pixman_region32_t *changed);
+void display_channel_copy_bits(DisplayChannel *display, const DisplayDrawBase *base,
+                               int32_t src_x, int32_t src_y, const pixman_region32_t *changed);
+/* An area changed with no draw message to describe it: clients get it from the canvas. */
+void display_channel_invalidate(DisplayChannel *display, const pixman_region32_t *changed);
+
+/* Sends clients that fell behind what they miss, as far as their windows allow. */
+void display_channel_flush(DisplayChannel *display);
+
+/* Largest body of one message that carries pixels (bands are cut to stay under it). */
+#define DISPLAY_CHANNEL_MAX_PIXEL_MESSAGE (1024u * 1024u)
