@@ -36,6 +36,12 @@ typedef struct ChannelConnectionCallbacks {
      * channel_connection_close). Called once; the connection is freed right after it returns.
      */
     void (*on_closed)(ChannelConnection *conn, void *opaque);
+    /*
+     * Added by core-helper, optional (may be NULL): a PONG answered one of our PINGs. @roundtrip_us
+     * is measured with our own send time for @id (the client's echoed timestamp is not trusted).
+     * The main channel uses it for the network test.
+     */
+    void (*on_pong)(ChannelConnection *conn, uint32_t id, uint64_t roundtrip_us, void *opaque);
 } ChannelConnectionCallbacks;
 
 typedef struct ChannelConnectionConfig {
@@ -49,6 +55,10 @@ typedef struct ChannelConnectionConfig {
 /*
  * Takes ownership of @peer (and its fd). @callbacks must stay valid for the connection's life.
  * If handles_acks, SET_ACK is queued at once.
+ *
+ * When the connection closes and @peer->reds is set, it reports SPICE_CHANNEL_EVENT_DISCONNECTED
+ * for @peer->event_info itself (through reds_report_channel_event, handing the info over): the
+ * channel must not report DISCONNECTED again.
  */
 ChannelConnection *channel_connection_new(EventLoop *loop, LinkedPeer *peer,
                                           const ChannelConnectionConfig *config,
@@ -69,8 +79,12 @@ void channel_connection_send_writer(ChannelConnection *conn, uint16_t type, cons
 bool channel_connection_is_blocked(const ChannelConnection *conn);
 size_t channel_connection_pending_bytes(const ChannelConnection *conn);
 
-/* Sends a PING (id, timestamp, then @padding zero bytes), e.g. the main channel's network test. */
-void channel_connection_send_ping(ChannelConnection *conn, uint32_t padding);
+/*
+ * Sends a PING (id, timestamp, then @padding zero bytes), e.g. the main channel's network test.
+ * Returns the PING's id (ids count from 1 per connection; the return value was added by
+ * core-helper, callers may ignore it).
+ */
+uint32_t channel_connection_send_ping(ChannelConnection *conn, uint32_t padding);
 
 /*
  * Closes the socket at once (queued data is dropped) and calls on_closed. Safe from inside

@@ -27,6 +27,12 @@ typedef struct LinkedPeer {
      * DISCONNECTED event has been delivered.
      */
     SpiceChannelEventInfo *event_info;
+    /*
+     * Added by core-helper: the server this peer linked to (not owned; outlives the peer). A
+     * ChannelConnection uses it to report DISCONNECTED for event_info itself when it closes.
+     * NULL for peers made in tests without a server.
+     */
+    SpiceServer *reds;
 } LinkedPeer;
 
 /* True when bit @cap is set in @caps (of @num_words words); false for bits past the end. */
@@ -40,5 +46,9 @@ static inline bool linked_peer_has_channel_cap(const LinkedPeer *peer, uint32_t 
     return linked_peer_caps_have(peer->channel_caps, peer->num_channel_caps, cap);
 }
 
-/* Closes the fd and frees everything, event_info included: call it only after DISCONNECTED was reported. Accepts NULL. */
+/*
+ * Closes the fd and frees everything, event_info included: call it only after DISCONNECTED was
+ * reported, or set event_info to NULL first when it was handed to reds_report_channel_event
+ * (a ChannelConnection does that for you). Accepts NULL.
+ */
 void linked_peer_free(LinkedPeer *peer);

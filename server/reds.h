@@ -59,3 +59,28 @@ uint32_t reds_get_mm_time(void);
 
 /* VM state: true between vm_start and vm_stop (and from init until the first vm_stop). */
 bool reds_is_vm_running(SpiceServer *reds);
+
+/* ---- Added by core-helper (additions only; nothing above changed meaning) ---- */
+
+/*
+ * Optional, set after reds_register_channel: @func(@opaque) is called in the host's thread when
+ * the client session ends (its main channel closed, or a new client replaced it). The channel
+ * must then close its connections of that session (from its own thread). Host thread.
+ */
+typedef void (*RedsChannelSessionEndFunc)(void *opaque);
+void reds_set_channel_session_end(SpiceServer *reds, uint8_t type, uint8_t id,
+                                  RedsChannelSessionEndFunc func);
+
+/* The current session id (0: no client). Host thread. */
+uint32_t reds_get_session_id(SpiceServer *reds);
+
+/*
+ * Settings the host stored with spice_server_set_*: the display pipeline reads them when it
+ * needs them. Any thread (each is one atomic read).
+ */
+SpiceImageCompression reds_get_image_compression(SpiceServer *reds);
+spice_wan_compression_t reds_get_jpeg_state(SpiceServer *reds);
+spice_wan_compression_t reds_get_zlib_glz_state(SpiceServer *reds);
+int reds_get_streaming_video(SpiceServer *reds);    /* SPICE_STREAM_VIDEO_* */
+/* Current mouse mode (SPICE_MOUSE_MODE_SERVER or _CLIENT). Any thread. */
+int reds_get_mouse_mode(SpiceServer *reds);
