@@ -267,12 +267,14 @@ static GSourceFuncs request_source_funcs = {
 /* Queues @item; sync items are waited for. Any thread but the worker's. */
 static void enqueue(QxlWorker *worker, QueuedItem *item)
 {
+    /* An async item belongs to the worker once queued (it may be freed at once). */
+    bool sync = item->sync;
     g_mutex_lock(&worker->lock);
     g_queue_push_tail(&worker->queue, item);
     g_atomic_int_add(&worker->queued, 1);
     g_mutex_unlock(&worker->lock);
     g_main_context_wakeup(worker->context);
-    if (item->sync) {
+    if (sync) {
         g_mutex_lock(&worker->lock);
         while (!item->done) {
             g_cond_wait(&worker->cond, &worker->lock);

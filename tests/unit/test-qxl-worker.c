@@ -1,0 +1,610 @@
+/* test-qxl-worker: the QXL worker through the public API with a fake QXL device: fetch, render, release, async, VM stop, hostile commands. */
+#include <string.h>
+
+#include <glib.h>
+#include <spice/enums.h>
+#include <spice/qxl_dev.h>
+
+#define SPICE_SERVER_INTERNAL 1
+#include "spice.h"
+#include "test-core-glib.h"
+
+/* ---- fake guest memory: one slot of group 1, QEMU's layout (8 id bits, 8 generation bits) ---- */
+
+#define GUEST_GROUP 1u
+#define GUEST_SLOT 2u
+#define GUEST_GENERATION 3u
+#define GUEST_SIZE (4u << 20)
+#define N_SURFACES 16u
+
+#define SURF_W 64
+#define SURF_H 48
+#define SURF_STRIDE (SURF_W * 4)
+
+static uint8_t *guest;          /* GUEST_SIZE bytes */
+static uint64_t guest_used;
+static uint64_t primary_offset;
+
+static QXLPHYSICAL addr_in(uint32_t slot, uint32_t generation, uint64_t offset)
+{
+    return ((uint64_t)slot << 56) | ((uint64_t)generation << 48) | offset;
+}
+
+static QXLPHYSICAL addr(uint64_t offset)
+{
+    return addr_in(GUEST_SLOT, GUEST_GENERATION, offset);
+}
+
+static uint64_t guest_alloc(uint64_t size)
+{
+    uint64_t off = guest_used;
+    guest_used = (guest_used + size + 15) & ~UINT64_C(15);
+    g_assert_cmpuint(guest_used, <=, GUEST_SIZE);
+    memset(guest + off, 0, size);
+    return off;
+}
+
+static uint64_t guest_put(const void *obj, uint64_t size)
+{
+    uint64_t off = guest_alloc(size);
+    memcpy(guest + off, obj, size);
+    return off;
+}
+
+static uint32_t primary_pixel(int x, int y)
+{
+    uint32_t v;
+    memcpy(&v, guest + primary_offset + (uint64_t)y * SURF_STRIDE + (uint64_t)x * 4, 4);
+    return v & 0xffffff;
+}
+
+/* ---- the fake device ---- */
+
+static GMutex dev_lock;
+static GQueue cmd_ring;           /* of QXLCommandExt* */
+static GQueue cursor_ring;
+static GHashTable *releases;      /* release_info host pointer -> count */
+static GArray *completions;       /* of uint64_t cookies */
+static unsigned update_area_completes;
+static QXLInstance qxl_instance;
+
+static int dev_get(GQueue *ring, struct QXLCommandExt *cmd)
+{
+    g_mutex_lock(&dev_lock);
+    QXLCommandExt *next = g_queue_pop_head(ring);
+    g_mutex_unlock(&dev_lock);
+    if (!next) {
+        return 0;
+    }
+    *cmd = *next;
+    g_free(next);
+    return 1;
+}
+
+static int dev_req(GQueue *ring)
+{
+    g_mutex_lock(&dev_lock);
+    int empty = g_queue_is_empty(ring);
+    g_mutex_unlock(&dev_lock);
+    return empty;
+}
+
+static int get_command(QXLInstance *qin, struct QXLCommandExt *cmd) { return dev_get(&cmd_ring, cmd); }
+static int req_cmd_notification(QXLInstance *qin) { return dev_req(&cmd_ring); }
+static int get_cursor_command(QXLInstance *qin, struct QXLCommandExt *cmd) { return dev_get(&cursor_ring, cmd); }
+static int req_cursor_notification(QXLInstance *qin) { return dev_req(&cursor_ring); }
+
+static void release_resource(QXLInstance *qin, struct QXLReleaseInfoExt info)
+{
+    g_assert_true(qin == &qxl_instance);
+    g_assert_cmpuint(info.group_id, ==, GUEST_GROUP);
+    g_mutex_lock(&dev_lock);
+    gpointer key = info.info;
+    g_hash_table_insert(releases, key, GUINT_TO_POINTER(GPOINTER_TO_UINT(g_hash_table_lookup(releases, key)) + 1));
+    g_mutex_unlock(&dev_lock);
+}
+
+static void async_complete(QXLInstance *qin, uint64_t cookie)
+{
+    g_mutex_lock(&dev_lock);
+    g_array_append_val(completions, cookie);
+    g_mutex_unlock(&dev_lock);
+}
+
+static void update_area_complete(QXLInstance *qin, uint32_t surface_id, struct QXLRect *rects,
+                                 uint32_t n)
+{
+    g_mutex_lock(&dev_lock);
+    update_area_completes++;
+    g_mutex_unlock(&dev_lock);
+}
+
+static void get_init_info(QXLInstance *qin, QXLDevInitInfo *info)
+{
+    info->num_memslots_groups = 2;
+    info->num_memslots = 8;
+    info->memslot_gen_bits = 8;
+    info->memslot_id_bits = 8;
+    info->qxl_ram_size = GUEST_SIZE;
+    info->internal_groupslot_id = 0;
+    info->n_surfaces = N_SURFACES;
+}
+
+static int attached;
+static void attache_worker(QXLInstance *qin, QXLWorker *worker) { attached++; }
+static void set_compression_level(QXLInstance *qin, int level) { g_assert_cmpint(level, ==, 0); }
+
+static const QXLInterface qxl_sif = {
+    .base = { .type = SPICE_INTERFACE_QXL, .description = "test qxl",
+              .major_version = SPICE_INTERFACE_QXL_MAJOR, .minor_version = SPICE_INTERFACE_QXL_MINOR },
+    .attache_worker = attache_worker,
+    .set_compression_level = set_compression_level,
+    .get_init_info = get_init_info,
+    .get_command = get_command,
+    .req_cmd_notification = req_cmd_notification,
+    .release_resource = release_resource,
+    .get_cursor_command = get_cursor_command,
+    .req_cursor_notification = req_cursor_notification,
+    .async_complete = async_complete,
+    .update_area_complete = update_area_complete,
+};
+
+static unsigned release_count(uint64_t cmd_offset)
+{
+    g_mutex_lock(&dev_lock);
+    unsigned n = GPOINTER_TO_UINT(g_hash_table_lookup(releases, guest + cmd_offset));
+    g_mutex_unlock(&dev_lock);
+    return n;
+}
+
+static unsigned total_releases(void)
+{
+    g_mutex_lock(&dev_lock);
+    unsigned n = 0;
+    GHashTableIter it;
+    gpointer key, value;
+    g_hash_table_iter_init(&it, releases);
+    while (g_hash_table_iter_next(&it, &key, &value)) {
+        n += GPOINTER_TO_UINT(value);
+    }
+    g_mutex_unlock(&dev_lock);
+    return n;
+}
+
+static bool completed(uint64_t cookie)
+{
+    bool found = false;
+    g_mutex_lock(&dev_lock);
+    for (guint i = 0; i < completions->len; i++) {
+        found |= g_array_index(completions, uint64_t, i) == cookie;
+    }
+    g_mutex_unlock(&dev_lock);
+    return found;
+}
+
+static void push(GQueue *ring, uint32_t type, QXLPHYSICAL data)
+{
+    QXLCommandExt *ext = g_new0(QXLCommandExt, 1);
+    ext->cmd.type = type;
+    ext->cmd.data = data;
+    ext->group_id = GUEST_GROUP;
+    g_mutex_lock(&dev_lock);
+    g_queue_push_tail(ring, ext);
+    g_mutex_unlock(&dev_lock);
+}
+
+/* Pushes a display command and returns its offset (release_info is at the command's start). */
+static uint64_t push_draw(const QXLDrawable *d)
+{
+    uint64_t off = guest_put(d, sizeof(*d));
+    push(&cmd_ring, QXL_CMD_DRAW, addr(off));
+    return off;
+}
+
+/* Everything queued so far is handled when a sync update_area returns. */
+static void sync_worker(void)
+{
+    QXLRect area = { 0, 0, SURF_H, SURF_W };
+    spice_qxl_wakeup(&qxl_instance);
+    spice_qxl_update_area(&qxl_instance, 0, &area, NULL, 0, 0);
+}
+
+static QXLDrawable drawable(uint8_t type, int32_t left, int32_t top, int32_t right, int32_t bottom)
+{
+    QXLDrawable d;
+    memset(&d, 0, sizeof(d));
+    d.surface_id = 0;
+    d.effect = QXL_EFFECT_OPAQUE;
+    d.type = type;
+    d.bbox = (QXLRect){ .top = top, .left = left, .bottom = bottom, .right = right };
+    d.clip.type = SPICE_CLIP_TYPE_NONE;
+    for (int i = 0; i < 3; i++) {
+        d.surfaces_dest[i] = -1;
+    }
+    return d;
+}
+
+static QXLDrawable fill(uint32_t color, int32_t left, int32_t top, int32_t right, int32_t bottom)
+{
+    QXLDrawable d = drawable(QXL_DRAW_FILL, left, top, right, bottom);
+    d.u.fill.brush.type = SPICE_BRUSH_TYPE_SOLID;
+    d.u.fill.brush.u.color = color;
+    d.u.fill.rop_descriptor = SPICE_ROPD_OP_PUT;
+    return d;
+}
+
+/* A DIRECT top-down 32-bit bitmap image of w x h pixels from @pixels. */
+static uint64_t put_image32(const uint32_t *pixels, uint32_t w, uint32_t h, uint32_t stride,
+                            QXLPHYSICAL data_override)
+{
+    uint64_t data = pixels ? guest_put(pixels, (uint64_t)stride * h) : 0;
+    QXLImage img;
+    memset(&img, 0, sizeof(img));
+    img.descriptor.id = 99;
+    img.descriptor.type = SPICE_IMAGE_TYPE_BITMAP;
+    img.descriptor.width = w;
+    img.descriptor.height = h;
+    img.bitmap.format = SPICE_BITMAP_FMT_32BIT;
+    img.bitmap.flags = QXL_BITMAP_DIRECT | QXL_BITMAP_TOP_DOWN;
+    img.bitmap.x = w;
+    img.bitmap.y = h;
+    img.bitmap.stride = stride;
+    img.bitmap.data = data_override ? data_override : addr(data);
+    return guest_put(&img, sizeof(img));
+}
+
+static QXLDrawable copy_of(uint64_t image, int32_t left, int32_t top, int32_t w, int32_t h)
+{
+    QXLDrawable d = drawable(QXL_DRAW_COPY, left, top, left + w, top + h);
+    d.u.copy.src_bitmap = addr(image);
+    d.u.copy.src_area = (QXLRect){ .top = 0, .left = 0, .bottom = h, .right = w };
+    d.u.copy.rop_descriptor = SPICE_ROPD_OP_PUT;
+    return d;
+}
+
+/* ---- setup ---- */
+
+static SpiceServer *server;
+
+static void create_primary(void)
+{
+    primary_offset = guest_alloc((uint64_t)SURF_STRIDE * SURF_H);
+    QXLDevSurfaceCreate create = {
+        .width = SURF_W, .height = SURF_H, .stride = SURF_STRIDE,
+        .format = SPICE_SURFACE_FMT_32_xRGB, .mouse_mode = 1,
+        .mem = addr(primary_offset), .group_id = GUEST_GROUP,
+    };
+    spice_qxl_create_primary_surface(&qxl_instance, 0, &create);
+}
+
+static void setup(void)
+{
+    guest = g_malloc0(GUEST_SIZE);
+    guest_used = 64;
+    releases = g_hash_table_new(NULL, NULL);
+    completions = g_array_new(FALSE, FALSE, sizeof(uint64_t));
+    g_queue_init(&cmd_ring);
+    g_queue_init(&cursor_ring);
+    server = spice_server_new();
+    g_assert_nonnull(server);
+    g_assert_cmpint(spice_server_init(server, test_core_get()), ==, 0);
+    memset(&qxl_instance, 0, sizeof(qxl_instance));
+    qxl_instance.base.sif = &qxl_sif.base;
+    qxl_instance.id = 0;
+    g_assert_cmpint(spice_server_add_interface(server, &qxl_instance.base), ==, 0);
+    g_assert_nonnull(qxl_instance.st);
+    g_assert_cmpint(attached, >=, 1);
+    QXLDevMemSlot slot = {
+        .slot_group_id = GUEST_GROUP, .slot_id = GUEST_SLOT, .generation = GUEST_GENERATION,
+        .virt_start = (uintptr_t)guest, .virt_end = (uintptr_t)guest + GUEST_SIZE,
+        .addr_delta = (uintptr_t)guest,
+    };
+    spice_qxl_add_memslot(&qxl_instance, &slot);
+    spice_server_vm_start(server);
+    create_primary();
+}
+
+static void teardown(void)
+{
+    spice_server_remove_interface(&qxl_instance.base);
+    spice_server_destroy(server);
+    server = NULL;
+    g_queue_clear_full(&cmd_ring, g_free);
+    g_queue_clear_full(&cursor_ring, g_free);
+    g_hash_table_destroy(releases);
+    g_array_free(completions, TRUE);
+    g_free(guest);
+    guest = NULL;
+}
+
+/* ---- tests ---- */
+
+static void test_fill_rendered_and_released_once(void)
+{
+    setup();
+    QXLDrawable d = fill(0x00ff0000, 2, 3, 10, 8);
+    uint64_t cmd = push_draw(&d);
+    sync_worker();
+    g_assert_cmphex(primary_pixel(2, 3), ==, 0xff0000);
+    g_assert_cmphex(primary_pixel(9, 7), ==, 0xff0000);
+    g_assert_cmphex(primary_pixel(10, 7), ==, 0);
+    g_assert_cmphex(primary_pixel(9, 8), ==, 0);
+    g_assert_cmpuint(release_count(cmd), ==, 1);
+    /* Fetching again finds nothing: still released exactly once. */
+    sync_worker();
+    g_assert_cmpuint(release_count(cmd), ==, 1);
+    teardown();
+}
+
+static void test_copy_and_copy_bits(void)
+{
+    setup();
+    uint32_t pixels[4 * 2] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+    uint64_t img = put_image32(pixels, 4, 2, 16, 0);
+    QXLDrawable d = copy_of(img, 20, 10, 4, 2);
+    uint64_t c1 = push_draw(&d);
+    /* Then move that block 1 right and 1 down (overlapping). */
+    QXLDrawable bits = drawable(QXL_COPY_BITS, 21, 11, 25, 13);
+    bits.u.copy_bits.src_pos = (QXLPoint){ .x = 20, .y = 10 };
+    uint64_t c2 = push_draw(&bits);
+    sync_worker();
+    g_assert_cmphex(primary_pixel(20, 10), ==, 1);
+    g_assert_cmphex(primary_pixel(21, 11), ==, 1);
+    g_assert_cmphex(primary_pixel(24, 12), ==, 8);
+    g_assert_cmphex(primary_pixel(22, 11), ==, 2);
+    g_assert_cmpuint(release_count(c1), ==, 1);
+    g_assert_cmpuint(release_count(c2), ==, 1);
+    teardown();
+}
+
+static void test_clip_rects(void)
+{
+    setup();
+    QXLRect rect = { .top = 0, .left = 0, .bottom = 2, .right = 2 };
+    uint64_t chunk = guest_alloc(sizeof(QXLClipRects) + sizeof(rect));
+    QXLClipRects *rects = (QXLClipRects *)(guest + chunk);
+    rects->num_rects = 1;
+    rects->chunk.data_size = sizeof(rect);
+    memcpy(guest + chunk + sizeof(QXLClipRects), &rect, sizeof(rect));
+    QXLDrawable d = fill(0x0000ff00, 0, 0, 10, 10);
+    d.clip.type = SPICE_CLIP_TYPE_RECTS;
+    d.clip.data = addr(chunk);
+    push_draw(&d);
+    sync_worker();
+    g_assert_cmphex(primary_pixel(1, 1), ==, 0x00ff00);
+    g_assert_cmphex(primary_pixel(2, 1), ==, 0);
+    g_assert_cmphex(primary_pixel(5, 5), ==, 0);
+    teardown();
+}
+
+static void test_hostile_commands_dropped(void)
+{
+    setup();
+    unsigned before = total_releases();
+    uint32_t pixels[4] = { 0x111111, 0x222222, 0x333333, 0x444444 };
+
+    /* Bad slot and bad generation: the command itself does not translate, nothing to release. */
+    QXLDrawable good = fill(0x0000ff, 0, 0, 1, 1);
+    uint64_t off = guest_put(&good, sizeof(good));
+    push(&cmd_ring, QXL_CMD_DRAW, addr_in(7, GUEST_GENERATION, off));
+    push(&cmd_ring, QXL_CMD_DRAW, addr_in(GUEST_SLOT, GUEST_GENERATION + 1, off));
+    /* A drawable running past the end of the slot: its release_info (8 bytes) still translates. */
+    uint64_t c_end = GUEST_SIZE - 8;
+    push(&cmd_ring, QXL_CMD_DRAW, addr(c_end));
+
+    /* Translated commands with bad contents: dropped but released. */
+    uint64_t img_past = put_image32(NULL, 2, 2, 8, addr(GUEST_SIZE - 4));
+    QXLDrawable d1 = copy_of(img_past, 0, 0, 2, 2);
+    uint64_t c_past = push_draw(&d1);
+
+    uint64_t img_stride = put_image32(pixels, 2, 2, 4, 0);    /* stride 4 < 2 * 4 */
+    QXLDrawable d2 = copy_of(img_stride, 0, 0, 2, 2);
+    uint64_t c_stride = push_draw(&d2);
+
+    uint64_t small = guest_put(pixels, sizeof(pixels));
+    uint64_t img_huge = put_image32(NULL, 0x10000, 0x10000, 0x40000, addr(small));   /* w*h*4 overflows 32 bits */
+    QXLDrawable d3 = copy_of(img_huge, 0, 0, 2, 2);
+    uint64_t c_huge = push_draw(&d3);
+
+    /* A chunk list that points back at itself. */
+    uint64_t loop_chunk = guest_alloc(sizeof(QXLDataChunk) + 8);
+    QXLDataChunk *ch = (QXLDataChunk *)(guest + loop_chunk);
+    ch->data_size = 8;
+    ch->next_chunk = addr(loop_chunk);
+    uint64_t img_loop = put_image32(NULL, 2, 2, 8, addr(loop_chunk));
+    ((QXLImage *)(guest + img_loop))->bitmap.flags = QXL_BITMAP_TOP_DOWN;   /* chunked, not DIRECT */
+    QXLDrawable d4 = copy_of(img_loop, 0, 0, 2, 2);
+    uint64_t c_loop = push_draw(&d4);
+
+    QXLDrawable d5 = fill(0x0000ff, 0, 0, 1, 1);
+    d5.surface_id = 5000;
+    uint64_t c_surface = push_draw(&d5);
+
+    QXLDrawable d6 = fill(0x0000ff, 0, 0, SURF_W + 1, 1);   /* bbox outside the primary */
+    uint64_t c_bbox = push_draw(&d6);
+
+    /* An unknown command type at a valid address: released, nothing else. */
+    uint64_t nop = guest_alloc(64);
+    push(&cmd_ring, 77, addr(nop));
+
+    /* And a good command afterwards is still drawn. */
+    QXLDrawable ok = fill(0x00abcdef, 5, 5, 6, 6);
+    uint64_t c_ok = push_draw(&ok);
+    sync_worker();
+
+    g_assert_cmphex(primary_pixel(0, 0), ==, 0);       /* none of the bad draws landed */
+    g_assert_cmphex(primary_pixel(5, 5), ==, 0xabcdef);
+    g_assert_cmpuint(release_count(off), ==, 0);
+    g_assert_cmpuint(release_count(c_past), ==, 1);
+    g_assert_cmpuint(release_count(c_stride), ==, 1);
+    g_assert_cmpuint(release_count(c_huge), ==, 1);
+    g_assert_cmpuint(release_count(c_loop), ==, 1);
+    g_assert_cmpuint(release_count(c_surface), ==, 1);
+    g_assert_cmpuint(release_count(c_bbox), ==, 1);
+    g_assert_cmpuint(release_count(nop), ==, 1);
+    g_assert_cmpuint(release_count(c_ok), ==, 1);
+    g_assert_cmpuint(release_count(c_end), ==, 1);
+    g_assert_cmpuint(total_releases() - before, ==, 9);
+    teardown();
+}
+
+static bool cookie_seen(void *data)
+{
+    return completed(*(uint64_t *)data);
+}
+
+static void wait_cookie(uint64_t cookie)
+{
+    g_assert_true(test_core_run_until(cookie_seen, &cookie, 5000));
+}
+
+static void test_async_cookies(void)
+{
+    setup();
+    QXLRect area = { 0, 0, 10, 10 };
+    QXLDrawable d = fill(0x00123456, 0, 0, 4, 4);
+    push_draw(&d);
+    spice_qxl_update_area_async(&qxl_instance, 0, &area, 1, 101);
+    wait_cookie(101);
+    g_assert_cmphex(primary_pixel(3, 3), ==, 0x123456);   /* rendered before completion */
+    g_assert_cmpuint(update_area_completes, ==, 1);
+
+    spice_qxl_flush_surfaces_async(&qxl_instance, 102);
+    wait_cookie(102);
+
+    QXLMonitorsConfig config = { .count = 1, .max_allowed = 1 };
+    QXLHead head = { .id = 0, .surface_id = 0, .width = SURF_W, .height = SURF_H };
+    uint64_t mc = guest_alloc(sizeof(config) + sizeof(head));
+    memcpy(guest + mc, &config, sizeof(config));
+    memcpy(guest + mc + sizeof(config), &head, sizeof(head));
+    spice_qxl_monitors_config_async(&qxl_instance, addr(mc), GUEST_GROUP, 103);
+    wait_cookie(103);
+    /* A bad address still completes (the guest must not hang). */
+    spice_qxl_monitors_config_async(&qxl_instance, addr_in(6, 0, 0), GUEST_GROUP, 104);
+    wait_cookie(104);
+
+    spice_qxl_destroy_primary_surface_async(&qxl_instance, 0, 105);
+    wait_cookie(105);
+    QXLDevSurfaceCreate create = {
+        .width = SURF_W, .height = SURF_H, .stride = SURF_STRIDE,
+        .format = SPICE_SURFACE_FMT_32_xRGB, .mem = addr(primary_offset), .group_id = GUEST_GROUP,
+    };
+    spice_qxl_create_primary_surface_async(&qxl_instance, 0, &create, 106);
+    wait_cookie(106);
+    /* The primary exists again: draws land. */
+    QXLDrawable d2 = fill(0x00654321, 8, 8, 9, 9);
+    push_draw(&d2);
+    sync_worker();
+    g_assert_cmphex(primary_pixel(8, 8), ==, 0x654321);
+
+    QXLDevMemSlot slot = { .slot_group_id = GUEST_GROUP, .slot_id = 4, .generation = 0,
+                           .virt_start = (uintptr_t)guest, .virt_end = (uintptr_t)guest + 4096,
+                           .addr_delta = (uintptr_t)guest };
+    spice_qxl_add_memslot_async(&qxl_instance, &slot, 107);
+    wait_cookie(107);
+    spice_qxl_destroy_surface_async(&qxl_instance, 3, 108);
+    wait_cookie(108);
+    spice_qxl_destroy_surfaces_async(&qxl_instance, 109);
+    wait_cookie(109);
+    g_assert_cmpuint(completions->len, ==, 9);
+    teardown();
+}
+
+static void test_nothing_while_stopped(void)
+{
+    setup();
+    spice_server_vm_stop(server);
+    QXLDrawable d = fill(0x00777777, 0, 0, 2, 2);
+    uint64_t cmd = push_draw(&d);
+    spice_qxl_wakeup(&qxl_instance);
+    spice_qxl_flush_surfaces_async(&qxl_instance, 201);
+    QXLRect area = { 0, 0, 2, 2 };
+    spice_qxl_update_area(&qxl_instance, 0, &area, NULL, 0, 0);   /* sync: waits for the worker */
+    g_usleep(100 * 1000);
+    g_assert_cmpuint(release_count(cmd), ==, 0);
+    g_assert_false(completed(201));
+    g_assert_cmphex(primary_pixel(0, 0), ==, 0);
+
+    spice_server_vm_start(server);
+    wait_cookie(201);
+    sync_worker();
+    g_assert_cmphex(primary_pixel(0, 0), ==, 0x777777);
+    g_assert_cmpuint(release_count(cmd), ==, 1);
+    teardown();
+}
+
+static bool cursor_released(void *data)
+{
+    return release_count(*(uint64_t *)data) == 1;
+}
+
+static void test_cursor_commands_released(void)
+{
+    setup();
+    uint8_t shape_pixels[4 * 4 * 4];
+    memset(shape_pixels, 0xff, sizeof(shape_pixels));
+    uint64_t shape = guest_alloc(sizeof(QXLCursor) + sizeof(shape_pixels));
+    QXLCursor *cur = (QXLCursor *)(guest + shape);
+    cur->header.unique = 9;
+    cur->header.type = SPICE_CURSOR_TYPE_ALPHA;
+    cur->header.width = 4;
+    cur->header.height = 4;
+    cur->data_size = sizeof(shape_pixels);
+    cur->chunk.data_size = sizeof(shape_pixels);
+    memcpy(guest + shape + sizeof(QXLCursor), shape_pixels, sizeof(shape_pixels));
+    QXLCursorCmd set;
+    memset(&set, 0, sizeof(set));
+    set.type = QXL_CURSOR_SET;
+    set.u.set.position = (QXLPoint16){ 10, 10 };
+    set.u.set.visible = 1;
+    set.u.set.shape = addr(shape);
+    uint64_t c_set = guest_put(&set, sizeof(set));
+    push(&cursor_ring, QXL_CMD_CURSOR, addr(c_set));
+    QXLCursorCmd move;
+    memset(&move, 0, sizeof(move));
+    move.type = QXL_CURSOR_MOVE;
+    move.u.position = (QXLPoint16){ 11, 12 };
+    uint64_t c_move = guest_put(&move, sizeof(move));
+    push(&cursor_ring, QXL_CMD_CURSOR, addr(c_move));
+    spice_qxl_wakeup(&qxl_instance);
+    g_assert_true(test_core_run_until(cursor_released, &c_move, 5000));
+    g_assert_cmpuint(release_count(c_set), ==, 1);
+    spice_qxl_reset_cursor(&qxl_instance);
+    teardown();
+}
+
+static void test_bad_primary_refused(void)
+{
+    setup();
+    spice_qxl_destroy_primary_surface(&qxl_instance, 0);
+    /* Memory past the slot, then a stride too small: refused, guest keeps going. */
+    QXLDevSurfaceCreate bad = {
+        .width = SURF_W, .height = SURF_H, .stride = SURF_STRIDE,
+        .format = SPICE_SURFACE_FMT_32_xRGB, .mem = addr(GUEST_SIZE - 16), .group_id = GUEST_GROUP,
+    };
+    spice_qxl_create_primary_surface(&qxl_instance, 0, &bad);
+    bad.mem = addr(primary_offset);
+    bad.stride = 4;
+    spice_qxl_create_primary_surface(&qxl_instance, 0, &bad);
+    QXLDrawable d = fill(0x00ffffff, 0, 0, 1, 1);
+    uint64_t cmd = push_draw(&d);
+    sync_worker();
+    g_assert_cmphex(primary_pixel(0, 0), ==, 0);
+    g_assert_cmpuint(release_count(cmd), ==, 1);
+    teardown();
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    /* Guest mistakes are logged with g_message; nothing here may warn. */
+    g_test_add_func("/qxl-worker/fill-released-once", test_fill_rendered_and_released_once);
+    g_test_add_func("/qxl-worker/copy-and-copy-bits", test_copy_and_copy_bits);
+    g_test_add_func("/qxl-worker/clip-rects", test_clip_rects);
+    g_test_add_func("/qxl-worker/hostile-commands", test_hostile_commands_dropped);
+    g_test_add_func("/qxl-worker/async-cookies", test_async_cookies);
+    g_test_add_func("/qxl-worker/stopped", test_nothing_while_stopped);
+    g_test_add_func("/qxl-worker/cursor", test_cursor_commands_released);
+    g_test_add_func("/qxl-worker/bad-primary", test_bad_primary_refused);
+    return g_test_run();
+}
