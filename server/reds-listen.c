@@ -18,9 +18,13 @@ static void set_nonblocking_cloexec(int fd)
     fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
+/* Each link in progress costs an RSA key: a flood of silent sockets must not pile them up. */
+#define REDS_MAX_PENDING_LINKS 64
+
 static void listen_readable(int fd, int events, void *opaque)
 {
     SpiceServer *reds = opaque;
+    static bool warned_full;
     /* Accept a bounded batch so a connection flood cannot starve the host's loop. */
     for (int i = 0; i < 16; i++) {
         int client = accept(fd, NULL, NULL);
@@ -30,6 +34,16 @@ static void listen_readable(int fd, int events, void *opaque)
             }
             return;
         }
+        if (g_list_length(reds->links) >= REDS_MAX_PENDING_LINKS) {
+            if (!warned_full) {
+                g_message("spice: %d connections are already in the link stage; refusing new ones "
+                          "until they finish or time out", REDS_MAX_PENDING_LINKS);
+                warned_full = true;
+            }
+            close(client);
+            continue;
+        }
+        warned_full = false;
         reds_link_start(reds, client, false);
     }
 }

@@ -388,6 +388,9 @@ static gpointer client_thread(gpointer data)
     client_send(in_fd, SPICE_MSGC_INPUTS_KEY_UP, &code, 4);
     code = 0x48e0;
     client_send(in_fd, SPICE_MSGC_INPUTS_KEY_DOWN, &code, 4);
+    /* The client has Num and Caps Lock on, the guest only Num: the server taps Caps Lock. */
+    uint16_t modifiers = SPICE_KEYBOARD_MODIFIER_FLAGS_NUM_LOCK | SPICE_KEYBOARD_MODIFIER_FLAGS_CAPS_LOCK;
+    client_send(in_fd, SPICE_MSGC_INPUTS_KEY_MODIFIERS, &modifiers, 2);
     /* Four relative motions earn one MOTION_ACK. */
     uint8_t motion[10] = { 1, 0, 0, 0, 2, 0, 0, 0, 0, 0 };
     for (int i = 0; i < 4; i++) {
@@ -396,9 +399,22 @@ static gpointer client_thread(gpointer data)
     g_assert_true(client_recv(in_fd, &m));
     g_assert_cmpuint(m.type, ==, SPICE_MSG_INPUTS_MOUSE_MOTION_ACK);
     g_free(m.body);
+
+    /* The guest's LEDs change (spice_server_kbd_leds): the client hears KEY_MODIFIERS. */
+    g_atomic_int_set(&run->done, 4);
+    wait_phase(run, 4);
+    g_assert_true(client_recv(in_fd, &m));
+    g_assert_cmpuint(m.type, ==, SPICE_MSG_INPUTS_KEY_MODIFIERS);
+    g_assert_cmpuint(m.size, ==, 2);
+    g_assert_cmpuint(m.body[0], ==, SPICE_KEYBOARD_MODIFIER_FLAGS_SCROLL_LOCK);
+    g_free(m.body);
+
     /* A motion message too short for its type closes the inputs connection. */
     client_send(in_fd, SPICE_MSGC_INPUTS_MOUSE_MOTION, motion, 3);
-    g_assert_false(client_recv(in_fd, &m));
+    while (client_recv(in_fd, &m)) {
+        g_assert_cmpuint(m.type, ==, SPICE_MSG_INPUTS_KEY_MODIFIERS);   /* the lock re-sync timer */
+        g_free(m.body);
+    }
     close(in_fd);
 
     /* Inputs with a stale session id. */
@@ -407,8 +423,8 @@ static gpointer client_thread(gpointer data)
     g_assert_cmpuint(o.result, ==, SPICE_LINK_ERR_BAD_CONNECTION_ID);
     close(fd);
 
-    g_atomic_int_set(&run->done, 4);
-    wait_phase(run, 4);
+    g_atomic_int_set(&run->done, 5);
+    wait_phase(run, 5);
 
     /* A second client replaces the first: the old main connection is closed. */
     int main2_fd = client_connect();
@@ -425,7 +441,7 @@ static gpointer client_thread(gpointer data)
     }
     close(main_fd);
     close(main2_fd);
-    g_atomic_int_set(&run->done, 5);
+    g_atomic_int_set(&run->done, 6);
     return NULL;
 }
 
@@ -483,27 +499,30 @@ static void test_link_main_inputs(void)
     g_assert_cmpint(spice_server_set_ticket(server, "secret", 60, 0, 0), ==, 0);
     g_atomic_int_set(&run.phase, 3);
     g_assert_true(test_core_run_until(done_reached, &run, 20000));
+    g_assert_cmpint(spice_server_kbd_leds(&kbd, SPICE_KEYBOARD_MODIFIER_FLAGS_SCROLL_LOCK), ==, 0);
+    g_atomic_int_set(&run.phase, 4);
+    g_assert_true(test_core_run_until(done_reached, &run, 20000));
 
     /* A client is connected: set_ticket may refuse, as asked. */
     g_assert_cmpint(spice_server_get_num_clients(server), ==, 1);
     g_assert_cmpint(spice_server_set_ticket(server, "secret", 0, 1, 0), ==, -1);
     g_assert_cmpint(spice_server_is_server_mouse(server), ==, 1);
     g_mutex_lock(&log_lock);
-    static const uint8_t expected_keys[] = { 0x1e, 0x9e, 0xe0, 0x48 };
+    static const uint8_t expected_keys[] = { 0x1e, 0x9e, 0xe0, 0x48, 0x3a, 0xba };
     g_assert_cmpuint(scancodes->len, >=, sizeof(expected_keys));
     g_assert_cmpmem(scancodes->data, sizeof(expected_keys), expected_keys, sizeof(expected_keys));
     g_assert_cmpint(mouse_motions, ==, 4);
     g_mutex_unlock(&log_lock);
     /* The inputs connection went away with E0 48 still down: the server released it. */
     gint64 end = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
-    while (scancodes->len < 6 && g_get_monotonic_time() < end) {
+    while (scancodes->len < 8 && g_get_monotonic_time() < end) {
         g_main_context_iteration(NULL, FALSE);
     }
-    g_assert_cmpuint(scancodes->len, ==, 6);
-    g_assert_cmpuint(scancodes->data[4], ==, 0xe0);
-    g_assert_cmpuint(scancodes->data[5], ==, 0xc8);
+    g_assert_cmpuint(scancodes->len, ==, 8);
+    g_assert_cmpuint(scancodes->data[6], ==, 0xe0);
+    g_assert_cmpuint(scancodes->data[7], ==, 0xc8);
 
-    g_atomic_int_set(&run.phase, 4);
+    g_atomic_int_set(&run.phase, 5);
     g_assert_true(test_core_run_until(done_reached, &run, 20000));
     g_thread_join(thread);
     g_assert_true(test_core_run_until(no_clients, server, 5000));
