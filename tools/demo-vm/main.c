@@ -20,6 +20,24 @@
  * enters qxl-device.c's callbacks.
  */
 
+typedef struct Freeze {
+    Scene *scene;
+    const char *dump_frame;
+} Freeze;
+
+static gboolean freeze_scene(gpointer data)
+{
+    Freeze *freeze = data;
+    scene_freeze(freeze->scene);
+    if (freeze->dump_frame != NULL && scene_write_ppm(freeze->scene, freeze->dump_frame)) {
+        printf("spice-demo-vm: frozen, frame written to %s\n", freeze->dump_frame);
+    } else {
+        printf("spice-demo-vm: frozen\n");
+    }
+    fflush(stdout);
+    return G_SOURCE_REMOVE;
+}
+
 static gboolean quit_loop(gpointer data)
 {
     g_main_loop_quit(data);
@@ -128,6 +146,10 @@ int main(int argc, char **argv)
 
     g_unix_signal_add(SIGINT, quit_loop, loop);
     g_unix_signal_add(SIGTERM, quit_loop, loop);
+    Freeze freeze = { scene, opts.dump_frame };
+    if (opts.freeze_after > 0) {
+        g_timeout_add((guint)(opts.freeze_after * 1000), freeze_scene, &freeze);
+    }
     if (opts.exit_after > 0) {
         g_timeout_add((guint)(opts.exit_after * 1000), quit_loop, loop);
     }

@@ -43,6 +43,8 @@ bool demo_options_parse(int argc, char **argv, DemoOptions *opts)
         { "size", 0, 0, G_OPTION_ARG_STRING, &size, "Desktop size (default 1024x768)", "WxH" },
         { "name", 0, 0, G_OPTION_ARG_STRING, &opts->name, "VM name shown to clients (default spice-demo-vm)", "NAME" },
         { "exit-after", 0, 0, G_OPTION_ARG_DOUBLE, &opts->exit_after, "Shut down cleanly after SECONDS", "SECONDS" },
+        { "freeze-after", 0, 0, G_OPTION_ARG_DOUBLE, &opts->freeze_after, "Stop the animation after SECONDS (for pixel tests)", "SECONDS" },
+        { "dump-frame", 0, 0, G_OPTION_ARG_FILENAME, &opts->dump_frame, "When frozen, write the demo's own picture to FILE (binary PPM)", "FILE" },
         { NULL },
     };
     GOptionContext *context = g_option_context_new(NULL);
@@ -83,8 +85,11 @@ bool demo_options_parse(int argc, char **argv, DemoOptions *opts)
         fprintf(stderr, "spice-demo-vm: --size %s: use WIDTHxHEIGHT from %dx%d to %dx%d, e.g. 1024x768\n", size,
                 MIN_WIDTH, MIN_HEIGHT, MAX_SIDE, MAX_SIDE);
         ok = false;
-    } else if (opts->exit_after < 0) {
-        fprintf(stderr, "spice-demo-vm: --exit-after must be a number of seconds above 0\n");
+    } else if (opts->exit_after < 0 || opts->freeze_after < 0) {
+        fprintf(stderr, "spice-demo-vm: --exit-after and --freeze-after take a number of seconds above 0\n");
+        ok = false;
+    } else if (opts->dump_frame != NULL && opts->freeze_after <= 0) {
+        fprintf(stderr, "spice-demo-vm: --dump-frame is written when the scene freezes: add --freeze-after SECONDS\n");
         ok = false;
     }
     g_free(size);
@@ -112,5 +117,6 @@ void demo_options_clear(DemoOptions *opts)
     g_free(opts->password);
     g_free(opts->image);
     g_free(opts->name);
+    g_free(opts->dump_frame);
     memset(opts, 0, sizeof(*opts));
 }

@@ -13,6 +13,8 @@ typedef struct DemoOptions {
     int width, height;   /* desktop size, default 1024x768 */
     char *name;          /* VM name told to clients, default "spice-demo-vm" */
     double exit_after;   /* seconds, 0 = run until SIGINT/SIGTERM */
+    double freeze_after; /* seconds, 0 = animate until the end */
+    char *dump_frame;    /* PPM written when the scene freezes, or NULL */
 } DemoOptions;
 
 /*

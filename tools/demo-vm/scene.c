@@ -3,6 +3,7 @@
 
 #include <glib.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "font.h"
@@ -46,6 +47,7 @@ struct Scene {
     Framebuffer *fb;
     int width, height;
     bool desktop;
+    bool frozen;
     char *caption;
     guint timer;
     unsigned tick;
@@ -80,9 +82,12 @@ static void paint_wallpaper(Scene *scene)
             row[x] = color_mix(base, 0x3aa6b0u, (int)(ring * 40));
         }
     }
-    /* Bottom left, where no window covers it. */
+    /* Bottom left, where no window covers it (on tall enough screens: the icons are above). */
     const char *logo = "SPICE";
     int scale = MAX(scene->width / 110, 2);
+    if (h < 560) {
+        return;
+    }
     fb_text(fb, scene->width * 4 / 100, h - FONT_GLYPH_HEIGHT * scale - 16, logo, 0x4a7ab0u, scale);
 }
 
@@ -338,6 +343,10 @@ static void cursor_step(Scene *scene)
 static gboolean frame(gpointer data)
 {
     Scene *scene = data;
+    if (scene->frozen) {
+        screen_flush(scene->screen);
+        return G_SOURCE_CONTINUE;
+    }
     scene->tick++;
     if (scene->desktop) {
         terminal_tick(scene->terminal, scene->tick);
@@ -386,6 +395,30 @@ void scene_start(Scene *scene)
     cursor_step(scene);
     screen_flush(scene->screen);
     scene->timer = g_timeout_add(FRAME_MS, frame, scene);
+}
+
+void scene_freeze(Scene *scene)
+{
+    scene->frozen = true;
+}
+
+bool scene_write_ppm(Scene *scene, const char *path)
+{
+    GString *data = g_string_sized_new((gsize)scene->width * scene->height * 3 + 32);
+    g_string_append_printf(data, "P6\n%d %d\n255\n", scene->width, scene->height);
+    const uint32_t *pixels = scene->fb->pixels;
+    for (size_t i = 0; i < (size_t)scene->width * scene->height; i++) {
+        char rgb[3] = { (char)(pixels[i] >> 16), (char)(pixels[i] >> 8), (char)pixels[i] };
+        g_string_append_len(data, rgb, 3);
+    }
+    GError *error = NULL;
+    bool ok = g_file_set_contents(path, data->str, (gssize)data->len, &error);
+    if (!ok) {
+        fprintf(stderr, "spice-demo-vm: cannot write the frame to %s: %s (check the directory)\n", path, error->message);
+        g_error_free(error);
+    }
+    g_string_free(data, TRUE);
+    return ok;
 }
 
 void scene_stop(Scene *scene)

@@ -1,6 +1,7 @@
 /* scene: what the demo guest shows: an animated desktop, or one still image pixel for pixel. */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "qxl-device.h"
@@ -22,6 +23,11 @@ Scene *scene_new_desktop(QxlDevice *dev, int width, int height, const char *capt
 Scene *scene_new_image(QxlDevice *dev, const uint32_t *pixels, int width, int height);
 /* Sends the first full frame and the cursor, then starts the frame timer. */
 void scene_start(Scene *scene);
+/* Stops the animation: the picture stays as it is (what could not be sent yet still goes out). */
+void scene_freeze(Scene *scene);
+/* Writes the demo's own picture of the screen as a binary PPM (P6), atomically (temp file +
+ * rename). False (logged, naming the file) on error. */
+bool scene_write_ppm(Scene *scene, const char *path);
 /* Stops the frame timer: nothing more is queued. */
 void scene_stop(Scene *scene);
 void scene_free(Scene *scene); /* accepts NULL; stops first */
