@@ -122,6 +122,10 @@ void reds_update_mouse_mode(SpiceServer *reds)
     bool allowed = reds->tablet != NULL && g_list_length(reds->qxls) == 1 &&
                    reds_count_channels_of_type(reds, SPICE_CHANNEL_DISPLAY) == 1 &&
                    reds->primary_allows_client_mouse;
+    g_debug("spice: client mouse %s (tablet %s, %u qxl, %u display channels, primary %s)",
+            allowed ? "allowed" : "not allowed", reds->tablet ? "yes" : "no",
+            g_list_length(reds->qxls), reds_count_channels_of_type(reds, SPICE_CHANNEL_DISPLAY),
+            reds->primary_allows_client_mouse ? "allows it" : "does not allow it");
     if (allowed == reds->client_mouse_allowed) {
         return;
     }
