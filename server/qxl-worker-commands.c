@@ -331,6 +331,11 @@ bool qxl_worker_create_primary(QxlWorker *worker, const QXLDevSurfaceCreate *cre
                   create->height, create->format, create->stride, qxl_status_to_string(status));
         return false;
     }
+    /* Without KEEP_DATA the memory holds nothing meant to be seen (QEMU hands us a fresh
+     * uninitialised buffer): start from black as upstream does, never leak host memory. */
+    if (!(create->flags & QXL_SURF_FLAG_KEEP_DATA)) {
+        memset(mem.mem, 0, mem.mem_size);
+    }
     Surface *surface = surface_new(0, mem.format, mem.width, mem.height, mem.stride, mem.line0);
     if (!surface) {
         return false;   /* surface_new logged why */

@@ -594,6 +594,27 @@ static void test_bad_primary_refused(void)
     teardown();
 }
 
+static void test_create_clears_unless_keep_data(void)
+{
+    setup();
+    spice_qxl_destroy_primary_surface(&qxl_instance, 0);
+    memset(guest + primary_offset, 0x5a, (size_t)SURF_STRIDE * SURF_H);
+    QXLDevSurfaceCreate create = {
+        .width = SURF_W, .height = SURF_H, .stride = SURF_STRIDE,
+        .format = SPICE_SURFACE_FMT_32_xRGB, .mem = addr(primary_offset), .group_id = GUEST_GROUP,
+        .flags = QXL_SURF_FLAG_KEEP_DATA,
+    };
+    spice_qxl_create_primary_surface(&qxl_instance, 0, &create);
+    g_assert_cmphex(primary_pixel(SURF_W - 1, SURF_H - 1), ==, 0x5a5a5a);   /* kept */
+    spice_qxl_destroy_primary_surface(&qxl_instance, 0);
+    create.flags = 0;
+    create.stride = -SURF_STRIDE;   /* bottom-up, as QEMU's simple display */
+    spice_qxl_create_primary_surface(&qxl_instance, 0, &create);
+    g_assert_cmphex(primary_pixel(0, 0), ==, 0);                             /* cleared */
+    g_assert_cmphex(primary_pixel(SURF_W - 1, SURF_H - 1), ==, 0);
+    teardown();
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -606,5 +627,6 @@ int main(int argc, char **argv)
     g_test_add_func("/qxl-worker/stopped", test_nothing_while_stopped);
     g_test_add_func("/qxl-worker/cursor", test_cursor_commands_released);
     g_test_add_func("/qxl-worker/bad-primary", test_bad_primary_refused);
+    g_test_add_func("/qxl-worker/create-clears", test_create_clears_unless_keep_data);
     return g_test_run();
 }
