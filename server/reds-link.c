@@ -21,9 +21,8 @@
  * header (16) -> LinkMess body -> LinkReply -> [auth mechanism (4)] -> ticket (128) -> result (4)
  * -> LinkedPeer handed to the channel. Errors in the header or LinkMess are answered with a
  * LinkReply carrying the error, auth failures with the link result; then the socket closes.
- * Upstream waits forever for a silent client; we give the whole stage REDS_LINK_TIMEOUT_MS.
+ * Upstream waits forever for a silent client; we give the whole stage reds->link_timeout_ms.
  */
-#define REDS_LINK_TIMEOUT_MS 30000
 
 typedef enum {
     LINK_READ_HEADER,
@@ -448,8 +447,8 @@ static void link_timed_out(void *opaque)
 {
     RedsLink *link = opaque;
     char peer[96];
-    g_message("spice: link from %s timed out after %d s in the link stage; closing it",
-              link_peer_name(link, peer, sizeof(peer)), REDS_LINK_TIMEOUT_MS / 1000);
+    g_message("spice: link from %s timed out after %u ms in the link stage; closing it",
+              link_peer_name(link, peer, sizeof(peer)), link->reds->link_timeout_ms);
     link_free(link, true);
 }
 
@@ -492,5 +491,5 @@ void reds_link_start(SpiceServer *reds, int fd, bool skip_auth)
         link_free(link, true);
         return;
     }
-    event_loop_timer_start(link->timeout, REDS_LINK_TIMEOUT_MS);
+    event_loop_timer_start(link->timeout, reds->link_timeout_ms);
 }

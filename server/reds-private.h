@@ -20,6 +20,8 @@ typedef struct QxlWorker QxlWorker;
 
 /* The SPICE_CHANNEL_* types fit in a u8; per-type settings are indexed by it. */
 #define REDS_CHANNEL_TYPES 256
+/* Upstream waits forever for a client that connects and sends nothing; we drop it after this. */
+#define REDS_LINK_TIMEOUT_MS 30000
 
 /* Everything spice_server_set_* stores (host thread; workers read through reds_get_* getters). */
 typedef struct RedsConfig {
@@ -84,6 +86,7 @@ struct RedsState {
     int listen_fd;                      /* owned unless it is config.host_listen_fd; -1 none */
     EventLoopWatch *listen_watch;
     GList *links;                       /* of RedsLink*, connections in the link stage */
+    uint32_t link_timeout_ms;           /* a link stage lasting longer is dropped (tests shorten it) */
 
     GPtrArray *channels;                /* of RedsChannelEntry*, in registration order */
 

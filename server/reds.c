@@ -97,6 +97,7 @@ SPICE_EXPORT SpiceServer *spice_server_new(void)
     }
 
     reds->listen_fd = -1;
+    reds->link_timeout_ms = REDS_LINK_TIMEOUT_MS;
     reds->wake_pipe[0] = reds->wake_pipe[1] = -1;
     reds->channels = g_ptr_array_new();
     g_mutex_init(&reds->call_lock);

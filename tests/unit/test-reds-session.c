@@ -13,6 +13,8 @@
 
 #include "protocol/base-messages.h"
 #include "protocol/framing.h"
+#include "protocol/link.h"
+#include "protocol/ticket.h"
 #include "server/channel-connection.h"
 #include "server/qxl-worker.h"
 #include "server/reds-private.h"
@@ -380,10 +382,82 @@ static void test_host_thread_calls(void)
     spice_server_destroy(reds);
 }
 
+/* ---- the link stage over a socketpair: silence times out, skip_auth passes without password ---- */
+
+static bool links_gone(void *data)
+{
+    return ((SpiceServer *)data)->links == NULL;
+}
+
+static void test_link_timeout_and_skip_auth(void)
+{
+    test_core_reset();
+    SpiceServer *reds = spice_server_new();
+    g_assert_cmpint(spice_server_init(reds, test_core_get()), ==, 0);
+    reds->link_timeout_ms = 100;
+
+    /* A client that says nothing is dropped (CONNECTED then DISCONNECTED). */
+    int fds[2];
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), ==, 0);
+    g_test_expect_message(NULL, G_LOG_LEVEL_MESSAGE, "*timed out after 100 ms*");
+    reds_link_start(reds, fds[0], false);
+    g_assert_cmpuint(test_core_count_events(SPICE_CHANNEL_EVENT_CONNECTED, -1), ==, 1);
+    g_assert_true(test_core_run_until(links_gone, reds, 5000));
+    g_test_assert_expected_messages();
+    g_assert_cmpuint(test_core_count_events(SPICE_CHANNEL_EVENT_DISCONNECTED, -1), ==, 1);
+    char c;
+    g_assert_cmpint(recv(fds[1], &c, 1, 0), ==, 0);
+    close(fds[1]);
+
+    /* skip_auth (spice_server_add_client's way in): ticketing is on with no password, yet the
+     * main channel links. */
+    reds->link_timeout_ms = 5000;
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), ==, 0);
+    reds_link_start(reds, fds[0], true);
+    WireWriter w;
+    wire_writer_init(&w);
+    uint32_t common = 1u << SPICE_COMMON_CAP_PROTOCOL_AUTH_SELECTION | 1u << SPICE_COMMON_CAP_MINI_HEADER;
+    g_assert_true(link_write_mess(&w, 0, SPICE_CHANNEL_MAIN, 0, &common, 1, NULL, 0));
+    g_assert_cmpint(send(fds[1], wire_writer_data(&w), wire_writer_size(&w), 0), ==,
+                    (ssize_t)wire_writer_size(&w));
+    wire_writer_reset(&w);
+    uint8_t header[LINK_HEADER_SIZE];
+    recv_exact(fds[1], header, sizeof(header));
+    uint32_t body_size;
+    g_assert_cmpint(link_parse_reply_header(header, &body_size), ==, SPICE_LINK_ERR_OK);
+    uint8_t *body = g_malloc(body_size);
+    recv_exact(fds[1], body, body_size);
+    LinkReply reply;
+    g_assert_cmpint(link_parse_reply(body, body_size, &reply), ==, SPICE_LINK_ERR_OK);
+    g_assert_cmpuint(reply.error, ==, SPICE_LINK_ERR_OK);
+    uint8_t ticket[LINK_TICKET_CIPHERTEXT_BYTES];
+    g_assert_true(link_ticket_encrypt(reply.pub_key, sizeof(reply.pub_key), "", ticket));
+    link_reply_clear(&reply);
+    g_free(body);
+    link_write_auth_mechanism(&w, SPICE_COMMON_CAP_AUTH_SPICE);
+    wire_write_bytes(&w, ticket, sizeof(ticket));
+    g_assert_cmpint(send(fds[1], wire_writer_data(&w), wire_writer_size(&w), 0), ==,
+                    (ssize_t)wire_writer_size(&w));
+    wire_writer_finish(&w);
+    uint8_t result[LINK_RESULT_SIZE];
+    recv_exact(fds[1], result, sizeof(result));
+    g_assert_cmpuint(link_parse_result(result), ==, SPICE_LINK_ERR_OK);
+    Msg m = client_recv(fds[1]);
+    g_assert_cmpuint(m.type, ==, SPICE_MSG_MAIN_INIT);
+    g_free(m.body);
+    /* Over a unix socket there is no network test: nothing else is queued. */
+    g_assert_cmpint(spice_server_get_num_clients(reds), ==, 1);
+    g_assert_cmpuint(test_core_count_events(SPICE_CHANNEL_EVENT_INITIALIZED, SPICE_CHANNEL_MAIN), ==, 1);
+    close(fds[1]);
+    spice_server_destroy(reds);
+    g_assert_cmpuint(test_core_live_channels(), ==, 0);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/reds/mouse-mode-and-announcement", test_mouse_mode_and_announcement);
     g_test_add_func("/reds/host-thread-calls", test_host_thread_calls);
+    g_test_add_func("/reds/link-timeout-and-skip-auth", test_link_timeout_and_skip_auth);
     return g_test_run();
 }
