@@ -1,0 +1,443 @@
+/* lz-encode: SPICE LZ encoder (greedy hash-chain-free LZSS, one specialised loop per unit kind). */
+#include "codecs/lz.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "codecs/lz-format.h"
+
+/* 2^14 entries of u32 positions = 64 KiB: stays in L2 and finds more than upstream's 2^13. */
+#define HASH_BITS 14u
+#define HASH_SIZE (1u << HASH_BITS)
+
+/* Output cursor. Every token checks its worst-case size first, so a buffer below the bound
+ * fails cleanly with CODEC_ERR_NO_SPACE instead of overrunning. */
+typedef struct LzOut {
+    uint8_t *p;
+    uint8_t *end;
+} LzOut;
+
+static inline bool out_has(const LzOut *o, size_t n)
+{
+    return (size_t)(o->end - o->p) >= n;
+}
+
+static inline void put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+static inline size_t literal_size(LzUnit unit)
+{
+    switch (unit) {
+    case LZ_UNIT_BYTE:
+    case LZ_UNIT_ALPHA: return 1;
+    case LZ_UNIT_RGB16: return 2;
+    case LZ_UNIT_RGB32: return 3;
+    }
+    return 1;
+}
+
+/* The part of unit @i that matches compare (what the decoder reproduces). */
+static inline __attribute__((always_inline)) uint32_t unit_key(const uint8_t *u, size_t i,
+                                                              LzUnit unit)
+{
+    switch (unit) {
+    case LZ_UNIT_BYTE: return u[i];
+    case LZ_UNIT_RGB16: return lz_load_u16(u + 2 * i) & 0x7FFFu;
+    case LZ_UNIT_RGB32: return lz_load_u32(u + 4 * i) & 0x00FFFFFFu; /* little-endian B,G,R */
+    case LZ_UNIT_ALPHA: return u[4 * i + 3];
+    }
+    return 0;
+}
+
+static inline __attribute__((always_inline)) uint8_t *put_literal(uint8_t *p, const uint8_t *u,
+                                                                 size_t i, LzUnit unit)
+{
+    switch (unit) {
+    case LZ_UNIT_BYTE:
+        *p++ = u[i];
+        break;
+    case LZ_UNIT_RGB16: {
+        uint16_t v = lz_load_u16(u + 2 * i);
+        *p++ = (uint8_t)(v >> 8);
+        *p++ = (uint8_t)v;
+        break;
+    }
+    case LZ_UNIT_RGB32:
+        *p++ = u[4 * i];       /* B */
+        *p++ = u[4 * i + 1];   /* G */
+        *p++ = u[4 * i + 2];   /* R */
+        break;
+    case LZ_UNIT_ALPHA:
+        *p++ = u[4 * i + 3];
+        break;
+    }
+    return p;
+}
+
+static inline __attribute__((always_inline)) CodecStatus
+put_literals(LzOut *o, const uint8_t *u, size_t from, size_t to, LzUnit unit)
+{
+    while (from < to) {
+        size_t run = to - from < LZ_MAX_LITERAL_RUN ? to - from : LZ_MAX_LITERAL_RUN;
+        if (!out_has(o, 1 + run * literal_size(unit))) {
+            return CODEC_ERR_NO_SPACE;
+        }
+        uint8_t *p = o->p;
+        *p++ = (uint8_t)(run - 1);
+        for (size_t i = 0; i < run; i++) {
+            p = put_literal(p, u, from + i, unit);
+        }
+        o->p = p;
+        from += run;
+    }
+    return CODEC_OK;
+}
+
+/* Codes a match of @len units at distance @dist (1 = repeat the previous unit). */
+static inline CodecStatus put_match(LzOut *o, size_t len, size_t dist, LzUnit unit)
+{
+    size_t field = len - lz_unit_length_bias(unit);   /* >= 1: callers respect the minimums */
+    size_t offset = dist - 1;
+    bool far = offset >= LZ_NEAR_OFFSET_LIMIT;
+    if (!out_has(o, 5 + field / 255)) {
+        return CODEC_ERR_NO_SPACE;
+    }
+    uint8_t *p = o->p;
+    uint8_t high = far ? 31 : (uint8_t)(offset >> 8);
+    if (field < 7) {
+        *p++ = (uint8_t)(field << 5 | high);
+    } else {
+        *p++ = (uint8_t)(7u << 5 | high);
+        size_t rest = field - 7;
+        for (; rest >= 255; rest -= 255) {
+            *p++ = 255;
+        }
+        *p++ = (uint8_t)rest;
+    }
+    if (far) {
+        size_t far_value = offset - LZ_NEAR_OFFSET_LIMIT;
+        *p++ = 255;
+        *p++ = (uint8_t)(far_value >> 8);
+        *p++ = (uint8_t)far_value;
+    } else {
+        *p++ = (uint8_t)offset;
+    }
+    o->p = p;
+    return CODEC_OK;
+}
+
+static inline uint32_t hash3(uint32_t a, uint32_t b, uint32_t c)
+{
+    uint32_t h = a * 0x9E3779B1u ^ b * 0x85EBCA77u ^ c * 0xC2B2AE3Du;
+    return (h ^ (h >> 15)) * 0x2C1B3C6Du >> (32 - HASH_BITS);
+}
+
+/* Units equal from @ref and @ip onwards, at most @max (overlap allowed: ref < ip). */
+static inline __attribute__((always_inline)) size_t match_length(const uint8_t *u, size_t ref,
+                                                                size_t ip, size_t max, LzUnit unit)
+{
+    size_t len = 0;
+    while (len < max && unit_key(u, ref + len, unit) == unit_key(u, ip + len, unit)) {
+        len++;
+    }
+    return len;
+}
+
+/*
+ * One pass over @n units. Greedy: at each position try a run of the previous unit, the hash
+ * slot of the next three units, and the same position one row up (@row_units; desktop content
+ * repeats vertically); take the longest that beats literals.
+ */
+static inline __attribute__((always_inline)) CodecStatus
+encode_pass(LzOut *o, const uint8_t *u, size_t n, size_t row_units, uint32_t *htab, LzUnit unit)
+{
+    /* Below these a match would not be shorter than the literals it replaces (the decoder's
+     * length bias also forbids shorter ones for PLT/alpha and RGB16). */
+    const size_t min_near = unit == LZ_UNIT_RGB32 ? 2 : unit == LZ_UNIT_RGB16 ? 2 : 3;
+    const size_t min_far = unit == LZ_UNIT_RGB32 ? 2 : unit == LZ_UNIT_RGB16 ? 3 : 5;
+    const size_t max_dist = (size_t)LZ_FAR_OFFSET_MAX + 1;
+    size_t literal_start = 0;
+    size_t ip = 0;
+    CodecStatus st;
+
+    memset(htab, 0, HASH_SIZE * sizeof(*htab));
+    while (ip + 3 <= n) {
+        uint32_t k0 = unit_key(u, ip, unit);
+        uint32_t k1 = unit_key(u, ip + 1, unit);
+        uint32_t k2 = unit_key(u, ip + 2, unit);
+        size_t best_len = 0;
+        size_t best_dist = 0;
+        size_t max_len = n - ip;
+
+        if (ip > 0 && unit_key(u, ip - 1, unit) == k0 && k0 == k1 && k1 == k2) {
+            best_dist = 1;
+            best_len = 3 + match_length(u, ip + 2, ip + 3, max_len - 3, unit);
+        } else {
+            uint32_t h = hash3(k0, k1, k2);
+            size_t cand = htab[h];
+            htab[h] = (uint32_t)(ip + 1);   /* 0 marks an empty slot */
+            if (cand != 0 && ip + 1 - cand <= max_dist) {
+                cand--;
+                if (unit_key(u, cand, unit) == k0 && unit_key(u, cand + 1, unit) == k1 &&
+                    unit_key(u, cand + 2, unit) == k2) {
+                    best_dist = ip - cand;
+                    best_len = 3 + match_length(u, cand + 3, ip + 3, max_len - 3, unit);
+                }
+            }
+            if (row_units != 0 && ip >= row_units && row_units <= max_dist &&
+                best_dist != row_units && best_len < max_len) {
+                size_t up = ip - row_units;
+                size_t up_len = match_length(u, up, ip, max_len, unit);
+                if (up_len > best_len) {
+                    best_len = up_len;
+                    best_dist = row_units;
+                }
+            }
+        }
+
+        size_t needed = best_dist - 1 < LZ_NEAR_OFFSET_LIMIT ? min_near : min_far;
+        if (best_len == 0 || best_len < needed) {
+            ip++;
+            continue;
+        }
+        if ((st = put_literals(o, u, literal_start, ip, unit)) != CODEC_OK ||
+            (st = put_match(o, best_len, best_dist, unit)) != CODEC_OK) {
+            return st;
+        }
+        ip += best_len;
+        literal_start = ip;
+        /* Remember where the match ended so the next repeat of its tail is found. */
+        for (size_t back = 2; back >= 1; back--) {
+            if (ip >= back && ip - back + 3 <= n) {
+                size_t pos = ip - back;
+                htab[hash3(unit_key(u, pos, unit), unit_key(u, pos + 1, unit),
+                           unit_key(u, pos + 2, unit))] = (uint32_t)(pos + 1);
+            }
+        }
+    }
+    return put_literals(o, u, literal_start, n, unit);
+}
+
+static CodecStatus encode_pass_byte(LzOut *o, const uint8_t *u, size_t n, size_t row,
+                                    uint32_t *htab)
+{
+    return encode_pass(o, u, n, row, htab, LZ_UNIT_BYTE);
+}
+
+static CodecStatus encode_pass_rgb16(LzOut *o, const uint8_t *u, size_t n, size_t row,
+                                     uint32_t *htab)
+{
+    return encode_pass(o, u, n, row, htab, LZ_UNIT_RGB16);
+}
+
+static CodecStatus encode_pass_rgb32(LzOut *o, const uint8_t *u, size_t n, size_t row,
+                                     uint32_t *htab)
+{
+    return encode_pass(o, u, n, row, htab, LZ_UNIT_RGB32);
+}
+
+static CodecStatus encode_pass_alpha(LzOut *o, const uint8_t *u, size_t n, size_t row,
+                                     uint32_t *htab)
+{
+    return encode_pass(o, u, n, row, htab, LZ_UNIT_ALPHA);
+}
+
+LzImageType lz_image_type_for_format(PixbufFormat format)
+{
+    switch (format) {
+    case PIXBUF_FORMAT_PLT1_LE: return LZ_IMAGE_TYPE_PLT1_LE;
+    case PIXBUF_FORMAT_PLT1_BE: return LZ_IMAGE_TYPE_PLT1_BE;
+    case PIXBUF_FORMAT_PLT4_LE: return LZ_IMAGE_TYPE_PLT4_LE;
+    case PIXBUF_FORMAT_PLT4_BE: return LZ_IMAGE_TYPE_PLT4_BE;
+    case PIXBUF_FORMAT_PLT8: return LZ_IMAGE_TYPE_PLT8;
+    case PIXBUF_FORMAT_RGB16: return LZ_IMAGE_TYPE_RGB16;
+    case PIXBUF_FORMAT_RGB24: return LZ_IMAGE_TYPE_RGB24;
+    case PIXBUF_FORMAT_XRGB32: return LZ_IMAGE_TYPE_RGB32;
+    case PIXBUF_FORMAT_ARGB32: return LZ_IMAGE_TYPE_RGBA;
+    case PIXBUF_FORMAT_A8: return LZ_IMAGE_TYPE_A8;
+    case PIXBUF_FORMAT_INVALID: break;
+    }
+    return LZ_IMAGE_TYPE_INVALID;
+}
+
+/* Units per pass and literal bytes per unit, for the bound. */
+static bool pass_layout(LzImageType type, uint32_t width, uint32_t height, size_t *out_units,
+                        size_t *out_literal_bytes, unsigned *out_passes)
+{
+    size_t row_bytes;
+    PixbufFormat row_format = lz_type_row_format(type);
+    if (row_format == PIXBUF_FORMAT_INVALID ||
+        pixbuf_row_bytes(row_format, width, &row_bytes) != CODEC_OK ||
+        height > PIXBUF_MAX_DIMENSION || (uint64_t)row_bytes * height > PIXBUF_MAX_BYTES) {
+        return false;
+    }
+    size_t pixels = (size_t)width * height;
+    *out_passes = 1;
+    switch (type) {
+    case LZ_IMAGE_TYPE_RGB16:
+        *out_units = pixels;
+        *out_literal_bytes = 2;
+        break;
+    case LZ_IMAGE_TYPE_RGB24:
+    case LZ_IMAGE_TYPE_RGB32:
+        *out_units = pixels;
+        *out_literal_bytes = 3;
+        break;
+    case LZ_IMAGE_TYPE_RGBA:
+        *out_units = pixels;
+        *out_literal_bytes = 3;
+        *out_passes = 2;   /* the second (alpha) pass is smaller, the bound counts it as RGB */
+        break;
+    case LZ_IMAGE_TYPE_XXXA:
+        *out_units = pixels;
+        *out_literal_bytes = 1;
+        break;
+    default:   /* PLT and A8: bytes of the coded rows */
+        *out_units = row_bytes * height;
+        *out_literal_bytes = 1;
+        break;
+    }
+    return true;
+}
+
+size_t lz_encode_bound(LzImageType type, uint32_t width, uint32_t height)
+{
+    size_t units, literal_bytes;
+    unsigned passes;
+    if (!pass_layout(type, width, height, &units, &literal_bytes, &passes)) {
+        return 0;
+    }
+    /* Literal runs cost 1 control byte per 32 units; a match never costs more than the
+     * literals it replaces plus the control byte it may add to split a run. */
+    size_t per_pass = units * literal_bytes + units / LZ_MAX_LITERAL_RUN + 2;
+    return LZ_HEADER_SIZE + per_pass * passes + 16;
+}
+
+static bool format_fits_type(PixbufFormat format, LzImageType type)
+{
+    switch (type) {
+    case LZ_IMAGE_TYPE_RGB32:
+        return format == PIXBUF_FORMAT_XRGB32 || format == PIXBUF_FORMAT_ARGB32;
+    case LZ_IMAGE_TYPE_RGBA:
+    case LZ_IMAGE_TYPE_XXXA:
+        return format == PIXBUF_FORMAT_ARGB32;
+    case LZ_IMAGE_TYPE_INVALID:
+        return false;
+    default:
+        return format == lz_type_row_format(type);
+    }
+}
+
+/* The coded rows as one array: the pixbuf itself when packed, else a packed copy (RGB24 is
+ * always widened to 4-byte units so it shares the RGB32 loop). *@out_scratch owns any copy. */
+static CodecStatus gather_units(const Pixbuf *src, LzImageType type, const uint8_t **out_units,
+                                uint8_t **out_scratch)
+{
+    size_t row_bytes;
+    (void)pixbuf_row_bytes(src->format, src->width, &row_bytes);
+    *out_scratch = NULL;
+    if (type == LZ_IMAGE_TYPE_RGB24) {
+        uint8_t *wide = malloc((size_t)src->width * src->height * 4);
+        if (wide == NULL) {
+            return CODEC_ERR_NO_MEMORY;
+        }
+        uint8_t *w = wide;
+        for (uint32_t y = 0; y < src->height; y++) {
+            const uint8_t *row = pixbuf_row(src, y);
+            for (uint32_t x = 0; x < src->width; x++, row += 3, w += 4) {
+                w[0] = row[0];
+                w[1] = row[1];
+                w[2] = row[2];
+                w[3] = 0;
+            }
+        }
+        *out_units = *out_scratch = wide;
+        return CODEC_OK;
+    }
+    if (pixbuf_is_packed(src)) {
+        *out_units = src->data;
+        return CODEC_OK;
+    }
+    uint8_t *packed = malloc(row_bytes * src->height);
+    if (packed == NULL) {
+        return CODEC_ERR_NO_MEMORY;
+    }
+    for (uint32_t y = 0; y < src->height; y++) {
+        memcpy(packed + row_bytes * y, pixbuf_row(src, y), row_bytes);
+    }
+    *out_units = *out_scratch = packed;
+    return CODEC_OK;
+}
+
+CodecStatus lz_encode(const Pixbuf *src, LzImageType type, bool top_down,
+                      uint8_t *out, size_t out_capacity, size_t *out_size)
+{
+    if (out_size != NULL) {
+        *out_size = 0;
+    }
+    if (src == NULL || out == NULL || out_size == NULL || !format_fits_type(src->format, type) ||
+        src->width == 0 || src->height == 0 || src->data == NULL) {
+        return CODEC_ERR_INVALID_ARGUMENT;
+    }
+    size_t header_stride;
+    if (pixbuf_row_bytes(lz_type_row_format(type), src->width, &header_stride) != CODEC_OK) {
+        return CODEC_ERR_TOO_LARGE;
+    }
+    if (out_capacity < LZ_HEADER_SIZE) {
+        return CODEC_ERR_NO_SPACE;
+    }
+    put_be32(out + 0, LZ_MAGIC);
+    put_be32(out + 4, LZ_VERSION);
+    put_be32(out + 8, (uint32_t)type);
+    put_be32(out + 12, src->width);
+    put_be32(out + 16, src->height);
+    put_be32(out + 20, (uint32_t)header_stride);
+    put_be32(out + 24, top_down ? 1u : 0u);
+
+    const uint8_t *units;
+    uint8_t *scratch;
+    CodecStatus st = gather_units(src, type, &units, &scratch);
+    if (st != CODEC_OK) {
+        return st;
+    }
+    uint32_t *htab = malloc(HASH_SIZE * sizeof(*htab));
+    if (htab == NULL) {
+        free(scratch);
+        return CODEC_ERR_NO_MEMORY;
+    }
+
+    LzOut o = { out + LZ_HEADER_SIZE, out + out_capacity };
+    size_t pixels = (size_t)src->width * src->height;
+    switch (type) {
+    case LZ_IMAGE_TYPE_RGB16:
+        st = encode_pass_rgb16(&o, units, pixels, src->width, htab);
+        break;
+    case LZ_IMAGE_TYPE_RGB24:
+    case LZ_IMAGE_TYPE_RGB32:
+        st = encode_pass_rgb32(&o, units, pixels, src->width, htab);
+        break;
+    case LZ_IMAGE_TYPE_RGBA:
+        st = encode_pass_rgb32(&o, units, pixels, src->width, htab);
+        if (st == CODEC_OK) {
+            st = encode_pass_alpha(&o, units, pixels, src->width, htab);
+        }
+        break;
+    case LZ_IMAGE_TYPE_XXXA:
+        st = encode_pass_alpha(&o, units, pixels, src->width, htab);
+        break;
+    default:   /* PLT and A8 code their row bytes */
+        st = encode_pass_byte(&o, units, header_stride * src->height, header_stride, htab);
+        break;
+    }
+    free(htab);
+    free(scratch);
+    if (st == CODEC_OK) {
+        *out_size = (size_t)(o.p - out);
+    }
+    return st;
+}
