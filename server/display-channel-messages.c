@@ -1,6 +1,8 @@
 /* display-channel-messages: message body builders for the display channel, in spice.proto field order. */
 #include "display-channel-messages.h"
 
+#include <string.h>
+
 #include <spice/enums.h>
 
 static void write_rect(WireWriter *w, const pixman_box32_t *box)
@@ -61,9 +63,10 @@ void display_msg_write_draw_fill(WireWriter *w, const DisplayDrawBase *base, uin
     write_empty_mask(w);
 }
 
-void display_msg_write_draw_copy(WireWriter *w, const DisplayDrawBase *base,
-                                 const DisplayBitmap *bitmap, const pixman_box32_t *src_area,
-                                 uint16_t rop_descriptor, uint8_t scale_mode)
+uint8_t *display_msg_write_draw_copy_reserve(WireWriter *w, const DisplayDrawBase *base,
+                                             const DisplayBitmap *bitmap,
+                                             const pixman_box32_t *src_area,
+                                             uint16_t rop_descriptor, uint8_t scale_mode)
 {
     write_display_base(w, base);
     size_t image_ptr_offset = wire_writer_size(w);
@@ -81,15 +84,25 @@ void display_msg_write_draw_copy(WireWriter *w, const DisplayDrawBase *base,
     wire_write_u32(w, bitmap->width);
     wire_write_u32(w, bitmap->height);
     /* BitmapData: the pixels follow inline; no palette for 32-bit formats. */
+    uint32_t row_bytes = bitmap->width * 4;
     wire_write_u8(w, bitmap->format);
     wire_write_u8(w, SPICE_BITMAP_FLAGS_TOP_DOWN);
     wire_write_u32(w, bitmap->width);
     wire_write_u32(w, bitmap->height);
-    uint32_t row_bytes = bitmap->width * 4;
     wire_write_u32(w, row_bytes);
     wire_write_u32(w, 0);                      /* palette: NULL */
+    return wire_writer_reserve(w, (size_t)row_bytes * bitmap->height);
+}
+
+void display_msg_write_draw_copy(WireWriter *w, const DisplayDrawBase *base,
+                                 const DisplayBitmap *bitmap, const pixman_box32_t *src_area,
+                                 uint16_t rop_descriptor, uint8_t scale_mode)
+{
+    uint8_t *out = display_msg_write_draw_copy_reserve(w, base, bitmap, src_area, rop_descriptor,
+                                                       scale_mode);
+    size_t row_bytes = (size_t)bitmap->width * 4;
     for (uint32_t y = 0; y < bitmap->height; y++) {
-        wire_write_bytes(w, bitmap->pixels + (size_t)y * bitmap->stride, row_bytes);
+        memcpy(out + y * row_bytes, bitmap->pixels + (size_t)y * bitmap->stride, row_bytes);
     }
 }
 

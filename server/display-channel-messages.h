@@ -58,6 +58,15 @@ void display_msg_write_draw_fill(WireWriter *w, const DisplayDrawBase *base, uin
 void display_msg_write_draw_copy(WireWriter *w, const DisplayDrawBase *base,
                                  const DisplayBitmap *bitmap, const pixman_box32_t *src_area,
                                  uint16_t rop_descriptor, uint8_t scale_mode);
+/*
+ * Same as display_msg_write_draw_copy, but leaves the pixels to the caller: reserves
+ * @bitmap->height rows of width * 4 bytes (packed) and returns where they go, valid until the next
+ * write to @w. @bitmap->pixels and ->stride are not used.
+ */
+uint8_t *display_msg_write_draw_copy_reserve(WireWriter *w, const DisplayDrawBase *base,
+                                             const DisplayBitmap *bitmap,
+                                             const pixman_box32_t *src_area,
+                                             uint16_t rop_descriptor, uint8_t scale_mode);
 void display_msg_write_copy_bits(WireWriter *w, const DisplayDrawBase *base, int32_t src_x,
                                  int32_t src_y);
 void display_msg_write_monitors_config(WireWriter *w, const DisplayHead *heads, uint16_t count,

@@ -75,44 +75,41 @@ static void add_dirty(DisplayClient *client, const pixman_region32_t *changed)
 
 /* ---- canvas content as DRAW_COPY bands ---- */
 
-static uint32_t band_rows(uint32_t width)
+static uint32_t band_rows(uint32_t width, uint32_t max_bytes)
 {
     uint32_t row_bytes = width * 4;
-    uint32_t rows = DISPLAY_CHANNEL_MAX_PIXEL_MESSAGE / (row_bytes ? row_bytes : 1);
+    uint32_t rows = max_bytes / (row_bytes ? row_bytes : 1);
     return rows ? rows : 1;
 }
 
-/* Sends @box (inside the primary) from the canvas as one DRAW_COPY. */
+/* Sends @box (inside the primary) from the canvas as one DRAW_COPY, read straight into the message. */
 static void send_canvas_box(DisplayClient *client, const pixman_box32_t *box)
 {
     DisplayChannel *display = client->display;
     uint32_t w = (uint32_t)(box->x2 - box->x1), h = (uint32_t)(box->y2 - box->y1);
-    uint8_t *pixels = g_malloc((size_t)w * h * 4);
-    surface_read_rect_32(display->primary, box, pixels, w * 4);
     DisplayBitmap bitmap = {
         .image_id = ++display->next_image_id,
         .format = surface_get_format(display->primary) == SPICE_SURFACE_FMT_32_ARGB ?
                   SPICE_BITMAP_FMT_RGBA : SPICE_BITMAP_FMT_32BIT,
         .width = w,
         .height = h,
-        .stride = w * 4,
-        .pixels = pixels,
     };
     DisplayDrawBase base = { .surface_id = 0, .box = *box };
     pixman_box32_t src_area = { 0, 0, (int32_t)w, (int32_t)h };
     WireWriter writer;
     wire_writer_init(&writer);
-    display_msg_write_draw_copy(&writer, &base, &bitmap, &src_area, SPICE_ROPD_OP_PUT,
-                                SPICE_IMAGE_SCALE_MODE_NEAREST);
+    uint8_t *pixels = display_msg_write_draw_copy_reserve(&writer, &base, &bitmap, &src_area,
+                                                          SPICE_ROPD_OP_PUT,
+                                                          SPICE_IMAGE_SCALE_MODE_NEAREST);
+    surface_read_rect_32(display->primary, box, pixels, w * 4);
     channel_connection_send_writer(client->conn, SPICE_MSG_DISPLAY_DRAW_COPY, &writer);
     wire_writer_finish(&writer);
-    g_free(pixels);
 }
 
-/* The first band of @box that fits one message; returns it in @band. */
-static void first_band(const pixman_box32_t *box, pixman_box32_t *band)
+/* The first band of @box that fits a message of @max_bytes; returns it in @band. */
+static void first_band(const pixman_box32_t *box, uint32_t max_bytes, pixman_box32_t *band)
 {
-    uint32_t rows = band_rows((uint32_t)(box->x2 - box->x1));
+    uint32_t rows = band_rows((uint32_t)(box->x2 - box->x1), max_bytes);
     *band = *box;
     if ((int64_t)box->y2 - box->y1 > rows) {
         band->y2 = box->y1 + (int32_t)rows;
@@ -127,7 +124,7 @@ static void send_dirty(DisplayClient *client)
         int n = 0;
         const pixman_box32_t *boxes = pixman_region32_rectangles(&client->dirty, &n);
         pixman_box32_t band;
-        first_band(&boxes[0], &band);
+        first_band(&boxes[0], DISPLAY_CHANNEL_MAX_PIXEL_MESSAGE, &band);
         send_canvas_box(client, &band);
         pixman_region32_t sent;
         pixman_region32_init_rects(&sent, &band, 1);
@@ -179,7 +176,7 @@ static void send_primary_start(DisplayClient *client)
     pixman_box32_t rest = { 0, 0, (int32_t)width, (int32_t)height };
     while (rest.y1 < rest.y2) {
         pixman_box32_t band;
-        first_band(&rest, &band);
+        first_band(&rest, DISPLAY_CHANNEL_MAX_START_MESSAGE, &band);
         send_canvas_box(client, &band);
         rest.y1 = band.y2;
     }

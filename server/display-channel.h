@@ -15,7 +15,8 @@
  * function is called from there.
  *
  * A client is started when its DISPLAY_INIT arrives: INVAL_ALL_PALETTES, then, if a primary
- * exists, SURFACE_CREATE, the whole surface as DRAW_COPY bands read from the canvas,
+ * exists, SURFACE_CREATE, the whole surface as one DRAW_COPY read from the canvas (bands only
+ * beyond DISPLAY_CHANNEL_MAX_START_MESSAGE),
  * MONITORS_CONFIG and MARK. Later draws (already rendered into the canvas by the worker) are
  * forwarded as draw messages. A client that cannot take more (ack window full or a large send
  * queue) is never sent draws: the changed area is added to its dirty region instead, and when it
@@ -71,3 +72,9 @@ void display_channel_flush(DisplayChannel *display);
 
 /* Largest body of one message that carries pixels (bands are cut to stay under it). */
 #define DISPLAY_CHANNEL_MAX_PIXEL_MESSAGE (1024u * 1024u)
+/*
+ * The start-up picture may be larger: tools such as spicy-screenshot take the picture at the
+ * first update, so a surface up to 2560x1600 goes out whole, as upstream sends it; only larger
+ * ones are cut into bands.
+ */
+#define DISPLAY_CHANNEL_MAX_START_MESSAGE (16u * 1024u * 1024u)
