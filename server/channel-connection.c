@@ -53,6 +53,9 @@ struct ChannelConnection {
     int watch_mask;
     EventLoopTimer *ping_timer;
     EventLoopTimer *close_timer;        /* defers a close found while the channel was calling us */
+    EventLoopTimer *idle_timer;         /* idle_timeout_ms: checks that the client still talks */
+    uint32_t idle_timeout_ms;
+    bool received_since_idle_check;
 
     /* reading */
     uint8_t header_buf[FRAMING_FULL_HEADER_SIZE];
@@ -89,6 +92,7 @@ static void connection_free(ChannelConnection *conn)
 {
     event_loop_timer_remove(conn->ping_timer);
     event_loop_timer_remove(conn->close_timer);
+    event_loop_timer_remove(conn->idle_timer);
     g_queue_clear_full(&conn->out, out_message_free);
     g_free(conn->body);
     linked_peer_free(conn->peer);
@@ -132,6 +136,7 @@ void channel_connection_close(ChannelConnection *conn)
     conn->watch = NULL;
     event_loop_timer_cancel(conn->ping_timer);
     event_loop_timer_cancel(conn->close_timer);
+    event_loop_timer_cancel(conn->idle_timer);
     if (conn->peer->fd >= 0) {
         close(conn->peer->fd);
         conn->peer->fd = -1;
@@ -328,6 +333,19 @@ uint32_t channel_connection_send_ping(ChannelConnection *conn, uint32_t padding)
     return id;
 }
 
+static void idle_timer_fired(void *opaque)
+{
+    ChannelConnection *conn = opaque;
+    if (!conn->received_since_idle_check) {
+        g_message("%s channel: nothing from the client for %u ms; closing the connection",
+                  conn->name, conn->idle_timeout_ms);
+        channel_connection_close(conn);
+        return;
+    }
+    conn->received_since_idle_check = false;
+    event_loop_timer_start(conn->idle_timer, conn->idle_timeout_ms);
+}
+
 static void ping_timer_fired(void *opaque)
 {
     ChannelConnection *conn = opaque;
@@ -423,6 +441,7 @@ static int read_into(ChannelConnection *conn, uint8_t *buf, size_t want, size_t 
         ssize_t n = read(conn->peer->fd, buf + *got, want - *got);
         if (n > 0) {
             *got += (size_t)n;
+            conn->received_since_idle_check = true;
             continue;
         }
         if (n == 0) {
@@ -540,6 +559,11 @@ ChannelConnection *channel_connection_new(EventLoop *loop, LinkedPeer *peer,
     if (conn->ping_interval_ms) {
         conn->ping_timer = event_loop_timer_add(loop, ping_timer_fired, conn);
         event_loop_timer_start(conn->ping_timer, conn->ping_interval_ms);
+    }
+    conn->idle_timeout_ms = config->idle_timeout_ms;
+    if (conn->idle_timeout_ms) {
+        conn->idle_timer = event_loop_timer_add(loop, idle_timer_fired, conn);
+        event_loop_timer_start(conn->idle_timer, conn->idle_timeout_ms);
     }
     if (conn->handles_acks) {
         uint32_t generation = ack_window_restart(&conn->ack, conn->ack_window_size);

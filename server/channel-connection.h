@@ -50,6 +50,13 @@ typedef struct ChannelConnectionConfig {
     bool handles_acks;           /* display and cursor: SET_ACK + window */
     uint32_t ack_window;         /* 20 as upstream (CLIENT_ACK_WINDOW) */
     uint32_t ping_interval_ms;   /* 0: no periodic latency pings */
+    /*
+     * Added by core-helper: 0, or close the connection (one log line) when nothing at all came
+     * from the client for this long. Use with ping_interval_ms well below it, so that a live
+     * client always has PONGs to send (the main channel: pings every 10 s, idle limit 30 s, like
+     * upstream's connectivity monitor).
+     */
+    uint32_t idle_timeout_ms;
 } ChannelConnectionConfig;
 
 /*

@@ -17,6 +17,10 @@
 #define MAIN_MM_TIME_DELTA 400u
 /* The network test's third PING carries this much padding (NET_TEST_BYTES upstream). */
 #define MAIN_NET_TEST_BYTES 256000u
+/* Connectivity monitor, as upstream (CLIENT_CONNECTIVITY_TIMEOUT): a client silent this long,
+ * although pinged regularly, is gone. */
+#define MAIN_PING_INTERVAL_MS 10000u
+#define MAIN_IDLE_TIMEOUT_MS 30000u
 
 typedef enum {
     NET_TEST_NONE,
@@ -265,6 +269,8 @@ static void main_link(LinkedPeer *peer, void *opaque)
         .name = "main",
         .max_message_size = MAIN_MAX_MESSAGE_SIZE,
         .handles_acks = false,
+        .ping_interval_ms = MAIN_PING_INTERVAL_MS,
+        .idle_timeout_ms = MAIN_IDLE_TIMEOUT_MS,
     };
     uint32_t session_id = peer->connection_id;
     ChannelConnection *conn = channel_connection_new(reds_get_event_loop(main->reds), peer, &config,

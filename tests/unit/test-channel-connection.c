@@ -74,6 +74,9 @@ static const ChannelConnectionCallbacks callbacks = {
     .on_pong = on_pong,
 };
 
+static uint32_t next_idle_timeout_ms;   /* applies to the next fixture_start only */
+static uint32_t next_ping_interval_ms;
+
 static void fixture_start(Fixture *f, bool mini, bool acks, uint32_t window, uint32_t max_size)
 {
     memset(f, 0, sizeof(*f));
@@ -94,7 +97,11 @@ static void fixture_start(Fixture *f, bool mini, bool acks, uint32_t window, uin
         .max_message_size = max_size,
         .handles_acks = acks,
         .ack_window = window,
+        .idle_timeout_ms = next_idle_timeout_ms,
+        .ping_interval_ms = next_ping_interval_ms,
     };
+    next_idle_timeout_ms = 0;
+    next_ping_interval_ms = 0;
     f->conn = channel_connection_new(f->loop, peer, &config, &callbacks, f);
     g_assert_nonnull(f->conn);
 }
@@ -368,6 +375,49 @@ static void test_peer_close(void)
     fixture_stop(&f);
 }
 
+static void test_idle_timeout(void)
+{
+    /* A client that answers keeps the connection; pings come every interval. */
+    Fixture f;
+    next_idle_timeout_ms = 400;
+    next_ping_interval_ms = 40;
+    fixture_start(&f, true, false, 0, 1024);
+    gint64 end = g_get_monotonic_time() + 900 * 1000;
+    int pings = 0;
+    while (g_get_monotonic_time() < end) {
+        FrameHeader hdr;
+        uint8_t body[64];
+        client_recv(&f, true, &hdr, body, sizeof(body));
+        g_assert_cmpuint(hdr.type, ==, SPICE_MSG_PING);
+        uint32_t id;
+        uint64_t ts;
+        g_assert_true(base_msg_parse_ping(body, hdr.size, &id, &ts));
+        WireWriter w;
+        wire_writer_init(&w);
+        base_msg_write_pong(&w, id, ts);
+        client_send(&f, true, 0, SPICE_MSGC_PONG, wire_writer_data(&w), (uint32_t)wire_writer_size(&w));
+        wire_writer_finish(&w);
+        pings++;
+    }
+    g_assert_false(f.closed);
+    g_assert_cmpint(pings, >=, 5);
+    g_assert_cmpint(f.pongs, >=, 4);
+    fixture_stop(&f);
+
+    /* A silent client is dropped once the idle limit passes. */
+    next_idle_timeout_ms = 60;
+    fixture_start(&f, true, false, 0, 1024);
+    g_test_expect_message(NULL, G_LOG_LEVEL_MESSAGE, "*nothing from the client for 60 ms*");
+    end = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
+    while (!f.closed && g_get_monotonic_time() < end) {
+        g_main_context_iteration(f.context, FALSE);
+        g_usleep(500);
+    }
+    g_assert_true(f.closed);
+    g_test_assert_expected_messages();
+    fixture_stop(&f);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -379,5 +429,6 @@ int main(int argc, char **argv)
     g_test_add_func("/channel-connection/rejected-message-closes", test_rejected_message_closes);
     g_test_add_func("/channel-connection/ping-pong", test_ping_pong);
     g_test_add_func("/channel-connection/peer-close", test_peer_close);
+    g_test_add_func("/channel-connection/idle-timeout", test_idle_timeout);
     return g_test_run();
 }
