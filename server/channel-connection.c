@@ -17,6 +17,9 @@
 
 /* Producers are told to stop while more than this is queued for the socket. */
 #define CHANNEL_CONNECTION_MAX_PENDING_BYTES (4u * 1024 * 1024)
+/* A client that stops reading while we keep queueing (e.g. flooding motion events to earn
+ * MOTION_ACKs) is dropped past this, so it cannot make us buffer without bound. */
+#define CHANNEL_CONNECTION_HARD_MAX_PENDING_BYTES (128u * 1024 * 1024)
 /* Used when a channel gives no limit of its own. */
 #define CHANNEL_CONNECTION_DEFAULT_MAX_MESSAGE (64u * 1024)
 /* Messages handled per readable event before we give other sources a turn. */
@@ -75,6 +78,7 @@ struct ChannelConnection {
     PendingPing pings[CHANNEL_CONNECTION_PING_SLOTS];
 
     bool closed;
+    bool close_pending;                 /* close_timer armed: nothing more is queued */
     int busy;                           /* > 0 while inside one of our callbacks */
 };
 
@@ -153,6 +157,7 @@ void channel_connection_close(ChannelConnection *conn)
 /* A failure found while the channel may be calling us (send): close from the loop instead. */
 static void connection_close_later(ChannelConnection *conn)
 {
+    conn->close_pending = true;
     event_loop_timer_start(conn->close_timer, 0);
 }
 
@@ -174,7 +179,7 @@ static void queue_bytes(ChannelConnection *conn, uint8_t *data, size_t size)
 
 static void queue_message(ChannelConnection *conn, uint16_t type, const uint8_t *body, size_t size)
 {
-    if (conn->closed) {
+    if (conn->closed || conn->close_pending) {
         return;
     }
     if (size > UINT32_MAX - FRAMING_FULL_HEADER_SIZE) {
@@ -205,6 +210,12 @@ void channel_connection_send(ChannelConnection *conn, uint16_t type, const uint8
 {
     queue_message(conn, type, body, size);
     connection_flush(conn);
+    if (!conn->closed && !conn->close_pending &&
+        conn->pending_bytes > CHANNEL_CONNECTION_HARD_MAX_PENDING_BYTES) {
+        g_message("%s channel: the client does not read (%zu bytes queued); closing the connection",
+                  conn->name, conn->pending_bytes);
+        connection_close_later(conn);
+    }
 }
 
 void channel_connection_send_writer(ChannelConnection *conn, uint16_t type, const WireWriter *writer)
