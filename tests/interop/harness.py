@@ -39,6 +39,12 @@ def log(*args):
 # ---------------------------------------------------------------------------------------------
 # Process ownership
 
+def log_dir():
+    path = os.path.join(BUILD_DIR, 'tests', 'interop', 'logs')
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
 _live_procs = []
 
 
@@ -64,8 +70,9 @@ class Proc:
         self.argv = argv
         self.lines = []
         self._cond = threading.Condition()
-        self.stderr_file = tempfile.NamedTemporaryFile(prefix='interop-%s-' % name, suffix='.err',
-                                                       delete=False)
+        # In the build tree, so a failed run leaves its logs where the test output points.
+        self.stderr_file = tempfile.NamedTemporaryFile(prefix='%s-' % name, suffix='.err', delete=False,
+                                                       dir=log_dir())
         self.popen = subprocess.Popen(argv, env=env, stdin=stdin,
                                       stdout=subprocess.PIPE if capture_stdout else subprocess.DEVNULL,
                                       stderr=self.stderr_file, start_new_session=True)
@@ -229,7 +236,10 @@ class Demo:
         if lib == 'upstream':
             # Upstream's leaks at exit are not ours to judge.
             env['ASAN_OPTIONS'] = 'detect_leaks=0'
-        argv = [path, '--port', str(self.port), '--addr', '127.0.0.1'] + list(args)
+        args = list(args)
+        if '--password' not in args and '--noauth' not in args:
+            args.append('--noauth')   # the demo insists on a choice
+        argv = [path, '--port', str(self.port), '--addr', '127.0.0.1'] + args
         log('start demo (%s library): %s' % (lib, ' '.join(argv)))
         self.proc = Proc('demo-%s' % lib, argv, env=env)
         found = self.proc.wait_line(lambda l: 'listening on' in l, ready_timeout)
@@ -244,16 +254,25 @@ class Demo:
 
     def sanitizer_report(self):
         err = self.proc.stderr_text()
-        for marker in SANITIZER_MARKERS:
-            if marker in err:
-                at = err.index(marker)
-                return err[max(0, at - 200):at + 3000]
-        return None
+        if not any(marker in err for marker in SANITIZER_MARKERS):
+            return None
+        # The sanitizer may still be writing: wait until stderr stops growing (or the process ends).
+        for _ in range(40):
+            time.sleep(0.1)
+            again = self.proc.stderr_text()
+            if again == err and not self.alive():
+                break
+            if again == err and len(err) > 0 and 'SUMMARY:' in err:
+                break
+            err = again
+        at = min(err.index(m) for m in SANITIZER_MARKERS if m in err)
+        return err[max(0, at - 200):at + 6000]
 
     def check_healthy(self):
         """Fails if the demo died or a sanitizer reported anything."""
         report = self.sanitizer_report()
-        check(report is None, 'sanitizer report from the demo (%s library):\n%s' % (self.lib, report))
+        check(report is None, 'sanitizer report from the demo (%s library; full log %s):\n%s'
+              % (self.lib, self.proc.stderr_file.name, report))
         check(self.alive(), 'the demo (%s library) exited (status %s); stderr tail: %s'
               % (self.lib, self.proc.popen.returncode, self.proc.stderr_text()[-2000:]))
 

@@ -6,6 +6,8 @@
 Starts Xvfb on a free display (>= :60), the demo with --image, and `remote-viewer
 spice://127.0.0.1:PORT`; takes root-window screenshots (ImageMagick import) until the picture
 appears as an exact sub-rectangle (every pixel equal), or fails after the time limit.
+Pictures are at least 640 wide: remote-viewer's window is never narrower than its header bar
+(~430 px) and spice-gtk scales a smaller guest screen up to fill it (then no pixel is exact).
 """
 import os
 import shutil
@@ -22,11 +24,12 @@ LIB = harness.lib_choice_from_argv(sys.argv)
 FIND_TIMEOUT = 45
 
 
-def show_picture(width, height, extra_args=(), password=None):
+def show_picture(width, height, extra_args=(), password=None, expect_shown=True, wait=FIND_TIMEOUT):
     path = harness.test_image(width, height, harness.work_dir())
     w, h, expected = harness.load_rgb(path)
     home = tempfile.mkdtemp(prefix='interop-rv-')
-    shot = os.path.join(harness.work_dir(), 'remote-viewer-%s-%dx%d.png' % (LIB, w, h))
+    shot = os.path.join(harness.work_dir(), 'remote-viewer-%s-%dx%d%s.png'
+                        % (LIB, w, h, '' if expect_shown else '-denied'))
     try:
         with xsession.Xvfb() as x, \
                 harness.Demo(LIB, ['--image', path] + list(extra_args)) as demo:
@@ -42,16 +45,24 @@ def show_picture(width, height, extra_args=(), password=None):
             viewer = harness.Proc('remote-viewer', argv, env=x.env(home))
             try:
                 found = None
-                deadline = time.monotonic() + FIND_TIMEOUT
+                deadline = time.monotonic() + wait
                 while time.monotonic() < deadline and found is None:
                     time.sleep(1.0)
-                    check(viewer.alive(), 'remote-viewer exited (%s): %s'
-                          % (viewer.popen.returncode, viewer.stderr_text()[-2000:]))
+                    if not viewer.alive():
+                        check(not expect_shown, 'remote-viewer exited (%s): %s'
+                              % (viewer.popen.returncode, viewer.stderr_text()[-2000:]))
+                        break
                     x.screenshot(shot)
                     sw, sh, screen = harness.load_rgb(shot)
                     found = xsession.find_subimage(screen, sw, sh, expected, w, h)
+                if not expect_shown:
+                    check(found is None, 'remote-viewer showed the picture at %s although it gave a '
+                          'wrong password (screenshot: %s)' % (found, shot))
+                    harness.log('picture not shown, as expected')
+                    demo.check_healthy()
+                    return
                 check(found is not None, 'the %dx%d picture never appeared exactly in remote-viewer '
-                      'within %d s (last screenshot: %s)' % (w, h, FIND_TIMEOUT, shot))
+                      'within %d s (last screenshot: %s)' % (w, h, wait, shot))
                 harness.log('picture found at %s in the screenshot' % (found,))
                 demo.check_healthy()
             finally:
@@ -63,8 +74,12 @@ def show_picture(width, height, extra_args=(), password=None):
 
 if __name__ == '__main__':
     harness.run_cases([
-        ('remote-viewer shows 333x77 exactly (%s library)' % LIB, lambda: show_picture(333, 77)),
         ('remote-viewer shows 640x480 exactly (%s library)' % LIB, lambda: show_picture(640, 480)),
+        ('remote-viewer shows 1023x767 exactly (%s library)' % LIB, lambda: show_picture(1023, 767)),
         ('remote-viewer with a password (%s library)' % LIB,
-         lambda: show_picture(17, 13, ['--password', 'rv-secret'], password='rv-secret')),
+         lambda: show_picture(640, 480, ['--password', 'rv-secret'], password='rv-secret')),
+        # The negative control: the same check must see nothing when auth fails.
+        ('remote-viewer with a wrong password shows nothing (%s library)' % LIB,
+         lambda: show_picture(640, 480, ['--password', 'rv-secret'], password='wrong', expect_shown=False,
+                              wait=8)),
     ])
