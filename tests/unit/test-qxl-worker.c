@@ -615,6 +615,188 @@ static void test_create_clears_unless_keep_data(void)
     teardown();
 }
 
+/* ---- more hostile guests: every one is survived, and the next good draw still lands ---- */
+
+static uint64_t push_cursor_set(uint16_t w, uint16_t h, uint32_t data_size, uint32_t chunk_size)
+{
+    uint64_t shape = guest_alloc(sizeof(QXLCursor) + 64);
+    QXLCursor *cur = (QXLCursor *)(guest + shape);
+    cur->header.unique = 1;
+    cur->header.type = SPICE_CURSOR_TYPE_ALPHA;
+    cur->header.width = w;
+    cur->header.height = h;
+    cur->data_size = data_size;
+    cur->chunk.data_size = chunk_size;
+    QXLCursorCmd set;
+    memset(&set, 0, sizeof(set));
+    set.type = QXL_CURSOR_SET;
+    set.u.set.visible = 1;
+    set.u.set.shape = addr(shape);
+    uint64_t cmd = guest_put(&set, sizeof(set));
+    push(&cursor_ring, QXL_CMD_CURSOR, addr(cmd));
+    return cmd;
+}
+
+static void assert_still_drawing(uint32_t color)
+{
+    QXLDrawable ok = fill(color, 30, 30, 31, 31);
+    uint64_t c = push_draw(&ok);
+    sync_worker();
+    g_assert_cmphex(primary_pixel(30, 30), ==, color);
+    g_assert_cmpuint(release_count(c), ==, 1);
+}
+
+static void test_hostile_cursor_and_clips(void)
+{
+    setup();
+    uint64_t huge = push_cursor_set(0xffff, 0xffff, 64, 64);          /* over the size cap */
+    uint64_t short_data = push_cursor_set(4, 4, 16, 16);              /* needs 64 bytes */
+    spice_qxl_wakeup(&qxl_instance);
+    g_assert_true(test_core_run_until(cursor_released, &short_data, 5000));
+    g_assert_cmpuint(release_count(huge), ==, 1);
+
+    /* A clip list claiming a billion rects in a 16-byte chunk. */
+    uint64_t chunk = guest_alloc(sizeof(QXLClipRects) + 16);
+    QXLClipRects *rects = (QXLClipRects *)(guest + chunk);
+    rects->num_rects = 1000000000u;
+    rects->chunk.data_size = 16;
+    QXLDrawable d = fill(0x00ffffff, 0, 0, 10, 10);
+    d.clip.type = SPICE_CLIP_TYPE_RECTS;
+    d.clip.data = addr(chunk);
+    uint64_t c_clip = push_draw(&d);
+    /* Negative and inverted boxes, a copy whose source area leaves its image. */
+    QXLDrawable neg = fill(0x00ffffff, -5, -5, 3, 3);
+    uint64_t c_neg = push_draw(&neg);
+    QXLDrawable inv = fill(0x00ffffff, 10, 10, 5, 5);
+    uint64_t c_inv = push_draw(&inv);
+    uint32_t pixels[4] = { 1, 2, 3, 4 };
+    uint64_t img = put_image32(pixels, 2, 2, 8, 0);
+    QXLDrawable out = copy_of(img, 0, 0, 2, 2);
+    out.u.copy.src_area.right = 3;
+    uint64_t c_out = push_draw(&out);
+    /* COPY_BITS from far outside the surface: nothing to copy, nothing read out of bounds. */
+    QXLDrawable bits = drawable(QXL_COPY_BITS, 0, 0, 8, 8);
+    bits.u.copy_bits.src_pos = (QXLPoint){ .x = INT32_MAX - 2, .y = INT32_MIN + 2 };
+    uint64_t c_bits = push_draw(&bits);
+    sync_worker();
+    g_assert_cmphex(primary_pixel(0, 0), ==, 0);
+    g_assert_cmpuint(release_count(c_clip), ==, 1);
+    g_assert_cmpuint(release_count(c_neg), ==, 1);
+    g_assert_cmpuint(release_count(c_inv), ==, 1);
+    g_assert_cmpuint(release_count(c_out), ==, 1);
+    g_assert_cmpuint(release_count(c_bits), ==, 1);
+    assert_still_drawing(0x00102030);
+    teardown();
+}
+
+static void test_hostile_device_calls(void)
+{
+    setup();
+    /* Monitors config: a count far over the limit, and one whose heads run past the slot. */
+    QXLMonitorsConfig many = { .count = 0xffff, .max_allowed = 0xffff };
+    uint64_t mc = guest_put(&many, sizeof(many));
+    spice_qxl_monitors_config_async(&qxl_instance, addr(mc), GUEST_GROUP, 301);
+    QXLMonitorsConfig two = { .count = 2, .max_allowed = 2 };
+    uint64_t edge = GUEST_SIZE - sizeof(two) - sizeof(QXLHead);   /* room for one head only */
+    memcpy(guest + edge, &two, sizeof(two));
+    spice_qxl_monitors_config_async(&qxl_instance, addr(edge), GUEST_GROUP, 302);
+    spice_qxl_monitors_config_async(&qxl_instance, addr(mc), -1, 303);   /* negative group */
+    wait_cookie(301);
+    wait_cookie(302);
+    wait_cookie(303);
+
+    /* Memslots out of range are refused; the good slot keeps working. */
+    QXLDevMemSlot bad = { .slot_group_id = 7, .slot_id = 200, .virt_start = 0, .virt_end = 1 };
+    spice_qxl_add_memslot(&qxl_instance, &bad);
+    spice_qxl_del_memslot(&qxl_instance, 99, 99);
+
+    /* Absurd primary surfaces are refused (the old one is gone, so draws are dropped). */
+    QXLDevSurfaceCreate absurd = {
+        .width = 0x7fffffff, .height = 0x7fffffff, .stride = INT32_MIN,
+        .format = SPICE_SURFACE_FMT_32_xRGB, .mem = addr(primary_offset), .group_id = GUEST_GROUP,
+    };
+    spice_qxl_create_primary_surface(&qxl_instance, 0, &absurd);
+    absurd.format = 12345;
+    absurd.width = 4;
+    absurd.height = 4;
+    absurd.stride = 16;
+    spice_qxl_create_primary_surface(&qxl_instance, 0, &absurd);
+    spice_qxl_create_primary_surface(&qxl_instance, 7, &absurd);       /* not surface 0 */
+    create_primary();
+
+    /* update_area on surfaces that do not exist, with and without a rect array. */
+    QXLRect rects[4];
+    QXLRect area = { 0, 0, 1, 1 };
+    spice_qxl_update_area(&qxl_instance, 99999, &area, rects, 4, 1);
+    spice_qxl_update_area(&qxl_instance, 0, NULL, NULL, 0, 1);
+    spice_qxl_destroy_surface_wait(&qxl_instance, 99999);
+
+    /* Off-screen surfaces are tracked; draws to them are dropped, their commands released. */
+    QXLSurfaceCmd create;
+    memset(&create, 0, sizeof(create));
+    create.surface_id = 1;
+    create.type = QXL_SURFACE_CMD_CREATE;
+    create.u.surface_create = (QXLSurface){ .format = SPICE_SURFACE_FMT_32_xRGB, .width = 8,
+                                            .height = 8, .stride = 32,
+                                            .data = addr(guest_alloc(256)) };
+    uint64_t c_create = guest_put(&create, sizeof(create));
+    push(&cmd_ring, QXL_CMD_SURFACE, addr(c_create));
+    QXLDrawable off = fill(0x00ffffff, 0, 0, 2, 2);
+    off.surface_id = 1;
+    uint64_t c_off = push_draw(&off);
+    QXLSurfaceCmd destroy = create;
+    destroy.type = QXL_SURFACE_CMD_DESTROY;
+    uint64_t c_destroy = guest_put(&destroy, sizeof(destroy));
+    push(&cmd_ring, QXL_CMD_SURFACE, addr(c_destroy));
+
+    /* loadvm with garbage: what translates is released, nothing else happens. */
+    QXLCommandExt replay[3] = {
+        { .cmd = { .type = QXL_CMD_SURFACE, .data = addr(GUEST_SIZE + 100) }, .group_id = GUEST_GROUP },
+        { .cmd = { .type = 99, .data = addr(guest_alloc(16)) }, .group_id = GUEST_GROUP },
+        { .cmd = { .type = QXL_CMD_CURSOR, .data = addr_in(0, 0, 0) }, .group_id = 9 },
+    };
+    spice_qxl_loadvm_commands(&qxl_instance, replay, 3);
+    spice_qxl_loadvm_commands(&qxl_instance, NULL, 5);
+    sync_worker();
+    g_assert_cmpuint(release_count(c_create), ==, 1);
+    g_assert_cmpuint(release_count(c_off), ==, 1);
+    g_assert_cmpuint(release_count(c_destroy), ==, 1);
+    assert_still_drawing(0x00405060);
+
+    /* Calls on an instance that was never added are refused, not crashed on. */
+    QXLInstance stranger = { .base = { .sif = &qxl_sif.base }, .id = 5 };
+    g_test_expect_message(NULL, G_LOG_LEVEL_WARNING, "spice_qxl_wakeup: the QXL instance was not added*");
+    spice_qxl_wakeup(&stranger);
+    g_test_expect_message(NULL, G_LOG_LEVEL_WARNING, "spice_qxl_update_area: the QXL instance was not added*");
+    spice_qxl_update_area(&stranger, 0, &area, NULL, 0, 0);
+    g_test_assert_expected_messages();
+    spice_qxl_oom(&qxl_instance);
+    spice_qxl_reset_image_cache(&qxl_instance);
+    spice_qxl_driver_unload(&qxl_instance);
+    spice_qxl_set_max_monitors(&qxl_instance, 1);
+    spice_qxl_set_device_info(&qxl_instance, "pci/0000/02.0", 0, 1);
+    spice_qxl_destroy_surfaces(&qxl_instance);
+    spice_qxl_reset_memslots(&qxl_instance);
+    teardown();
+}
+
+static void test_command_storm(void)
+{
+    setup();
+    /* More commands than one pass handles: all are fetched, drawn and released once. */
+    enum { N = 3000 };
+    static uint64_t offs[N];
+    for (int i = 0; i < N; i++) {
+        QXLDrawable d = fill(0x00000100u * (uint32_t)(i % 200), i % SURF_W, 0, i % SURF_W + 1, 1);
+        offs[i] = push_draw(&d);
+    }
+    sync_worker();
+    for (int i = 0; i < N; i++) {
+        g_assert_cmpuint(release_count(offs[i]), ==, 1);
+    }
+    teardown();
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -628,5 +810,8 @@ int main(int argc, char **argv)
     g_test_add_func("/qxl-worker/cursor", test_cursor_commands_released);
     g_test_add_func("/qxl-worker/bad-primary", test_bad_primary_refused);
     g_test_add_func("/qxl-worker/create-clears", test_create_clears_unless_keep_data);
+    g_test_add_func("/qxl-worker/hostile-cursor-clips", test_hostile_cursor_and_clips);
+    g_test_add_func("/qxl-worker/hostile-device-calls", test_hostile_device_calls);
+    g_test_add_func("/qxl-worker/command-storm", test_command_storm);
     return g_test_run();
 }
