@@ -65,10 +65,6 @@ static bool client_has_surface(const DisplayClient *client)
 
 static void add_dirty(DisplayClient *client, const pixman_region32_t *changed)
 {
-    if (!pixman_region32_not_empty(&client->dirty)) {
-        g_debug("display channel: a client fell behind (%zu bytes queued); it will get the "
-                "changed area from the canvas", channel_connection_pending_bytes(client->conn));
-    }
     pixman_region32_union(&client->dirty, &client->dirty, (pixman_region32_t *)changed);
     if (pixman_region32_n_rects(&client->dirty) > DIRTY_MAX_RECTS) {
         pixman_box32_t extents = *pixman_region32_extents(&client->dirty);
@@ -134,9 +130,6 @@ static void send_dirty(DisplayClient *client)
         pixman_region32_init_rects(&sent, &band, 1);
         pixman_region32_subtract(&client->dirty, &client->dirty, &sent);
         pixman_region32_fini(&sent);
-        if (!pixman_region32_not_empty(&client->dirty)) {
-            g_debug("display channel: a client caught up from the canvas");
-        }
     }
 }
 
@@ -403,8 +396,13 @@ static void forward_draw(DisplayChannel *display, uint16_t type, WriteDrawFunc w
         if (!client_has_surface(client)) {
             continue;   /* not started yet: it gets the whole canvas when it starts */
         }
-        if (pixman_region32_not_empty(&client->dirty) ||
-            channel_connection_is_blocked(client->conn) || write == NULL) {
+        bool behind = pixman_region32_not_empty(&client->dirty);
+        if (behind || channel_connection_is_blocked(client->conn) || write == NULL) {
+            if (!behind && write != NULL) {
+                g_debug("display channel: a client fell behind (%zu bytes queued); it will get "
+                        "the changed area from the canvas",
+                        channel_connection_pending_bytes(client->conn));
+            }
             add_dirty(client, changed);
             continue;
         }
