@@ -1,0 +1,400 @@
+/* quic-decode: bounds-checked QUIC decoder mirroring the encoder's model step for step. */
+#include "codecs/quic.h"
+
+#include <string.h>
+
+#include "codecs/quic-model.h"
+
+static inline uint32_t get_le32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+CodecStatus quic_read_header(const uint8_t *data, size_t size, QuicHeader *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (data == NULL || size < QUIC_HEADER_SIZE) {
+        return CODEC_ERR_TRUNCATED;
+    }
+    if (get_le32(data) != QUIC_MAGIC || get_le32(data + 4) != QUIC_VERSION) {
+        return CODEC_ERR_BAD_MAGIC;
+    }
+    uint32_t type = get_le32(data + 8);
+    uint32_t width = get_le32(data + 12);
+    uint32_t height = get_le32(data + 16);
+    if (type < QUIC_IMAGE_TYPE_GRAY || type > QUIC_IMAGE_TYPE_RGBA || width == 0 || height == 0) {
+        return CODEC_ERR_BAD_HEADER;
+    }
+    if (width > PIXBUF_MAX_DIMENSION || height > PIXBUF_MAX_DIMENSION ||
+        (uint64_t)width * height * 4 > PIXBUF_MAX_BYTES) {
+        return CODEC_ERR_TOO_LARGE;
+    }
+    out->type = (QuicImageType)type;
+    out->width = width;
+    out->height = height;
+    return CODEC_OK;
+}
+
+/*
+ * The next 32 stream bits sit in the top half of @buf (@avail >= 32 valid bits). Past the end
+ * of the data the reader feeds zero words and counts them: a valid stream never needs them
+ * (upstream fails as soon as its 32-bit window would pass the last word), so any use is
+ * reported as truncation at the end of the row.
+ */
+typedef struct BitReader {
+    const uint8_t *p;
+    const uint8_t *end;
+    uint64_t buf;
+    unsigned avail;
+    unsigned phantom_words;
+    bool bad_symbol;
+} BitReader;
+
+static QUIC_ALWAYS_INLINE void refill(BitReader *r)
+{
+    while (r->avail <= 32) {
+        uint32_t word = 0;
+        if (r->end - r->p >= 4) {
+            word = get_le32(r->p);
+            r->p += 4;
+        } else if (r->phantom_words < 2) {
+            r->phantom_words++;
+        }
+        r->buf |= (uint64_t)word << (32 - r->avail);
+        r->avail += 32;
+    }
+}
+
+static QUIC_ALWAYS_INLINE uint32_t peek32(const BitReader *r)
+{
+    return (uint32_t)(r->buf >> 32);
+}
+
+static QUIC_ALWAYS_INLINE void eat(BitReader *r, unsigned n)
+{
+    r->buf <<= n;
+    r->avail -= n;
+    if (r->avail < 32) {
+        refill(r);
+    }
+}
+
+/* True when the window has reached into the zero words past the data. */
+static bool overrun(const BitReader *r)
+{
+    return 32u * (r->phantom_words + 1) > r->avail;
+}
+
+typedef struct Decoder {
+    QuicCoder coder;
+    BitReader bits;
+} Decoder;
+
+static QUIC_ALWAYS_INLINE unsigned read_symbol(BitReader *r, const QuicFamily *f, unsigned k)
+{
+    uint32_t bits = peek32(r);
+    unsigned sym, len;
+    if (bits > f->gr_min_bits[k]) {
+        unsigned zeros = (unsigned)__builtin_clz(bits);
+        len = zeros + 1 + k;
+        sym = zeros << k | ((bits >> (32 - len)) & ((1u << k) - 1));
+    } else {
+        len = f->escape_len[k];
+        sym = f->gr_count[k] + ((bits >> (32 - len)) & f->suffix_mask[k]);
+        if (sym > f->mask) {
+            r->bad_symbol = true;   /* an escape value no encoder can produce */
+            sym = 0;
+        }
+    }
+    eat(r, len);
+    return sym;
+}
+
+static QUIC_ALWAYS_INLINE void decode_pixel(Decoder *d, QuicGroup *g, unsigned n, size_t i,
+                                            bool row0)
+{
+    const QuicFamily *f = &d->coder.family;
+    uint32_t key = 0;
+    for (unsigned c = 0; c < n; c++) {
+        QuicPlane *p = g->planes[c];
+        unsigned k = p->buckets[f->bucket_of[p->corr[i]]].bestcode;
+        unsigned sym = read_symbol(&d->bits, f, k);
+        p->corr[i + 1] = (uint8_t)sym;
+        unsigned pred;
+        if (row0) {
+            pred = i == 0 ? 0 : p->cur[i - 1];
+        } else {
+            pred = i == 0 ? p->prev[0] : (unsigned)(p->cur[i - 1] + p->prev[i]) >> 1;
+        }
+        unsigned v = (f->unfold[sym] + pred) & f->mask;
+        p->cur[i] = (uint8_t)v;
+        key |= v << (8 * c);
+    }
+    g->cur_key[i] = key;
+}
+
+static QUIC_ALWAYS_INLINE void update_model(Decoder *d, QuicGroup *g, unsigned n, size_t i)
+{
+    const QuicFamily *f = &d->coder.family;
+    for (unsigned c = 0; c < n; c++) {
+        QuicPlane *p = g->planes[c];
+        quic_update_bucket(f, &g->state, &p->buckets[f->bucket_of[p->corr[i]]], p->corr[i + 1]);
+    }
+}
+
+/* Reads a run length (see put_run in quic-encode.c); false if it cannot fit in @max. */
+static bool read_run(BitReader *r, QuicState *s, size_t max, size_t *out_len)
+{
+    size_t run = 0;
+    for (;;) {
+        uint32_t bits = peek32(r);
+        unsigned ones = bits == 0xFFFFFFFFu ? 32 : (unsigned)__builtin_clz(~bits);
+        for (unsigned h = 0; h < ones; h++) {
+            run += s->melcorder;
+            quic_melc_up(s);
+        }
+        if (run > max) {
+            return false;
+        }
+        if (ones < 32) {
+            eat(r, ones + 1);
+            break;
+        }
+        eat(r, 32);
+    }
+    if (s->melclen) {
+        run += peek32(r) >> (32 - s->melclen);
+        eat(r, s->melclen);
+    }
+    quic_melc_down(s);
+    if (run > max) {
+        return false;
+    }
+    *out_len = run;
+    return true;
+}
+
+/* Mirror of code_segment in quic-encode.c; false on a run past the segment end. */
+static QUIC_ALWAYS_INLINE bool decode_segment(Decoder *d, QuicGroup *g, unsigned n, bool row0,
+                                              size_t i, size_t end, unsigned waitmask)
+{
+    QuicState *s = &g->state;
+    uint32_t *key = g->cur_key;
+    const uint32_t *up = g->prev_key;
+    size_t stop;
+    size_t run_index = 0;
+
+    if (i == 0) {
+        decode_pixel(d, g, n, 0, row0);
+        if (s->waitcnt) {
+            s->waitcnt--;
+        } else {
+            s->waitcnt = quic_tabrand(s) & waitmask;
+            update_model(d, g, n, 0);
+        }
+        stop = ++i + s->waitcnt;
+    } else {
+        stop = i + s->waitcnt;
+    }
+
+    if (row0) {
+        while (stop < end) {
+            for (; i <= stop; i++) {
+                decode_pixel(d, g, n, i, true);
+            }
+            update_model(d, g, n, stop);
+            stop = i + (quic_tabrand(s) & waitmask);
+        }
+        for (; i < end; i++) {
+            decode_pixel(d, g, n, i, true);
+        }
+        s->waitcnt = (unsigned)(stop - end);
+        return true;
+    }
+
+#define RUN_STARTS_AT(i) \
+    ((i) > 2 && up[(i) - 1] == up[i] && run_index != (i) && key[(i) - 1] == key[(i) - 2])
+
+    for (;;) {
+        while (stop < end) {
+            for (; i <= stop; i++) {
+                if (RUN_STARTS_AT(i)) {
+                    goto run;
+                }
+                decode_pixel(d, g, n, i, false);
+            }
+            update_model(d, g, n, stop);
+            stop = i + (quic_tabrand(s) & waitmask);
+        }
+        for (; i < end; i++) {
+            if (RUN_STARTS_AT(i)) {
+                goto run;
+            }
+            decode_pixel(d, g, n, i, false);
+        }
+        s->waitcnt = (unsigned)(stop - end);
+        return true;
+
+run:
+        s->waitcnt = (unsigned)(stop - i);
+        run_index = i;
+        size_t run_len;
+        if (!read_run(&d->bits, s, end - i, &run_len)) {
+            return false;
+        }
+        for (size_t run_end = i + run_len; i < run_end; i++) {
+            for (unsigned c = 0; c < n; c++) {
+                g->planes[c]->cur[i] = g->planes[c]->cur[i - 1];
+            }
+            key[i] = key[i - 1];
+        }
+        if (i == end) {
+            return true;
+        }
+        stop = i + s->waitcnt;
+    }
+#undef RUN_STARTS_AT
+}
+
+static QUIC_ALWAYS_INLINE bool decode_row(Decoder *d, QuicGroup *g, unsigned n, bool row0)
+{
+    QuicState *s = &g->state;
+    size_t pos = 0;
+    size_t left = d->coder.width;
+    while (s->wmidx < QUIC_WM_INDEX_MAX && s->wmileft <= left) {
+        if (s->wmileft) {
+            if (!decode_segment(d, g, n, row0, pos, pos + s->wmileft, (1u << s->wmidx) - 1)) {
+                return false;
+            }
+            left -= s->wmileft;
+            pos += s->wmileft;
+        }
+        quic_state_next_wm(s);
+    }
+    if (left) {
+        if (!decode_segment(d, g, n, row0, pos, pos + left, (1u << s->wmidx) - 1)) {
+            return false;
+        }
+        if (s->wmidx < QUIC_WM_INDEX_MAX) {
+            s->wmileft -= (unsigned)left;
+        }
+    }
+    return true;
+}
+
+static bool decode_row_rgb_first(Decoder *d, QuicGroup *g) { return decode_row(d, g, 3, true); }
+static bool decode_row_rgb(Decoder *d, QuicGroup *g) { return decode_row(d, g, 3, false); }
+static bool decode_row_one_first(Decoder *d, QuicGroup *g) { return decode_row(d, g, 1, true); }
+static bool decode_row_one(Decoder *d, QuicGroup *g) { return decode_row(d, g, 1, false); }
+
+static inline uint8_t expand5(unsigned v)
+{
+    return (uint8_t)(v << 3 | v >> 2);
+}
+
+/* Writes the decoded planes of row @y into @dst. */
+static void store_row(const QuicCoder *c, QuicImageType type, Pixbuf *dst, uint32_t y)
+{
+    uint8_t *row = pixbuf_row(dst, y);
+    uint32_t w = c->width;
+    if (type == QUIC_IMAGE_TYPE_GRAY) {
+        memcpy(row, c->planes[0].cur, w);
+        return;
+    }
+    const uint8_t *r = c->planes[0].cur, *g = c->planes[1].cur, *b = c->planes[2].cur;
+    switch (dst->format) {
+    case PIXBUF_FORMAT_RGB16:
+        for (uint32_t x = 0; x < w; x++) {
+            uint32_t v = (uint32_t)r[x] << 10 | (uint32_t)g[x] << 5 | b[x];
+            row[2 * x] = (uint8_t)v;
+            row[2 * x + 1] = (uint8_t)(v >> 8);
+        }
+        break;
+    case PIXBUF_FORMAT_RGB24:
+        for (uint32_t x = 0; x < w; x++, row += 3) {
+            row[0] = b[x];
+            row[1] = g[x];
+            row[2] = r[x];
+        }
+        break;
+    default: {   /* XRGB32 / ARGB32 */
+        const uint8_t *a = type == QUIC_IMAGE_TYPE_RGBA ? c->planes[3].cur : NULL;
+        bool five = type == QUIC_IMAGE_TYPE_RGB16;
+        for (uint32_t x = 0; x < w; x++, row += 4) {
+            row[0] = five ? expand5(b[x]) : b[x];
+            row[1] = five ? expand5(g[x]) : g[x];
+            row[2] = five ? expand5(r[x]) : r[x];
+            row[3] = a ? a[x] : 0;
+        }
+        break;
+    }
+    }
+}
+
+static bool dst_fits(QuicImageType type, PixbufFormat f)
+{
+    switch (type) {
+    case QUIC_IMAGE_TYPE_GRAY: return f == PIXBUF_FORMAT_A8;
+    case QUIC_IMAGE_TYPE_RGB16: return f == PIXBUF_FORMAT_RGB16 || f == PIXBUF_FORMAT_XRGB32;
+    case QUIC_IMAGE_TYPE_RGB24:
+    case QUIC_IMAGE_TYPE_RGB32:
+        return f == PIXBUF_FORMAT_XRGB32 || f == PIXBUF_FORMAT_ARGB32 || f == PIXBUF_FORMAT_RGB24;
+    case QUIC_IMAGE_TYPE_RGBA: return f == PIXBUF_FORMAT_ARGB32;
+    case QUIC_IMAGE_TYPE_INVALID: break;
+    }
+    return false;
+}
+
+CodecStatus quic_decode(const uint8_t *data, size_t size, Pixbuf *dst, QuicHeader *out_header)
+{
+    QuicHeader h;
+    CodecStatus st = quic_read_header(data, size, &h);
+    if (out_header != NULL) {
+        *out_header = h;
+    }
+    if (st != CODEC_OK) {
+        return st;
+    }
+    if (dst == NULL || dst->data == NULL) {
+        return CODEC_ERR_INVALID_ARGUMENT;
+    }
+    if (dst->width != h.width || dst->height != h.height) {
+        return CODEC_ERR_BAD_HEADER;
+    }
+    if (!dst_fits(h.type, dst->format)) {
+        return CODEC_ERR_UNSUPPORTED;
+    }
+    Decoder d;
+    st = quic_coder_init(&d.coder, h.type, h.width);
+    if (st != CODEC_OK) {
+        return st;
+    }
+    size_t words = size / 4;
+    d.bits = (BitReader){ data + QUIC_HEADER_SIZE, data + 4 * words, 0, 0, 0, false };
+    refill(&d.bits);
+
+    for (uint32_t y = 0; y < h.height; y++) {
+        quic_coder_start_row(&d.coder, y);
+        QuicGroup *g = &d.coder.groups[0];
+        bool ok;
+        if (h.type == QUIC_IMAGE_TYPE_GRAY) {
+            ok = (y == 0 ? decode_row_one_first : decode_row_one)(&d, g);
+        } else {
+            ok = (y == 0 ? decode_row_rgb_first : decode_row_rgb)(&d, g);
+            if (ok && h.type == QUIC_IMAGE_TYPE_RGBA) {
+                ok = (y == 0 ? decode_row_one_first : decode_row_one)(&d, &d.coder.groups[1]);
+            }
+        }
+        if (!ok || d.bits.bad_symbol) {
+            st = CODEC_ERR_CORRUPT;
+            break;
+        }
+        if (overrun(&d.bits)) {
+            st = CODEC_ERR_TRUNCATED;
+            break;
+        }
+        store_row(&d.coder, h.type, dst, y);
+    }
+    quic_coder_finish(&d.coder);
+    return st;
+}

@@ -1,0 +1,149 @@
+/* quic-model: the QUIC adaptive model shared by encoder and decoder (private to codecs/). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codecs/quic.h"
+
+#define QUIC_MAGIC 0x43495551u   /* "QUIC" as a little-endian word */
+#define QUIC_VERSION 0u
+/* Longest codeword; escape codes are sized so no symbol exceeds it. */
+#define QUIC_CODE_LIMIT 26u
+/* The wait mask index grows by one every QUIC_WM_NEXT coded pixels until QUIC_WM_INDEX_MAX. */
+#define QUIC_WM_INDEX_MAX 6u
+#define QUIC_WM_NEXT 2048u
+#define QUIC_MELC_STATES 32u
+#define QUIC_MAX_PLANES 4u
+#define QUIC_MAX_CODES 8u
+
+#if defined(__GNUC__)
+#define QUIC_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define QUIC_ALWAYS_INLINE inline
+#endif
+
+/*
+ * Code tables for one channel depth (8 bits, or 5 for RGB16), filled by quic_family_init.
+ * Parameter k (0..bpc-1) selects a Golomb-Rice code limited to QUIC_CODE_LIMIT bits: symbols
+ * below gr_count[k] are (s >> k) zeros, a one, and the k low bits; the rest are an escape of
+ * alt[k] zeros followed by s - gr_count[k] in escape_len[k] - alt[k] bits.
+ */
+typedef struct QuicFamily {
+    unsigned bpc;
+    unsigned mask;                            /* 2^bpc - 1 */
+    unsigned num_buckets;
+    unsigned gr_count[QUIC_MAX_CODES];
+    unsigned escape_len[QUIC_MAX_CODES];
+    uint32_t gr_min_bits[QUIC_MAX_CODES];     /* a 32-bit window above this starts a GR code */
+    uint32_t suffix_mask[QUIC_MAX_CODES];
+    uint32_t code[256][QUIC_MAX_CODES];
+    uint8_t code_len[256][QUIC_MAX_CODES];
+    uint8_t fold[256];        /* residual mod 2^bpc -> symbol: 0, +1, -1, +2 ... -> 0, 2, 1, 4 ... */
+    uint8_t unfold[256];
+    uint8_t bucket_of[256];   /* context -> bucket: {0} {1,2} {3..6} ... last one takes the rest */
+} QuicFamily;
+
+void quic_family_init(QuicFamily *f, unsigned bpc);
+
+typedef struct QuicBucket {
+    uint32_t counters[QUIC_MAX_CODES];   /* accumulated code length of each parameter */
+    unsigned bestcode;
+} QuicBucket;
+
+/* Wait-mask and run-length state of one coding group (RGB together, alpha or gray alone). */
+typedef struct QuicState {
+    unsigned waitcnt;
+    unsigned tabrand_seed;
+    unsigned wm_trigger;
+    unsigned wmidx;
+    unsigned wmileft;
+    unsigned melcstate;
+    unsigned melclen;
+    unsigned melcorder;
+} QuicState;
+
+extern const uint8_t quic_melc_len[QUIC_MELC_STATES];
+
+void quic_state_reset(QuicState *s);
+/* Next pseudo-random wait (only the low 6 bits matter: the mask never exceeds 63). */
+unsigned quic_tabrand(QuicState *s);
+/* Moves to the next wait mask index (every QUIC_WM_NEXT pixels). */
+void quic_state_next_wm(QuicState *s);
+
+static inline void quic_melc_up(QuicState *s)
+{
+    if (s->melcstate < QUIC_MELC_STATES - 1) {
+        s->melclen = quic_melc_len[++s->melcstate];
+        s->melcorder = 1u << s->melclen;
+    }
+}
+
+static inline void quic_melc_down(QuicState *s)
+{
+    if (s->melcstate) {
+        s->melclen = quic_melc_len[--s->melcstate];
+        s->melcorder = 1u << s->melclen;
+    }
+}
+
+/* Adds @sym to @b's statistics and picks the parameter with the smallest total (ties keep the
+ * larger k); halves the counters once the best total passes the state's trigger. */
+static inline void quic_update_bucket(const QuicFamily *f, const QuicState *s, QuicBucket *b,
+                                      unsigned sym)
+{
+    unsigned best = f->bpc - 1;
+    uint32_t best_len = (b->counters[best] += f->code_len[sym][best]);
+    for (int k = (int)f->bpc - 2; k >= 0; k--) {
+        uint32_t len = (b->counters[k] += f->code_len[sym][k]);
+        if (len < best_len) {
+            best = (unsigned)k;
+            best_len = len;
+        }
+    }
+    b->bestcode = best;
+    if (best_len > s->wm_trigger) {
+        for (unsigned k = 0; k < f->bpc; k++) {
+            b->counters[k] >>= 1;
+        }
+    }
+}
+
+/*
+ * One channel of the image. Row buffers: cur/prev hold channel values of this and the previous
+ * row; corr[1 + x] is the symbol coded at x and corr[0] the context of x = 0 (0 on the first
+ * row, then the previous row's first symbol). Pixels covered by a run leave corr untouched, as
+ * upstream does: later contexts may read those stale symbols, identically on both sides.
+ */
+typedef struct QuicPlane {
+    QuicBucket buckets[QUIC_MAX_CODES];
+    uint8_t *corr;
+    uint8_t *cur;
+    uint8_t *prev;
+} QuicPlane;
+
+/* Channels that share one wait/run state and are compared together for runs. */
+typedef struct QuicGroup {
+    QuicState state;
+    unsigned num_planes;
+    QuicPlane *planes[3];
+    uint32_t *cur_key;    /* per pixel: the group's channel values packed, for equality */
+    uint32_t *prev_key;
+} QuicGroup;
+
+/* All per-image state of an encoder or decoder. */
+typedef struct QuicCoder {
+    QuicFamily family;
+    QuicPlane planes[QUIC_MAX_PLANES];
+    QuicGroup groups[2];    /* [0] RGB or gray, [1] alpha of RGBA */
+    unsigned num_groups;
+    uint32_t width;
+    void *rows_mem;
+} QuicCoder;
+
+/* Sets up @c for @type (must be valid) and @width pixels. CODEC_ERR_NO_MEMORY on failure. */
+CodecStatus quic_coder_init(QuicCoder *c, QuicImageType type, uint32_t width);
+void quic_coder_finish(QuicCoder *c);
+/* Swaps the row buffers of every plane and sets the x = 0 context for row @y. */
+void quic_coder_start_row(QuicCoder *c, uint32_t y);
