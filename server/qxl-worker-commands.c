@@ -121,7 +121,11 @@ static void render_draw(QxlWorker *worker, const QxlDrawCommand *cmd)
     }
     if (!qxl_rect_is_within(&cmd->bbox, surface_get_width(worker->primary),
                             surface_get_height(worker->primary))) {
-        qxl_worker_log_drop(worker, "draw", QXL_STATUS_BAD_RECT, "bbox outside the primary surface");
+        char detail[96];
+        g_snprintf(detail, sizeof(detail), "bbox (%d,%d)-(%d,%d) outside the %ux%u primary surface",
+                   cmd->bbox.left, cmd->bbox.top, cmd->bbox.right, cmd->bbox.bottom,
+                   surface_get_width(worker->primary), surface_get_height(worker->primary));
+        qxl_worker_log_drop(worker, "draw", QXL_STATUS_BAD_RECT, detail);
         return;
     }
     if (qxl_rect_is_empty(&cmd->bbox)) {
