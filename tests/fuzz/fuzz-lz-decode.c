@@ -46,8 +46,19 @@ static void check_round_trip(const Pixbuf *decoded, LzImageType type)
     if (type == LZ_IMAGE_TYPE_XXXA) {
         memcpy(copy.data, decoded->data, decoded->stride * decoded->height);
     }
-    if (lz_decode(again, size, NULL, &copy, NULL) != CODEC_OK ||
-        memcmp(copy.data, decoded->data, decoded->stride * decoded->height) != 0) {
+    if (lz_decode(again, size, NULL, &copy, NULL) != CODEC_OK) {
+        abort();
+    }
+    size_t bytes = decoded->stride * decoded->height;
+    if (type == LZ_IMAGE_TYPE_RGB16) {
+        /* Bit 15 of a 555 pixel is carried by literals but ignored when matching. */
+        for (size_t i = 0; i < bytes; i += 2) {
+            if (((copy.data[i + 1] ^ decoded->data[i + 1]) & 0x7F) != 0 ||
+                copy.data[i] != decoded->data[i]) {
+                abort();
+            }
+        }
+    } else if (memcmp(copy.data, decoded->data, bytes) != 0) {
         abort();
     }
     pixbuf_free(&copy);
