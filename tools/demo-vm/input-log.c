@@ -11,8 +11,8 @@ static uint8_t key_prefix;     /* 0xe0 / 0xe1 while a multi-byte code is being a
 static uint8_t key_bytes[2];   /* bytes after the prefix so far */
 static unsigned key_count;
 static int tablet_width, tablet_height;
-static int tablet_x, tablet_y;
-static uint64_t tablet_serial;
+static int pointer_x, pointer_y;
+static uint64_t pointer_serial;
 
 static void G_GNUC_PRINTF(1, 2) print_line(const char *format, ...)
 {
@@ -80,6 +80,12 @@ static const SpiceKbdInterface kbd_interface = {
 static void mouse_motion(SpiceMouseInstance *sin, int dx, int dy, int dz, uint32_t buttons_state)
 {
     g_mutex_lock(&input_lock);
+    if (dx != 0 || dy != 0) {
+        /* 64-bit sums: a client may send any 32-bit delta. */
+        pointer_x = (int)CLAMP((int64_t)pointer_x + dx, 0, tablet_width > 0 ? tablet_width - 1 : G_MAXINT / 2);
+        pointer_y = (int)CLAMP((int64_t)pointer_y + dy, 0, tablet_height > 0 ? tablet_height - 1 : G_MAXINT / 2);
+        pointer_serial++;
+    }
     if (dx != 0 || dy != 0 || dz == 0) {
         print_line("input mouse-motion %d %d %u", dx, dy, buttons_state);
     }
@@ -121,9 +127,9 @@ static void tablet_set_logical_size(SpiceTabletInstance *sin, int width, int hei
 static void tablet_position(SpiceTabletInstance *sin, int x, int y, uint32_t buttons_state)
 {
     g_mutex_lock(&input_lock);
-    tablet_x = x;
-    tablet_y = y;
-    tablet_serial++;
+    pointer_x = x;
+    pointer_y = y;
+    pointer_serial++;
     print_line("input tablet-position %d %d %u", x, y, buttons_state);
     g_mutex_unlock(&input_lock);
 }
@@ -131,7 +137,7 @@ static void tablet_position(SpiceTabletInstance *sin, int x, int y, uint32_t but
 static void tablet_wheel(SpiceTabletInstance *sin, int wheel_motion, uint32_t buttons_state)
 {
     g_mutex_lock(&input_lock);
-    tablet_serial++;
+    pointer_serial++;
     print_line("input tablet-wheel %d %u", wheel_motion, buttons_state);
     g_mutex_unlock(&input_lock);
 }
@@ -139,7 +145,7 @@ static void tablet_wheel(SpiceTabletInstance *sin, int wheel_motion, uint32_t bu
 static void tablet_buttons(SpiceTabletInstance *sin, uint32_t buttons_state)
 {
     g_mutex_lock(&input_lock);
-    tablet_serial++;
+    pointer_serial++;
     print_line("input tablet-buttons %u", buttons_state);
     g_mutex_unlock(&input_lock);
 }
@@ -176,12 +182,20 @@ SpiceTabletInstance *input_log_tablet(void)
     return &tablet_instance;
 }
 
-uint64_t input_log_tablet_position(int *x, int *y)
+uint64_t input_log_pointer_position(int *x, int *y)
 {
     g_mutex_lock(&input_lock);
-    *x = tablet_x;
-    *y = tablet_y;
-    uint64_t serial = tablet_serial;
+    *x = pointer_x;
+    *y = pointer_y;
+    uint64_t serial = pointer_serial;
     g_mutex_unlock(&input_lock);
     return serial;
+}
+
+void input_log_set_pointer_position(int x, int y)
+{
+    g_mutex_lock(&input_lock);
+    pointer_x = x;
+    pointer_y = y;
+    g_mutex_unlock(&input_lock);
 }

@@ -22,7 +22,7 @@
  *
  * Threads: the library calls these from its main thread (upstream and QEMU); a lock keeps the
  * scan-code assembly and the lines whole whatever thread calls. The last tablet position is
- * readable from any thread (the scene lets the cursor follow it).
+ * readable from any thread (the scene lets the cursor follow the pointer).
  *
  * Ownership: the instances are static and live as long as the program; the library borrows them
  * from add_interface to remove_interface.
@@ -31,5 +31,11 @@ SpiceKbdInstance *input_log_keyboard(void);
 SpiceMouseInstance *input_log_mouse(void);
 SpiceTabletInstance *input_log_tablet(void);
 
-/* The last tablet position and a counter that changes with every tablet event (0: none yet). */
-uint64_t input_log_tablet_position(int *x, int *y);
+/*
+ * Where the client's pointer puts the guest's: absolute tablet positions, or relative mouse
+ * motion added to the last position (clamped to the tablet's logical size once known). Returns a
+ * counter that changes with every pointer event (0: none yet).
+ */
+uint64_t input_log_pointer_position(int *x, int *y);
+/* The guest moved its cursor itself: relative motion continues from (@x, @y). */
+void input_log_set_pointer_position(int x, int y);

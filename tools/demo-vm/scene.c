@@ -14,7 +14,7 @@
 #define FRAME_MS 40
 #define TASKBAR_HEIGHT 30
 #define TITLE_HEIGHT 24
-/* After the client moves the pointer, the cursor follows it this long before wandering again. */
+/* After the client moves the pointer (tablet or mouse), the cursor follows it this long before wandering again. */
 #define FOLLOW_FRAMES 75
 #define GRAPH_STEP 2
 
@@ -302,7 +302,7 @@ static void cursor_shape(uint32_t argb[ARROW_WIDTH * ARROW_HEIGHT])
 static void cursor_step(Scene *scene)
 {
     int x, y;
-    uint64_t serial = input_log_tablet_position(&x, &y);
+    uint64_t serial = input_log_pointer_position(&x, &y);
     if (serial != scene->input_serial) {
         scene->input_serial = serial;
         scene->input_tick = scene->tick;
@@ -320,6 +320,9 @@ static void cursor_step(Scene *scene)
     }
     x = CLAMP(x, 0, scene->width - 1);
     y = CLAMP(y, 0, scene->height - 1);
+    if (!following) {
+        input_log_set_pointer_position(x, y);
+    }
     if (!scene->cursor_shown) {
         uint32_t argb[ARROW_WIDTH * ARROW_HEIGHT];
         cursor_shape(argb);
