@@ -34,6 +34,8 @@ struct DisplayChannel {
     uint16_t guest_max_allowed;
     uint64_t next_image_id;
     int busy;                    /* > 0 while iterating clients: closed ones are reaped later */
+    DisplayClientsChangedFunc clients_changed;
+    void *clients_changed_opaque;
 };
 
 static void client_free(DisplayClient *client)
@@ -269,8 +271,12 @@ static void display_on_writable(ChannelConnection *conn, void *opaque)
 static void display_on_closed(ChannelConnection *conn, void *opaque)
 {
     DisplayClient *client = opaque;
+    DisplayChannel *display = client->display;
     client->conn = NULL;
-    reap_closed_clients(client->display);
+    reap_closed_clients(display);
+    if (display->clients_changed) {
+        display->clients_changed(display, display->clients_changed_opaque);
+    }
 }
 
 static const ChannelConnectionCallbacks display_callbacks = {
@@ -295,6 +301,7 @@ void display_channel_destroy(DisplayChannel *display)
     if (!display) {
         return;
     }
+    display->clients_changed = NULL;   /* the owner is going away too */
     display->busy++;
     for (guint i = 0; i < display->clients->len; i++) {
         DisplayClient *client = g_ptr_array_index(display->clients, i);
@@ -326,7 +333,32 @@ void display_channel_add_client(DisplayChannel *display, LinkedPeer *peer)
     client->conn = channel_connection_new(display->loop, peer, &config, &display_callbacks, client);
     if (!client->conn) {
         reap_closed_clients(display);
+    } else if (display->clients_changed) {
+        display->clients_changed(display, display->clients_changed_opaque);
     }
+}
+
+void display_channel_set_clients_changed(DisplayChannel *display, DisplayClientsChangedFunc func,
+                                         void *opaque)
+{
+    display->clients_changed = func;
+    display->clients_changed_opaque = opaque;
+}
+
+bool display_channel_clients_have_cap(const DisplayChannel *display, uint32_t cap)
+{
+    unsigned linked = 0;
+    for (guint i = 0; i < display->clients->len; i++) {
+        DisplayClient *client = g_ptr_array_index(display->clients, i);
+        if (!client->conn) {
+            continue;
+        }
+        linked++;
+        if (!linked_peer_has_channel_cap(channel_connection_get_peer(client->conn), cap)) {
+            return false;
+        }
+    }
+    return linked > 0;
 }
 
 unsigned display_channel_num_clients(const DisplayChannel *display)

@@ -33,6 +33,13 @@ DisplayChannel *display_channel_new(EventLoop *loop, uint8_t channel_id);
 /* Closes every client and frees the channel. Accepts NULL. */
 void display_channel_destroy(DisplayChannel *display);
 
+/* Called (in the worker thread) after a client joined or left, e.g. to tell the device. */
+typedef void (*DisplayClientsChangedFunc)(DisplayChannel *display, void *opaque);
+void display_channel_set_clients_changed(DisplayChannel *display, DisplayClientsChangedFunc func,
+                                         void *opaque);
+/* True when at least one client is linked and every linked client has display cap @cap. */
+bool display_channel_clients_have_cap(const DisplayChannel *display, uint32_t cap);
+
 /* A client linked to this channel (takes ownership of @peer). */
 void display_channel_add_client(DisplayChannel *display, LinkedPeer *peer);
 unsigned display_channel_num_clients(const DisplayChannel *display);

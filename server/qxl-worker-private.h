@@ -67,6 +67,8 @@ struct QxlWorker {
     uint8_t *offscreen_exists;      /* n_surfaces flags: off-screen surfaces created by the guest */
     DisplayChannel *display;
     CursorChannel *cursor;
+    bool told_client_present;       /* what set_client_capabilities last said */
+    uint8_t told_client_caps[SPICE_CAPABILITIES_SIZE];
     uint32_t drops_logged;          /* rate limit for "dropped command" lines */
     bool warned_offscreen;
 };

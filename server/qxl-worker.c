@@ -6,6 +6,7 @@
 #include "qxl-worker-private.h"
 
 #include <signal.h>
+#include <string.h>
 #include <spice/protocol.h>
 
 #include "channel-connection.h"
@@ -151,6 +152,40 @@ void qxl_worker_log_drop(QxlWorker *worker, const char *what, QxlStatus status, 
     }
 }
 
+/* ---- what the device knows about clients ---- */
+
+/*
+ * QXLInterface.set_client_capabilities (3.2+): whether a display client is connected, and the
+ * display capabilities every client has, among those we can honour. Only MONITORS_CONFIG: a guest
+ * told about COMPOSITE or A8 surfaces would send draws we do not render yet. As upstream, it is
+ * only told while the VM runs (again at vm_start).
+ */
+static void update_client_caps(QxlWorker *worker)
+{
+    const QXLInterface *qif = worker->qif;
+    if (qif->base.major_version != 3 || qif->base.minor_version < 2 ||
+        !qif->set_client_capabilities || !worker->vm_running || !worker->display) {
+        return;
+    }
+    uint8_t caps[SPICE_CAPABILITIES_SIZE] = { 0 };
+    bool present = display_channel_num_clients(worker->display) > 0;
+    if (display_channel_clients_have_cap(worker->display, SPICE_DISPLAY_CAP_MONITORS_CONFIG)) {
+        caps[SPICE_DISPLAY_CAP_MONITORS_CONFIG / 8] |= 1u << (SPICE_DISPLAY_CAP_MONITORS_CONFIG % 8);
+    }
+    if (present == worker->told_client_present &&
+        memcmp(caps, worker->told_client_caps, sizeof(caps)) == 0) {
+        return;
+    }
+    worker->told_client_present = present;
+    memcpy(worker->told_client_caps, caps, sizeof(caps));
+    qif->set_client_capabilities(worker->qxl, present, caps);
+}
+
+static void display_clients_changed(DisplayChannel *display, void *opaque)
+{
+    update_client_caps(opaque);
+}
+
 /* ---- ring processing schedule ---- */
 
 static gboolean process_source_fired(gpointer data)
@@ -203,6 +238,7 @@ static void run_item(QxlWorker *worker, QueuedItem *item)
         if (!worker->vm_running) {
             worker->vm_running = true;
             deliver_held(worker);
+            update_client_caps(worker);
         }
         qxl_worker_schedule_processing(worker, 0);
         break;
@@ -353,6 +389,7 @@ static gpointer worker_thread_main(gpointer data)
     worker->main_loop = g_main_loop_new(worker->context, FALSE);
     worker->event_loop = event_loop_new_glib(worker->context);
     worker->display = display_channel_new(worker->event_loop, worker->channel_id);
+    display_channel_set_clients_changed(worker->display, display_clients_changed, worker);
     worker->cursor = cursor_channel_new(worker->event_loop, worker->channel_id);
     worker->request_source = g_source_new(&request_source_funcs, sizeof(RequestSource));
     ((RequestSource *)worker->request_source)->worker = worker;

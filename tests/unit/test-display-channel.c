@@ -74,6 +74,15 @@ static int no_command(QXLInstance *qin, struct QXLCommandExt *cmd) { return 0; }
 static int always_notify(QXLInstance *qin) { return 1; }
 static void release_resource(QXLInstance *qin, struct QXLReleaseInfoExt info) { g_atomic_int_inc(&released); }
 
+static gint client_present = -1;   /* last set_client_capabilities, -1: never called */
+static gint client_caps_byte0 = -1;
+
+static void set_client_capabilities(QXLInstance *qin, uint8_t present, uint8_t *caps)
+{
+    g_atomic_int_set(&client_caps_byte0, caps[0]);
+    g_atomic_int_set(&client_present, present);
+}
+
 static void get_init_info(QXLInstance *qin, QXLDevInitInfo *info)
 {
     *info = (QXLDevInitInfo){ .num_memslots_groups = 2, .num_memslots = 8, .memslot_gen_bits = 8,
@@ -89,6 +98,7 @@ static const QXLInterface qxl_sif = {
     .release_resource = release_resource,
     .get_cursor_command = no_command,
     .req_cursor_notification = always_notify,
+    .set_client_capabilities = set_client_capabilities,
 };
 static QXLInstance qxl = { .base = { .sif = &qxl_sif.base } };
 
@@ -169,7 +179,8 @@ static void client_link(int fd, uint32_t connection_id, uint8_t type)
     uint32_t common = 0;
     link_caps_set(&common, SPICE_COMMON_CAP_PROTOCOL_AUTH_SELECTION);
     link_caps_set(&common, SPICE_COMMON_CAP_MINI_HEADER);
-    uint32_t channel = 0;
+    /* The display client has MONITORS_CONFIG, as spice-gtk: the device is told so. */
+    uint32_t channel = type == SPICE_CHANNEL_DISPLAY ? 1u << SPICE_DISPLAY_CAP_MONITORS_CONFIG : 0;
     WireWriter w;
     wire_writer_init(&w);
     g_assert_true(link_write_mess(&w, connection_id, type, 0, &common, 1, &channel, 1));
@@ -374,6 +385,8 @@ static gpointer client_thread(gpointer data)
     g_free(m.body);
     m = expect(fd, SPICE_MSG_DISPLAY_MARK);
     g_free(m.body);
+    g_assert_cmpint(g_atomic_int_get(&client_present), ==, 1);
+    g_assert_cmpint(g_atomic_int_get(&client_caps_byte0), ==, 1 << SPICE_DISPLAY_CAP_MONITORS_CONFIG);
     g_atomic_int_set(&run->client_phase, 1);
 
     /* A draw goes out as DRAW_FILL with its box. */
@@ -428,6 +441,11 @@ static bool phase_reached(void *data)
     return g_atomic_int_get(&((Run *)data)->client_phase) >= 1 + (int)((Run *)data)->phase;
 }
 
+static bool no_client_present(void *data)
+{
+    return g_atomic_int_get(&client_present) == 0;
+}
+
 static void test_display_channel(void)
 {
     ram = g_malloc0(RAM_SIZE);
@@ -468,6 +486,8 @@ static void test_display_channel(void)
     g_assert_true(test_core_run_until(phase_reached, &run, 20000));
     g_thread_join(client);
     g_assert_cmpint(g_atomic_int_get(&released), ==, 203);
+    /* The client left: the device hears that no client is present. */
+    g_assert_true(test_core_run_until(no_client_present, NULL, 10000));
 
     spice_server_remove_interface(&qxl.base);
     spice_server_destroy(server);
