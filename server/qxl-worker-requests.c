@@ -117,7 +117,8 @@ void qxl_worker_run_request(QxlWorker *worker, const QxlRequest *request)
     switch (request->type) {
     case QXL_REQUEST_WAKEUP:
         g_atomic_int_set(&worker->wakeup_queued, 0);
-        qxl_worker_process_rings(worker);
+        /* Scheduled, not run here: a wakeup may come from inside a get_command callback. */
+        qxl_worker_schedule_processing(worker, 0);
         return;   /* never async */
     case QXL_REQUEST_OOM:
         qxl_worker_drain_display_ring(worker);
