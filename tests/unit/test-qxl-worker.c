@@ -89,7 +89,15 @@ static int dev_req(GQueue *ring)
     return empty;
 }
 
-static int get_command(QXLInstance *qin, struct QXLCommandExt *cmd) { return dev_get(&cmd_ring, cmd); }
+static gint wakeup_from_callback;   /* get_command calls spice_qxl_wakeup (worker thread) */
+
+static int get_command(QXLInstance *qin, struct QXLCommandExt *cmd)
+{
+    if (g_atomic_int_get(&wakeup_from_callback)) {
+        spice_qxl_wakeup(qin);
+    }
+    return dev_get(&cmd_ring, cmd);
+}
 static int req_cmd_notification(QXLInstance *qin) { return dev_req(&cmd_ring); }
 static int get_cursor_command(QXLInstance *qin, struct QXLCommandExt *cmd) { return dev_get(&cursor_ring, cmd); }
 static int req_cursor_notification(QXLInstance *qin) { return dev_req(&cursor_ring); }
@@ -797,6 +805,19 @@ static void test_command_storm(void)
     teardown();
 }
 
+static void test_wakeup_from_inside_a_callback(void)
+{
+    setup();
+    g_atomic_int_set(&wakeup_from_callback, 1);
+    QXLDrawable d = fill(0x00010203, 0, 0, 2, 2);
+    uint64_t c = push_draw(&d);
+    sync_worker();
+    g_atomic_int_set(&wakeup_from_callback, 0);
+    g_assert_cmphex(primary_pixel(1, 1), ==, 0x010203);
+    g_assert_cmpuint(release_count(c), ==, 1);
+    teardown();
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -813,5 +834,6 @@ int main(int argc, char **argv)
     g_test_add_func("/qxl-worker/hostile-cursor-clips", test_hostile_cursor_and_clips);
     g_test_add_func("/qxl-worker/hostile-device-calls", test_hostile_device_calls);
     g_test_add_func("/qxl-worker/command-storm", test_command_storm);
+    g_test_add_func("/qxl-worker/wakeup-in-callback", test_wakeup_from_inside_a_callback);
     return g_test_run();
 }
