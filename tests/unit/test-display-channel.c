@@ -70,8 +70,27 @@ static int req_notification(QXLInstance *qin)
     return empty;
 }
 
-static int no_command(QXLInstance *qin, struct QXLCommandExt *cmd) { return 0; }
-static int always_notify(QXLInstance *qin) { return 1; }
+static GQueue cursor_ring;
+
+static int get_cursor_command(QXLInstance *qin, struct QXLCommandExt *cmd)
+{
+    g_mutex_lock(&ring_lock);
+    QXLCommandExt *next = g_queue_pop_head(&cursor_ring);
+    g_mutex_unlock(&ring_lock);
+    if (next) {
+        *cmd = *next;
+        g_free(next);
+    }
+    return next != NULL;
+}
+
+static int req_cursor_notification(QXLInstance *qin)
+{
+    g_mutex_lock(&ring_lock);
+    int empty = g_queue_is_empty(&cursor_ring);
+    g_mutex_unlock(&ring_lock);
+    return empty;
+}
 static void release_resource(QXLInstance *qin, struct QXLReleaseInfoExt info) { g_atomic_int_inc(&released); }
 
 static gint client_present = -1;   /* last set_client_capabilities, -1: never called */
@@ -96,8 +115,8 @@ static const QXLInterface qxl_sif = {
     .get_command = get_command,
     .req_cmd_notification = req_notification,
     .release_resource = release_resource,
-    .get_cursor_command = no_command,
-    .req_cursor_notification = always_notify,
+    .get_cursor_command = get_cursor_command,
+    .req_cursor_notification = req_cursor_notification,
     .set_client_capabilities = set_client_capabilities,
 };
 static QXLInstance qxl = { .base = { .sif = &qxl_sif.base } };
@@ -446,11 +465,12 @@ static bool no_client_present(void *data)
     return g_atomic_int_get(&client_present) == 0;
 }
 
-static void test_display_channel(void)
+static SpiceServer *start_server(void)
 {
     ram = g_malloc0(RAM_SIZE);
     ram_used = 64;
     g_queue_init(&ring);
+    g_queue_init(&cursor_ring);
     SpiceServer *server = spice_server_new();
     spice_server_set_addr(server, "127.0.0.1", 0);
     spice_server_set_port(server, TEST_PORT);
@@ -467,6 +487,23 @@ static void test_display_channel(void)
                                    .group_id = GROUP };
     spice_qxl_create_primary_surface(&qxl, 0, &create);
     spice_server_vm_start(server);
+    return server;
+}
+
+static void stop_server(SpiceServer *server)
+{
+    spice_server_remove_interface(&qxl.base);
+    spice_server_destroy(server);
+    g_queue_clear_full(&ring, g_free);
+    g_queue_clear_full(&cursor_ring, g_free);
+    g_free(ram);
+    ram = NULL;
+}
+
+static void test_display_channel(void)
+{
+    g_atomic_int_set(&released, 0);
+    SpiceServer *server = start_server();
     push_fill(0x00c0ffee, 0, 0, SURF_W, SURF_H);
     spice_qxl_wakeup(&qxl);
 
@@ -489,15 +526,131 @@ static void test_display_channel(void)
     /* The client left: the device hears that no client is present. */
     g_assert_true(test_core_run_until(no_client_present, NULL, 10000));
 
-    spice_server_remove_interface(&qxl.base);
-    spice_server_destroy(server);
-    g_queue_clear_full(&ring, g_free);
-    g_free(ram);
+    stop_server(server);
+}
+
+/* ---- the cursor channel ---- */
+
+static gpointer cursor_client_thread(gpointer data)
+{
+    Run *run = data;
+    int main_fd = client_connect();
+    set_timeout(main_fd, 10000);
+    client_link(main_fd, 0, SPICE_CHANNEL_MAIN);
+    uint32_t session = main_startup(main_fd);
+    int fd = client_connect();
+    set_timeout(fd, 10000);
+    client_link(fd, session, SPICE_CHANNEL_CURSOR);
+    Msg m = expect(fd, SPICE_MSG_SET_ACK);
+    g_free(m.body);
+
+    /* INIT at once: position, no trail, hidden, no shape yet. */
+    m = expect(fd, SPICE_MSG_CURSOR_INIT);
+    WireReader r;
+    wire_reader_init(&r, m.body, m.size);
+    wire_read_i16(&r);
+    wire_read_i16(&r);
+    g_assert_cmpuint(wire_read_u16(&r), ==, 0);
+    g_assert_cmpuint(wire_read_u16(&r), ==, 0);
+    g_assert_cmpuint(wire_read_u8(&r), ==, 0);
+    g_assert_cmpuint(wire_read_u16(&r), ==, SPICE_CURSOR_FLAGS_NONE);
+    g_assert_true(wire_reader_ok(&r));
+    g_assert_cmpuint(wire_reader_remaining(&r), ==, 0);
+    g_free(m.body);
+    g_atomic_int_set(&run->client_phase, 1);
+
+    /* The guest's SET: position, visibility and the shape with its u8 type. */
+    wait_for(&run->phase, 1);
+    m = expect(fd, SPICE_MSG_CURSOR_SET);
+    wire_reader_init(&r, m.body, m.size);
+    g_assert_cmpint(wire_read_i16(&r), ==, 5);
+    g_assert_cmpint(wire_read_i16(&r), ==, 6);
+    g_assert_cmpuint(wire_read_u8(&r), ==, 1);
+    g_assert_cmpuint(wire_read_u16(&r), ==, 0);
+    g_assert_cmpuint(wire_read_u64(&r), ==, 77);
+    g_assert_cmpuint(wire_read_u8(&r), ==, SPICE_CURSOR_TYPE_ALPHA);
+    g_assert_cmpuint(wire_read_u16(&r), ==, 2);
+    g_assert_cmpuint(wire_read_u16(&r), ==, 2);
+    g_assert_cmpuint(wire_read_u16(&r), ==, 1);
+    g_assert_cmpuint(wire_read_u16(&r), ==, 1);
+    const uint8_t *shape = wire_read_span(&r, 16);
+    g_assert_nonnull(shape);
+    g_assert_cmpuint(shape[15], ==, 0xab);
+    g_assert_cmpuint(wire_reader_remaining(&r), ==, 0);
+    g_free(m.body);
+    m = expect(fd, SPICE_MSG_CURSOR_MOVE);
+    g_assert_cmpuint(m.size, ==, 4);
+    g_free(m.body);
+    g_atomic_int_set(&run->client_phase, 2);
+
+    /* spice_qxl_reset_cursor: INVAL_ALL then RESET. */
+    wait_for(&run->phase, 2);
+    m = expect(fd, SPICE_MSG_CURSOR_INVAL_ALL);
+    g_free(m.body);
+    m = expect(fd, SPICE_MSG_CURSOR_RESET);
+    g_free(m.body);
+    g_atomic_int_set(&run->client_phase, 3);
+    close(fd);
+    close(main_fd);
+    return NULL;
+}
+
+static void push_cursor(const QXLCursorCmd *cmd)
+{
+    QXLCommandExt *ext = g_new0(QXLCommandExt, 1);
+    ext->cmd.type = QXL_CMD_CURSOR;
+    ext->cmd.data = phys(ram_put(cmd, sizeof(*cmd)));
+    ext->group_id = GROUP;
+    g_mutex_lock(&ring_lock);
+    g_queue_push_tail(&cursor_ring, ext);
+    g_mutex_unlock(&ring_lock);
+}
+
+static void test_cursor_channel(void)
+{
+    SpiceServer *server = start_server();
+    Run run = { 0 };
+    GThread *client = g_thread_new("cursor-client", cursor_client_thread, &run);
+    g_assert_true(test_core_run_until(phase_reached, &run, 20000));
+
+    uint8_t shape[sizeof(QXLCursor) + 16];
+    memset(shape, 0, sizeof(shape));
+    QXLCursor *cur = (QXLCursor *)shape;
+    cur->header.unique = 77;
+    cur->header.type = SPICE_CURSOR_TYPE_ALPHA;
+    cur->header.width = 2;
+    cur->header.height = 2;
+    cur->header.hot_spot_x = 1;
+    cur->header.hot_spot_y = 1;
+    cur->data_size = 16;
+    cur->chunk.data_size = 16;
+    shape[sizeof(QXLCursor) + 15] = 0xab;
+    QXLCursorCmd set;
+    memset(&set, 0, sizeof(set));
+    set.type = QXL_CURSOR_SET;
+    set.u.set.position = (QXLPoint16){ 5, 6 };
+    set.u.set.visible = 1;
+    set.u.set.shape = phys(ram_put(shape, sizeof(shape)));
+    push_cursor(&set);
+    QXLCursorCmd move;
+    memset(&move, 0, sizeof(move));
+    move.type = QXL_CURSOR_MOVE;
+    move.u.position = (QXLPoint16){ 7, 8 };
+    push_cursor(&move);
+    spice_qxl_wakeup(&qxl);
+    g_atomic_int_set(&run.phase, 1);
+    g_assert_true(test_core_run_until(phase_reached, &run, 20000));
+    spice_qxl_reset_cursor(&qxl);
+    g_atomic_int_set(&run.phase, 2);
+    g_assert_true(test_core_run_until(phase_reached, &run, 20000));
+    g_thread_join(client);
+    stop_server(server);
 }
 
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/display-channel/startup-draws-catch-up", test_display_channel);
+    g_test_add_func("/display-channel/cursor", test_cursor_channel);
     return g_test_run();
 }
