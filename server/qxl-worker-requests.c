@@ -82,9 +82,11 @@ static void monitors_config(QxlWorker *worker, const QxlRequest *request)
         return;
     }
     uint16_t count = config.count;
+    uint16_t max_allowed = config.max_allowed;
     int max_monitors = g_atomic_int_get(&worker->max_monitors);
-    if (max_monitors > 0 && count > max_monitors) {
-        count = (uint16_t)max_monitors;
+    if (max_monitors > 0) {
+        count = (uint16_t)MIN(count, max_monitors);
+        max_allowed = (uint16_t)(max_allowed ? MIN(max_allowed, max_monitors) : max_monitors);
     }
     DisplayHead *heads = g_new0(DisplayHead, MAX(count, 1));
     for (uint16_t i = 0; i < count; i++) {
@@ -98,7 +100,7 @@ static void monitors_config(QxlWorker *worker, const QxlRequest *request)
             .flags = config.heads[i].flags,
         };
     }
-    display_channel_set_monitors_config(worker->display, heads, count, config.max_allowed);
+    display_channel_set_monitors_config(worker->display, heads, count, max_allowed);
     g_free(heads);
     qxl_monitors_config_clear(&config);
 }
