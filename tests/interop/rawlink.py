@@ -32,17 +32,22 @@ LINK_ERR = {0: 'OK', 1: 'ERROR', 2: 'INVALID_MAGIC', 3: 'INVALID_DATA', 4: 'VERS
             5: 'NEED_SECURED', 6: 'NEED_UNSECURED', 7: 'PERMISSION_DENIED', 8: 'BAD_CONNECTION_ID',
             9: 'CHANNEL_NOT_AVAILABLE'}
 ERR_OK, ERR_INVALID_MAGIC, ERR_INVALID_DATA, ERR_VERSION_MISMATCH = 0, 2, 3, 4
-ERR_PERMISSION_DENIED, ERR_BAD_CONNECTION_ID = 7, 8
+ERR_PERMISSION_DENIED, ERR_BAD_CONNECTION_ID, ERR_CHANNEL_NOT_AVAILABLE = 7, 8, 9
 
 CHANNEL_MAIN, CHANNEL_DISPLAY, CHANNEL_INPUTS, CHANNEL_CURSOR = 1, 2, 3, 4
 CAP_AUTH_SELECTION, CAP_AUTH_SPICE, CAP_MINI_HEADER = 0, 1, 3
 # What spice-gtk sends: AUTH_SELECTION | MINI_HEADER (+ SASL bit 2, not wanted here).
 CLIENT_COMMON_CAPS = (1 << CAP_AUTH_SELECTION) | (1 << CAP_MINI_HEADER)
 
-MSG_MAIN_INIT = 103
+# Message numbers (spice/enums.h).
 MSG_PING = 4
-MSGC_PONG = 3
-MSGC_MAIN_ATTACH_CHANNELS = 104
+MSGC_ACK_SYNC, MSGC_ACK, MSGC_PONG = 1, 2, 3
+MSG_MAIN_INIT, MSG_MAIN_CHANNELS_LIST = 103, 104
+MSGC_MAIN_ATTACH_CHANNELS, MSGC_MAIN_MOUSE_MODE_REQUEST = 104, 105
+MSGC_DISPLAY_INIT = 101
+MSGC_INPUTS_KEY_DOWN, MSGC_INPUTS_KEY_UP, MSGC_INPUTS_KEY_MODIFIERS, MSGC_INPUTS_KEY_SCANCODE = 101, 102, 103, 104
+MSGC_INPUTS_MOUSE_MOTION, MSGC_INPUTS_MOUSE_POSITION = 111, 112
+MSGC_INPUTS_MOUSE_PRESS, MSGC_INPUTS_MOUSE_RELEASE = 113, 114
 
 
 class Closed(Exception):
@@ -356,6 +361,161 @@ def case_unknown_message(host, port, password):
         return 'closed' if link.wait_closed(10) else 'open'
 
 
+def secondary_link(host, port, password, session_id, channel_type, channel_id=0, channel_caps=()):
+    """Links a non-main channel of session @session_id; returns (RawLink, result or reply error)."""
+    link = RawLink(host, port)
+    try:
+        reply, result = link.link(password, connection_id=session_id, channel_type=channel_type,
+                                  channel_id=channel_id, channel_caps=channel_caps)
+    except Closed:
+        return link, 'closed'
+    except Exception:
+        link.close()
+        raise
+    return link, ('reply error %d' % reply.error if result is None else 'result %d' % result)
+
+
+def stays_open(link, seconds):
+    """'open' if the server keeps the connection for @seconds (answering PINGs), else 'closed'."""
+    deadline = time.monotonic() + seconds
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return 'open'
+            try:
+                t, body = link.read_message(min(left, 1.0))
+            except Timeout:
+                continue
+            if t == MSG_PING:
+                link.send_message(MSGC_PONG, body[:12])
+    except Closed:
+        return 'closed'
+
+
+def case_polite_session(host, port, password):
+    """The control for the 'closed' outcomes: a well-behaved raw main channel is kept open."""
+    link, _ = main_session(host, port, password)
+    with link:
+        link.send_message(MSGC_MAIN_ATTACH_CHANNELS)
+        try:
+            link.read_until(MSG_MAIN_CHANNELS_LIST, 5)
+        except (Closed, Timeout) as e:
+            return 'no channels list (%s)' % e
+        return stays_open(link, 3)
+
+
+def case_short_body(host, port, password):
+    # MOUSE_MODE_REQUEST carries a u16; send 1 byte.
+    link, _ = main_session(host, port, password)
+    with link:
+        try:
+            link.send_message(MSGC_MAIN_MOUSE_MODE_REQUEST, b'\x01')
+        except Closed:
+            return 'closed'
+        return 'closed' if link.wait_closed(10) else 'open'
+
+
+def case_bad_mouse_mode(host, port, password):
+    # An unknown mouse mode (7) must be ignored: the session stays.
+    link, _ = main_session(host, port, password)
+    with link:
+        link.send_message(MSGC_MAIN_MOUSE_MODE_REQUEST, struct.pack('<H', 7))
+        return stays_open(link, 2)
+
+
+def case_channel_not_available(host, port, password):
+    link, session_id = main_session(host, port, password)
+    with link:
+        other, outcome = secondary_link(host, port, password, session_id, CHANNEL_DISPLAY, channel_id=7)
+        other.close()
+        return outcome
+
+
+def case_unknown_channel_type(host, port, password):
+    link, session_id = main_session(host, port, password)
+    with link:
+        other, outcome = secondary_link(host, port, password, session_id, 200)
+        other.close()
+        return outcome
+
+
+def inputs_session(host, port, password, send):
+    """Links main + inputs, calls send(inputs_link), then reports whether inputs stays open."""
+    link, session_id = main_session(host, port, password)
+    with link:
+        inputs, outcome = secondary_link(host, port, password, session_id, CHANNEL_INPUTS)
+        with inputs:
+            if outcome != 'result 0':
+                return 'inputs link ' + outcome
+            try:
+                send(inputs)
+            except Closed:
+                return 'closed'
+            return stays_open(inputs, 2)
+
+
+def case_inputs_garbage(host, port, password):
+    """Inputs messages with wild values (positions far outside, display 200, every button bit,
+    a run of E0 prefixes) are the guest's problem, not the server's: the channel stays open."""
+    def send(inputs):
+        inputs.send_message(MSGC_INPUTS_MOUSE_POSITION, struct.pack('<IIHB', 0xFFFFFFFF, 0x7FFFFFFF, 0xFFFF, 200))
+        inputs.send_message(MSGC_INPUTS_MOUSE_MOTION, struct.pack('<iiH', -2**31, 2**31 - 1, 0xFFFF))
+        inputs.send_message(MSGC_INPUTS_MOUSE_PRESS, struct.pack('<BH', 0xFF, 0xFFFF))
+        inputs.send_message(MSGC_INPUTS_MOUSE_RELEASE, struct.pack('<BH', 0, 0))
+        inputs.send_message(MSGC_INPUTS_KEY_MODIFIERS, struct.pack('<H', 0xFFFF))
+        inputs.send_message(MSGC_INPUTS_KEY_DOWN, struct.pack('<I', 0xFFFFFFFF))
+        inputs.send_message(MSGC_INPUTS_KEY_UP, struct.pack('<I', 0))
+        inputs.send_message(MSGC_INPUTS_KEY_SCANCODE, b'\xe0' * 64)
+    return inputs_session(host, port, password, send)
+
+
+def case_empty_scancode(host, port, password):
+    return inputs_session(host, port, password,
+                          lambda inputs: inputs.send_message(MSGC_INPUTS_KEY_SCANCODE, b''))
+
+
+def case_inputs_short_motion(host, port, password):
+    link, session_id = main_session(host, port, password)
+    with link:
+        inputs, outcome = secondary_link(host, port, password, session_id, CHANNEL_INPUTS)
+        with inputs:
+            if outcome != 'result 0':
+                return 'inputs link ' + outcome
+            try:
+                inputs.send_message(MSGC_INPUTS_MOUSE_MOTION, b'\x01\x02')
+            except Closed:
+                return 'closed'
+            return 'closed' if inputs.wait_closed(10) else 'open'
+
+
+def case_display_wild_init(host, port, password):
+    """DISPLAY_INIT with a negative pixmap cache and GLZ window: refused or ignored, never trusted.
+    Reports whether the display channel stays open."""
+    link, session_id = main_session(host, port, password)
+    with link:
+        display, outcome = secondary_link(host, port, password, session_id, CHANNEL_DISPLAY)
+        with display:
+            if outcome != 'result 0':
+                return 'display link ' + outcome
+            display.send_message(MSGC_DISPLAY_INIT, struct.pack('<BqBi', 1, -1, 1, -2**31))
+            return stays_open(display, 2)
+
+
+def case_ack_storm(host, port, password):
+    """ACKs nobody asked for and ACK_SYNCs with random generations: the channel stays usable."""
+    link, session_id = main_session(host, port, password)
+    with link:
+        display, outcome = secondary_link(host, port, password, session_id, CHANNEL_DISPLAY)
+        with display:
+            if outcome != 'result 0':
+                return 'display link ' + outcome
+            for i in range(200):
+                display.send_message(MSGC_ACK_SYNC, struct.pack('<I', (i * 2654435761) & 0xFFFFFFFF))
+                display.send_message(MSGC_ACK)
+            return stays_open(display, 2)
+
+
 def case_silent_client(host, port, password, wait=5.0):
     """Connects and sends nothing; 'open' if the server still holds it after @wait seconds."""
     with RawLink(host, port) as link:
@@ -379,6 +539,16 @@ HOSTILE_CASES = {
     'oversized-message': case_oversized_message,
     'unknown-message': case_unknown_message,
     'silent-client': case_silent_client,
+    'polite-session': case_polite_session,
+    'short-body': case_short_body,
+    'bad-mouse-mode': case_bad_mouse_mode,
+    'channel-not-available': case_channel_not_available,
+    'unknown-channel-type': case_unknown_channel_type,
+    'inputs-garbage': case_inputs_garbage,
+    'inputs-short-motion': case_inputs_short_motion,
+    'empty-scancode': case_empty_scancode,
+    'display-wild-init': case_display_wild_init,
+    'ack-storm': case_ack_storm,
 }
 
 

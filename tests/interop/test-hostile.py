@@ -6,7 +6,7 @@
 Each case asserts the server's answer (a link error code, a link result, or closing the
 connection) AND that spice-gtk is served the exact picture right after, AND (our library) that
 no sanitizer fired. Expected answers are upstream 0.15.1's, measured with this script on
-Debian's library; where upstream differs from what we want, the difference is noted below.
+Debian's library; where upstream differs, EXPECTED_BY_LIB says how and why.
 """
 import os
 import sys
@@ -23,7 +23,7 @@ PASSWORD = 'hostile-test'
 # Our link stage times out after 30 s; allow scheduling slack. Upstream: never (logged only).
 SILENT_LINK_CLOSE_S = 40
 
-# case -> expected outcome (identical for upstream 0.15.1 and ours).
+# case -> expected outcome, the same for upstream 0.15.1 and ours.
 EXPECTED = {
     'bad-magic': 'reply error %d' % rawlink.ERR_INVALID_MAGIC,
     'bad-major': 'reply error %d' % rawlink.ERR_VERSION_MISMATCH,
@@ -37,10 +37,47 @@ EXPECTED = {
     'truncated-ticket': 'closed',
     'bad-ticket': 'result %d' % rawlink.ERR_PERMISSION_DENIED,
     'bad-connection-id': 'result %d' % rawlink.ERR_BAD_CONNECTION_ID,
+    # The control: a well-behaved raw session is kept, so "closed" below means "refused".
+    'polite-session': 'open',
     'truncated-message': 'closed',
     'oversized-message': 'closed',
     'unknown-message': 'closed',
+    'short-body': 'closed',
+    'bad-mouse-mode': 'open',
+    'inputs-garbage': 'open',
+    'inputs-short-motion': 'closed',
 }
+
+# Where upstream 0.15.1 differs: case -> {library: expected}; None = not run on that library.
+EXPECTED_BY_LIB = {
+    # A link to a channel nobody registered (display id 7, type 200): upstream closes the socket
+    # without any answer ("wrong header: channel_type != SPICE_CHANNEL_MAIN"); ours answers the
+    # link with CHANNEL_NOT_AVAILABLE (9), the code protocol.h has for it, which spice-gtk reports.
+    'channel-not-available': {'ours': 'reply error %d' % rawlink.ERR_CHANNEL_NOT_AVAILABLE,
+                              'upstream': 'closed'},
+    'unknown-channel-type': {'ours': 'reply error %d' % rawlink.ERR_CHANNEL_NOT_AVAILABLE,
+                             'upstream': 'closed'},
+    # An empty KEY_SCANCODE: upstream's parser refuses it and closes inputs; ours ignores an
+    # empty key stream (nothing to push) and keeps the channel. Both leave the server healthy.
+    'empty-scancode': {'ours': 'open', 'upstream': 'closed'},
+    # DISPLAY_INIT with a negative pixmap cache size and GLZ window: ours closes the display
+    # channel; upstream 0.15.1 ABORTS the whole process (spice CRITICAL in
+    # glz_shared_dictionary_new is fatal): any authenticated client can kill the VM. Not run on
+    # upstream since nothing could be checked after it.
+    'display-wild-init': {'ours': 'closed', 'upstream': None},
+    # 200 ACK_SYNC/ACK pairs on a display channel that never sent DISPLAY_INIT: ours keeps the
+    # channel. Upstream 0.15.1 SEGVs in its display worker thread (read near NULL+0x1000001xx)
+    # in about half the runs, even on a fresh server: not run on upstream.
+    'ack-storm': {'ours': 'open', 'upstream': None},
+}
+
+
+def expectations(lib):
+    out = dict(EXPECTED)
+    for name, per_lib in EXPECTED_BY_LIB.items():
+        if per_lib[lib] is not None:
+            out[name] = per_lib[lib]
+    return out
 
 
 def serves_normal_client(demo, expected, width, what):
@@ -52,20 +89,53 @@ def serves_normal_client(demo, expected, width, what):
         harness.compare_rgb(expected, got, width, '%s: then a normal client' % what)
 
 
-def make_case(demo_box, name, expected_outcome):
-    def run():
-        demo, expected, width = demo_box
+class Target:
+    """The demo the cases hit. Ours: one server for every case, so state left behind by one
+    hostile client meets the next (as on a real host). Upstream: a fresh server per case,
+    because 0.15.1 itself intermittently dies (SEGV in its display worker thread) when raw
+    clients churn on one server for a while, and the reference must measure each case alone."""
+
+    def __init__(self, path):
+        self.path = path
+        self.width, _, self.expected = harness.load_rgb(path)
+        self.fresh_per_case = LIB == 'upstream'
+        self.demo = None
+
+    def start(self):
+        self.demo = harness.Demo(LIB, ['--image', self.path, '--password', PASSWORD])
+
+    def stop(self):
+        """Stops the demo; fails on a sanitizer report at exit (our library)."""
+        demo, self.demo = self.demo, None
+        status, report = demo.stop()
+        check(not (report and LIB == 'ours'), 'sanitizer report at exit:\n%s' % report)
+
+    def wrap(self, func):
+        def run():
+            if self.fresh_per_case:
+                self.start()
+            try:
+                func(self)
+            finally:
+                if self.fresh_per_case:
+                    self.stop()
+        return run
+
+
+def make_case(name, expected_outcome):
+    def run(target):
+        demo = target.demo
         outcome = rawlink.HOSTILE_CASES[name]('127.0.0.1', demo.port, PASSWORD)
         check(outcome == expected_outcome, '%s: the server answered "%s", expected "%s"'
               % (name, outcome, expected_outcome))
         demo.check_healthy()
-        serves_normal_client(demo, expected, width, name)
+        serves_normal_client(demo, target.expected, target.width, name)
         demo.check_healthy()
     return run
 
 
-def case_silent_client(demo_box):
-    demo, expected, width = demo_box
+def case_silent_client(target):
+    demo, expected, width = target.demo, target.expected, target.width
     t0 = time.monotonic()
     with rawlink.RawLink(port=demo.port) as idle:
         # A client that connects and says nothing must not block anyone else.
@@ -87,9 +157,9 @@ def case_silent_client(demo_box):
     demo.check_healthy()
 
 
-def case_many_silent_clients(demo_box):
+def case_many_silent_clients(target):
     # Twenty idle sockets at once, then the normal client.
-    demo, expected, width = demo_box
+    demo, expected, width = target.demo, target.expected, target.width
     links = []
     try:
         for _ in range(20):
@@ -101,9 +171,9 @@ def case_many_silent_clients(demo_box):
     demo.check_healthy()
 
 
-def case_garbage_burst(demo_box):
+def case_garbage_burst(target):
     # A link header announcing 4096 bytes, then 4096 bytes of junk (caps counts out of range).
-    demo, expected, width = demo_box
+    demo, expected, width = target.demo, target.expected, target.width
     import random
     rnd = random.Random(1234)
     for i in range(10):
@@ -120,27 +190,18 @@ def case_garbage_burst(demo_box):
 
 
 def main():
-    path = harness.test_image(333, 77, harness.work_dir())
-    width, height, expected = harness.load_rgb(path)
-    demo = harness.Demo(LIB, ['--image', path, '--password', PASSWORD])
-    demo_box = (demo, expected, width)
-    try:
-        cases = [('%s (%s library)' % (name, LIB), make_case(demo_box, name, outcome))
-                 for name, outcome in EXPECTED.items()]
-        cases += [
-            ('silent client (%s library)' % LIB, lambda: case_silent_client(demo_box)),
-            ('many silent clients (%s library)' % LIB, lambda: case_many_silent_clients(demo_box)),
-            ('junk link bodies (%s library)' % LIB, lambda: case_garbage_burst(demo_box)),
-        ]
-        try:
-            harness.run_cases(cases)
-        finally:
-            status, report = demo.stop()
-            if report and LIB == 'ours':
-                print('sanitizer report at exit:\n%s' % report)
-                sys.exit(1)
-    finally:
-        demo.proc.stop()
+    target = Target(harness.test_image(333, 77, harness.work_dir()))
+    cases = [('%s (%s library)' % (name, LIB), target.wrap(make_case(name, outcome)))
+             for name, outcome in expectations(LIB).items()]
+    cases += [
+        ('silent client (%s library)' % LIB, target.wrap(case_silent_client)),
+        ('many silent clients (%s library)' % LIB, target.wrap(case_many_silent_clients)),
+        ('junk link bodies (%s library)' % LIB, target.wrap(case_garbage_burst)),
+    ]
+    if not target.fresh_per_case:
+        target.start()
+        cases.append(('no sanitizer report at exit (%s library)' % LIB, target.stop))
+    harness.run_cases(cases)
 
 
 if __name__ == '__main__':
