@@ -5,6 +5,7 @@ Every QEMU is a harness.Proc: stopped by its PID in a finally block or at interp
 """
 import json
 import os
+import select
 import socket
 import subprocess
 import sys
@@ -115,6 +116,8 @@ class Qmp:
     """A minimal synchronous QMP client on a unix socket (events are kept, not acted on)."""
 
     def __init__(self, path, timeout=20):
+        self.timeout = timeout
+        self.pump = None    # a function(seconds) run while waiting, e.g. SpiceTestClient.iterate
         # The socket file appears at bind(), before listen(): refusals are retried for a while.
         deadline = time.monotonic() + timeout
         while True:
@@ -135,7 +138,18 @@ class Qmp:
         self.execute('qmp_capabilities')
 
     def _read(self):
+        deadline = time.monotonic() + self.timeout
         while b'\n' not in self.buf:
+            if self.pump is not None:
+                # A spice-gtk client in this thread must keep reading while QEMU works: upstream's
+                # library blocks some QXL calls (reset, destroy surfaces) until the client drained
+                # its pipe, which would stall this call until its timeout.
+                ready, _, _ = select.select([self.sock], [], [], 0)
+                if not ready:
+                    if time.monotonic() > deadline:
+                        raise TestFailure('QMP: no answer within %d s' % self.timeout)
+                    self.pump(0.01)
+                    continue
             data = self.sock.recv(65536)
             if not data:
                 raise TestFailure('QEMU closed its QMP socket')
@@ -176,33 +190,50 @@ def base_args(vga):
 class Qemu:
     """qemu-system-x86_64 with -spice on a port of ours and QMP on a unix socket."""
 
-    def __init__(self, lib, vga='qxl', extra_args=(), port=None, ready_timeout=30):
+    def __init__(self, lib, vga='qxl', extra_args=(), port=None, ready_timeout=30,
+                 spice_opts='disable-ticketing=on'):
         self.lib = lib
-        self.port = port or free_port()
-        self.tmp = tempfile.mkdtemp(prefix='qemu-', dir=artifact_dir())
-        self.qmp_path = os.path.join(self.tmp, 'qmp.sock')
         self.qmp = None
         check(os.access(QEMU_BIN, os.X_OK), '%s is missing (apt-get install qemu-system-x86)' % QEMU_BIN)
         env = qemu_env(lib)
-        argv = [QEMU_BIN] + base_args(vga) + [
-            '-spice', 'port=%d,addr=127.0.0.1,disable-ticketing=on' % self.port,
-            '-qmp', 'unix:%s,server=on,wait=off' % self.qmp_path] + list(extra_args)
-        log('start QEMU (%s library): %s%s' % (lib, 'LD_LIBRARY_PATH=%s ' % env['LD_LIBRARY_PATH']
-                                              if 'LD_LIBRARY_PATH' in env else '', ' '.join(argv)))
-        self.proc = harness.Proc('qemu-%s' % lib, argv, env=env)
-        deadline = time.monotonic() + ready_timeout
-        while time.monotonic() < deadline and self.alive():
-            if os.path.exists(self.qmp_path) and harness.wait_port_open(self.port, 0.2):
+        # Another build's run of these tests may take a port between our check and QEMU's bind:
+        # QEMU then exits with "Address already in use" and we try the next port.
+        for attempt in range(5):
+            self.port = port or free_port()
+            self.tmp = tempfile.mkdtemp(prefix='qemu-', dir=artifact_dir())
+            self.qmp_path = os.path.join(self.tmp, 'qmp.sock')
+            argv = [QEMU_BIN] + base_args(vga) + [
+                '-spice', 'port=%d,addr=127.0.0.1,%s' % (self.port, spice_opts),
+                '-qmp', 'unix:%s,server=on,wait=off' % self.qmp_path] + list(extra_args)
+            log('start QEMU (%s library): %s%s' % (lib, 'LD_LIBRARY_PATH=%s ' % env['LD_LIBRARY_PATH']
+                                                  if 'LD_LIBRARY_PATH' in env else '', ' '.join(argv)))
+            self.proc = harness.Proc('qemu-%s' % lib, argv, env=env)
+            deadline = time.monotonic() + ready_timeout
+            while time.monotonic() < deadline and self.alive() and not os.path.exists(self.qmp_path):
+                time.sleep(0.05)
+            if self.alive():
+                try:
+                    # QEMU answers QMP only from its main loop, after spice_server_init: a live
+                    # QEMU that answers has bound its spice port (it exits when it cannot).
+                    self.qmp = Qmp(self.qmp_path, timeout=max(1, deadline - time.monotonic()))
+                except (TestFailure, OSError) as e:
+                    log('QMP: %s' % e)
+                    self.qmp = None
+            if self.qmp is not None and self.alive():
                 break
-            time.sleep(0.1)
-        if not self.alive() or not harness.wait_port_open(self.port, 0.1):
             err = self.proc.stderr_text()
             self.stop()
+            if port is None and 'Address already in use' in err:
+                log('port %d was taken meanwhile; trying another' % self.port)
+                continue
             raise TestFailure('QEMU (%s library) %s within %d s; stderr:\n%s'
                               % (lib, 'exited (status %s)' % self.proc.popen.returncode
-                                 if self.proc.popen.returncode is not None else 'did not open port %d'
-                                 % self.port, ready_timeout, err[-4000:]))
-        self.qmp = Qmp(self.qmp_path)
+                                 if self.proc.popen.returncode is not None else 'did not answer QMP',
+                                 ready_timeout, err[-4000:]))
+        else:
+            raise TestFailure('QEMU found no free spice port in 5 attempts')
+        check(harness.wait_port_open(self.port, 5), 'QEMU answers QMP but its spice port %d is closed'
+              % self.port)
 
     @property
     def pid(self):

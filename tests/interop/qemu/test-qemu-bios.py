@@ -84,10 +84,17 @@ def compare_stopped(qemu, client, label):
             qemu.qmp.execute('cont')
 
 
+def spice_client(qemu):
+    """A spice-gtk client of @qemu, kept reading while QMP calls wait (see qemuvm.Qmp)."""
+    client = SpiceTestClient(port=qemu.port, timeout=30)
+    qemu.qmp.pump = client.iterate
+    return client
+
+
 def case_boot_with_client():
     """A client connected from power-on follows the BIOS to its last line."""
     with qemuvm.Qemu(LIB, vga=VGA) as qemu:
-        with SpiceTestClient(port=qemu.port, timeout=30) as client:
+        with spice_client(qemu) as client:
             client.wait_primary(quiet=0.4, settle_max=1.0)
             wait_bios_text(qemu)
             compare_stopped(qemu, client, 'boot')
@@ -102,7 +109,7 @@ def case_late_client():
     with qemuvm.Qemu(LIB, vga=VGA) as qemu:
         wait_bios_text(qemu)
         for attempt in ('late', 'second'):
-            with SpiceTestClient(port=qemu.port, timeout=30) as client:
+            with spice_client(qemu) as client:
                 client.wait_primary(quiet=0.4, settle_max=1.0)
                 compare_stopped(qemu, client, attempt)
             qemu.check_healthy()
@@ -114,7 +121,7 @@ def case_client_while_stopped():
         wait_bios_text(qemu)
         qemu.qmp.execute('stop')
         time.sleep(0.5)
-        with SpiceTestClient(port=qemu.port, timeout=30) as client:
+        with spice_client(qemu) as client:
             client.wait_primary(quiet=0.4, settle_max=1.0)
             compare_stopped(qemu, client, 'connect-stopped')
         qemu.check_healthy()
@@ -132,7 +139,7 @@ def compare_clients(qemu, first, label):
         lit = lit_pixels(expected[2])
         log('%s: the connected client shows %d lit pixels' % (label, lit))
         check(VGA == 'qxl' or lit >= MIN_LIT_PIXELS, '%s: the connected client shows no BIOS text' % label)
-        with SpiceTestClient(port=qemu.port, timeout=30) as second:
+        with spice_client(qemu) as second:
             second.wait_primary(quiet=0.4, settle_max=1.0)
             deadline = time.monotonic() + CONVERGE_SECONDS
             while True:
@@ -165,7 +172,7 @@ def case_system_reset():
     newly connected one agree; with -vga std the client must also equal QMP screendump.
     """
     with qemuvm.Qemu(LIB, vga=VGA) as qemu:
-        with SpiceTestClient(port=qemu.port, timeout=30) as client:
+        with spice_client(qemu) as client:
             client.wait_primary(quiet=0.4, settle_max=1.0)
             wait_bios_text(qemu)
             creates = client.primary_creates
