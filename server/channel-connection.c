@@ -269,7 +269,8 @@ static bool connection_write_some(ChannelConnection *conn)
 
 static void connection_flush(ChannelConnection *conn)
 {
-    if (conn->closed || conn->peer->fd < 0) {
+    /* After a failed write the socket is dead: writing again would only repeat the error. */
+    if (conn->closed || conn->close_pending || conn->peer->fd < 0) {
         return;
     }
     connection_write_some(conn);
@@ -293,7 +294,7 @@ static void connection_update_watch(ChannelConnection *conn)
 
 bool channel_connection_is_blocked(const ChannelConnection *conn)
 {
-    if (conn->closed) {
+    if (conn->closed || conn->close_pending) {
         return true;
     }
     if (conn->handles_acks && ack_window_is_full(&conn->ack)) {
