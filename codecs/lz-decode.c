@@ -401,3 +401,35 @@ CodecStatus lz_decode(const uint8_t *data, size_t size, const LzPalette *palette
     }
     return st;
 }
+
+CodecStatus lz_decode_new(const uint8_t *data, size_t size, const LzPalette *palette,
+                          PixbufFormat format, uint64_t max_pixels, Pixbuf *out,
+                          LzHeader *out_header)
+{
+    LzHeader h;
+    memset(out, 0, sizeof(*out));
+    CodecStatus st = lz_read_header(data, size, &h);
+    if (out_header != NULL) {
+        *out_header = h;
+    }
+    if (st != CODEC_OK) {
+        return st;
+    }
+    if (h.type == LZ_IMAGE_TYPE_XXXA) {
+        return CODEC_ERR_UNSUPPORTED;
+    }
+    if ((uint64_t)h.width * h.height > max_pixels) {
+        return CODEC_ERR_TOO_LARGE;
+    }
+    if (!dst_fits(h.type, format)) {
+        return CODEC_ERR_UNSUPPORTED;   /* before allocating anything */
+    }
+    st = pixbuf_alloc(out, format, h.width, h.height);
+    if (st == CODEC_OK) {
+        st = lz_decode(data, size, palette, out, NULL);
+    }
+    if (st != CODEC_OK) {
+        pixbuf_free(out);
+    }
+    return st;
+}

@@ -99,3 +99,14 @@ CodecStatus lz_read_header(const uint8_t *data, size_t size, LzHeader *out);
  */
 CodecStatus lz_decode(const uint8_t *data, size_t size, const LzPalette *palette, Pixbuf *dst,
                       LzHeader *out_header);
+
+/*
+ * Convenience for receivers: reads the header, refuses images over @max_pixels (width * height;
+ * the policy of what a peer may make us allocate belongs to the caller) with CODEC_ERR_TOO_LARGE,
+ * allocates @out in @format (packed, owned by the caller: pixbuf_free) and decodes into it.
+ * XXXA streams are refused here (they need the colour already in place: use lz_decode). On
+ * error @out is left empty.
+ */
+CodecStatus lz_decode_new(const uint8_t *data, size_t size, const LzPalette *palette,
+                          PixbufFormat format, uint64_t max_pixels, Pixbuf *out,
+                          LzHeader *out_header);

@@ -398,3 +398,31 @@ CodecStatus quic_decode(const uint8_t *data, size_t size, Pixbuf *dst, QuicHeade
     quic_coder_finish(&d.coder);
     return st;
 }
+
+CodecStatus quic_decode_new(const uint8_t *data, size_t size, PixbufFormat format,
+                            uint64_t max_pixels, Pixbuf *out, QuicHeader *out_header)
+{
+    QuicHeader h;
+    memset(out, 0, sizeof(*out));
+    CodecStatus st = quic_read_header(data, size, &h);
+    if (out_header != NULL) {
+        *out_header = h;
+    }
+    if (st != CODEC_OK) {
+        return st;
+    }
+    if ((uint64_t)h.width * h.height > max_pixels) {
+        return CODEC_ERR_TOO_LARGE;
+    }
+    if (!dst_fits(h.type, format)) {
+        return CODEC_ERR_UNSUPPORTED;
+    }
+    st = pixbuf_alloc(out, format, h.width, h.height);
+    if (st == CODEC_OK) {
+        st = quic_decode(data, size, out, NULL);
+    }
+    if (st != CODEC_OK) {
+        pixbuf_free(out);
+    }
+    return st;
+}

@@ -68,3 +68,8 @@ CodecStatus quic_read_header(const uint8_t *data, size_t size, QuicHeader *out);
  * be NULL.
  */
 CodecStatus quic_decode(const uint8_t *data, size_t size, Pixbuf *dst, QuicHeader *out_header);
+
+/* Convenience for receivers, as lz_decode_new: header, @max_pixels policy, allocation of @out in
+ * @format (caller frees with pixbuf_free), decode. On error @out is left empty. */
+CodecStatus quic_decode_new(const uint8_t *data, size_t size, PixbufFormat format,
+                            uint64_t max_pixels, Pixbuf *out, QuicHeader *out_header);

@@ -569,6 +569,40 @@ static void test_encoder_errors(void)
     pixbuf_free(&src);
 }
 
+static void test_decode_new(void)
+{
+    Pixbuf src, out;
+    LzHeader hdr;
+    size_t size;
+    g_assert_cmpint(pixbuf_alloc(&src, PIXBUF_FORMAT_XRGB32, 30, 20), ==, CODEC_OK);
+    test_image_fill(&src, TEST_IMAGE_TEXT, 6);
+    uint8_t *s = encode_or_die(&src, LZ_IMAGE_TYPE_RGB32, true, &size);
+    g_assert_cmpint(lz_decode_new(s, size, NULL, PIXBUF_FORMAT_XRGB32, 600, &out, &hdr), ==,
+                    CODEC_OK);
+    g_assert_true(out.owned);
+    g_assert_true(test_pixbuf_same_pixels(&src, &out));
+    pixbuf_free(&out);
+    /* The caller's size policy, a wrong format and a truncated stream leave nothing behind. */
+    g_assert_cmpint(lz_decode_new(s, size, NULL, PIXBUF_FORMAT_XRGB32, 599, &out, &hdr), ==,
+                    CODEC_ERR_TOO_LARGE);
+    g_assert_null(out.data);
+    g_assert_cmpint(lz_decode_new(s, size, NULL, PIXBUF_FORMAT_A8, 600, &out, NULL), ==,
+                    CODEC_ERR_UNSUPPORTED);
+    g_assert_null(out.data);
+    g_assert_cmpint(lz_decode_new(s, size - 1, NULL, PIXBUF_FORMAT_XRGB32, 600, &out, NULL), ==,
+                    CODEC_ERR_TRUNCATED);
+    g_assert_null(out.data);
+    g_free(s);
+    pixbuf_free(&src);
+
+    g_assert_cmpint(pixbuf_alloc(&src, PIXBUF_FORMAT_ARGB32, 3, 3), ==, CODEC_OK);
+    s = encode_or_die(&src, LZ_IMAGE_TYPE_XXXA, true, &size);
+    g_assert_cmpint(lz_decode_new(s, size, NULL, PIXBUF_FORMAT_ARGB32, 600, &out, NULL), ==,
+                    CODEC_ERR_UNSUPPORTED);
+    g_free(s);
+    pixbuf_free(&src);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -584,5 +618,6 @@ int main(int argc, char **argv)
     g_test_add_func("/lz/bad-headers", test_bad_headers);
     g_test_add_func("/lz/corrupt-bodies", test_corrupt_bodies);
     g_test_add_func("/lz/encoder-errors", test_encoder_errors);
+    g_test_add_func("/lz/decode-new", test_decode_new);
     return g_test_run();
 }

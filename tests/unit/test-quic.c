@@ -389,6 +389,33 @@ static void test_ratio(void)
     pixbuf_free(&src);
 }
 
+static void test_decode_new(void)
+{
+    Pixbuf src, out;
+    QuicHeader hdr;
+    size_t size;
+    g_assert_cmpint(pixbuf_alloc(&src, PIXBUF_FORMAT_ARGB32, 30, 20), ==, CODEC_OK);
+    test_image_fill(&src, TEST_IMAGE_GRADIENT, 6);
+    uint8_t *s = encode_or_die(&src, QUIC_IMAGE_TYPE_RGBA, &size);
+    g_assert_cmpint(quic_decode_new(s, size, PIXBUF_FORMAT_ARGB32, 600, &out, &hdr), ==,
+                    CODEC_OK);
+    g_assert_cmpint(hdr.type, ==, QUIC_IMAGE_TYPE_RGBA);
+    g_assert_true(out.owned);
+    g_assert_true(test_pixbuf_same_pixels(&src, &out));
+    pixbuf_free(&out);
+    g_assert_cmpint(quic_decode_new(s, size, PIXBUF_FORMAT_ARGB32, 599, &out, NULL), ==,
+                    CODEC_ERR_TOO_LARGE);
+    g_assert_null(out.data);
+    g_assert_cmpint(quic_decode_new(s, size, PIXBUF_FORMAT_XRGB32, 600, &out, NULL), ==,
+                    CODEC_ERR_UNSUPPORTED);
+    g_assert_null(out.data);
+    g_assert_cmpint(quic_decode_new(s, size - 4, PIXBUF_FORMAT_ARGB32, 600, &out, NULL), ==,
+                    CODEC_ERR_TRUNCATED);
+    g_assert_null(out.data);
+    g_free(s);
+    pixbuf_free(&src);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -403,5 +430,6 @@ int main(int argc, char **argv)
     g_test_add_func("/quic/corrupt", test_corrupt);
     g_test_add_func("/quic/encoder-errors", test_encoder_errors);
     g_test_add_func("/quic/ratio", test_ratio);
+    g_test_add_func("/quic/decode-new", test_decode_new);
     return g_test_run();
 }
