@@ -246,9 +246,13 @@ static void link_on_auth_mechanism(RedsLink *link)
 {
     uint32_t mechanism = link_parse_auth_mechanism(link->auth);
     if (mechanism != SPICE_COMMON_CAP_AUTH_SPICE) {
-        link_fail_with_result(link, SPICE_LINK_ERR_INVALID_DATA,
-                              "the client chose an auth mechanism other than SPICE tickets "
-                              "(SASL is not supported)");
+        /* As upstream: a whole LinkHeader + LinkReply carrying the error, not a bare result
+         * (tests/interop test-hostile bogus-mechanism). Appended: the OK reply may be unsent. */
+        link_refuse_log(link, SPICE_LINK_ERR_INVALID_DATA,
+                        "the client chose an auth mechanism other than SPICE tickets "
+                        "(SASL is not supported)");
+        link_write_reply(&link->out, SPICE_LINK_ERR_INVALID_DATA, NULL, NULL, 0, NULL, 0);
+        link->state = LINK_FLUSH_THEN_CLOSE;
         return;
     }
     link_expect(link, LINK_READ_TICKET, link->ticket, sizeof(link->ticket));
