@@ -516,6 +516,92 @@ def case_ack_storm(host, port, password):
             return stays_open(display, 2)
 
 
+def case_no_auth_selection(host, port, password):
+    """A client without PROTOCOL_AUTH_SELECTION sends the ticket right after the reply (no
+    mechanism word): the server must take those 128 bytes as the ticket."""
+    with RawLink(host, port) as link:
+        try:
+            link.send(link_bytes(common_caps=(1 << CAP_MINI_HEADER,)))
+            reply = link.read_reply()
+            if reply.error != ERR_OK:
+                return 'reply error %d' % reply.error
+            link.send(encrypt_ticket(reply.pubkey, password))
+            return 'result %d' % link.read_result()
+        except Closed:
+            return 'closed'
+
+
+def _mechanism_case(host, port, password, mechanism):
+    """Sends auth mechanism @mechanism; reports what the server says before or after the ticket:
+    'reply error N' (a SpiceLinkHeader + LinkReply error), 'result N' (a bare link result),
+    'sasl mechlist ...' (the server started SASL) or 'closed'."""
+    with RawLink(host, port) as link:
+        link.send(link_bytes())
+        reply = link.read_reply()
+        try:
+            link.send(struct.pack('<I', mechanism))
+            try:
+                first = link.recv_exact(4, timeout=1.5)
+            except Timeout:
+                # The server waits for the ticket: it took the mechanism.
+                link.send(encrypt_ticket(reply.pubkey, password))
+                first = link.recv_exact(4)
+            if first == MAGIC:
+                _, _, size = struct.unpack('<III', link.recv_exact(12))
+                return 'reply error %d' % struct.unpack('<I', link.recv_exact(size)[:4])[0]
+            value, = struct.unpack('<I', first)
+            if mechanism == 2 and 0 < value < 1024:
+                # SASL starts with the mechanism list's length; a link result is all there is.
+                try:
+                    return 'sasl mechlist %r' % link.recv_exact(value, timeout=1.5).decode(errors='replace')
+                except (Closed, Timeout):
+                    pass
+            return 'result %d' % value
+        except Closed:
+            return 'closed'
+
+
+def case_sasl_mechanism(host, port, password):
+    """Asks for SASL, which the server did not offer."""
+    return _mechanism_case(host, port, password, 2)
+
+
+def case_bogus_mechanism(host, port, password):
+    return _mechanism_case(host, port, password, 99)
+
+
+FULL_HEADER = struct.Struct('<QHII')   # serial, type, size, sub_list
+
+
+def case_full_header_session(host, port, password):
+    """An old client without MINI_HEADER: the server must speak 18-byte full headers to it.
+    Reports 'init session N serial S' for the first message if it is a well-formed MAIN_INIT."""
+    with RawLink(host, port) as link:
+        try:
+            reply, result = link.link(password, common_caps=(1 << CAP_AUTH_SELECTION,))
+            if result != ERR_OK:
+                return 'reply error %d result %r' % (reply.error, result)
+            serial, mtype, size, sub_list = FULL_HEADER.unpack(link.recv_exact(FULL_HEADER.size))
+            if mtype != MSG_MAIN_INIT or size != 32 or sub_list != 0:
+                return 'first message type %d size %d sub_list %d' % (mtype, size, sub_list)
+            link.recv_exact(size)
+            # Answer ATTACH_CHANNELS with a full header too; expect CHANNELS_LIST back.
+            link.send(FULL_HEADER.pack(1, MSGC_MAIN_ATTACH_CHANNELS, 0, 0))
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                s2, t2, z2, _ = FULL_HEADER.unpack(link.recv_exact(FULL_HEADER.size))
+                b2 = link.recv_exact(z2)
+                if t2 == MSG_PING:
+                    link.send(FULL_HEADER.pack(s2, MSGC_PONG, 12, 0) + b2[:12])
+                if t2 == MSG_MAIN_CHANNELS_LIST:
+                    count, = struct.unpack_from('<I', b2, 0)
+                    return 'init serial %d, channels list of %d' % (serial, count) if count > 0 else \
+                        'empty channels list'
+            return 'no channels list'
+        except (Closed, Timeout) as e:
+            return 'closed (%s)' % e
+
+
 def case_silent_client(host, port, password, wait=5.0):
     """Connects and sends nothing; 'open' if the server still holds it after @wait seconds."""
     with RawLink(host, port) as link:
@@ -549,6 +635,10 @@ HOSTILE_CASES = {
     'empty-scancode': case_empty_scancode,
     'display-wild-init': case_display_wild_init,
     'ack-storm': case_ack_storm,
+    'no-auth-selection': case_no_auth_selection,
+    'sasl-mechanism': case_sasl_mechanism,
+    'bogus-mechanism': case_bogus_mechanism,
+    'full-header-session': case_full_header_session,
 }
 
 
