@@ -6,6 +6,11 @@
 
 #include "codecs/lz.h"
 
+/* Pixel units are compared as little-endian words (B,G,R in the low bytes of an XRGB32 pixel). */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "codecs/lz: only little-endian hosts are supported"
+#endif
+
 #define LZ_MAGIC 0x20205A4Cu      /* bytes "  ZL" in big-endian order */
 #define LZ_VERSION 0x00010001u
 
