@@ -196,6 +196,33 @@ def case_mouse_client_mode():
         demo.check_healthy()
 
 
+def case_wheel():
+    # Wheel up is button 4, down is 5: dz -1 / +1, to the mouse (server) or the tablet (client).
+    BUTTON_UP, BUTTON_DOWN = 4, 5
+    with harness.Demo(LIB, ['--image', picture()]) as demo:
+        client = connect(demo)
+        try:
+            for mode, kind in ((MOUSE_MODE_SERVER, 'mouse-wheel'), (MOUSE_MODE_CLIENT, 'tablet-wheel')):
+                client.request_mouse_mode(mode)
+                if mode == MOUSE_MODE_CLIENT:
+                    client.position(5, 5, 0)
+                    client.iterate(0.05)
+                start = demo.proc.line_count()
+                for button in (BUTTON_UP, BUTTON_DOWN, BUTTON_DOWN):
+                    client.button_press(button, 0)
+                    client.iterate(0.03)
+                    client.button_release(button, 0)
+                    client.iterate(0.03)
+                client.flush()
+                got = wait_events(demo, start, (kind,), lambda ev: len(ev) >= 3)
+                dz = [e[1] for e in got]
+                check(dz == [-1, 1, 1], '%s: wheel up, down, down gave %s, expected dz -1, 1, 1'
+                      % (kind, fmt_events(got)))
+        finally:
+            client.close()
+        demo.check_healthy()
+
+
 def fmt_events(events):
     return '[' + ', '.join(' '.join([e[0]] + [hex(v) if e[0].startswith('key') else str(v) for v in e[1:]])
                            for e in events) + ']'
@@ -207,4 +234,5 @@ if __name__ == '__main__':
         ('held modifier keys (%s library)' % LIB, case_key_held),
         ('mouse server mode (%s library)' % LIB, case_mouse_server_mode),
         ('tablet client mode (%s library)' % LIB, case_mouse_client_mode),
+        ('wheel in both modes (%s library)' % LIB, case_wheel),
     ])

@@ -52,8 +52,35 @@ def check_second_client_same_pixels():
         demo.check_healthy()
 
 
+def check_second_client_takes_over():
+    # One client per session (as upstream without SPICE_DEBUG_ALLOW_MC): a second client's main
+    # link disconnects the first, and the second is served the whole picture.
+    path = harness.test_image(640, 480, harness.work_dir())
+    width, height, expected = harness.load_rgb(path)
+    with harness.Demo(LIB, ['--image', path]) as demo:
+        first = SpiceTestClient(port=demo.port, timeout=30).connect()
+        try:
+            first.wait_primary()
+            second = SpiceTestClient(port=demo.port, timeout=30).connect()
+            try:
+                second.wait_primary()
+                w, h, got = second.primary_rgb()
+                check((w, h) == (width, height), 'second client: primary %dx%d' % (w, h))
+                harness.compare_rgb(expected, got, width, 'second client primary')
+                # Both clients share the default GLib context: iterating one runs the other.
+                first.run_until(lambda: first.failure() is not None or
+                                any(e[1].value_nick == 'closed' for e in first.events if e[0] == 'main'),
+                                10, 'the first client to be disconnected')
+            finally:
+                second.close()
+        finally:
+            first.close()
+        demo.check_healthy()
+
+
 if __name__ == '__main__':
     cases = [('%s on %s library' % (os.path.basename(p), LIB), (lambda p=p: check_picture(p)))
              for p in pictures()]
     cases.append(('reconnect gets the same pixels (%s library)' % LIB, check_second_client_same_pixels))
+    cases.append(('a second client takes over (%s library)' % LIB, check_second_client_takes_over))
     harness.run_cases(cases)
