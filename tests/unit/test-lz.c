@@ -603,6 +603,130 @@ static void test_decode_new(void)
     pixbuf_free(&src);
 }
 
+/*
+ * A second, deliberately naive reading of the body format, written from the format notes
+ * (codecs.md section 3) rather than from our decoder: it checks that what the encoder emits is
+ * what the notes describe, independently of lz-decode.c. Units are returned as u32: B|G<<8|R<<16
+ * for RGB, the u16 for RGB16, the byte for PLT/A8/alpha. Returns the number of body bytes read.
+ */
+static size_t spec_decode_pass(const uint8_t *in, size_t in_size, uint32_t *units, size_t n,
+                               int literal_bytes, int bias)
+{
+    size_t ip = 0, op = 0;
+    while (op < n) {
+        g_assert_cmpuint(ip, <, in_size);
+        uint32_t c = in[ip++];
+        if (c < 32) {
+            for (uint32_t k = 0; k <= c; k++) {
+                uint32_t v = 0;
+                g_assert_cmpuint(ip + (size_t)literal_bytes, <=, in_size);
+                if (literal_bytes == 3) {
+                    v = in[ip] | in[ip + 1] << 8 | in[ip + 2] << 16;   /* B, G, R */
+                } else if (literal_bytes == 2) {
+                    v = (uint32_t)in[ip] << 8 | in[ip + 1];           /* big-endian u16 */
+                } else {
+                    v = in[ip];
+                }
+                ip += (size_t)literal_bytes;
+                g_assert_cmpuint(op, <, n);
+                units[op++] = v;
+            }
+            continue;
+        }
+        size_t len = c >> 5, offset = (c & 31) << 8;
+        if (len == 7) {
+            uint8_t more;
+            do {
+                g_assert_cmpuint(ip, <, in_size);
+                more = in[ip++];
+                len += more;
+            } while (more == 255);
+        }
+        g_assert_cmpuint(ip, <, in_size);
+        uint8_t low = in[ip++];
+        offset += low;
+        if (low == 255 && (c & 31) == 31) {
+            g_assert_cmpuint(ip + 2, <=, in_size);
+            offset = 8191 + ((size_t)in[ip] << 8 | in[ip + 1]);
+            ip += 2;
+        }
+        len += (size_t)bias;
+        size_t distance = offset + 1;
+        g_assert_cmpuint(distance, <=, op);
+        g_assert_cmpuint(op + len, <=, n);
+        for (size_t k = 0; k < len; k++, op++) {
+            units[op] = units[op - distance];
+        }
+    }
+    return ip;
+}
+
+static void check_against_spec(const TypeCase *tc, uint32_t w, uint32_t h, TestImageKind kind)
+{
+    Pixbuf src;
+    g_assert_cmpint(pixbuf_alloc(&src, tc->format, w, h), ==, CODEC_OK);
+    test_image_fill(&src, kind, 77);
+    size_t size;
+    uint8_t *s = encode_or_die(&src, tc->type, true, &size);
+    size_t row_bytes;
+    g_assert_cmpint(pixbuf_row_bytes(tc->format, w, &row_bytes), ==, CODEC_OK);
+    bool rgb = tc->type == LZ_IMAGE_TYPE_RGB24 || tc->type == LZ_IMAGE_TYPE_RGB32 ||
+               tc->type == LZ_IMAGE_TYPE_RGBA;
+    /* RGB units are pixels; PLT and A8 units are the bytes of the coded rows. */
+    size_t per_row = rgb || tc->type == LZ_IMAGE_TYPE_RGB16 ? w : row_bytes;
+    size_t n = per_row * h;
+    uint32_t *units = g_new0(uint32_t, n);
+    uint32_t *alpha = g_new0(uint32_t, n);
+    const uint8_t *body = s + LZ_HEADER_SIZE;
+    size_t body_size = size - LZ_HEADER_SIZE;
+    size_t used;
+    if (rgb) {
+        used = spec_decode_pass(body, body_size, units, n, 3, 0);
+        if (tc->type == LZ_IMAGE_TYPE_RGBA) {
+            used += spec_decode_pass(body + used, body_size - used, alpha, n, 1, 2);
+        }
+    } else if (tc->type == LZ_IMAGE_TYPE_RGB16) {
+        used = spec_decode_pass(body, body_size, units, n, 2, 1);
+    } else {
+        used = spec_decode_pass(body, body_size, units, n, 1, 2);
+    }
+    g_assert_cmpuint(used, ==, body_size);   /* no trailing bytes, as upstream requires */
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *row = pixbuf_row(&src, (uint32_t)(i / per_row));
+        size_t x = i % per_row;
+        uint32_t expect;
+        if (tc->type == LZ_IMAGE_TYPE_RGB24) {
+            expect = row[3 * x] | row[3 * x + 1] << 8 | row[3 * x + 2] << 16;
+        } else if (rgb) {
+            expect = row[4 * x] | row[4 * x + 1] << 8 | row[4 * x + 2] << 16;
+            if (tc->type == LZ_IMAGE_TYPE_RGBA) {
+                g_assert_cmpuint(alpha[i], ==, row[4 * x + 3]);
+            }
+        } else if (tc->type == LZ_IMAGE_TYPE_RGB16) {
+            expect = (uint32_t)row[2 * x] | (uint32_t)row[2 * x + 1] << 8;
+        } else {
+            expect = row[x];
+        }
+        g_assert_cmphex(units[i], ==, expect);
+    }
+    g_free(units);
+    g_free(alpha);
+    g_free(s);
+    pixbuf_free(&src);
+}
+
+/* Our streams, read by the format notes instead of by our decoder. */
+static void test_spec_reading(void)
+{
+    for (size_t t = 0; t < G_N_ELEMENTS(type_cases); t++) {
+        for (int k = 0; k < TEST_IMAGE_KIND_COUNT; k++) {
+            check_against_spec(&type_cases[t], 37, 11, (TestImageKind)k);
+        }
+        check_against_spec(&type_cases[t], 9000, 3, TEST_IMAGE_TEXT);    /* far matches */
+        check_against_spec(&type_cases[t], 640, 120, TEST_IMAGE_TEXT);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -619,5 +743,6 @@ int main(int argc, char **argv)
     g_test_add_func("/lz/corrupt-bodies", test_corrupt_bodies);
     g_test_add_func("/lz/encoder-errors", test_encoder_errors);
     g_test_add_func("/lz/decode-new", test_decode_new);
+    g_test_add_func("/lz/spec-reading", test_spec_reading);
     return g_test_run();
 }
