@@ -19,6 +19,8 @@ from harness import TestFailure, check, log  # noqa: E402
 QEMU_BIN = os.environ.get('SPICE_SUITE_QEMU') or '/usr/bin/qemu-system-x86_64'
 PORT_FIRST, PORT_LAST = 5970, 5989
 LIB_NAME = 'libspice-server.so.1'
+# How long spice-gtk gets to show what QEMU's screendump shows.
+CONVERGE_SECONDS = 5.0
 
 # What QEMU prints when it cannot use the library it dlopened (ui-spice-core.so module).
 QEMU_LOAD_FAILURES = ('spice support is disabled', 'undefined symbol', 'failed to open module',
@@ -313,6 +315,7 @@ class Qemu:
             # QEMU exits 0 after QMP quit; a crash in our library at exit shows here.
             check(status == 0, 'QEMU (%s library) exited with status %s after QMP quit; stderr tail:\n%s'
                   % (self.lib, status, self.stderr_text()[-3000:]))
+            self.proc.remove_logs()   # kept only when something went wrong
         return False
 
 
@@ -379,3 +382,53 @@ def diff_pictures(expected, actual):
             box = [min(box[0], x), min(box[1], y), max(box[2], x), max(box[3], y)]
     return ('%d of %d pixels differ, first at (%d,%d): spice-gtk #%s, QEMU #%s; differences within '
             '(%d,%d)-(%d,%d)' % ((diffs, ew * eh) + first + tuple(box)))
+
+
+def lit_pixels(rgb, width=None, rows=None):
+    """Number of non-black pixels, in rows [rows[0], rows[1]) when given (needs @width)."""
+    if rows is not None:
+        rgb = rgb[rows[0] * width * 3:rows[1] * width * 3]
+    return sum(1 for i in range(0, len(rgb), 3) if rgb[i:i + 3] != b'\0\0\0')
+
+
+def spice_client(qemu, **kwargs):
+    """A spice-gtk client of @qemu (not yet connected), kept reading while QMP calls wait."""
+    from spiceclient import SpiceTestClient
+    client = SpiceTestClient(port=qemu.port, timeout=30, **kwargs)
+    qemu.qmp.pump = client.iterate
+    return client
+
+
+def compare_stopped(qemu, client, label, stem, min_lit):
+    """Stops the VM, then requires spice-gtk's primary surface to equal QMP screendump.
+
+    The VM runs again afterwards. On a difference both pictures are saved as
+    <artifact_dir>/<stem>-qemu.png and -spicegtk.png and the failure names them.
+    """
+    qemu.qmp.execute('stop')
+    try:
+        expected = qemu.screendump('%s.ppm' % label)
+        check(lit_pixels(expected[2]) >= min_lit, '%s: QEMU screendump shows no BIOS text (%d lit pixels)'
+              % (label, lit_pixels(expected[2])))
+        deadline = time.monotonic() + CONVERGE_SECONDS
+        got = None
+        problem = 'no primary surface'
+        while time.monotonic() < deadline:
+            client.iterate(0.05)
+            if client.primary is None or not client.marked:
+                continue
+            got = client.primary_rgb()
+            problem = diff_pictures(expected, got)
+            if problem is None:
+                log('%s: spice-gtk equals QEMU screendump (%dx%d, %d lit pixels)'
+                    % (label, expected[0], expected[1], lit_pixels(expected[2])))
+                return
+        out = artifact_dir()
+        saved = [save_png(os.path.join(out, stem + '-qemu.png'), *expected)]
+        if got is not None:
+            saved.append(save_png(os.path.join(out, stem + '-spicegtk.png'), *got))
+        raise TestFailure('%s (%s library): after %.0f s %s; pictures: %s'
+                          % (label, qemu.lib, CONVERGE_SECONDS, problem, ' '.join(saved)))
+    finally:
+        if qemu.alive():
+            qemu.qmp.execute('cont')

@@ -19,17 +19,15 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 import qemuvm  # noqa: E402  (first: it puts tests/interop on the path too)
 import harness  # noqa: E402
 from harness import TestFailure, check, log  # noqa: E402
-from spiceclient import SpiceTestClient  # noqa: E402
 
 LIB = harness.lib_choice_from_argv(sys.argv)
 VGA = sys.argv[sys.argv.index('--vga') + 1] if '--vga' in sys.argv else 'qxl'
 # SeaBIOS's final line on a diskless PC; its text lights at least this many pixels of 720x400.
 MIN_LIT_PIXELS = 2000
-CONVERGE_SECONDS = 5.0
+CONVERGE_SECONDS = qemuvm.CONVERGE_SECONDS
 
 
-def lit_pixels(rgb):
-    return sum(1 for i in range(0, len(rgb), 3) if rgb[i:i + 3] != b'\0\0\0')
+lit_pixels = qemuvm.lit_pixels
 
 
 def wait_bios_text(qemu, timeout=30):
@@ -54,41 +52,10 @@ def wait_bios_text(qemu, timeout=30):
 
 
 def compare_stopped(qemu, client, label):
-    """Stops the VM, then requires spice-gtk's primary surface to equal QMP screendump."""
-    qemu.qmp.execute('stop')
-    try:
-        expected = qemu.screendump('%s.ppm' % label)
-        check(lit_pixels(expected[2]) >= MIN_LIT_PIXELS, '%s: QEMU screendump shows no BIOS text' % label)
-        deadline = time.monotonic() + CONVERGE_SECONDS
-        got = None
-        problem = 'no primary surface'
-        while time.monotonic() < deadline:
-            client.iterate(0.05)
-            if client.primary is None or not client.marked:
-                continue
-            got = client.primary_rgb()
-            problem = qemuvm.diff_pictures(expected, got)
-            if problem is None:
-                log('%s: spice-gtk equals QEMU screendump (%dx%d, %d lit pixels)'
-                    % (label, expected[0], expected[1], lit_pixels(expected[2])))
-                return
-        out = qemuvm.artifact_dir()
-        stem = 'qemu-bios-%s-%s-%s' % (VGA, LIB, label)
-        saved = [qemuvm.save_png(os.path.join(out, stem + '-qemu.png'), *expected)]
-        if got is not None:
-            saved.append(qemuvm.save_png(os.path.join(out, stem + '-spicegtk.png'), *got))
-        raise TestFailure('%s (%s library, -vga %s): after %.0f s %s; pictures: %s'
-                          % (label, LIB, VGA, CONVERGE_SECONDS, problem, ' '.join(saved)))
-    finally:
-        if qemu.alive():
-            qemu.qmp.execute('cont')
+    qemuvm.compare_stopped(qemu, client, label, 'qemu-bios-%s-%s-%s' % (VGA, LIB, label), MIN_LIT_PIXELS)
 
 
-def spice_client(qemu):
-    """A spice-gtk client of @qemu, kept reading while QMP calls wait (see qemuvm.Qmp)."""
-    client = SpiceTestClient(port=qemu.port, timeout=30)
-    qemu.qmp.pump = client.iterate
-    return client
+spice_client = qemuvm.spice_client
 
 
 def case_boot_with_client():
