@@ -38,7 +38,8 @@ static uint8_t *encode_or_die(const Pixbuf *src, LzImageType type, bool top_down
 }
 
 /* Round trip of one image through a packed and a padded source and destination. */
-static void round_trip(const TypeCase *tc, uint32_t w, uint32_t h, TestImageKind kind)
+static void round_trip_full(const TypeCase *tc, uint32_t w, uint32_t h, TestImageKind kind,
+                            bool padded_too)
 {
     Pixbuf src;
     g_assert_cmpint(pixbuf_alloc(&src, tc->format, w, h), ==, CODEC_OK);
@@ -60,6 +61,12 @@ static void round_trip(const TypeCase *tc, uint32_t w, uint32_t h, TestImageKind
     g_assert_cmpuint(hdr.height, ==, h);
     g_assert_true(hdr.top_down);
     g_assert_true(test_pixbuf_same_pixels(&src, &dst));
+    if (!padded_too) {
+        g_free(stream);
+        pixbuf_free(&dst);
+        pixbuf_free(&src);
+        return;
+    }
 
     /* Padded rows on both sides: same stream, same pixels. */
     size_t row_bytes;
@@ -86,6 +93,11 @@ static void round_trip(const TypeCase *tc, uint32_t w, uint32_t h, TestImageKind
     g_free(stream);
     pixbuf_free(&dst);
     pixbuf_free(&src);
+}
+
+static void round_trip(const TypeCase *tc, uint32_t w, uint32_t h, TestImageKind kind)
+{
+    round_trip_full(tc, w, h, kind, true);
 }
 
 static void test_round_trip_small(void)
@@ -115,12 +127,9 @@ static void test_round_trip_wide(void)
 static void test_round_trip_1080p(void)
 {
     for (size_t t = 0; t < G_N_ELEMENTS(type_cases); t++) {
-        if (type_cases[t].format != PIXBUF_FORMAT_XRGB32 &&
-            type_cases[t].format != PIXBUF_FORMAT_PLT8 && !g_test_slow()) {
-            continue;
-        }
         for (int k = 0; k < TEST_IMAGE_KIND_COUNT; k++) {
-            round_trip(&type_cases[t], 1920, 1080, (TestImageKind)k);
+            /* Padded strides are covered by the smaller sizes; -m slow adds them here too. */
+            round_trip_full(&type_cases[t], 1920, 1080, (TestImageKind)k, g_test_slow());
         }
     }
 }

@@ -36,7 +36,8 @@ static uint8_t *encode_or_die(const Pixbuf *src, QuicImageType type, size_t *siz
     return out;
 }
 
-static void round_trip(const TypeCase *tc, uint32_t w, uint32_t h, TestImageKind kind)
+static void round_trip_full(const TypeCase *tc, uint32_t w, uint32_t h, TestImageKind kind,
+                            bool padded_too)
 {
     Pixbuf src, dst;
     g_assert_cmpint(pixbuf_alloc(&src, tc->format, w, h), ==, CODEC_OK);
@@ -55,6 +56,12 @@ static void round_trip(const TypeCase *tc, uint32_t w, uint32_t h, TestImageKind
     g_assert_cmpuint(hdr.height, ==, h);
     if (!test_pixbuf_same_pixels(&src, &dst)) {
         g_error("%ux%u type %d %s: pixels differ", w, h, tc->type, test_image_kind_name(kind));
+    }
+    if (!padded_too) {
+        g_free(s);
+        pixbuf_free(&dst);
+        pixbuf_free(&src);
+        return;
     }
 
     /* A padded source codes to the same stream; a padded destination gets the same pixels. */
@@ -80,6 +87,11 @@ static void round_trip(const TypeCase *tc, uint32_t w, uint32_t h, TestImageKind
     g_free(s);
     pixbuf_free(&dst);
     pixbuf_free(&src);
+}
+
+static void round_trip(const TypeCase *tc, uint32_t w, uint32_t h, TestImageKind kind)
+{
+    round_trip_full(tc, w, h, kind, true);
 }
 
 static void test_round_trip_small(void)
@@ -113,12 +125,9 @@ static void test_round_trip_segments(void)
 static void test_round_trip_1080p(void)
 {
     for (size_t t = 0; t < G_N_ELEMENTS(type_cases); t++) {
-        if (type_cases[t].type != QUIC_IMAGE_TYPE_RGB32 &&
-            type_cases[t].type != QUIC_IMAGE_TYPE_RGBA && !g_test_slow()) {
-            continue;
-        }
         for (int k = 0; k < TEST_IMAGE_KIND_COUNT; k++) {
-            round_trip(&type_cases[t], 1920, 1080, (TestImageKind)k);
+            /* Padded strides are covered by the smaller sizes; -m slow adds them here too. */
+            round_trip_full(&type_cases[t], 1920, 1080, (TestImageKind)k, g_test_slow());
         }
     }
 }
