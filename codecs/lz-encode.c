@@ -1,4 +1,4 @@
-/* lz-encode: SPICE LZ encoder (greedy hash-chain-free LZSS, one specialised loop per unit kind). */
+/* lz-encode: SPICE LZ encoder (greedy matching: run check, one-slot hash, row-above probe; one loop per unit kind). */
 #include "codecs/lz.h"
 
 #include <stdlib.h>

@@ -35,7 +35,10 @@
  *   spice_qxl_monitors_config_async, spice_qxl_driver_unload, spice_qxl_set_max_monitors,
  *   spice_qxl_set_device_info
  *
- * this file (37): everything else, in the order below.
+ * tls-helper (server/reds-clients.c, 3): spice_server_set_tls, spice_server_add_client,
+ *   spice_server_add_ssl_client
+ *
+ * this file (34): everything else, in the order below.
  */
 #include <glib.h>
 #include <string.h>
@@ -76,29 +79,6 @@ SPICE_EXPORT int spice_server_set_sasl(SpiceServer *s, int enabled)
         return 0;
     }
     NOT_IMPLEMENTED_YET("SASL authentication comes with a later issue; use a ticket (password) or noauth");
-    return -1;
-}
-
-SPICE_EXPORT int spice_server_set_tls(SpiceServer *s, int port, const char *ca_cert_file,
-                                      const char *certs_file, const char *private_key_file,
-                                      const char *key_passwd, const char *dh_key_file,
-                                      const char *ciphersuite)
-{
-    NOT_IMPLEMENTED_YET("TLS comes with a later issue; serve clients on the plain port");
-    return -1;
-}
-
-/* On failure the fd stays the caller's (QEMU closes it itself), so it is not touched here. */
-SPICE_EXPORT int spice_server_add_client(SpiceServer *s, int socket, int skip_auth)
-{
-    NOT_IMPLEMENTED_YET("clients handed over as a connected fd come with a later issue; "
-                        "connect them to the listening port instead");
-    return -1;
-}
-
-SPICE_EXPORT int spice_server_add_ssl_client(SpiceServer *s, int socket, int skip_auth)
-{
-    NOT_IMPLEMENTED_YET("TLS comes with a later issue; connect clients to the plain port instead");
     return -1;
 }
 

@@ -57,6 +57,8 @@ struct ChannelConnection {
     EventLoopTimer *ping_timer;
     EventLoopTimer *close_timer;        /* defers a close found while the channel was calling us */
     EventLoopTimer *idle_timer;         /* idle_timeout_ms: checks that the client still talks */
+    /* TLS keeps decrypted bytes the socket no longer signals: this reads them (tls-helper). */
+    EventLoopTimer *input_timer;
     uint32_t idle_timeout_ms;
     bool received_since_idle_check;
 
@@ -84,6 +86,7 @@ struct ChannelConnection {
 
 static void connection_update_watch(ChannelConnection *conn);
 static void connection_flush(ChannelConnection *conn);
+static void connection_check_buffered_input(ChannelConnection *conn);
 
 static void out_message_free(gpointer data)
 {
@@ -97,6 +100,7 @@ static void connection_free(ChannelConnection *conn)
     event_loop_timer_remove(conn->ping_timer);
     event_loop_timer_remove(conn->close_timer);
     event_loop_timer_remove(conn->idle_timer);
+    event_loop_timer_remove(conn->input_timer);
     g_queue_clear_full(&conn->out, out_message_free);
     g_free(conn->body);
     linked_peer_free(conn->peer);
@@ -141,10 +145,10 @@ void channel_connection_close(ChannelConnection *conn)
     event_loop_timer_cancel(conn->ping_timer);
     event_loop_timer_cancel(conn->close_timer);
     event_loop_timer_cancel(conn->idle_timer);
-    if (conn->peer->fd >= 0) {
-        close(conn->peer->fd);
-        conn->peer->fd = -1;
-    }
+    event_loop_timer_cancel(conn->input_timer);
+    red_stream_free(conn->peer->stream);
+    conn->peer->stream = NULL;
+    conn->peer->fd = -1;
     report_disconnected(conn);
 
     connection_enter(conn);
@@ -236,16 +240,13 @@ static bool connection_write_some(ChannelConnection *conn)
             iov[n].iov_len = msg->size - msg->sent;
             n++;
         }
-        ssize_t written = writev(conn->peer->fd, iov, n);
+        ssize_t written = red_stream_writev(conn->peer->stream, iov, n);
         if (written < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            if (errno == EAGAIN) {
                 break;
             }
             g_message("%s channel: write failed (%s); closing the connection",
-                      conn->name, g_strerror(errno));
+                      conn->name, red_stream_error(conn->peer->stream));
             connection_close_later(conn);
             break;
         }
@@ -270,7 +271,7 @@ static bool connection_write_some(ChannelConnection *conn)
 static void connection_flush(ChannelConnection *conn)
 {
     /* After a failed write the socket is dead: writing again would only repeat the error. */
-    if (conn->closed || conn->close_pending || conn->peer->fd < 0) {
+    if (conn->closed || conn->close_pending || !conn->peer->stream) {
         return;
     }
     connection_write_some(conn);
@@ -282,10 +283,8 @@ static void connection_update_watch(ChannelConnection *conn)
     if (conn->closed || !conn->watch) {
         return;
     }
-    int mask = EVENT_LOOP_READ;
-    if (!g_queue_is_empty(&conn->out)) {
-        mask |= EVENT_LOOP_WRITE;
-    }
+    /* RED_STREAM_OP_* are EVENT_LOOP_* bit for bit. */
+    int mask = red_stream_watch_mask(conn->peer->stream, true, !g_queue_is_empty(&conn->out));
     if (mask != conn->watch_mask) {
         conn->watch_mask = mask;
         event_loop_watch_update_mask(conn->watch, mask);
@@ -450,7 +449,7 @@ static void dispatch_message(ChannelConnection *conn, uint16_t type, const uint8
 static int read_into(ChannelConnection *conn, uint8_t *buf, size_t want, size_t *got)
 {
     while (*got < want) {
-        ssize_t n = read(conn->peer->fd, buf + *got, want - *got);
+        ssize_t n = red_stream_read(conn->peer->stream, buf + *got, want - *got);
         if (n > 0) {
             *got += (size_t)n;
             conn->received_since_idle_check = true;
@@ -460,13 +459,11 @@ static int read_into(ChannelConnection *conn, uint8_t *buf, size_t want, size_t 
             g_debug("%s channel: the client closed the connection", conn->name);
             return -1;
         }
-        if (errno == EINTR) {
-            continue;
-        }
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        if (errno == EAGAIN) {
             return 0;
         }
-        g_message("%s channel: read failed (%s); closing the connection", conn->name, g_strerror(errno));
+        g_message("%s channel: read failed (%s); closing the connection", conn->name,
+                  red_stream_error(conn->peer->stream));
         return -1;
     }
     return 1;
@@ -515,14 +512,37 @@ static void connection_read(ChannelConnection *conn)
     }
 }
 
+/* Decrypted bytes may wait in a TLS stream with nothing left on the socket: read them soon. */
+static void connection_check_buffered_input(ChannelConnection *conn)
+{
+    if (!conn->closed && conn->peer->stream &&
+        red_stream_has_buffered_input(conn->peer->stream)) {
+        event_loop_timer_start(conn->input_timer, 0);
+    }
+}
+
+static void input_timer_fired(void *opaque)
+{
+    ChannelConnection *conn = opaque;
+    connection_enter(conn);
+    connection_read(conn);
+    if (!conn->closed) {
+        connection_update_watch(conn);
+        connection_check_buffered_input(conn);
+    }
+    connection_leave(conn);
+}
+
 static void connection_watch_fired(int fd, int events, void *opaque)
 {
     ChannelConnection *conn = opaque;
     connection_enter(conn);
-    if (events & EVENT_LOOP_READ) {
+    /* A TLS read may wait for writability and a write for readability: ask the stream. */
+    int ops = red_stream_ready_ops(conn->peer->stream, events);
+    if (ops & RED_STREAM_OP_READ) {
         connection_read(conn);
     }
-    if (!conn->closed && (events & EVENT_LOOP_WRITE)) {
+    if (!conn->closed && (ops & RED_STREAM_OP_WRITE)) {
         bool had_queue = !g_queue_is_empty(&conn->out);
         connection_write_some(conn);
         connection_update_watch(conn);
@@ -533,6 +553,7 @@ static void connection_watch_fired(int fd, int events, void *opaque)
     }
     if (!conn->closed) {
         connection_update_watch(conn);
+        connection_check_buffered_input(conn);
     }
     connection_leave(conn);
 }
@@ -544,6 +565,10 @@ ChannelConnection *channel_connection_new(EventLoop *loop, LinkedPeer *peer,
 {
     g_return_val_if_fail(loop && peer && config && callbacks && callbacks->handle_message, NULL);
 
+    if (!peer->stream) {
+        /* A peer made without a stream (tests): its fd is a plain socket. */
+        peer->stream = red_stream_new_plain(peer->fd);
+    }
     ChannelConnection *conn = g_new0(ChannelConnection, 1);
     conn->loop = loop;
     conn->peer = peer;
@@ -559,9 +584,11 @@ ChannelConnection *channel_connection_new(EventLoop *loop, LinkedPeer *peer,
     ack_window_init(&conn->ack);
 
     conn->close_timer = event_loop_timer_add(loop, close_timer_fired, conn);
-    conn->watch_mask = EVENT_LOOP_READ;
-    conn->watch = event_loop_watch_add(loop, peer->fd, conn->watch_mask, connection_watch_fired, conn);
-    if (!conn->watch || !conn->close_timer) {
+    conn->input_timer = event_loop_timer_add(loop, input_timer_fired, conn);
+    conn->watch_mask = red_stream_watch_mask(peer->stream, true, false);
+    conn->watch = event_loop_watch_add(loop, red_stream_get_fd(peer->stream), conn->watch_mask,
+                                       connection_watch_fired, conn);
+    if (!conn->watch || !conn->close_timer || !conn->input_timer) {
         g_warning("%s channel: cannot watch the client socket; dropping the connection", conn->name);
         event_loop_watch_remove(conn->watch);
         report_disconnected(conn);
@@ -585,5 +612,7 @@ ChannelConnection *channel_connection_new(EventLoop *loop, LinkedPeer *peer,
         channel_connection_send_writer(conn, SPICE_MSG_SET_ACK, &w);
         wire_writer_finish(&w);
     }
+    /* The link stage may have left decrypted bytes (the client's first messages) in the stream. */
+    connection_check_buffered_input(conn);
     return conn;
 }

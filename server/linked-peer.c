@@ -18,7 +18,9 @@ void linked_peer_free(LinkedPeer *peer)
     if (!peer) {
         return;
     }
-    if (peer->fd >= 0) {
+    if (peer->stream) {
+        red_stream_free(peer->stream);     /* closes the socket */
+    } else if (peer->fd >= 0) {
         close(peer->fd);
     }
     g_free(peer->common_caps);

@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "spice.h"
+#include "red-stream.h"
 
 /*
  * A client socket that passed the link stage (header, capabilities, ticket, link result OK).
@@ -33,6 +34,12 @@ typedef struct LinkedPeer {
      * NULL for peers made in tests without a server.
      */
     SpiceServer *reds;
+    /*
+     * Added by tls-helper: the stream the client talks through (owned), plain or TLS. When set,
+     * it owns the socket and @fd is only its number (do not close or read @fd yourself). Peers
+     * made without a stream (tests) get a plain stream over @fd from channel_connection_new.
+     */
+    RedStream *stream;
 } LinkedPeer;
 
 /* True when bit @cap is set in @caps (of @num_words words); false for bits past the end. */
@@ -47,8 +54,9 @@ static inline bool linked_peer_has_channel_cap(const LinkedPeer *peer, uint32_t 
 }
 
 /*
- * Closes the fd and frees everything, event_info included: call it only after DISCONNECTED was
- * reported, or set event_info to NULL first when it was handed to reds_report_channel_event
- * (a ChannelConnection does that for you). Accepts NULL.
+ * Closes the stream (or the fd when there is no stream) and frees everything, event_info
+ * included: call it only after DISCONNECTED was reported, or set event_info to NULL first when it
+ * was handed to reds_report_channel_event (a ChannelConnection does that for you).
+ * Accepts NULL.
  */
 void linked_peer_free(LinkedPeer *peer);

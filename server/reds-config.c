@@ -66,6 +66,12 @@ SPICE_EXPORT int spice_server_set_ticket(SpiceServer *s, const char *passwd, int
             reds_session_disconnect(s);
         }
     }
+    /* As upstream: a client that came in without a password must not stay once one is required. */
+    if (!s->config.ticketing_enabled && reds_session_has_client(s)) {
+        g_message("spice: ticketing turned on while a client was connected without a password; "
+                  "disconnecting it");
+        reds_session_disconnect(s);
+    }
     s->config.ticketing_enabled = true;
     if (lifetime == 0) {
         s->config.ticket_expiry_s = INT64_MAX;

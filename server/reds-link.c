@@ -18,13 +18,14 @@
 #include "protocol/ticket.h"
 
 /*
- * header (16) -> LinkMess body -> LinkReply -> [auth mechanism (4)] -> ticket (128) -> result (4)
+ * [TLS handshake] -> header (16) -> LinkMess body -> LinkReply -> [auth mechanism (4)] -> ticket (128) -> result (4)
  * -> LinkedPeer handed to the channel. Errors in the header or LinkMess are answered with a
  * LinkReply carrying the error, auth failures with the link result; then the socket closes.
  * Upstream waits forever for a silent client; we give the whole stage reds->link_timeout_ms.
  */
 
 typedef enum {
+    LINK_TLS_HANDSHAKE,                 /* plain streams pass at once */
     LINK_READ_HEADER,
     LINK_READ_MESS,
     LINK_READ_AUTH_MECHANISM,
@@ -35,7 +36,7 @@ typedef enum {
 
 struct RedsLink {
     SpiceServer *reds;
-    int fd;                             /* owned until handed off */
+    RedStream *stream;                  /* owned until handed off */
     bool skip_auth;
     LinkState state;
     EventLoopWatch *watch;
@@ -87,14 +88,12 @@ static void link_free(RedsLink *link, bool report_disconnected)
     SpiceServer *reds = link->reds;
     /* A main link that began a session but never reached its channel must end that session. */
     bool orphan_session = link->state == LINK_FLUSH_THEN_HAND_OFF &&
-                          link->mess.channel_type == SPICE_CHANNEL_MAIN && link->fd >= 0;
+                          link->mess.channel_type == SPICE_CHANNEL_MAIN && link->stream != NULL;
     uint32_t session_id = link->session_id;
     reds->links = g_list_remove(reds->links, link);
     event_loop_watch_remove(link->watch);
     event_loop_timer_remove(link->timeout);
-    if (link->fd >= 0) {
-        close(link->fd);
-    }
+    red_stream_free(link->stream);
     if (link->info) {
         if (report_disconnected) {
             reds_report_channel_event(reds, SPICE_CHANNEL_EVENT_DISCONNECTED, link->info, g_free);
@@ -134,16 +133,13 @@ static bool link_write_pending(RedsLink *link, bool *failed)
     *failed = false;
     size_t size = wire_writer_size(&link->out);
     while (link->out_sent < size) {
-        ssize_t n = send(link->fd, wire_writer_data(&link->out) + link->out_sent,
-                         size - link->out_sent, MSG_NOSIGNAL);
+        ssize_t n = red_stream_write(link->stream, wire_writer_data(&link->out) + link->out_sent,
+                                     size - link->out_sent);
         if (n > 0) {
             link->out_sent += (size_t)n;
             continue;
         }
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        if (n < 0 && errno == EAGAIN) {
             return true;
         }
         *failed = true;
@@ -180,13 +176,14 @@ static void link_fail_with_result(RedsLink *link, SpiceLinkErr err, const char *
     link->state = LINK_FLUSH_THEN_CLOSE;
 }
 
-static bool channel_security_allows_plain(SpiceServer *reds, uint8_t type)
+/* spice_server_set_channel_security: may this channel be linked over this kind of stream? */
+static bool channel_security_allows(SpiceServer *reds, uint8_t type, bool tls)
 {
     int security = reds->config.channel_security[type];
     if (security < 0) {
         security = reds->config.default_security;
     }
-    return (security & SPICE_CHANNEL_SECURITY_NONE) != 0;
+    return (security & (tls ? SPICE_CHANNEL_SECURITY_SSL : SPICE_CHANNEL_SECURITY_NONE)) != 0;
 }
 
 static void link_on_header(RedsLink *link)
@@ -210,15 +207,22 @@ static void link_on_mess(RedsLink *link)
         link_fail_with_reply(link, err, "malformed link message");
         return;
     }
+    /* As upstream, security first: spice-gtk answers NEED_SECURED by relinking over TLS. */
+    bool tls = red_stream_is_tls(link->stream);
+    if (!channel_security_allows(reds, link->mess.channel_type, tls)) {
+        if (tls) {
+            link_fail_with_reply(link, SPICE_LINK_ERR_NEED_UNSECURED,
+                                 "the channel is plaintext only (spice_server_set_channel_security)");
+        } else {
+            link_fail_with_reply(link, SPICE_LINK_ERR_NEED_SECURED,
+                                 "the channel requires TLS (spice_server_set_channel_security)");
+        }
+        return;
+    }
     RedsChannelEntry *channel = reds_find_channel(reds, link->mess.channel_type, link->mess.channel_id);
     if (!channel) {
         /* Upstream just closes here; a reply tells the client why. */
         link_fail_with_reply(link, SPICE_LINK_ERR_CHANNEL_NOT_AVAILABLE, "no such channel");
-        return;
-    }
-    if (!channel_security_allows_plain(reds, link->mess.channel_type)) {
-        link_fail_with_reply(link, SPICE_LINK_ERR_NEED_SECURED,
-                             "the channel requires TLS (spice_server_set_channel_security)");
         return;
     }
     link->key = link_ticket_key_new();
@@ -334,8 +338,9 @@ static void link_hand_off(RedsLink *link)
     }
 
     LinkedPeer *peer = g_new0(LinkedPeer, 1);
-    peer->fd = link->fd;
-    link->fd = -1;
+    peer->stream = link->stream;
+    peer->fd = red_stream_get_fd(link->stream);
+    link->stream = NULL;
     peer->connection_id = link->session_id;
     peer->channel_type = link->mess.channel_type;
     peer->channel_id = link->mess.channel_id;
@@ -390,21 +395,40 @@ static bool link_advance(RedsLink *link)
             }
             return true;
         }
+        if (link->state == LINK_TLS_HANDSHAKE) {
+            RedStreamHandshake h = red_stream_handshake(link->stream);
+            if (h == RED_STREAM_HANDSHAKE_WOULD_BLOCK) {
+                return true;
+            }
+            if (h == RED_STREAM_HANDSHAKE_FAILED) {
+                char peer[96];
+                g_message("spice: TLS handshake with %s failed (%s); closing the connection",
+                          link_peer_name(link, peer, sizeof(peer)), red_stream_error(link->stream));
+                link_free(link, true);
+                return false;
+            }
+            link_expect(link, LINK_READ_HEADER, link->header, sizeof(link->header));
+            continue;
+        }
         /* Reading states. */
         while (link->in_got < link->in_want) {
-            ssize_t n = recv(link->fd, link->in + link->in_got, link->in_want - link->in_got, 0);
+            ssize_t n = red_stream_read(link->stream, link->in + link->in_got,
+                                        link->in_want - link->in_got);
             if (n > 0) {
                 link->in_got += (size_t)n;
                 continue;
             }
-            if (n < 0 && errno == EINTR) {
-                continue;
-            }
-            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            if (n < 0 && errno == EAGAIN) {
                 return true;
             }
             char peer[96];
-            g_debug("spice: link from %s closed during the link stage", link_peer_name(link, peer, sizeof(peer)));
+            if (n < 0) {
+                g_message("spice: link from %s failed during the link stage (%s)",
+                          link_peer_name(link, peer, sizeof(peer)), red_stream_error(link->stream));
+            } else {
+                g_debug("spice: link from %s closed during the link stage",
+                        link_peer_name(link, peer, sizeof(peer)));
+            }
             link_free(link, true);
             return false;
         }
@@ -429,13 +453,9 @@ static bool link_advance(RedsLink *link)
 
 static void link_update_watch(RedsLink *link)
 {
-    int mask = 0;
-    if (link->state <= LINK_READ_TICKET) {
-        mask |= EVENT_LOOP_READ;
-    }
-    if (wire_writer_size(&link->out) > link->out_sent) {
-        mask |= EVENT_LOOP_WRITE;
-    }
+    /* RED_STREAM_OP_* are EVENT_LOOP_* bit for bit; a TLS handshake says itself what it needs. */
+    int mask = red_stream_watch_mask(link->stream, link->state <= LINK_READ_TICKET,
+                                     wire_writer_size(&link->out) > link->out_sent);
     event_loop_watch_update_mask(link->watch, mask);
 }
 
@@ -456,10 +476,11 @@ static void link_timed_out(void *opaque)
     link_free(link, true);
 }
 
-static SpiceChannelEventInfo *event_info_for_socket(int fd)
+static SpiceChannelEventInfo *event_info_for_socket(int fd, bool tls)
 {
     SpiceChannelEventInfo *info = g_new0(SpiceChannelEventInfo, 1);
-    info->flags = SPICE_CHANNEL_EVENT_FLAG_ADDR_EXT;
+    /* QEMU's query-spice reports "tls" per channel from this flag. */
+    info->flags = SPICE_CHANNEL_EVENT_FLAG_ADDR_EXT | (tls ? SPICE_CHANNEL_EVENT_FLAG_TLS : 0);
     info->llen_ext = sizeof(info->laddr_ext);
     if (getsockname(fd, (struct sockaddr *)&info->laddr_ext, &info->llen_ext) < 0) {
         info->llen_ext = 0;
@@ -471,29 +492,59 @@ static SpiceChannelEventInfo *event_info_for_socket(int fd)
     return info;
 }
 
-void reds_link_start(SpiceServer *reds, int fd, bool skip_auth)
+static void prepare_client_socket(int fd)
 {
     fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     fcntl(fd, F_SETFD, FD_CLOEXEC);
     int on = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));   /* fails harmlessly on unix */
+}
 
+/* Takes ownership of @stream; the handshake (nothing for plain streams) comes first. */
+static void link_start_stream(SpiceServer *reds, RedStream *stream, bool skip_auth)
+{
+    int fd = red_stream_get_fd(stream);
     RedsLink *link = g_new0(RedsLink, 1);
     link->reds = reds;
-    link->fd = fd;
+    link->stream = stream;
     link->skip_auth = skip_auth;
-    link->info = event_info_for_socket(fd);
+    link->info = event_info_for_socket(fd, red_stream_is_tls(stream));
     wire_writer_init(&link->out);
-    link_expect(link, LINK_READ_HEADER, link->header, sizeof(link->header));
+    link->state = LINK_TLS_HANDSHAKE;
     reds->links = g_list_prepend(reds->links, link);
 
     reds_report_channel_event(reds, SPICE_CHANNEL_EVENT_CONNECTED, link->info, NULL);
 
-    link->watch = event_loop_watch_add(reds->loop, fd, EVENT_LOOP_READ, link_io, link);
+    link->watch = event_loop_watch_add(reds->loop, fd,
+                                       red_stream_watch_mask(stream, true, false), link_io, link);
     link->timeout = event_loop_timer_add(reds->loop, link_timed_out, link);
     if (!link->watch || !link->timeout) {
         link_free(link, true);
         return;
     }
     event_loop_timer_start(link->timeout, reds->link_timeout_ms);
+    /* A plain stream has no handshake: go on to the header at once. */
+    if (link_advance(link)) {
+        link_update_watch(link);
+    }
+}
+
+void reds_link_start(SpiceServer *reds, int fd, bool skip_auth)
+{
+    prepare_client_socket(fd);
+    link_start_stream(reds, red_stream_new_plain(fd), skip_auth);
+}
+
+bool reds_link_start_tls(SpiceServer *reds, int fd, bool skip_auth)
+{
+    if (!reds->tls_ctx) {
+        return false;
+    }
+    RedStream *stream = red_stream_new_tls(fd, reds->tls_ctx);
+    if (!stream) {
+        return false;
+    }
+    prepare_client_socket(fd);
+    link_start_stream(reds, stream, skip_auth);
+    return true;
 }

@@ -1,4 +1,4 @@
-/* reds-listen: the plain listening socket (TCP v4/v6 or unix) and accepting clients into the link stage. */
+/* reds-listen: the plain and TLS listening sockets (TCP v4/v6 or unix) and accepting clients into the link stage. */
 #include "reds-private.h"
 
 #include <errno.h>
@@ -21,9 +21,8 @@ static void set_nonblocking_cloexec(int fd)
 /* Each link in progress costs an RSA key: a flood of silent sockets must not pile them up. */
 #define REDS_MAX_PENDING_LINKS 64
 
-static void listen_readable(int fd, int events, void *opaque)
+static void accept_clients(SpiceServer *reds, int fd, bool tls)
 {
-    SpiceServer *reds = opaque;
     static bool warned_full;
     /* Accept a bounded batch so a connection flood cannot starve the host's loop. */
     for (int i = 0; i < 16; i++) {
@@ -44,8 +43,22 @@ static void listen_readable(int fd, int events, void *opaque)
             continue;
         }
         warned_full = false;
-        reds_link_start(reds, client, false);
+        if (!tls) {
+            reds_link_start(reds, client, false);
+        } else if (!reds_link_start_tls(reds, client, false)) {
+            close(client);      /* logged by the TLS stream */
+        }
     }
+}
+
+static void listen_readable(int fd, int events, void *opaque)
+{
+    accept_clients(opaque, fd, false);
+}
+
+static void tls_listen_readable(int fd, int events, void *opaque)
+{
+    accept_clients(opaque, fd, true);
 }
 
 static int listen_unix(SpiceServer *reds)
@@ -70,7 +83,7 @@ static int listen_unix(SpiceServer *reds)
     return fd;
 }
 
-static int listen_tcp(SpiceServer *reds)
+static int listen_tcp(SpiceServer *reds, int port_number)
 {
     struct addrinfo hints = {
         .ai_flags = AI_PASSIVE | AI_ADDRCONFIG,
@@ -83,7 +96,7 @@ static int listen_tcp(SpiceServer *reds)
         hints.ai_family = AF_INET6;
     }
     char port[16];
-    snprintf(port, sizeof(port), "%d", reds->config.port);
+    snprintf(port, sizeof(port), "%d", port_number);
     const char *addr = reds->config.addr[0] ? reds->config.addr : NULL;
 
     struct addrinfo *res = NULL;
@@ -123,6 +136,8 @@ static int listen_tcp(SpiceServer *reds)
     return fd;
 }
 
+static int reds_tls_listen_start(SpiceServer *reds);
+
 int reds_listen_start(SpiceServer *reds)
 {
     int fd;
@@ -135,12 +150,18 @@ int reds_listen_start(SpiceServer *reds)
     } else if (reds->config.addr_flags & SPICE_ADDR_FLAG_UNIX_ONLY) {
         fd = listen_unix(reds);
     } else if (reds->config.port > 0) {
-        fd = listen_tcp(reds);
+        fd = listen_tcp(reds, reds->config.port);
     } else {
-        return 0;   /* no plain port: clients come through spice_server_add_client only */
+        fd = -2;    /* no plain port: clients come through the TLS port or spice_server_add_client */
     }
-    if (fd < 0) {
+    if (fd == -1 || reds_tls_listen_start(reds) < 0) {
+        if (fd >= 0 && fd != reds->config.host_listen_fd) {
+            close(fd);
+        }
         return -1;
+    }
+    if (fd == -2) {
+        return 0;
     }
     set_nonblocking_cloexec(fd);
     reds->listen_fd = fd;
@@ -152,8 +173,42 @@ int reds_listen_start(SpiceServer *reds)
     return 0;
 }
 
+/* The TLS port (tls-helper): its SSL context is made here, so bad certificates fail init. */
+static int reds_tls_listen_start(SpiceServer *reds)
+{
+    if (reds->config.tls.port <= 0) {
+        return 0;
+    }
+    if (reds->config.addr_flags & SPICE_ADDR_FLAG_UNIX_ONLY) {
+        g_warning("spice: a TLS port cannot be served on a unix socket address; drop tls-port");
+        return -1;
+    }
+    reds->tls_ctx = reds_tls_context_new(&reds->config.tls);
+    if (!reds->tls_ctx) {
+        return -1;
+    }
+    int fd = listen_tcp(reds, reds->config.tls.port);
+    if (fd < 0) {
+        return -1;
+    }
+    set_nonblocking_cloexec(fd);
+    reds->tls_listen_fd = fd;
+    reds->tls_listen_watch = event_loop_watch_add(reds->loop, fd, EVENT_LOOP_READ,
+                                                  tls_listen_readable, reds);
+    return reds->tls_listen_watch ? 0 : -1;
+}
+
 void reds_listen_stop(SpiceServer *reds)
 {
+    event_loop_watch_remove(reds->tls_listen_watch);
+    reds->tls_listen_watch = NULL;
+    if (reds->tls_listen_fd >= 0) {
+        close(reds->tls_listen_fd);
+    }
+    reds->tls_listen_fd = -1;
+    reds_tls_context_free(reds->tls_ctx);
+    reds->tls_ctx = NULL;
+
     event_loop_watch_remove(reds->listen_watch);
     reds->listen_watch = NULL;
     if (reds->listen_fd >= 0 && reds->listen_fd != reds->config.host_listen_fd) {

@@ -11,7 +11,9 @@
 #include <spice/protocol.h>
 #include "event-loop.h"
 #include "linked-peer.h"
+#include "red-stream.h"
 #include "reds.h"
+#include "reds-tls.h"
 
 typedef struct MainChannel MainChannel;
 typedef struct InputsChannel InputsChannel;
@@ -52,6 +54,7 @@ typedef struct RedsConfig {
     char *sasl_appname;                 /* owned */
     int default_security;               /* SPICE_CHANNEL_SECURITY_* */
     int channel_security[REDS_CHANNEL_TYPES];   /* -1: use default */
+    RedsTlsConfig tls;                  /* spice_server_set_tls (added by tls-helper) */
 } RedsConfig;
 
 /* One channel a client may link to. */
@@ -86,6 +89,10 @@ struct RedsState {
     int listen_fd;                      /* owned unless it is config.host_listen_fd; -1 none */
     EventLoopWatch *listen_watch;
     GList *links;                       /* of RedsLink*, connections in the link stage */
+    /* The TLS port (added by tls-helper): made at init when config.tls.port is set. */
+    struct ssl_ctx_st *tls_ctx;         /* owned; NULL: no TLS */
+    int tls_listen_fd;                  /* owned; -1 none */
+    EventLoopWatch *tls_listen_watch;
     uint32_t link_timeout_ms;           /* a link stage lasting longer is dropped (tests shorten it) */
 
     GPtrArray *channels;                /* of RedsChannelEntry*, in registration order */
@@ -134,6 +141,12 @@ void reds_listen_stop(SpiceServer *reds);
 
 /* reds-link.c: takes ownership of @fd (connected, any blocking mode). */
 void reds_link_start(SpiceServer *reds, int fd, bool skip_auth);
+/*
+ * The same for a TLS client (added by tls-helper): the TLS handshake, then the link stage, on
+ * @fd. Returns false, with @fd untouched and still the caller's, when TLS is not configured or
+ * OpenSSL cannot make a session; takes ownership of @fd when it returns true.
+ */
+bool reds_link_start_tls(SpiceServer *reds, int fd, bool skip_auth);
 void reds_link_free_all(SpiceServer *reds);
 
 /* reds-session.c */

@@ -97,6 +97,7 @@ SPICE_EXPORT SpiceServer *spice_server_new(void)
     }
 
     reds->listen_fd = -1;
+    reds->tls_listen_fd = -1;
     reds->link_timeout_ms = REDS_LINK_TIMEOUT_MS;
     reds->wake_pipe[0] = reds->wake_pipe[1] = -1;
     reds->channels = g_ptr_array_new();
@@ -408,6 +409,7 @@ SPICE_EXPORT void spice_server_destroy(SpiceServer *reds)
     g_free(reds->config.name);
     g_free(reds->config.video_codecs);
     g_free(reds->config.sasl_appname);
+    reds_tls_config_clear(&reds->config.tls);
     g_free(reds);
 }
 

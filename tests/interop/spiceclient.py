@@ -5,7 +5,7 @@ Library use: SpiceTestClient(host, port, password).connect(); then wait_primary(
 primary_rgb(), send_key(), motion(), position(), mouse_mode ... ; close().
 CLI use (one result line on stdout, exit code 0 ok / 1 failure / 2 auth denied / 3 timeout):
 
-  spiceclient.py --port P [--host H] [--password PW] [--timeout S] COMMAND ...
+  spiceclient.py --port P [--tls-port P --ca-file CA.pem] [--host H] [--password PW] [--timeout S] COMMAND ...
     screenshot --out FILE.png        primary surface 0 as PNG ("screenshot WxH FILE")
     keys --scancodes 0x1e,0xe048     press+release each key in order ("keys sent N")
     mouse --mode server|client [--motion DX,DY ...] [--position X,Y ...] [--buttons MASK]
@@ -61,9 +61,12 @@ def channel_kind(channel):
 
 
 class SpiceTestClient:
-    def __init__(self, host='127.0.0.1', port=5900, password=None, timeout=20.0, verbose=False):
+    def __init__(self, host='127.0.0.1', port=5900, password=None, timeout=20.0, verbose=False,
+                 tls_port=None, ca_file=None):
         self.host = host
-        self.port = port
+        self.port = port            # None: no plain port (TLS only)
+        self.tls_port = tls_port    # spice-gtk links over TLS there (channels the server secures)
+        self.ca_file = ca_file      # the CA spice-gtk verifies the server certificate with
         self.password = password
         self.timeout = timeout
         self.verbose = verbose
@@ -106,7 +109,12 @@ class SpiceTestClient:
     def connect(self):
         s = Spice.Session()
         s.set_property('host', self.host)
-        s.set_property('port', str(self.port))
+        if self.port is not None:
+            s.set_property('port', str(self.port))
+        if self.tls_port is not None:
+            s.set_property('tls-port', str(self.tls_port))
+        if self.ca_file is not None:
+            s.set_property('ca-file', self.ca_file)
         if self.password is not None:
             s.set_property('password', self.password)
         s.set_property('enable-audio', False)
@@ -327,7 +335,9 @@ def _pairs(values):
 def main(argv):
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--host', default='127.0.0.1')
-    ap.add_argument('--port', type=int, required=True)
+    ap.add_argument('--port', type=int)
+    ap.add_argument('--tls-port', type=int)
+    ap.add_argument('--ca-file')
     ap.add_argument('--password')
     ap.add_argument('--timeout', type=float, default=20.0)
     ap.add_argument('--verbose', action='store_true')
@@ -343,8 +353,11 @@ def main(argv):
     p.add_argument('--buttons', type=lambda v: int(v, 0), default=0)
     sub.add_parser('auth')
     args = ap.parse_args(argv[1:])
+    if args.port is None and args.tls_port is None:
+        ap.error('--port or --tls-port is required')
 
-    client = SpiceTestClient(args.host, args.port, args.password, args.timeout, args.verbose)
+    client = SpiceTestClient(args.host, args.port, args.password, args.timeout, args.verbose,
+                             tls_port=args.tls_port, ca_file=args.ca_file)
     try:
         client.connect()
         if args.cmd == 'auth':

@@ -123,17 +123,7 @@ static void test_auth_and_transports(void)
 {
     CHECK(spice_server_set_sasl(NULL, 0) == 0);
     CHECK(spice_server_set_sasl(NULL, 1) == -1);
-    CHECK(spice_server_set_tls(NULL, 5901, "ca.pem", "cert.pem", "key.pem", NULL, NULL, NULL) == -1);
-
-    int fds[2];
-    CHECK(pipe(fds) == 0);
-    /* On failure the fd stays the caller's: still open afterwards. */
-    CHECK(spice_server_add_client(NULL, fds[0], 1) == -1);
-    CHECK(fd_is_open(fds[0]));
-    CHECK(spice_server_add_ssl_client(NULL, fds[0], 0) == -1);
-    CHECK(fd_is_open(fds[0]));
-    close(fds[0]);
-    close(fds[1]);
+    /* set_tls, add_client and add_ssl_client live in server/reds-clients.c now (test-reds-tls). */
 
     CHECK(spice_server_add_renderer(NULL, "sw") == 0);
     CHECK(spice_server_add_renderer(NULL, "oglpbuf") == -1);
@@ -197,13 +187,10 @@ static void test_gl(void)
 static void test_logged_once(void)
 {
     /* Every stub that logged named itself, once, however often it was called. */
-    spice_server_set_tls(NULL, 5901, NULL, NULL, NULL, NULL, NULL, NULL);
     spice_server_playback_start(NULL);
-    CHECK(count_log_lines_naming("spice_server_set_tls") == 1);
     CHECK(count_log_lines_naming("spice_server_playback_start") == 1);
     CHECK(count_log_lines_naming("spice_qxl_gl_draw_async") == 1);
     CHECK(count_log_lines_naming("spice_server_migrate_connect") == 1);
-    CHECK(count_log_lines_naming("spice_server_add_client") == 1);
     CHECK(strstr(captured_log->str, "not implemented yet") != NULL);
     /* Disabling SASL is a success, not a missing feature. */
     CHECK(count_log_lines_naming("spice_server_set_sasl") == 1);
