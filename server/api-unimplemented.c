@@ -38,7 +38,10 @@
  * tls-helper (server/reds-clients.c, 3): spice_server_set_tls, spice_server_add_client,
  *   spice_server_add_ssl_client
  *
- * this file (34): everything else, in the order below.
+ * audio-helper (server/sound-playback.c, sound-record.c, 16): spice_server_playback_*,
+ *   spice_server_record_*, spice_server_get_best_*_rate, spice_server_set_*_rate
+ *
+ * this file (18): everything else, in the order below.
  */
 #include <glib.h>
 #include <string.h>
@@ -46,9 +49,6 @@
 
 #include "spice.h"
 #include "spice-export.h"
-
-/* What get_best_*_rate report: the Opus rate, which clients prefer over the 44100 default. */
-#define BEST_AUDIO_RATE 48000
 
 static void report_unimplemented(gint *reported, const char *function, const char *what_to_do)
 {
@@ -130,98 +130,6 @@ static const char *recognized_char_device_subtypes[] = {
 SPICE_EXPORT const char **spice_server_char_device_recognized_subtypes(void)
 {
     return recognized_char_device_subtypes;
-}
-
-/* ---- audio playback ---- */
-
-SPICE_EXPORT void spice_server_playback_start(SpicePlaybackInstance *sin)
-{
-    NOT_IMPLEMENTED_YET("audio comes with a later issue; the guest plays to nobody");
-}
-
-SPICE_EXPORT void spice_server_playback_stop(SpicePlaybackInstance *sin)
-{
-    NOT_IMPLEMENTED_YET("audio comes with a later issue");
-}
-
-/* No client listens, which hosts already handle: no buffer, zero frames. */
-SPICE_EXPORT void spice_server_playback_get_buffer(SpicePlaybackInstance *sin,
-                                                   uint32_t **samples, uint32_t *num_samples)
-{
-    if (samples) {
-        *samples = NULL;
-    }
-    if (num_samples) {
-        *num_samples = 0;
-    }
-}
-
-/* get_buffer never lends a buffer, so there is nothing to take back. */
-SPICE_EXPORT void spice_server_playback_put_samples(SpicePlaybackInstance *sin, uint32_t *samples)
-{
-    NOT_IMPLEMENTED_YET("audio comes with a later issue; samples are dropped");
-}
-
-SPICE_EXPORT void spice_server_playback_set_volume(SpicePlaybackInstance *sin,
-                                                   uint8_t nchannels, uint16_t *volume)
-{
-    NOT_IMPLEMENTED_YET("audio comes with a later issue; the volume is not forwarded");
-}
-
-SPICE_EXPORT void spice_server_playback_set_mute(SpicePlaybackInstance *sin, uint8_t mute)
-{
-    NOT_IMPLEMENTED_YET("audio comes with a later issue; mute is not forwarded");
-}
-
-/* ---- audio capture ---- */
-
-SPICE_EXPORT void spice_server_record_start(SpiceRecordInstance *sin)
-{
-    NOT_IMPLEMENTED_YET("audio capture comes with a later issue; the guest records silence");
-}
-
-SPICE_EXPORT void spice_server_record_stop(SpiceRecordInstance *sin)
-{
-    NOT_IMPLEMENTED_YET("audio capture comes with a later issue");
-}
-
-SPICE_EXPORT uint32_t spice_server_record_get_samples(SpiceRecordInstance *sin,
-                                                      uint32_t *samples, uint32_t bufsize)
-{
-    return 0;
-}
-
-SPICE_EXPORT void spice_server_record_set_volume(SpiceRecordInstance *sin,
-                                                 uint8_t nchannels, uint16_t *volume)
-{
-    NOT_IMPLEMENTED_YET("audio capture comes with a later issue; the volume is not forwarded");
-}
-
-SPICE_EXPORT void spice_server_record_set_mute(SpiceRecordInstance *sin, uint8_t mute)
-{
-    NOT_IMPLEMENTED_YET("audio capture comes with a later issue; mute is not forwarded");
-}
-
-/* ---- audio rates: hosts ask before add_interface, with NULL ---- */
-
-SPICE_EXPORT uint32_t spice_server_get_best_playback_rate(SpicePlaybackInstance *sin)
-{
-    return BEST_AUDIO_RATE;
-}
-
-SPICE_EXPORT void spice_server_set_playback_rate(SpicePlaybackInstance *sin, uint32_t frequency)
-{
-    NOT_IMPLEMENTED_YET("audio comes with a later issue; the rate is ignored");
-}
-
-SPICE_EXPORT uint32_t spice_server_get_best_record_rate(SpiceRecordInstance *sin)
-{
-    return BEST_AUDIO_RATE;
-}
-
-SPICE_EXPORT void spice_server_set_record_rate(SpiceRecordInstance *sin, uint32_t frequency)
-{
-    NOT_IMPLEMENTED_YET("audio capture comes with a later issue; the rate is ignored");
 }
 
 /* ---- client migration ---- */

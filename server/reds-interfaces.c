@@ -5,6 +5,7 @@
 
 #include "inputs-channel.h"
 #include "qxl-worker.h"
+#include "sound.h"
 #include "spice-export.h"
 
 /* As upstream: the major version must match, the minor may be older than ours. */
@@ -96,15 +97,13 @@ SPICE_EXPORT int spice_server_add_interface(SpiceServer *reds, SpiceBaseInstance
         if (!interface_version_ok(sif, SPICE_INTERFACE_PLAYBACK_MAJOR, SPICE_INTERFACE_PLAYBACK_MINOR)) {
             return -1;
         }
-        store_instance(reds, sin, "audio comes with a later issue");
-        return 0;
+        return sound_playback_attach(reds, (SpicePlaybackInstance *)sin);
     }
     if (strcmp(type, SPICE_INTERFACE_RECORD) == 0) {
         if (!interface_version_ok(sif, SPICE_INTERFACE_RECORD_MAJOR, SPICE_INTERFACE_RECORD_MINOR)) {
             return -1;
         }
-        store_instance(reds, sin, "audio comes with a later issue");
-        return 0;
+        return sound_record_attach(reds, (SpiceRecordInstance *)sin);
     }
     if (strcmp(type, SPICE_INTERFACE_CHAR_DEVICE) == 0) {
         if (!interface_version_ok(sif, SPICE_INTERFACE_CHAR_DEVICE_MAJOR,
@@ -134,6 +133,13 @@ SPICE_EXPORT int spice_server_remove_interface(SpiceBaseInstance *sin)
 {
     g_return_val_if_fail(sin != NULL && sin->sif != NULL && sin->sif->type != NULL, -1);
     const char *type = sin->sif->type;
+    /* Audio devices know their server through ->st. */
+    if (strcmp(type, SPICE_INTERFACE_PLAYBACK) == 0) {
+        return sound_playback_detach((SpicePlaybackInstance *)sin);
+    }
+    if (strcmp(type, SPICE_INTERFACE_RECORD) == 0) {
+        return sound_record_detach((SpiceRecordInstance *)sin);
+    }
     SpiceServer *reds = reds_find_server_of_instance(sin);
     if (!reds) {
         g_warning("spice_server_remove_interface: this %s instance was never added", type);

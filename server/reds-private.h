@@ -123,6 +123,7 @@ struct RedsState {
     SpiceMigrateInstance *migration;
     GList *qxls;                        /* of RedsQxl* */
     GList *stored_instances;            /* of RedsStoredInstance* */
+    GList *sound_channels;              /* of SoundChannel*, owned (sound.h: playback, record) */
 };
 
 /* reds.c */

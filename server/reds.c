@@ -10,6 +10,7 @@
 #include "inputs-channel.h"
 #include "main-channel.h"
 #include "qxl-worker.h"
+#include "sound.h"
 #include "spice-export.h"
 
 /*
@@ -370,6 +371,7 @@ SPICE_EXPORT void spice_server_destroy(SpiceServer *reds)
     g_list_free_full(reds->stored_instances, g_free);
     reds->stored_instances = NULL;
 
+    sound_destroy_all(reds);
     inputs_channel_destroy(reds->inputs_channel);
     reds->inputs_channel = NULL;
     main_channel_destroy(reds->main_channel);
