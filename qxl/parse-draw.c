@@ -6,17 +6,90 @@
 
 #include <glib.h>
 
+static void image_free(QxlImage *image)
+{
+    if (image) {
+        qxl_image_clear(image);
+        g_free(image);
+    }
+}
+
+void qxl_brush_clear(QxlBrush *brush)
+{
+    image_free(brush->pattern);
+    memset(brush, 0, sizeof(*brush));
+}
+
+void qxl_mask_clear(QxlMask *mask)
+{
+    image_free(mask->bitmap);
+    memset(mask, 0, sizeof(*mask));
+}
+
 void qxl_draw_command_clear(QxlDrawCommand *cmd)
 {
     if (!cmd) {
         return;
     }
     g_free(cmd->clip.rects);
-    if ((cmd->type == QXL_DRAW_COPY || cmd->type == QXL_DRAW_OPAQUE) && cmd->u.copy.src) {
-        qxl_image_clear(cmd->u.copy.src);
-        g_free(cmd->u.copy.src);
+    switch (cmd->type) {
+    case QXL_DRAW_FILL:
+        qxl_brush_clear(&cmd->u.fill.brush);
+        qxl_mask_clear(&cmd->u.fill.mask);
+        break;
+    case QXL_DRAW_COPY:
+    case QXL_DRAW_OPAQUE:
+    case QXL_DRAW_BLEND:
+    case QXL_DRAW_ROP3:
+        image_free(cmd->u.copy.src);
+        qxl_brush_clear(&cmd->u.copy.brush);
+        qxl_mask_clear(&cmd->u.copy.mask);
+        break;
+    case QXL_DRAW_BLACKNESS:
+    case QXL_DRAW_WHITENESS:
+    case QXL_DRAW_INVERS:
+        qxl_mask_clear(&cmd->u.mask_only.mask);
+        break;
+    case QXL_DRAW_TRANSPARENT:
+        image_free(cmd->u.transparent.src);
+        break;
+    case QXL_DRAW_ALPHA_BLEND:
+        image_free(cmd->u.alpha_blend.src);
+        break;
+    case QXL_DRAW_STROKE:
+        qxl_path_clear(&cmd->u.stroke.path);
+        g_free(cmd->u.stroke.style);
+        qxl_brush_clear(&cmd->u.stroke.brush);
+        break;
+    case QXL_DRAW_TEXT:
+        g_free(cmd->u.text.glyphs);
+        g_free(cmd->u.text.glyph_data);
+        qxl_brush_clear(&cmd->u.text.fore_brush);
+        qxl_brush_clear(&cmd->u.text.back_brush);
+        break;
+    case QXL_DRAW_COMPOSITE:
+        image_free(cmd->u.composite.src);
+        image_free(cmd->u.composite.mask);
+        break;
+    default:
+        break;
     }
     memset(cmd, 0, sizeof(*cmd));
+}
+
+QxlStatus qxl_parse_owned_image(const QxlMemslots *m, uint32_t group_id, QXLPHYSICAL addr,
+                                uint32_t cmd_flags, const QxlParseLimits *limits, QxlImage **out)
+{
+    *out = g_try_new0(QxlImage, 1);
+    if (!*out) {
+        return QXL_STATUS_NO_MEMORY;
+    }
+    QxlStatus st = qxl_parse_image(m, group_id, addr, cmd_flags, limits, *out);
+    if (st != QXL_STATUS_OK) {
+        image_free(*out);
+        *out = NULL;
+    }
+    return st;
 }
 
 static QxlStatus parse_clip(const QxlMemslots *m, uint32_t group_id, const QXLClip *qxl,
@@ -75,56 +148,83 @@ static QxlStatus parse_clip(const QxlMemslots *m, uint32_t group_id, const QXLCl
     return QXL_STATUS_OK;
 }
 
-static QxlStatus parse_brush(const QXLBrush *qxl, QxlBrush *out)
+QxlStatus qxl_parse_brush(const QxlMemslots *m, uint32_t group_id, const QXLBrush *qxl,
+                          uint32_t cmd_flags, const QxlParseLimits *limits, QxlBrush *out)
 {
+    memset(out, 0, sizeof(*out));
+    out->type = qxl->type;
     switch (qxl->type) {
     case SPICE_BRUSH_TYPE_NONE:
-        *out = (QxlBrush) { .type = SPICE_BRUSH_TYPE_NONE };
         return QXL_STATUS_OK;
     case SPICE_BRUSH_TYPE_SOLID:
-        *out = (QxlBrush) { .type = SPICE_BRUSH_TYPE_SOLID, .color = qxl->u.color };
+        out->color = qxl->u.color;
         return QXL_STATUS_OK;
     case SPICE_BRUSH_TYPE_PATTERN:
-        return QXL_STATUS_UNSUPPORTED;
+        out->pattern_x = qxl->u.pattern.pos.x;
+        out->pattern_y = qxl->u.pattern.pos.y;
+        return qxl_parse_owned_image(m, group_id, qxl->u.pattern.pat, cmd_flags, limits,
+                                     &out->pattern);
     default:
         return QXL_STATUS_BAD_TYPE;
     }
 }
 
-/* Masks (a 1-bit bitmap gating the operation) are not rendered yet. */
-static QxlStatus check_no_mask(const QXLQMask *mask)
+QxlStatus qxl_parse_mask(const QxlMemslots *m, uint32_t group_id, const QXLQMask *qxl,
+                         uint32_t cmd_flags, const QxlParseLimits *limits, QxlMask *out)
 {
-    return mask->bitmap ? QXL_STATUS_UNSUPPORTED : QXL_STATUS_OK;
+    memset(out, 0, sizeof(*out));
+    out->flags = qxl->flags;
+    out->x = qxl->pos.x;
+    out->y = qxl->pos.y;
+    if (qxl->bitmap == 0) {
+        return QXL_STATUS_OK;
+    }
+    QxlStatus st = qxl_parse_owned_image(m, group_id, qxl->bitmap, cmd_flags, limits, &out->bitmap);
+    if (st != QXL_STATUS_OK) {
+        return st;
+    }
+    /* A mask is a 1-bit bitmap (or a surface, the worker checks that one's format). */
+    if (out->bitmap->type == SPICE_IMAGE_TYPE_BITMAP &&
+        out->bitmap->format != SPICE_BITMAP_FMT_1BIT_LE &&
+        out->bitmap->format != SPICE_BITMAP_FMT_1BIT_BE) {
+        return QXL_STATUS_BAD_FORMAT;
+    }
+    return QXL_STATUS_OK;
+}
+
+/* The source image and its area, shared by COPY, OPAQUE, BLEND, ROP3, TRANSPARENT, ALPHA_BLEND. */
+QxlStatus qxl_parse_source(const QxlMemslots *m, uint32_t group_id, QXLPHYSICAL src_bitmap,
+                           const QXLRect *src_area, uint32_t cmd_flags,
+                           const QxlParseLimits *limits, QxlImage **src, QxlRect *area)
+{
+    *area = qxl_rect_from_guest(src_area);
+    if (!qxl_rect_is_valid(area)) {
+        return QXL_STATUS_BAD_RECT;
+    }
+    QxlStatus st = qxl_parse_owned_image(m, group_id, src_bitmap, cmd_flags, limits, src);
+    if (st != QXL_STATUS_OK) {
+        return st;
+    }
+    if (!qxl_rect_is_within(area, (*src)->width, (*src)->height)) {
+        return QXL_STATUS_BAD_RECT;
+    }
+    return QXL_STATUS_OK;
 }
 
 static QxlStatus parse_copy(const QxlMemslots *m, uint32_t group_id, QXLPHYSICAL src_bitmap,
                             const QXLRect *src_area, uint8_t scale_mode, const QXLQMask *mask,
                             uint32_t cmd_flags, const QxlParseLimits *limits, QxlCopy *out)
 {
-    QxlStatus st = check_no_mask(mask);
-    if (st != QXL_STATUS_OK) {
-        return st;
-    }
     if (scale_mode >= SPICE_IMAGE_SCALE_MODE_ENUM_END) {
         return QXL_STATUS_BAD_TYPE;
     }
     out->scale_mode = scale_mode;
-    out->src_area = qxl_rect_from_guest(src_area);
-    if (!qxl_rect_is_valid(&out->src_area)) {
-        return QXL_STATUS_BAD_RECT;
-    }
-    out->src = g_try_new0(QxlImage, 1);
-    if (!out->src) {
-        return QXL_STATUS_NO_MEMORY;
-    }
-    st = qxl_parse_image(m, group_id, src_bitmap, cmd_flags, limits, out->src);
+    QxlStatus st = qxl_parse_mask(m, group_id, mask, cmd_flags, limits, &out->mask);
     if (st != QXL_STATUS_OK) {
         return st;
     }
-    if (!qxl_rect_is_within(&out->src_area, out->src->width, out->src->height)) {
-        return QXL_STATUS_BAD_RECT;
-    }
-    return QXL_STATUS_OK;
+    return qxl_parse_source(m, group_id, src_bitmap, src_area, cmd_flags, limits, &out->src,
+                            &out->src_area);
 }
 
 static QxlStatus parse_op(const QxlMemslots *m, uint32_t group_id, const QXLDrawable *qxl,
@@ -133,13 +233,15 @@ static QxlStatus parse_op(const QxlMemslots *m, uint32_t group_id, const QXLDraw
     QxlStatus st;
     switch (qxl->type) {
     case QXL_DRAW_FILL:
-        st = check_no_mask(&qxl->u.fill.mask);
-        if (st == QXL_STATUS_OK) {
-            st = parse_brush(&qxl->u.fill.brush, &out->u.fill.brush);
-        }
         out->u.fill.rop_descriptor = qxl->u.fill.rop_descriptor;
+        st = qxl_parse_mask(m, group_id, &qxl->u.fill.mask, cmd_flags, limits, &out->u.fill.mask);
+        if (st == QXL_STATUS_OK) {
+            st = qxl_parse_brush(m, group_id, &qxl->u.fill.brush, cmd_flags, limits,
+                                 &out->u.fill.brush);
+        }
         return st;
     case QXL_DRAW_COPY:
+    case QXL_DRAW_BLEND:   /* QXLBlend is QXLCopy */
         out->u.copy.rop_descriptor = qxl->u.copy.rop_descriptor;
         out->u.copy.brush.type = SPICE_BRUSH_TYPE_NONE;
         return parse_copy(m, group_id, qxl->u.copy.src_bitmap, &qxl->u.copy.src_area,
@@ -147,28 +249,40 @@ static QxlStatus parse_op(const QxlMemslots *m, uint32_t group_id, const QXLDraw
                           &out->u.copy);
     case QXL_DRAW_OPAQUE:
         out->u.copy.rop_descriptor = qxl->u.opaque.rop_descriptor;
-        st = parse_brush(&qxl->u.opaque.brush, &out->u.copy.brush);
+        st = qxl_parse_brush(m, group_id, &qxl->u.opaque.brush, cmd_flags, limits,
+                             &out->u.copy.brush);
         if (st != QXL_STATUS_OK) {
             return st;
         }
         return parse_copy(m, group_id, qxl->u.opaque.src_bitmap, &qxl->u.opaque.src_area,
                           qxl->u.opaque.scale_mode, &qxl->u.opaque.mask, cmd_flags, limits,
                           &out->u.copy);
+    case QXL_DRAW_ROP3:
+        out->u.copy.rop3 = qxl->u.rop3.rop3;
+        st = qxl_parse_brush(m, group_id, &qxl->u.rop3.brush, cmd_flags, limits,
+                             &out->u.copy.brush);
+        if (st != QXL_STATUS_OK) {
+            return st;
+        }
+        return parse_copy(m, group_id, qxl->u.rop3.src_bitmap, &qxl->u.rop3.src_area,
+                          qxl->u.rop3.scale_mode, &qxl->u.rop3.mask, cmd_flags, limits,
+                          &out->u.copy);
     case QXL_COPY_BITS:
         out->u.copy_bits.src_x = qxl->u.copy_bits.src_pos.x;
         out->u.copy_bits.src_y = qxl->u.copy_bits.src_pos.y;
         return QXL_STATUS_OK;
-    case QXL_DRAW_NOP:
-    case QXL_DRAW_BLEND:
     case QXL_DRAW_BLACKNESS:
     case QXL_DRAW_WHITENESS:
     case QXL_DRAW_INVERS:
-    case QXL_DRAW_ROP3:
-    case QXL_DRAW_STROKE:
-    case QXL_DRAW_TEXT:
+        return qxl_parse_mask(m, group_id, &qxl->u.blackness.mask, cmd_flags, limits,
+                              &out->u.mask_only.mask);
     case QXL_DRAW_TRANSPARENT:
     case QXL_DRAW_ALPHA_BLEND:
+    case QXL_DRAW_STROKE:
+    case QXL_DRAW_TEXT:
     case QXL_DRAW_COMPOSITE:
+        return qxl_parse_draw_op_more(m, group_id, qxl, cmd_flags, limits, out);
+    case QXL_DRAW_NOP:
         return QXL_STATUS_UNSUPPORTED;
     default:
         return QXL_STATUS_BAD_TYPE;

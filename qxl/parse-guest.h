@@ -27,3 +27,26 @@ QxlStatus qxl_guest_gather_chunks(const QxlMemslots *m, uint32_t group_id, QXLPH
 
 /* Our QxlRect from a guest QXLRect (field copy; validity is checked by the caller). */
 QxlRect qxl_rect_from_guest(const QXLRect *r);
+
+/* ---- shared by parse-draw.c and parse-draw-ops.c ---- */
+
+/* qxl_parse_image into a new owned QxlImage (*out NULL unless OK). */
+QxlStatus qxl_parse_owned_image(const QxlMemslots *m, uint32_t group_id, QXLPHYSICAL addr,
+                                uint32_t cmd_flags, const QxlParseLimits *limits, QxlImage **out);
+/* A brush: NONE, SOLID, or PATTERN with its image parsed. *out is cleared first. */
+QxlStatus qxl_parse_brush(const QxlMemslots *m, uint32_t group_id, const QXLBrush *qxl,
+                          uint32_t cmd_flags, const QxlParseLimits *limits, QxlBrush *out);
+/* A QMask: no bitmap, or a 1-bit bitmap / surface image. *out is cleared first. */
+QxlStatus qxl_parse_mask(const QxlMemslots *m, uint32_t group_id, const QXLQMask *qxl,
+                         uint32_t cmd_flags, const QxlParseLimits *limits, QxlMask *out);
+/* A source image and its area (validated inside the image). */
+QxlStatus qxl_parse_source(const QxlMemslots *m, uint32_t group_id, QXLPHYSICAL src_bitmap,
+                           const QXLRect *src_area, uint32_t cmd_flags,
+                           const QxlParseLimits *limits, QxlImage **src, QxlRect *area);
+/* TRANSPARENT, ALPHA_BLEND, STROKE, TEXT, COMPOSITE (parse-draw-ops.c). */
+QxlStatus qxl_parse_draw_op_more(const QxlMemslots *m, uint32_t group_id, const QXLDrawable *qxl,
+                                 uint32_t cmd_flags, const QxlParseLimits *limits,
+                                 QxlDrawCommand *out);
+void qxl_brush_clear(QxlBrush *brush);
+void qxl_mask_clear(QxlMask *mask);
+void qxl_path_clear(QxlPath *path);

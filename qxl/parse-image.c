@@ -140,6 +140,37 @@ static QxlStatus parse_bitmap(const QxlMemslots *m, uint32_t group_id, const QXL
     return QXL_STATUS_OK;
 }
 
+/* A reference to another surface: only its id, read with the descriptor in one copy. */
+static QxlStatus parse_surface_image(const QxlMemslots *m, uint32_t group_id, QXLPHYSICAL addr,
+                                     const QxlParseLimits *limits, QxlImage *out)
+{
+    uint8_t bytes[sizeof(QXLImageDescriptor) + sizeof(QXLSurfaceId)];
+    struct {
+        QXLImageDescriptor descriptor;
+        QXLSurfaceId surface;
+    } raw;
+    QxlStatus st = qxl_guest_read(m, group_id, addr, sizeof(bytes), bytes, NULL);
+    memcpy(&raw.descriptor, bytes, sizeof(raw.descriptor));
+    memcpy(&raw.surface, bytes + sizeof(raw.descriptor), sizeof(raw.surface));
+    if (st == QXL_STATUS_OK && raw.descriptor.type != SPICE_IMAGE_TYPE_SURFACE) {
+        st = QXL_STATUS_BAD_TYPE;  /* the guest changed it between the two reads */
+    }
+    if (st == QXL_STATUS_OK && raw.surface.surface_id >= limits->n_surfaces) {
+        st = QXL_STATUS_BAD_SURFACE_ID;
+    }
+    if (st != QXL_STATUS_OK) {
+        qxl_image_clear(out);
+        out->type = SPICE_IMAGE_TYPE_SURFACE;
+        return st;
+    }
+    out->id = raw.descriptor.id;
+    out->flags = raw.descriptor.flags;
+    out->width = raw.descriptor.width;
+    out->height = raw.descriptor.height;
+    out->surface_id = raw.surface.surface_id;
+    return QXL_STATUS_OK;
+}
+
 QxlStatus qxl_parse_image(const QxlMemslots *m, uint32_t group_id, QXLPHYSICAL addr,
                           uint32_t cmd_flags, const QxlParseLimits *limits, QxlImage *out)
 {
@@ -159,8 +190,9 @@ QxlStatus qxl_parse_image(const QxlMemslots *m, uint32_t group_id, QXLPHYSICAL a
     switch (qxl.descriptor.type) {
     case SPICE_IMAGE_TYPE_BITMAP:
         break;
-    case SPICE_IMAGE_TYPE_QUIC:
     case SPICE_IMAGE_TYPE_SURFACE:
+        return parse_surface_image(m, group_id, addr, limits, out);
+    case SPICE_IMAGE_TYPE_QUIC:
         return QXL_STATUS_UNSUPPORTED;
     default:
         return QXL_STATUS_BAD_TYPE;

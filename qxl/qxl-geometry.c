@@ -11,6 +11,8 @@ void qxl_parse_limits_init(QxlParseLimits *limits, uint32_t n_surfaces)
         .max_clip_rects = 65536,
         .max_cursor_dim = 1024,
         .max_monitors = 64,
+        .max_path_bytes = 4u * 1024 * 1024,
+        .max_string_bytes = 4u * 1024 * 1024,
     };
 }
 

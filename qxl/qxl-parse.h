@@ -44,9 +44,12 @@ typedef struct QxlParseLimits {
     uint32_t max_clip_rects;   /* rects in one clip list */
     uint32_t max_cursor_dim;   /* cursor width and height */
     uint32_t max_monitors;     /* heads in one QXLMonitorsConfig */
+    uint32_t max_path_bytes;   /* QXLPath.data_size (segments and points) */
+    uint32_t max_string_bytes; /* QXLString.data_size (raster glyphs) */
 } QxlParseLimits;
 
-/* Defaults: 65536 chunks, 16384 px, 256 MiB, 65536 clip rects, 1024 px cursors, 64 monitors. */
+/* Defaults: 65536 chunks, 16384 px, 256 MiB, 65536 clip rects, 1024 px cursors, 64 monitors,
+ * 4 MiB paths and strings. */
 void qxl_parse_limits_init(QxlParseLimits *limits, uint32_t n_surfaces);
 
 /* Our own rect: validated so that left <= right and top <= bottom. Same field order as QXLRect. */
@@ -81,10 +84,15 @@ typedef struct QxlPalette {
     uint32_t ents[QXL_PALETTE_MAX_ENTRIES];   /* [num_ents..255] are zero, so any 8-bit index is safe */
 } QxlPalette;
 
-/* A SPICE_IMAGE_TYPE_BITMAP image, pixels copied into our buffer. */
+/*
+ * A SPICE_IMAGE_TYPE_BITMAP image, pixels copied into our buffer, or a SPICE_IMAGE_TYPE_SURFACE
+ * image: a reference to surface `surface_id` (< limits->n_surfaces; whether it exists is the
+ * worker's business), with no pixels (data NULL, width/height as the descriptor says).
+ */
 typedef struct QxlImage {
     uint64_t id;               /* QXLImageDescriptor.id (group in low 32 bits, unique in high 32) */
-    uint8_t type;              /* SPICE_IMAGE_TYPE_BITMAP (the only type parsed so far) */
+    uint8_t type;              /* SPICE_IMAGE_TYPE_BITMAP or SPICE_IMAGE_TYPE_SURFACE */
+    uint32_t surface_id;       /* SURFACE only */
     uint8_t flags;             /* QXL_IMAGE_CACHE | QXL_IMAGE_HIGH_BITS_SET as the guest sent them */
     uint32_t width;            /* >= 1, <= limits->max_image_dim */
     uint32_t height;           /* >= 1, <= limits->max_image_dim */
@@ -101,7 +109,8 @@ typedef struct QxlImage {
  * Parses a QXLImage at @addr. Pixel data comes from a flat pointer (QXL_BITMAP_DIRECT) or a
  * QXLDataChunk chain whose data total must equal guest stride * height exactly. Rejects: zero or
  * too large dimensions, bitmap.x/y differing from the descriptor's width/height, stride < row
- * bytes, palette format without palette. QUIC and SURFACE images -> QXL_STATUS_UNSUPPORTED.
+ * bytes, palette format without palette. SURFACE images: surface id checked against
+ * limits->n_surfaces. QUIC images -> QXL_STATUS_UNSUPPORTED.
  */
 QxlStatus qxl_parse_image(const QxlMemslots *m, uint32_t group_id, QXLPHYSICAL addr,
                           uint32_t cmd_flags, const QxlParseLimits *limits, QxlImage *out);
@@ -111,9 +120,20 @@ void qxl_image_clear(QxlImage *image);
 /* ---- drawables (QXL_CMD_DRAW) --------------------------------------------------------------- */
 
 typedef struct QxlBrush {
-    uint32_t type;             /* SPICE_BRUSH_TYPE_NONE or _SOLID (PATTERN -> UNSUPPORTED for now) */
-    uint32_t color;            /* for SOLID: xRGB 8:8:8:8 as the guest sent it */
+    uint32_t type;             /* SPICE_BRUSH_TYPE_NONE, _SOLID or _PATTERN */
+    uint32_t color;            /* SOLID: xRGB 8:8:8:8 as the guest sent it */
+    QxlImage *pattern;         /* PATTERN: owned, never NULL after OK (a BITMAP or SURFACE image) */
+    int32_t pattern_x;         /* PATTERN: the tile origin (QXLPattern.pos) */
+    int32_t pattern_y;
 } QxlBrush;
+
+/* QXLQMask: a 1-bit image gating the draw (bit set = drawn, inverted by SPICE_MASK_FLAGS_INVERS). */
+typedef struct QxlMask {
+    uint8_t flags;             /* SPICE_MASK_FLAGS_* as sent */
+    int32_t x;                 /* the mask pixel that lands on the bbox's top-left corner */
+    int32_t y;
+    QxlImage *bitmap;          /* owned; NULL = no mask. A 1BIT_LE/BE BITMAP or a SURFACE image */
+} QxlMask;
 
 typedef struct QxlClip {
     uint32_t type;             /* SPICE_CLIP_TYPE_NONE or SPICE_CLIP_TYPE_RECTS */
@@ -124,16 +144,106 @@ typedef struct QxlClip {
 typedef struct QxlFill {
     QxlBrush brush;
     uint16_t rop_descriptor;   /* SPICE_ROPD_* bits */
+    QxlMask mask;
 } QxlFill;
 
-/* QXL_DRAW_COPY and QXL_DRAW_OPAQUE. */
+/* QXL_DRAW_COPY, QXL_DRAW_OPAQUE, QXL_DRAW_BLEND and QXL_DRAW_ROP3. */
 typedef struct QxlCopy {
     QxlImage *src;             /* owned, never NULL after OK */
     QxlRect src_area;          /* validated inside src->width x src->height */
-    uint16_t rop_descriptor;   /* SPICE_ROPD_* bits */
+    uint16_t rop_descriptor;   /* SPICE_ROPD_* bits (0 for ROP3) */
+    uint8_t rop3;              /* ROP3 only: the ternary raster operation (P, S, D) */
     uint8_t scale_mode;        /* SPICE_IMAGE_SCALE_MODE_* */
-    QxlBrush brush;            /* QXL_DRAW_OPAQUE only (NONE or SOLID); type NONE for COPY */
+    QxlBrush brush;            /* OPAQUE and ROP3; type NONE for COPY and BLEND */
+    QxlMask mask;
 } QxlCopy;
+
+/* BLACKNESS, WHITENESS, INVERS: only a mask. */
+typedef struct QxlMaskOnly {
+    QxlMask mask;
+} QxlMaskOnly;
+
+typedef struct QxlTransparent {
+    QxlImage *src;             /* owned */
+    QxlRect src_area;          /* inside src */
+    uint32_t src_color;        /* the key in the source's own format (as sent) */
+    uint32_t true_color;       /* the key as xRGB 8:8:8:8 */
+} QxlTransparent;
+
+typedef struct QxlAlphaBlend {
+    uint16_t alpha_flags;      /* SPICE_ALPHA_FLAGS_* */
+    uint8_t alpha;
+    QxlImage *src;             /* owned */
+    QxlRect src_area;          /* inside src */
+} QxlAlphaBlend;
+
+/* A path point in 28.4 fixed point. */
+typedef struct QxlPointFix {
+    int32_t x;
+    int32_t y;
+} QxlPointFix;
+
+typedef struct QxlPathSegment {
+    uint32_t flags;            /* SPICE_PATH_BEGIN / END / CLOSE / BEZIER */
+    uint32_t first_point;      /* index into QxlPath.points */
+    uint32_t count;            /* points of this segment; BEZIER: (count - BEGIN) % 3 == 0 */
+} QxlPathSegment;
+
+typedef struct QxlPath {
+    uint32_t num_segments;
+    QxlPathSegment *segments;  /* owned */
+    uint32_t num_points;
+    QxlPointFix *points;       /* owned */
+} QxlPath;
+
+typedef struct QxlStroke {
+    QxlPath path;
+    uint8_t attr_flags;        /* SPICE_LINE_FLAGS_STYLED / START_WITH_GAP */
+    uint8_t style_nseg;        /* STYLED: >= 1 */
+    int32_t *style;            /* owned, style_nseg 28.4 dash lengths (STYLED only) */
+    QxlBrush brush;
+    uint16_t fore_mode;        /* SPICE_ROPD_* */
+    uint16_t back_mode;
+} QxlStroke;
+
+/* One raster glyph of a QXLString; its bits are in QxlText.glyph_data. */
+typedef struct QxlGlyph {
+    int32_t render_x;          /* glyph box top-left = render + origin */
+    int32_t render_y;
+    int32_t origin_x;
+    int32_t origin_y;
+    uint16_t width;
+    uint16_t height;
+    uint32_t stride;           /* bytes per row: (width * bpp + 7) / 8 */
+    uint32_t data_offset;      /* into glyph_data; height * stride bytes are inside */
+} QxlGlyph;
+
+typedef struct QxlText {
+    uint16_t string_flags;     /* SPICE_STRING_FLAGS_RASTER_A1 / A4 / A8 (exactly one), TOP_DOWN */
+    uint32_t num_glyphs;
+    QxlGlyph *glyphs;          /* owned */
+    uint8_t *glyph_data;       /* owned: the string's whole data (headers and bits) */
+    uint32_t glyph_data_size;
+    QxlRect back_area;
+    QxlBrush fore_brush;
+    QxlBrush back_brush;
+    uint16_t fore_mode;        /* SPICE_ROPD_* */
+    uint16_t back_mode;
+} QxlText;
+
+typedef struct QxlComposite {
+    uint32_t flags;            /* QXLComposite.flags: operator, filters, repeats, component alpha */
+    QxlImage *src;             /* owned */
+    bool has_src_transform;
+    uint32_t src_transform[6]; /* QXLTransform t00 t01 t02 t10 t11 t12 (16.16 fixed) */
+    QxlImage *mask;            /* owned; NULL = no mask */
+    bool has_mask_transform;
+    uint32_t mask_transform[6];
+    int16_t src_x;
+    int16_t src_y;
+    int16_t mask_x;
+    int16_t mask_y;
+} QxlComposite;
 
 typedef struct QxlCopyBits {
     int32_t src_x;             /* source top-left on the same surface; the worker checks bounds */
@@ -144,7 +254,7 @@ typedef struct QxlDrawCommand {
     QXLReleaseInfo *release_info; /* guest memory, for release_resource; set whenever addr translated */
     uint32_t surface_id;       /* < limits->n_surfaces; the worker checks the surface exists and bbox fits */
     uint8_t effect;            /* QXL_EFFECT_*, <= QXL_EFFECT_OPAQUE_BRUSH */
-    uint8_t type;              /* QXL_DRAW_FILL, QXL_DRAW_OPAQUE, QXL_DRAW_COPY or QXL_COPY_BITS */
+    uint8_t type;              /* QXL_DRAW_* or QXL_COPY_BITS (never QXL_DRAW_NOP after OK) */
     uint8_t self_bitmap;       /* as sent; self_bitmap_area validated when non-zero */
     QxlRect self_bitmap_area;
     QxlRect bbox;              /* validated */
@@ -154,15 +264,20 @@ typedef struct QxlDrawCommand {
     QxlRect surfaces_rects[3]; /* validated where surfaces_dest[i] != -1 */
     union {
         QxlFill fill;          /* QXL_DRAW_FILL */
-        QxlCopy copy;          /* QXL_DRAW_COPY, QXL_DRAW_OPAQUE */
+        QxlCopy copy;          /* QXL_DRAW_COPY, _OPAQUE, _BLEND, _ROP3 */
         QxlCopyBits copy_bits; /* QXL_COPY_BITS */
+        QxlMaskOnly mask_only; /* QXL_DRAW_BLACKNESS, _WHITENESS, _INVERS */
+        QxlTransparent transparent;
+        QxlAlphaBlend alpha_blend;
+        QxlStroke stroke;
+        QxlText text;
+        QxlComposite composite;
     } u;
 } QxlDrawCommand;
 
 /*
- * Parses a QXLDrawable. Other draw types (BLEND, ROP3, STROKE, TEXT, ...), pattern brushes,
- * masks, and the compat layout return QXL_STATUS_UNSUPPORTED (out->type is still set, so the
- * worker can log which).
+ * Parses a QXLDrawable of any type. QXL_DRAW_NOP, A4/A8 glyph strings, QUIC images and the compat
+ * layout return QXL_STATUS_UNSUPPORTED (out->type is still set, so the worker can log which).
  */
 QxlStatus qxl_parse_draw(const QxlMemslots *m, uint32_t group_id, QXLPHYSICAL addr,
                          uint32_t cmd_flags, const QxlParseLimits *limits, QxlDrawCommand *out);

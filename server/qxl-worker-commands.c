@@ -10,179 +10,13 @@
 #define COMMANDS_PER_PASS 64
 /* A sync call (update_area, destroy) handles at most this many queued display commands. */
 #define COMMANDS_PER_DRAIN 4096
-/* Keep the guest-dirty region (reported by update_area) small. */
-#define GUEST_DIRTY_MAX_RECTS 32
-
-static pixman_box32_t box_from_rect(const QxlRect *r)
-{
-    return (pixman_box32_t){ .x1 = r->left, .y1 = r->top, .x2 = r->right, .y2 = r->bottom };
-}
-
-static void mark_guest_dirty(QxlWorker *worker, const pixman_region32_t *changed)
-{
-    pixman_region32_union(&worker->guest_dirty, &worker->guest_dirty, (pixman_region32_t *)changed);
-    if (pixman_region32_n_rects(&worker->guest_dirty) > GUEST_DIRTY_MAX_RECTS) {
-        pixman_box32_t extents = *pixman_region32_extents(&worker->guest_dirty);
-        pixman_region32_fini(&worker->guest_dirty);
-        pixman_region32_init_rects(&worker->guest_dirty, &extents, 1);
-    }
-}
-
-/* ---- draws ---- */
-
-typedef struct DrawTarget {
-    pixman_box32_t bbox;
-    pixman_region32_t area;        /* bbox ∩ clip: what the draw may change */
-    bool has_clip;                 /* clip RECTS: area is the clip (sent as clip rects) */
-} DrawTarget;
-
-static void render_fill(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget *t,
-                        const DisplayDrawBase *base)
-{
-    const QxlFill *fill = &cmd->u.fill;
-    if (fill->brush.type == SPICE_BRUSH_TYPE_NONE) {
-        return;
-    }
-    if (fill->rop_descriptor != SPICE_ROPD_OP_PUT) {
-        qxl_worker_log_drop(worker, "draw FILL", QXL_STATUS_UNSUPPORTED, "only rop PUT is rendered");
-        return;
-    }
-    surface_fill(worker->primary, &t->bbox, t->has_clip ? &t->area : NULL, fill->brush.color);
-    mark_guest_dirty(worker, &t->area);
-    display_channel_draw_fill(worker->display, base, fill->brush.color, fill->rop_descriptor,
-                              &t->area);
-}
-
-static void render_copy(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget *t,
-                        const DisplayDrawBase *base)
-{
-    const QxlCopy *copy = &cmd->u.copy;
-    if (copy->rop_descriptor != SPICE_ROPD_OP_PUT) {
-        qxl_worker_log_drop(worker, cmd->type == QXL_DRAW_COPY ? "draw COPY" : "draw OPAQUE",
-                            QXL_STATUS_UNSUPPORTED, "only rop PUT is rendered");
-        return;
-    }
-    uint8_t wire_format;
-    pixman_image_t *src = qxl_bitmap_to_pixman(copy->src, &wire_format);
-    if (!src) {
-        qxl_worker_log_drop(worker, "draw COPY", QXL_STATUS_UNSUPPORTED,
-                            "bitmap format not drawable (or no memory)");
-        return;
-    }
-    pixman_box32_t src_area = box_from_rect(&copy->src_area);
-    if (src_area.x1 == src_area.x2 || src_area.y1 == src_area.y2) {
-        pixman_image_unref(src);
-        return;
-    }
-    surface_copy_image(worker->primary, &t->bbox, src, &src_area, t->has_clip ? &t->area : NULL,
-                       copy->scale_mode == SPICE_IMAGE_SCALE_MODE_INTERPOLATE);
-    mark_guest_dirty(worker, &t->area);
-
-    /* The client gets only the src_area part of the converted 32-bit image. */
-    const uint8_t *pixels = (const uint8_t *)pixman_image_get_data(src);
-    uint32_t stride = (uint32_t)pixman_image_get_stride(src);
-    DisplayBitmap bitmap = {
-        .image_id = copy->src->id,
-        .format = wire_format,
-        .width = (uint32_t)(src_area.x2 - src_area.x1),
-        .height = (uint32_t)(src_area.y2 - src_area.y1),
-        .stride = stride,
-        .pixels = pixels + (size_t)src_area.y1 * stride + (size_t)src_area.x1 * 4,
-    };
-    pixman_box32_t wire_src_area = { 0, 0, (int32_t)bitmap.width, (int32_t)bitmap.height };
-    display_channel_draw_copy(worker->display, base, &bitmap, &wire_src_area, copy->rop_descriptor,
-                              copy->scale_mode, &t->area);
-    pixman_image_unref(src);
-}
-
-static void render_copy_bits(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget *t,
-                             const DisplayDrawBase *base)
-{
-    const QxlCopyBits *bits = &cmd->u.copy_bits;
-    surface_copy_bits(worker->primary, &t->bbox, bits->src_x, bits->src_y,
-                      t->has_clip ? &t->area : NULL);
-    mark_guest_dirty(worker, &t->area);
-    display_channel_copy_bits(worker->display, base, bits->src_x, bits->src_y, &t->area);
-}
-
-static void render_draw(QxlWorker *worker, const QxlDrawCommand *cmd)
-{
-    if (cmd->surface_id != 0) {
-        if (!worker->warned_offscreen) {
-            g_message("qxl %d: draws to off-screen surfaces are not rendered or sent yet; they are "
-                      "dropped (logged once)", worker->qxl->id);
-            worker->warned_offscreen = true;
-        }
-        return;
-    }
-    if (!worker->primary) {
-        qxl_worker_log_drop(worker, "draw", QXL_STATUS_BAD_SURFACE_ID, "no primary surface exists");
-        return;
-    }
-    if (!qxl_rect_is_within(&cmd->bbox, surface_get_width(worker->primary),
-                            surface_get_height(worker->primary))) {
-        char detail[96];
-        g_snprintf(detail, sizeof(detail), "bbox (%d,%d)-(%d,%d) outside the %ux%u primary surface",
-                   cmd->bbox.left, cmd->bbox.top, cmd->bbox.right, cmd->bbox.bottom,
-                   surface_get_width(worker->primary), surface_get_height(worker->primary));
-        qxl_worker_log_drop(worker, "draw", QXL_STATUS_BAD_RECT, detail);
-        return;
-    }
-    if (qxl_rect_is_empty(&cmd->bbox)) {
-        return;
-    }
-    DrawTarget t = { .bbox = box_from_rect(&cmd->bbox) };
-    pixman_region32_init_rects(&t.area, &t.bbox, 1);
-    if (cmd->clip.type == SPICE_CLIP_TYPE_RECTS) {
-        /* One normalising pass over all rects (a union per rect would be quadratic). */
-        pixman_box32_t *boxes = g_new(pixman_box32_t, MAX(cmd->clip.num_rects, 1));
-        for (uint32_t i = 0; i < cmd->clip.num_rects; i++) {
-            boxes[i] = box_from_rect(&cmd->clip.rects[i]);
-        }
-        pixman_region32_t clip;
-        if (!pixman_region32_init_rects(&clip, boxes, (int)cmd->clip.num_rects)) {
-            pixman_region32_init(&clip);
-        }
-        g_free(boxes);
-        pixman_region32_intersect(&t.area, &t.area, &clip);
-        pixman_region32_fini(&clip);
-        t.has_clip = true;
-    }
-    if (pixman_region32_not_empty(&t.area)) {
-        int n = 0;
-        const pixman_box32_t *clip_rects = pixman_region32_rectangles(&t.area, &n);
-        DisplayDrawBase base = {
-            .surface_id = 0,
-            .box = t.bbox,
-            .clip_rects = t.has_clip ? clip_rects : NULL,
-            .num_clip_rects = t.has_clip ? (uint32_t)n : 0,
-        };
-        switch (cmd->type) {
-        case QXL_DRAW_FILL:
-            render_fill(worker, cmd, &t, &base);
-            break;
-        case QXL_DRAW_COPY:
-        case QXL_DRAW_OPAQUE:
-            render_copy(worker, cmd, &t, &base);
-            break;
-        case QXL_COPY_BITS:
-            render_copy_bits(worker, cmd, &t, &base);
-            break;
-        default:
-            qxl_worker_log_drop(worker, "draw", QXL_STATUS_UNSUPPORTED, "draw type not rendered");
-            break;
-        }
-    }
-    pixman_region32_fini(&t.area);
-}
-
 static void handle_draw(QxlWorker *worker, const QXLCommandExt *ext)
 {
     QxlDrawCommand cmd;
     QxlStatus status = qxl_parse_draw(worker->memslots, ext->group_id, ext->cmd.data, ext->flags,
                                       &worker->limits, &cmd);
     if (status == QXL_STATUS_OK) {
-        render_draw(worker, &cmd);
+        qxl_worker_render_draw(worker, &cmd);
     } else {
         char detail[48];
         g_snprintf(detail, sizeof(detail), "draw type %u", cmd.type);
@@ -193,13 +27,48 @@ static void handle_draw(QxlWorker *worker, const QXLCommandExt *ext)
     qxl_draw_command_clear(&cmd);
 }
 
-/* ---- surfaces ---- */
+/* ---- off-screen surfaces ---- */
 
 /*
- * Off-screen surfaces are only tracked (created / destroyed) until they are rendered and sent;
- * we keep no reference to their memory, so their CREATE command is released at once instead of
- * at destroy as upstream does.
+ * An off-screen surface is a canvas over its guest memory. As upstream does, the CREATE command
+ * is held until the surface is destroyed: the guest must not reuse that memory before.
  */
+static void destroy_offscreen(QxlWorker *worker, uint32_t surface_id)
+{
+    OffscreenSurface *o = &worker->surfaces[surface_id];
+    if (!o->surface) {
+        return;
+    }
+    surface_destroy(o->surface);
+    qxl_worker_release(worker, o->create_release_info, o->create_group_id);
+    memset(o, 0, sizeof(*o));
+}
+
+static void create_offscreen(QxlWorker *worker, const QxlSurfaceCommand *cmd, uint32_t group_id)
+{
+    if (worker->surfaces[cmd->surface_id].surface) {
+        qxl_worker_log_drop(worker, "surface create", QXL_STATUS_BAD_SURFACE_ID,
+                            "the surface exists; the old one is destroyed first");
+        destroy_offscreen(worker, cmd->surface_id);
+    }
+    const QxlSurfaceMemory *mem = &cmd->create;
+    /* Without KEEP_DATA the memory holds nothing meant to be seen: start from zeroes. */
+    if (!(cmd->flags & QXL_SURF_FLAG_KEEP_DATA)) {
+        memset(mem->mem, 0, mem->mem_size);
+    }
+    Surface *surface = surface_new(cmd->surface_id, mem->format, mem->width, mem->height,
+                                   mem->stride, mem->line0);
+    if (!surface) {
+        qxl_worker_release(worker, cmd->release_info, group_id);   /* surface_new logged why */
+        return;
+    }
+    worker->surfaces[cmd->surface_id] = (OffscreenSurface) {
+        .surface = surface,
+        .create_release_info = cmd->release_info,
+        .create_group_id = group_id,
+    };
+}
+
 static void handle_surface(QxlWorker *worker, const QXLCommandExt *ext)
 {
     QxlSurfaceCommand cmd;
@@ -211,12 +80,21 @@ static void handle_surface(QxlWorker *worker, const QXLCommandExt *ext)
         qxl_worker_log_drop(worker, "surface command", QXL_STATUS_BAD_SURFACE_ID,
                             "surface 0 is the primary (use create_primary_surface)");
     } else if (cmd.type == QXL_SURFACE_CMD_CREATE) {
-        worker->offscreen_exists[cmd.surface_id] = 1;
+        create_offscreen(worker, &cmd, ext->group_id);
+        qxl_surface_command_clear(&cmd);
+        return;   /* the create command is released when the surface is destroyed */
     } else {
-        worker->offscreen_exists[cmd.surface_id] = 0;
+        destroy_offscreen(worker, cmd.surface_id);
     }
     qxl_worker_release(worker, cmd.release_info, ext->group_id);
     qxl_surface_command_clear(&cmd);
+}
+
+void qxl_worker_destroy_offscreen(QxlWorker *worker, uint32_t surface_id)
+{
+    if (surface_id > 0 && surface_id < worker->n_surfaces) {
+        destroy_offscreen(worker, surface_id);
+    }
 }
 
 static void handle_cursor(QxlWorker *worker, const QXLCommandExt *ext)
@@ -367,5 +245,7 @@ void qxl_worker_destroy_primary(QxlWorker *worker)
 void qxl_worker_destroy_all_surfaces(QxlWorker *worker)
 {
     qxl_worker_destroy_primary(worker);
-    memset(worker->offscreen_exists, 0, worker->n_surfaces);
+    for (uint32_t id = 1; id < worker->n_surfaces; id++) {
+        destroy_offscreen(worker, id);
+    }
 }

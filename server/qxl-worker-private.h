@@ -28,6 +28,13 @@
  */
 typedef struct HeldEvent HeldEvent;
 
+/* An off-screen surface (QXL_CMD_SURFACE): its canvas, and its CREATE command held until destroy. */
+typedef struct OffscreenSurface {
+    Surface *surface;               /* owned; NULL when the id is free */
+    QXLReleaseInfo *create_release_info;
+    uint32_t create_group_id;
+} OffscreenSurface;
+
 struct QxlWorker {
     /* fixed at creation, read by both threads */
     SpiceServer *reds;
@@ -64,13 +71,12 @@ struct QxlWorker {
     GArray *held;                   /* of HeldEvent: releases/completions made while stopped */
     Surface *primary;               /* NULL when there is no primary surface */
     pixman_region32_t guest_dirty;  /* primary area rendered since the last update_area(clear) */
-    uint8_t *offscreen_exists;      /* n_surfaces flags: off-screen surfaces created by the guest */
+    OffscreenSurface *surfaces;     /* n_surfaces entries; [0] unused (the primary is `primary`) */
     DisplayChannel *display;
     CursorChannel *cursor;
     bool told_client_present;       /* what set_client_capabilities last said */
     uint8_t told_client_caps[SPICE_CAPABILITIES_SIZE];
     uint32_t drops_logged;          /* rate limit for "dropped command" lines */
-    bool warned_offscreen;
 };
 
 /* ---- qxl-worker.c ---- */
@@ -97,6 +103,14 @@ void qxl_worker_handle_command(QxlWorker *worker, const QXLCommandExt *ext, bool
 bool qxl_worker_create_primary(QxlWorker *worker, const QXLDevSurfaceCreate *create);
 void qxl_worker_destroy_primary(QxlWorker *worker);
 void qxl_worker_destroy_all_surfaces(QxlWorker *worker);
+/* destroy_surface_wait: frees off-screen surface @surface_id and releases its CREATE command. */
+void qxl_worker_destroy_offscreen(QxlWorker *worker, uint32_t surface_id);
+
+/* ---- qxl-worker-draw.c ---- */
+/* Surface @surface_id (0 = the primary), or NULL when it does not exist. */
+Surface *qxl_worker_get_surface(QxlWorker *worker, uint32_t surface_id);
+/* Renders a parsed draw into its surface; draws to the primary are forwarded to clients. */
+void qxl_worker_render_draw(QxlWorker *worker, const QxlDrawCommand *cmd);
 
 /* ---- qxl-worker-requests.c ---- */
 /* Runs one spice_qxl_* request in the worker thread (including its async completion). */

@@ -163,8 +163,9 @@ void qxl_worker_run_request(QxlWorker *worker, const QxlRequest *request)
         cursor_channel_reset(worker->cursor);
         break;
     case QXL_REQUEST_DESTROY_SURFACE:
-        /* Wait until the surface is unused: we keep no references, so draining is enough. */
+        /* Draws queued for it go first; then it is destroyed and its CREATE released. */
         qxl_worker_drain_display_ring(worker);
+        qxl_worker_destroy_offscreen(worker, request->u.surface_id);
         break;
     case QXL_REQUEST_UPDATE_AREA:
         update_area(worker, request);

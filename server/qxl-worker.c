@@ -410,6 +410,11 @@ static gpointer worker_thread_main(gpointer data)
     worker->cursor = NULL;
     surface_destroy(worker->primary);
     worker->primary = NULL;
+    /* Off-screen canvases go without releasing their CREATE commands: the device is going away. */
+    for (uint32_t id = 1; id < worker->n_surfaces; id++) {
+        surface_destroy(worker->surfaces[id].surface);
+        worker->surfaces[id].surface = NULL;
+    }
     if (worker->process_source) {
         g_source_destroy(worker->process_source);
         g_source_unref(worker->process_source);
@@ -472,7 +477,7 @@ static void worker_free(QxlWorker *worker)
     }
     pixman_region32_fini(&worker->guest_dirty);
     qxl_memslots_free(worker->memslots);
-    g_free(worker->offscreen_exists);
+    g_free(worker->surfaces);
     g_free(worker->device_address);
     if (worker->context) {
         g_main_context_unref(worker->context);
@@ -530,7 +535,7 @@ QxlWorker *qxl_worker_new(SpiceServer *reds, QXLInstance *qxl)
     }
     worker->n_surfaces = CLAMP(info.n_surfaces, 1, QXL_WORKER_MAX_SURFACES);
     qxl_parse_limits_init(&worker->limits, worker->n_surfaces);
-    worker->offscreen_exists = g_new0(uint8_t, worker->n_surfaces);
+    worker->surfaces = g_new0(OffscreenSurface, worker->n_surfaces);
     worker->vm_running = reds_is_vm_running(reds);
 
     worker->context = g_main_context_new();

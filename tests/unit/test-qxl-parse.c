@@ -346,8 +346,15 @@ static void test_image_types(void)
                                     &l, &out), ==, QXL_STATUS_UNSUPPORTED);
     g_assert_cmpuint(out.type, ==, SPICE_IMAGE_TYPE_QUIC);
     img.descriptor.type = SPICE_IMAGE_TYPE_SURFACE;
+    img.surface_image.surface_id = 3;
     g_assert_cmpint(qxl_parse_image(g.slots, FAKE_GROUP, fake_addr(fake_put(&g, &img, sizeof(img))), 0,
-                                    &l, &out), ==, QXL_STATUS_UNSUPPORTED);
+                                    &l, &out), ==, QXL_STATUS_OK);
+    g_assert_cmpuint(out.type, ==, SPICE_IMAGE_TYPE_SURFACE);
+    g_assert_cmpuint(out.surface_id, ==, 3);
+    g_assert_null(out.data);
+    img.surface_image.surface_id = N_SURFACES;
+    g_assert_cmpint(qxl_parse_image(g.slots, FAKE_GROUP, fake_addr(fake_put(&g, &img, sizeof(img))), 0,
+                                    &l, &out), ==, QXL_STATUS_BAD_SURFACE_ID);
     img.descriptor.type = SPICE_IMAGE_TYPE_LZ_RGB;  /* server-side encodings are not guest input */
     g_assert_cmpint(qxl_parse_image(g.slots, FAKE_GROUP, fake_addr(fake_put(&g, &img, sizeof(img))), 0,
                                     &l, &out), ==, QXL_STATUS_BAD_TYPE);
@@ -433,15 +440,18 @@ static void test_fill(void)
     g_assert_cmpuint(cmd.u.fill.rop_descriptor, ==, SPICE_ROPD_OP_PUT);
     qxl_draw_command_clear(&cmd);
 
-    d.u.fill.brush.type = SPICE_BRUSH_TYPE_PATTERN;
-    g_assert_cmpint(parse_draw_put(&g, &d, &l, &cmd, NULL), ==, QXL_STATUS_UNSUPPORTED);
+    d.u.fill.brush.type = SPICE_BRUSH_TYPE_PATTERN;   /* with a NULL pattern image */
+    d.u.fill.brush.u.pattern.pat = 0;
+    g_assert_cmpint(parse_draw_put(&g, &d, &l, &cmd, NULL), ==, QXL_STATUS_NULL_POINTER);
     qxl_draw_command_clear(&cmd);
+    d.u.fill.brush.u.color = 0x00336699;
     d.u.fill.brush.type = 17;
     g_assert_cmpint(parse_draw_put(&g, &d, &l, &cmd, NULL), ==, QXL_STATUS_BAD_TYPE);
     qxl_draw_command_clear(&cmd);
     d.u.fill.brush.type = SPICE_BRUSH_TYPE_SOLID;
-    d.u.fill.mask.bitmap = fake_addr(64);
-    g_assert_cmpint(parse_draw_put(&g, &d, &l, &cmd, NULL), ==, QXL_STATUS_UNSUPPORTED);
+    /* zeroes: a BITMAP (type 0) of format INVALID */
+    d.u.fill.mask.bitmap = fake_addr(fake_alloc(&g, sizeof(QXLImage)));
+    g_assert_cmpint(parse_draw_put(&g, &d, &l, &cmd, NULL), ==, QXL_STATUS_BAD_FORMAT);
     qxl_draw_command_clear(&cmd);
     fake_guest_finish(&g);
 }
@@ -481,10 +491,10 @@ static void test_opaque_and_copy_checks(void)
     c.u.copy.src_area.top = -1;
     g_assert_cmpint(parse_draw_put(&g, &c, &l, &cmd, NULL), ==, QXL_STATUS_BAD_RECT);
     qxl_draw_command_clear(&cmd);
-    /* Mask and unknown scale mode. */
+    /* A mask that is not a 1-bit bitmap, and an unknown scale mode. */
     c = copy_drawable(fake_addr(img), 4, 3);
     c.u.copy.mask.bitmap = fake_addr(img);
-    g_assert_cmpint(parse_draw_put(&g, &c, &l, &cmd, NULL), ==, QXL_STATUS_UNSUPPORTED);
+    g_assert_cmpint(parse_draw_put(&g, &c, &l, &cmd, NULL), ==, QXL_STATUS_BAD_FORMAT);
     qxl_draw_command_clear(&cmd);
     c = copy_drawable(fake_addr(img), 4, 3);
     c.u.copy.scale_mode = 2;
@@ -630,10 +640,13 @@ static void test_drawable_fields(void)
     g_assert_cmpint(parse_draw_put(&g, &d, &l, &cmd, NULL), ==, QXL_STATUS_BAD_RECT);
     qxl_draw_command_clear(&cmd);
 
-    /* Types: not yet rendered vs. unknown. */
+    /* Types: a stroke without a path, NOP, and unknown. */
     d = base_drawable(QXL_DRAW_STROKE);
-    g_assert_cmpint(parse_draw_put(&g, &d, &l, &cmd, NULL), ==, QXL_STATUS_UNSUPPORTED);
+    g_assert_cmpint(parse_draw_put(&g, &d, &l, &cmd, NULL), ==, QXL_STATUS_NULL_POINTER);
     g_assert_cmpuint(cmd.type, ==, QXL_DRAW_STROKE);
+    qxl_draw_command_clear(&cmd);
+    d = base_drawable(QXL_DRAW_NOP);
+    g_assert_cmpint(parse_draw_put(&g, &d, &l, &cmd, NULL), ==, QXL_STATUS_UNSUPPORTED);
     qxl_draw_command_clear(&cmd);
     d = base_drawable(QXL_DRAW_COMPOSITE + 1);
     g_assert_cmpint(parse_draw_put(&g, &d, &l, &cmd, NULL), ==, QXL_STATUS_BAD_TYPE);

@@ -1,0 +1,486 @@
+/* qxl-worker-draw: one parsed QXL draw command: find its surface, resolve its images, render it into the canvas, tell the display channel. */
+#include "qxl-worker-private.h"
+
+#include <string.h>
+#include <spice/enums.h>
+
+#include "canvas-draw.h"
+#include "qxl-worker-bitmap.h"
+
+/* Keep the guest-dirty region (reported by update_area) small. */
+#define GUEST_DIRTY_MAX_RECTS 32
+
+static pixman_box32_t box_from_rect(const QxlRect *r)
+{
+    return (pixman_box32_t){ .x1 = r->left, .y1 = r->top, .x2 = r->right, .y2 = r->bottom };
+}
+
+static void mark_guest_dirty(QxlWorker *worker, const pixman_region32_t *changed)
+{
+    pixman_region32_union(&worker->guest_dirty, &worker->guest_dirty, (pixman_region32_t *)changed);
+    if (pixman_region32_n_rects(&worker->guest_dirty) > GUEST_DIRTY_MAX_RECTS) {
+        pixman_box32_t extents = *pixman_region32_extents(&worker->guest_dirty);
+        pixman_region32_fini(&worker->guest_dirty);
+        pixman_region32_init_rects(&worker->guest_dirty, &extents, 1);
+    }
+}
+
+Surface *qxl_worker_get_surface(QxlWorker *worker, uint32_t surface_id)
+{
+    if (surface_id == 0) {
+        return worker->primary;
+    }
+    return surface_id < worker->n_surfaces ? worker->surfaces[surface_id].surface : NULL;
+}
+
+/* ---- images ---- */
+
+static void free_pixels(pixman_image_t *image, void *data)
+{
+    g_free(data);
+}
+
+/* 8BIT_A (composite masks): a8 with the 4-byte aligned stride pixman needs. */
+static pixman_image_t *alpha8_to_pixman(const QxlImage *image)
+{
+    uint32_t w = image->width, h = image->height, stride = (w + 3) & ~3u;
+    uint8_t *bits = g_try_malloc0((size_t)stride * h);
+    if (!bits) {
+        return NULL;
+    }
+    for (uint32_t y = 0; y < h; y++) {
+        memcpy(bits + (size_t)y * stride, image->data + (size_t)y * image->stride, w);
+    }
+    pixman_image_t *result = pixman_image_create_bits(PIXMAN_a8, (int)w, (int)h,
+                                                      (uint32_t *)(void *)bits, (int)stride);
+    if (!result) {
+        g_free(bits);
+        return NULL;
+    }
+    pixman_image_set_destroy_function(result, free_pixels, bits);
+    return result;
+}
+
+/*
+ * A new pixman image for a parsed guest image (the caller unrefs it): bitmaps converted, SURFACE
+ * images wrapped (a fresh wrapper, so transforms set on it never touch the surface's own image).
+ * @alpha says how a 32-bit surface is read: with its alpha (ARGB semantics) or opaque. NULL with
+ * one drop line when the image cannot be used (e.g. its surface does not exist).
+ */
+static pixman_image_t *resolve_image(QxlWorker *worker, const QxlImage *image, const char *what,
+                                     int alpha)
+{
+    if (image->type == SPICE_IMAGE_TYPE_SURFACE) {
+        Surface *s = qxl_worker_get_surface(worker, image->surface_id);
+        if (!s) {
+            char detail[64];
+            g_snprintf(detail, sizeof(detail), "its image is surface %u, which does not exist",
+                       image->surface_id);
+            qxl_worker_log_drop(worker, what, QXL_STATUS_BAD_SURFACE_ID, detail);
+            return NULL;
+        }
+        pixman_image_t *own = surface_get_image(s);
+        pixman_format_code_t format = pixman_image_get_format(own);
+        if (PIXMAN_FORMAT_BPP(format) == 32 && alpha >= 0) {
+            format = alpha ? PIXMAN_a8r8g8b8 : PIXMAN_x8r8g8b8;
+        }
+        return pixman_image_create_bits(format, (int)surface_get_width(s),
+                                        (int)surface_get_height(s), pixman_image_get_data(own),
+                                        pixman_image_get_stride(own));
+    }
+    if (image->format == SPICE_BITMAP_FMT_8BIT_A) {
+        return alpha8_to_pixman(image);
+    }
+    uint8_t wire_format;
+    pixman_image_t *result = qxl_bitmap_to_pixman(image, &wire_format);
+    if (!result) {
+        qxl_worker_log_drop(worker, what, QXL_STATUS_UNSUPPORTED,
+                            "bitmap format not drawable (or no memory)");
+    }
+    return result;
+}
+
+typedef struct ResolvedBrush {
+    CanvasBrush brush;
+    bool ok;
+} ResolvedBrush;
+
+static ResolvedBrush resolve_brush(QxlWorker *worker, const QxlBrush *brush, const char *what)
+{
+    ResolvedBrush r = { .brush = { .type = brush->type, .color = brush->color,
+                                   .pattern_x = brush->pattern_x, .pattern_y = brush->pattern_y },
+                        .ok = true };
+    if (brush->type == SPICE_BRUSH_TYPE_PATTERN) {
+        r.brush.pattern = resolve_image(worker, brush->pattern, what, -1);
+        r.ok = r.brush.pattern != NULL;
+    }
+    return r;
+}
+
+static void resolved_brush_fini(ResolvedBrush *r)
+{
+    if (r->brush.pattern) {
+        pixman_image_unref(r->brush.pattern);
+    }
+}
+
+/* ---- the draw ---- */
+
+typedef struct DrawTarget {
+    Surface *surface;
+    bool is_primary;
+    pixman_box32_t bbox;
+    pixman_region32_t area;        /* bbox ∩ clip ∩ mask: what the draw may change */
+    bool has_clip;                 /* clip RECTS: area is the clip (sent as clip rects) */
+} DrawTarget;
+
+static const char *draw_name(uint8_t type)
+{
+    static const char *const names[] = {
+        [QXL_DRAW_FILL] = "draw FILL", [QXL_DRAW_OPAQUE] = "draw OPAQUE",
+        [QXL_DRAW_COPY] = "draw COPY", [QXL_COPY_BITS] = "draw COPY_BITS",
+        [QXL_DRAW_BLEND] = "draw BLEND", [QXL_DRAW_BLACKNESS] = "draw BLACKNESS",
+        [QXL_DRAW_WHITENESS] = "draw WHITENESS", [QXL_DRAW_INVERS] = "draw INVERS",
+        [QXL_DRAW_ROP3] = "draw ROP3", [QXL_DRAW_STROKE] = "draw STROKE",
+        [QXL_DRAW_TEXT] = "draw TEXT", [QXL_DRAW_TRANSPARENT] = "draw TRANSPARENT",
+        [QXL_DRAW_ALPHA_BLEND] = "draw ALPHA_BLEND", [QXL_DRAW_COMPOSITE] = "draw COMPOSITE",
+    };
+    return type < G_N_ELEMENTS(names) && names[type] ? names[type] : "draw";
+}
+
+/* After a generic render: the guest sees it in update_area, clients get it from the canvas. */
+static void changed_from_canvas(QxlWorker *worker, DrawTarget *t)
+{
+    if (t->is_primary) {
+        mark_guest_dirty(worker, &t->area);
+        display_channel_invalidate(worker->display, &t->area);
+    }
+}
+
+static bool fill_is_plain(const QxlFill *fill)
+{
+    return fill->brush.type == SPICE_BRUSH_TYPE_SOLID && fill->rop_descriptor == SPICE_ROPD_OP_PUT &&
+           !fill->mask.bitmap;
+}
+
+static void render_fill(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget *t,
+                        const DisplayDrawBase *base)
+{
+    const QxlFill *fill = &cmd->u.fill;
+    if (fill_is_plain(fill)) {
+        surface_fill(t->surface, &t->bbox, &t->area, fill->brush.color);
+        if (t->is_primary) {
+            mark_guest_dirty(worker, &t->area);
+            display_channel_draw_fill(worker->display, base, fill->brush.color,
+                                      fill->rop_descriptor, &t->area);
+        }
+        return;
+    }
+    ResolvedBrush brush = resolve_brush(worker, &fill->brush, "draw FILL");
+    if (brush.ok) {
+        canvas_draw_fill(t->surface, &t->area, &brush.brush, fill->rop_descriptor);
+        changed_from_canvas(worker, t);
+    }
+    resolved_brush_fini(&brush);
+}
+
+static void render_mask_only(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget *t)
+{
+    uint16_t ropd = cmd->type == QXL_DRAW_BLACKNESS ? SPICE_ROPD_OP_BLACKNESS :
+                    cmd->type == QXL_DRAW_WHITENESS ? SPICE_ROPD_OP_WHITENESS :
+                    SPICE_ROPD_OP_INVERS;
+    CanvasBrush none = { .type = SPICE_BRUSH_TYPE_NONE };
+    canvas_draw_fill(t->surface, &t->area, &none, ropd);
+    changed_from_canvas(worker, t);
+}
+
+/* The plain COPY of a bitmap: rendered and sent as itself. */
+static void render_copy_plain(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget *t,
+                              const DisplayDrawBase *base)
+{
+    const QxlCopy *copy = &cmd->u.copy;
+    uint8_t wire_format;
+    pixman_image_t *src = qxl_bitmap_to_pixman(copy->src, &wire_format);
+    if (!src) {
+        qxl_worker_log_drop(worker, "draw COPY", QXL_STATUS_UNSUPPORTED,
+                            "bitmap format not drawable (or no memory)");
+        return;
+    }
+    pixman_box32_t src_area = box_from_rect(&copy->src_area);
+    if (src_area.x1 == src_area.x2 || src_area.y1 == src_area.y2) {
+        pixman_image_unref(src);
+        return;
+    }
+    surface_copy_image(t->surface, &t->bbox, src, &src_area, &t->area,
+                       copy->scale_mode == SPICE_IMAGE_SCALE_MODE_INTERPOLATE);
+    if (t->is_primary) {
+        mark_guest_dirty(worker, &t->area);
+        /* The client gets only the src_area part of the converted 32-bit image. */
+        const uint8_t *pixels = (const uint8_t *)pixman_image_get_data(src);
+        uint32_t stride = (uint32_t)pixman_image_get_stride(src);
+        DisplayBitmap bitmap = {
+            .image_id = copy->src->id,
+            .format = wire_format,
+            .width = (uint32_t)(src_area.x2 - src_area.x1),
+            .height = (uint32_t)(src_area.y2 - src_area.y1),
+            .stride = stride,
+            .pixels = pixels + (size_t)src_area.y1 * stride + (size_t)src_area.x1 * 4,
+        };
+        pixman_box32_t wire_src_area = { 0, 0, (int32_t)bitmap.width, (int32_t)bitmap.height };
+        display_channel_draw_copy(worker->display, base, &bitmap, &wire_src_area,
+                                  copy->rop_descriptor, copy->scale_mode, &t->area);
+    }
+    pixman_image_unref(src);
+}
+
+/* COPY, OPAQUE, BLEND, ROP3. */
+static void render_copy(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget *t,
+                        const DisplayDrawBase *base)
+{
+    const QxlCopy *copy = &cmd->u.copy;
+    const char *what = draw_name(cmd->type);
+    if (cmd->type == QXL_DRAW_COPY && copy->rop_descriptor == SPICE_ROPD_OP_PUT &&
+        !copy->mask.bitmap && copy->src->type == SPICE_IMAGE_TYPE_BITMAP) {
+        render_copy_plain(worker, cmd, t, base);
+        return;
+    }
+    CanvasSource src = {
+        .image = resolve_image(worker, copy->src, what, 0),
+        .area = box_from_rect(&copy->src_area),
+        .smooth = copy->scale_mode == SPICE_IMAGE_SCALE_MODE_INTERPOLATE,
+    };
+    if (!src.image) {
+        return;
+    }
+    ResolvedBrush brush = resolve_brush(worker, &copy->brush, what);
+    if (brush.ok) {
+        switch (cmd->type) {
+        case QXL_DRAW_OPAQUE:
+            canvas_draw_opaque(t->surface, &t->area, &t->bbox, &src, &brush.brush,
+                               copy->rop_descriptor);
+            break;
+        case QXL_DRAW_ROP3:
+            canvas_draw_rop3(t->surface, &t->area, &t->bbox, &src, &brush.brush, copy->rop3);
+            break;
+        default:
+            canvas_draw_copy(t->surface, &t->area, &t->bbox, &src, copy->rop_descriptor);
+            break;
+        }
+        changed_from_canvas(worker, t);
+    }
+    resolved_brush_fini(&brush);
+    pixman_image_unref(src.image);
+}
+
+static void render_copy_bits(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget *t,
+                             const DisplayDrawBase *base)
+{
+    const QxlCopyBits *bits = &cmd->u.copy_bits;
+    surface_copy_bits(t->surface, &t->bbox, bits->src_x, bits->src_y, &t->area);
+    if (t->is_primary) {
+        mark_guest_dirty(worker, &t->area);
+        display_channel_copy_bits(worker->display, base, bits->src_x, bits->src_y, &t->area);
+    }
+}
+
+static void render_transparent(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget *t)
+{
+    const QxlTransparent *tr = &cmd->u.transparent;
+    CanvasSource src = { .image = resolve_image(worker, tr->src, "draw TRANSPARENT", 0),
+                         .area = box_from_rect(&tr->src_area) };
+    if (src.image) {
+        canvas_draw_transparent(t->surface, &t->area, &t->bbox, &src, tr->true_color);
+        changed_from_canvas(worker, t);
+        pixman_image_unref(src.image);
+    }
+}
+
+static void render_alpha_blend(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget *t)
+{
+    const QxlAlphaBlend *ab = &cmd->u.alpha_blend;
+    int alpha = (ab->alpha_flags & SPICE_ALPHA_FLAGS_SRC_SURFACE_HAS_ALPHA) ? 1 : 0;
+    CanvasSource src = { .image = resolve_image(worker, ab->src, "draw ALPHA_BLEND", alpha),
+                         .area = box_from_rect(&ab->src_area) };
+    if (src.image) {
+        canvas_draw_alpha_blend(t->surface, &t->area, &t->bbox, &src, ab->alpha);
+        changed_from_canvas(worker, t);
+        pixman_image_unref(src.image);
+    }
+}
+
+static void render_stroke(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget *t)
+{
+    ResolvedBrush brush = resolve_brush(worker, &cmd->u.stroke.brush, "draw STROKE");
+    if (brush.ok) {
+        canvas_draw_stroke(t->surface, &t->area, &cmd->u.stroke, &brush.brush);
+        changed_from_canvas(worker, t);
+    }
+    resolved_brush_fini(&brush);
+}
+
+static void render_text(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget *t)
+{
+    ResolvedBrush fore = resolve_brush(worker, &cmd->u.text.fore_brush, "draw TEXT");
+    ResolvedBrush back = resolve_brush(worker, &cmd->u.text.back_brush, "draw TEXT");
+    if (fore.ok && back.ok) {
+        canvas_draw_text(t->surface, &t->area, &cmd->u.text, &fore.brush, &back.brush);
+        changed_from_canvas(worker, t);
+    }
+    resolved_brush_fini(&fore);
+    resolved_brush_fini(&back);
+}
+
+static void render_composite(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget *t)
+{
+    const QxlComposite *c = &cmd->u.composite;
+    pixman_image_t *src = resolve_image(worker, c->src, "draw COMPOSITE",
+                                        (c->flags & SPICE_COMPOSITE_SOURCE_OPAQUE) ? 0 : -1);
+    pixman_image_t *mask = NULL;
+    if (src && c->mask) {
+        mask = resolve_image(worker, c->mask, "draw COMPOSITE",
+                             (c->flags & SPICE_COMPOSITE_MASK_OPAQUE) ? 0 : -1);
+        if (!mask) {
+            pixman_image_unref(src);
+            return;
+        }
+    }
+    if (src) {
+        canvas_draw_composite(t->surface, &t->area, &t->bbox, c, src, mask);
+        changed_from_canvas(worker, t);
+        pixman_image_unref(src);
+    }
+    if (mask) {
+        pixman_image_unref(mask);
+    }
+}
+
+/* The QMask of the draws that have one. */
+static const QxlMask *draw_mask(const QxlDrawCommand *cmd)
+{
+    switch (cmd->type) {
+    case QXL_DRAW_FILL:
+        return &cmd->u.fill.mask;
+    case QXL_DRAW_COPY:
+    case QXL_DRAW_OPAQUE:
+    case QXL_DRAW_BLEND:
+    case QXL_DRAW_ROP3:
+        return &cmd->u.copy.mask;
+    case QXL_DRAW_BLACKNESS:
+    case QXL_DRAW_WHITENESS:
+    case QXL_DRAW_INVERS:
+        return &cmd->u.mask_only.mask;
+    default:
+        return NULL;
+    }
+}
+
+static bool target_init(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget *t)
+{
+    memset(t, 0, sizeof(*t));
+    pixman_region32_init(&t->area);
+    t->surface = qxl_worker_get_surface(worker, cmd->surface_id);
+    t->is_primary = cmd->surface_id == 0;
+    if (!t->surface) {
+        char detail[64];
+        g_snprintf(detail, sizeof(detail), "surface %u does not exist", cmd->surface_id);
+        qxl_worker_log_drop(worker, draw_name(cmd->type), QXL_STATUS_BAD_SURFACE_ID, detail);
+        return false;
+    }
+    uint32_t w = surface_get_width(t->surface), h = surface_get_height(t->surface);
+    if (!qxl_rect_is_within(&cmd->bbox, w, h)) {
+        char detail[112];
+        g_snprintf(detail, sizeof(detail), "bbox (%d,%d)-(%d,%d) outside the %ux%u surface %u",
+                   cmd->bbox.left, cmd->bbox.top, cmd->bbox.right, cmd->bbox.bottom, w, h,
+                   cmd->surface_id);
+        qxl_worker_log_drop(worker, draw_name(cmd->type), QXL_STATUS_BAD_RECT, detail);
+        return false;
+    }
+    if (qxl_rect_is_empty(&cmd->bbox)) {
+        return false;
+    }
+    t->bbox = box_from_rect(&cmd->bbox);
+    pixman_region32_fini(&t->area);
+    pixman_region32_init_rects(&t->area, &t->bbox, 1);
+    if (cmd->clip.type == SPICE_CLIP_TYPE_RECTS) {
+        /* One normalising pass over all rects (a union per rect would be quadratic). */
+        pixman_box32_t *boxes = g_new(pixman_box32_t, MAX(cmd->clip.num_rects, 1));
+        for (uint32_t i = 0; i < cmd->clip.num_rects; i++) {
+            boxes[i] = box_from_rect(&cmd->clip.rects[i]);
+        }
+        pixman_region32_t clip;
+        if (!pixman_region32_init_rects(&clip, boxes, (int)cmd->clip.num_rects)) {
+            pixman_region32_init(&clip);
+        }
+        g_free(boxes);
+        pixman_region32_intersect(&t->area, &t->area, &clip);
+        pixman_region32_fini(&clip);
+        t->has_clip = true;
+    }
+    const QxlMask *mask = draw_mask(cmd);
+    if (mask && mask->bitmap) {
+        if (mask->bitmap->type != SPICE_IMAGE_TYPE_BITMAP) {
+            qxl_worker_log_drop(worker, draw_name(cmd->type), QXL_STATUS_UNSUPPORTED,
+                                "masks from surfaces are not rendered");
+            return false;
+        }
+        if (!canvas_region_apply_mask(&t->area, mask, t->bbox.x1, t->bbox.y1)) {
+            qxl_worker_log_drop(worker, draw_name(cmd->type), QXL_STATUS_NO_MEMORY, "mask");
+            return false;
+        }
+        t->has_clip = true;
+    }
+    return pixman_region32_not_empty(&t->area);
+}
+
+void qxl_worker_render_draw(QxlWorker *worker, const QxlDrawCommand *cmd)
+{
+    DrawTarget t;
+    if (target_init(worker, cmd, &t)) {
+        int n = 0;
+        const pixman_box32_t *clip_rects = pixman_region32_rectangles(&t.area, &n);
+        DisplayDrawBase base = {
+            .surface_id = 0,
+            .box = t.bbox,
+            .clip_rects = t.has_clip ? clip_rects : NULL,
+            .num_clip_rects = t.has_clip ? (uint32_t)n : 0,
+        };
+        switch (cmd->type) {
+        case QXL_DRAW_FILL:
+            render_fill(worker, cmd, &t, &base);
+            break;
+        case QXL_DRAW_COPY:
+        case QXL_DRAW_OPAQUE:
+        case QXL_DRAW_BLEND:
+        case QXL_DRAW_ROP3:
+            render_copy(worker, cmd, &t, &base);
+            break;
+        case QXL_COPY_BITS:
+            render_copy_bits(worker, cmd, &t, &base);
+            break;
+        case QXL_DRAW_BLACKNESS:
+        case QXL_DRAW_WHITENESS:
+        case QXL_DRAW_INVERS:
+            render_mask_only(worker, cmd, &t);
+            break;
+        case QXL_DRAW_TRANSPARENT:
+            render_transparent(worker, cmd, &t);
+            break;
+        case QXL_DRAW_ALPHA_BLEND:
+            render_alpha_blend(worker, cmd, &t);
+            break;
+        case QXL_DRAW_STROKE:
+            render_stroke(worker, cmd, &t);
+            break;
+        case QXL_DRAW_TEXT:
+            render_text(worker, cmd, &t);
+            break;
+        case QXL_DRAW_COMPOSITE:
+            render_composite(worker, cmd, &t);
+            break;
+        default:
+            qxl_worker_log_drop(worker, "draw", QXL_STATUS_UNSUPPORTED, "draw type not rendered");
+            break;
+        }
+    }
+    pixman_region32_fini(&t.area);
+}
