@@ -143,12 +143,13 @@ static int record_ssl_error(TlsStream *tls, int ret, int saved_errno)
     default: {
         tls->fatal = true;
         unsigned long code = ERR_peek_last_error();
-        if (code != 0) {
+        const char *reason = code ? ERR_reason_error_string(code) : NULL;
+        if (reason) {
+            g_snprintf(tls->base.error, sizeof(tls->base.error), "TLS: %s", reason);
+        } else if (code != 0) {
             char text[160];
             ERR_error_string_n(code, text, sizeof(text));
-            const char *reason = ERR_reason_error_string(code);
-            g_snprintf(tls->base.error, sizeof(tls->base.error), "TLS: %s (%s)",
-                       reason ? reason : "error", text);
+            g_snprintf(tls->base.error, sizeof(tls->base.error), "TLS: %s", text);
         } else {
             g_snprintf(tls->base.error, sizeof(tls->base.error), "TLS error %d", err);
         }

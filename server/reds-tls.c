@@ -1,7 +1,10 @@
 /* reds-tls: builds the TLS port's OpenSSL server context from the host's spice_server_set_tls settings. */
 #include "reds-tls.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib.h>
 #include <openssl/bio.h>
@@ -34,6 +37,19 @@ static void log_tls_failure(const char *what, const char *file, const char *fix)
     ERR_clear_error();
     g_warning("spice TLS: cannot %s%s%s (%s); %s", what, file ? " " : "", file ? file : "",
               reason, fix);
+}
+
+/* OpenSSL says "system lib" for a missing file: name the file and errno's reason instead. */
+static bool file_readable(const char *what, const char *file)
+{
+    int fd = open(file, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        g_warning("spice TLS: cannot read the %s %s (%s); check the path (x509-dir holds "
+                  "ca-cert.pem, server-cert.pem, server-key.pem)", what, file, g_strerror(errno));
+        return false;
+    }
+    close(fd);
+    return true;
 }
 
 /* The key password callback: the password lives in the config only while the key loads. */
@@ -77,6 +93,13 @@ SSL_CTX *reds_tls_context_new(const RedsTlsConfig *config)
 {
     if (!config->certs_file || !config->key_file || !config->ca_file) {
         g_warning("spice TLS: the certificate, key and CA files must all be given (spice_server_set_tls)");
+        return NULL;
+    }
+    if (!file_readable("CA file", config->ca_file) ||
+        !file_readable("certificate file", config->certs_file) ||
+        !file_readable("private key file", config->key_file) ||
+        (config->dh_file && config->dh_file[0] &&
+         !file_readable("DH parameters file", config->dh_file))) {
         return NULL;
     }
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
