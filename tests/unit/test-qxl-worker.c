@@ -818,6 +818,113 @@ static void test_wakeup_from_inside_a_callback(void)
     teardown();
 }
 
+/* Off-screen surfaces: drawn into their guest memory, used as images, CREATE held until destroy. */
+static void test_offscreen_surfaces(void)
+{
+    setup();
+    uint64_t mem1 = guest_alloc(8 * 8 * 4);
+    memset(guest + mem1, 0x55, 8 * 8 * 4);   /* without KEEP_DATA the surface starts cleared */
+    QXLSurfaceCmd create;
+    memset(&create, 0, sizeof(create));
+    create.surface_id = 1;
+    create.type = QXL_SURFACE_CMD_CREATE;
+    create.u.surface_create = (QXLSurface){ .format = SPICE_SURFACE_FMT_32_xRGB, .width = 8,
+                                            .height = 8, .stride = 32, .data = addr(mem1) };
+    uint64_t c_create = guest_put(&create, sizeof(create));
+    push(&cmd_ring, QXL_CMD_SURFACE, addr(c_create));
+    QXLDrawable off = fill(0x00123456, 2, 2, 6, 6);
+    off.surface_id = 1;
+    uint64_t c_off = push_draw(&off);
+    /* COPY from surface 1 onto the primary at (10, 10), 8x8. */
+    QXLImage simg;
+    memset(&simg, 0, sizeof(simg));
+    simg.descriptor.type = SPICE_IMAGE_TYPE_SURFACE;
+    simg.descriptor.width = 8;
+    simg.descriptor.height = 8;
+    simg.surface_image.surface_id = 1;
+    QXLDrawable cp = copy_of(guest_put(&simg, sizeof(simg)), 10, 10, 8, 8);
+    push_draw(&cp);
+    /* A draw on a surface that does not exist is dropped and released. */
+    QXLDrawable ghost = fill(0x00ffffff, 0, 0, 1, 1);
+    ghost.surface_id = 7;
+    uint64_t c_ghost = push_draw(&ghost);
+    sync_worker();
+    const uint32_t *m1 = (const uint32_t *)(guest + mem1);
+    g_assert_cmphex(m1[0] & 0xffffff, ==, 0);
+    g_assert_cmphex(m1[3 * 8 + 3] & 0xffffff, ==, 0x123456);
+    g_assert_cmphex(primary_pixel(10, 10) & 0xffffff, ==, 0);
+    g_assert_cmphex(primary_pixel(12, 12) & 0xffffff, ==, 0x123456);
+    g_assert_cmphex(primary_pixel(15, 15) & 0xffffff, ==, 0x123456);
+    g_assert_cmphex(primary_pixel(16, 16) & 0xffffff, ==, 0);
+    g_assert_cmpuint(release_count(c_off), ==, 1);
+    g_assert_cmpuint(release_count(c_ghost), ==, 1);
+    g_assert_cmpuint(release_count(c_create), ==, 0);   /* held while the surface lives */
+
+    /* destroy_surface_wait destroys it and gives the CREATE back; later uses are dropped. */
+    spice_qxl_destroy_surface_wait(&qxl_instance, 1);
+    g_assert_cmpuint(release_count(c_create), ==, 1);
+    QXLDrawable cp2 = copy_of(guest_put(&simg, sizeof(simg)), 30, 30, 8, 8);
+    uint64_t c_cp2 = push_draw(&cp2);
+    sync_worker();
+    g_assert_cmpuint(release_count(c_cp2), ==, 1);
+    g_assert_cmphex(primary_pixel(33, 33) & 0xffffff, ==, 0);
+
+    /* A new surface 2, destroyed by a DESTROY command: both commands released once. */
+    create.surface_id = 2;
+    uint64_t c_create2 = guest_put(&create, sizeof(create));
+    push(&cmd_ring, QXL_CMD_SURFACE, addr(c_create2));
+    QXLSurfaceCmd destroy = create;
+    destroy.type = QXL_SURFACE_CMD_DESTROY;
+    uint64_t c_destroy2 = guest_put(&destroy, sizeof(destroy));
+    push(&cmd_ring, QXL_CMD_SURFACE, addr(c_destroy2));
+    /* And surface 3 left alive: destroy_surfaces releases it. */
+    create.surface_id = 3;
+    uint64_t c_create3 = guest_put(&create, sizeof(create));
+    push(&cmd_ring, QXL_CMD_SURFACE, addr(c_create3));
+    sync_worker();
+    g_assert_cmpuint(release_count(c_create2), ==, 1);
+    g_assert_cmpuint(release_count(c_destroy2), ==, 1);
+    g_assert_cmpuint(release_count(c_create3), ==, 0);
+    spice_qxl_destroy_surfaces(&qxl_instance);
+    g_assert_cmpuint(release_count(c_create3), ==, 1);
+    teardown();
+}
+
+/* Draw types beyond FILL/COPY reach the primary's guest memory (what update_area reports). */
+static void test_more_draw_types(void)
+{
+    setup();
+    QXLDrawable white = fill(0x00ffffff, 0, 0, 8, 8);
+    push_draw(&white);
+    QXLDrawable black = drawable(QXL_DRAW_BLACKNESS, 0, 0, 2, 2);
+    push_draw(&black);
+    QXLDrawable inv = drawable(QXL_DRAW_INVERS, 1, 1, 3, 3);
+    push_draw(&inv);
+    QXLDrawable xor = fill(0x000000ff, 4, 4, 6, 6);
+    xor.u.fill.rop_descriptor = SPICE_ROPD_OP_XOR;
+    push_draw(&xor);
+    uint32_t src[4] = { 0x00ff0000, 0x0000ff00, 0x000000ff, 0x00ffffff };
+    QXLDrawable rop3 = copy_of(put_image32(src, 2, 2, 8, 0), 6, 0, 2, 2);
+    rop3.type = QXL_DRAW_ROP3;
+    memset(&rop3.u.rop3, 0, sizeof(rop3.u.rop3));
+    rop3.u.rop3.src_bitmap = addr(put_image32(src, 2, 2, 8, 0));
+    rop3.u.rop3.src_area = (QXLRect){ .top = 0, .left = 0, .bottom = 2, .right = 2 };
+    rop3.u.rop3.brush.type = SPICE_BRUSH_TYPE_SOLID;
+    rop3.u.rop3.brush.u.color = 0x00f0f0f0;
+    rop3.u.rop3.rop3 = 0x60;      /* P & (S ^ D) */
+    push_draw(&rop3);
+    sync_worker();
+    g_assert_cmphex(primary_pixel(0, 0) & 0xffffff, ==, 0);
+    g_assert_cmphex(primary_pixel(1, 1) & 0xffffff, ==, 0xffffff);   /* black, inverted */
+    g_assert_cmphex(primary_pixel(2, 2) & 0xffffff, ==, 0);          /* white, inverted */
+    g_assert_cmphex(primary_pixel(3, 3) & 0xffffff, ==, 0xffffff);
+    g_assert_cmphex(primary_pixel(4, 4) & 0xffffff, ==, 0xffff00);
+    /* dest white: S ^ D = ~S; & P(f0f0f0) */
+    g_assert_cmphex(primary_pixel(6, 0) & 0xffffff, ==, 0x00f0f0 & 0xf0f0f0);
+    g_assert_cmphex(primary_pixel(7, 1) & 0xffffff, ==, 0);
+    teardown();
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -835,5 +942,7 @@ int main(int argc, char **argv)
     g_test_add_func("/qxl-worker/hostile-device-calls", test_hostile_device_calls);
     g_test_add_func("/qxl-worker/command-storm", test_command_storm);
     g_test_add_func("/qxl-worker/wakeup-in-callback", test_wakeup_from_inside_a_callback);
+    g_test_add_func("/qxl-worker/offscreen-surfaces", test_offscreen_surfaces);
+    g_test_add_func("/qxl-worker/more-draw-types", test_more_draw_types);
     return g_test_run();
 }
