@@ -35,13 +35,16 @@
  *   spice_qxl_monitors_config_async, spice_qxl_driver_unload, spice_qxl_set_max_monitors,
  *   spice_qxl_set_device_info
  *
- * tls-helper (server/reds-clients.c, 3): spice_server_set_tls, spice_server_add_client,
- *   spice_server_add_ssl_client
- *
  * audio-helper (server/sound-playback.c, sound-record.c, 16): spice_server_playback_*,
  *   spice_server_record_*, spice_server_get_best_*_rate, spice_server_set_*_rate
  *
- * this file (18): everything else, in the order below.
+ * chardev-helper (server/char-devices.c, 3): spice_server_char_device_wakeup,
+ *   spice_server_port_event, spice_server_char_device_recognized_subtypes
+ *
+ * tls-helper (server/reds-clients.c, 3): spice_server_set_tls, spice_server_add_client,
+ *   spice_server_add_ssl_client
+ *
+ * this file (15): everything else, in the order below.
  */
 #include <glib.h>
 #include <string.h>
@@ -104,32 +107,6 @@ SPICE_EXPORT const char *spice_server_get_video_codecs(SpiceServer *s)
 SPICE_EXPORT void spice_server_free_video_codecs(SpiceServer *s, const char *video_codecs)
 {
     g_free((char *)video_codecs);
-}
-
-/* ---- character devices ---- */
-
-/* Without a reader the guest's data stays in the host's buffer: the device looks blocked. */
-SPICE_EXPORT void spice_server_char_device_wakeup(SpiceCharDeviceInstance *sin)
-{
-    NOT_IMPLEMENTED_YET("char devices (vdagent, usbredir) come with a later issue; guest data is not read");
-}
-
-SPICE_EXPORT void spice_server_port_event(SpiceCharDeviceInstance *sin, uint8_t event)
-{
-    NOT_IMPLEMENTED_YET("spice ports come with a later issue; the event is dropped");
-}
-
-/* Hosts check their char device names against this list at start-up (QEMU refuses unknown
- * ones), so it names what upstream serves: "port" is implicit, smartcard is not built. */
-static const char *recognized_char_device_subtypes[] = {
-    "vdagent",
-    "usbredir",
-    NULL,
-};
-
-SPICE_EXPORT const char **spice_server_char_device_recognized_subtypes(void)
-{
-    return recognized_char_device_subtypes;
 }
 
 /* ---- client migration ---- */

@@ -80,6 +80,7 @@ struct ChannelConnection {
     PendingPing pings[CHANNEL_CONNECTION_PING_SLOTS];
 
     bool closed;
+    bool read_paused;                   /* channel_connection_set_reading(false) */
     bool close_pending;                 /* close_timer armed: nothing more is queued */
     int busy;                           /* > 0 while inside one of our callbacks */
 };
@@ -284,7 +285,8 @@ static void connection_update_watch(ChannelConnection *conn)
         return;
     }
     /* RED_STREAM_OP_* are EVENT_LOOP_* bit for bit. */
-    int mask = red_stream_watch_mask(conn->peer->stream, true, !g_queue_is_empty(&conn->out));
+    int mask = red_stream_watch_mask(conn->peer->stream, !conn->read_paused,
+                                     !g_queue_is_empty(&conn->out));
     if (mask != conn->watch_mask) {
         conn->watch_mask = mask;
         event_loop_watch_update_mask(conn->watch, mask);
@@ -300,6 +302,13 @@ bool channel_connection_is_blocked(const ChannelConnection *conn)
         return true;
     }
     return conn->pending_bytes > CHANNEL_CONNECTION_MAX_PENDING_BYTES;
+}
+
+void channel_connection_set_reading(ChannelConnection *conn, bool enabled)
+{
+    conn->read_paused = !enabled;
+    connection_update_watch(conn);
+    connection_check_buffered_input(conn);
 }
 
 size_t channel_connection_pending_bytes(const ChannelConnection *conn)
@@ -472,7 +481,8 @@ static int read_into(ChannelConnection *conn, uint8_t *buf, size_t want, size_t 
 static void connection_read(ChannelConnection *conn)
 {
     size_t header_size = framing_header_size(conn->peer->use_mini_header);
-    for (int budget = 0; budget < CHANNEL_CONNECTION_READ_BUDGET && !conn->closed; budget++) {
+    for (int budget = 0; budget < CHANNEL_CONNECTION_READ_BUDGET && !conn->closed && !conn->read_paused;
+         budget++) {
         if (!conn->in_body) {
             int r = read_into(conn, conn->header_buf, header_size, &conn->header_got);
             if (r < 0) {
@@ -515,7 +525,7 @@ static void connection_read(ChannelConnection *conn)
 /* Decrypted bytes may wait in a TLS stream with nothing left on the socket: read them soon. */
 static void connection_check_buffered_input(ChannelConnection *conn)
 {
-    if (!conn->closed && conn->peer->stream &&
+    if (!conn->closed && !conn->read_paused && conn->peer->stream &&
         red_stream_has_buffered_input(conn->peer->stream)) {
         event_loop_timer_start(conn->input_timer, 0);
     }

@@ -87,6 +87,13 @@ bool channel_connection_is_blocked(const ChannelConnection *conn);
 size_t channel_connection_pending_bytes(const ChannelConnection *conn);
 
 /*
+ * Added by chardev-helper: stops (false) or resumes (true) reading client messages, so a channel
+ * whose consumer is full (a char device that takes guest data slowly) pushes back on the client
+ * through TCP instead of buffering without bound. Reading is enabled initially.
+ */
+void channel_connection_set_reading(ChannelConnection *conn, bool enabled);
+
+/*
  * Sends a PING (id, timestamp, then @padding zero bytes), e.g. the main channel's network test.
  * Returns the PING's id (ids count from 1 per connection; the return value was added by
  * core-helper, callers may ignore it).

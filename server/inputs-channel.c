@@ -6,6 +6,7 @@
 #include <spice/enums.h>
 #include <spice/protocol.h>
 
+#include "agent.h"
 #include "channel-connection.h"
 #include "protocol/wire.h"
 #include "spice-export.h"
@@ -42,7 +43,17 @@ struct InputsChannel {
     uint8_t modifiers;                  /* lock LEDs as we believe the guest has them */
     uint8_t modifiers_pressed;          /* lock keys currently held down */
     EventLoopTimer *modifiers_timer;
+    /* The last client position, for the agent's button-only mouse states. */
+    uint32_t agent_x;
+    uint32_t agent_y;
+    uint8_t agent_display_id;
 };
+
+/* As upstream: in client mode the guest agent takes the mouse when agent-mouse is on. */
+static bool agent_drives_mouse(SpiceServer *reds)
+{
+    return reds->agent && reds->config.agent_mouse;
+}
 
 static InputsChannel *inputs_of(SpiceServer *reds)
 {
@@ -266,8 +277,14 @@ static bool inputs_handle_message(ChannelConnection *conn, uint16_t type, const 
         uint32_t x = wire_read_u32(&r);
         uint32_t y = wire_read_u32(&r);
         uint16_t buttons = wire_read_u16(&r);
+        uint8_t display_id = wire_read_u8(&r);
         on_motion_message(inputs);
-        if (reds->tablet && reds_get_mouse_mode(reds) == SPICE_MOUSE_MODE_CLIENT) {
+        if (reds_get_mouse_mode(reds) == SPICE_MOUSE_MODE_CLIENT && agent_drives_mouse(reds)) {
+            inputs->agent_x = x;
+            inputs->agent_y = y;
+            inputs->agent_display_id = display_id;
+            agent_send_mouse_state(reds->agent, x, y, buttons, display_id);
+        } else if (reds->tablet && reds_get_mouse_mode(reds) == SPICE_MOUSE_MODE_CLIENT) {
             const SpiceTabletInterface *sif = (const SpiceTabletInterface *)reds->tablet->base.sif;
             sif->position(reds->tablet, (int)MIN(x, (uint32_t)INT32_MAX),
                           (int)MIN(y, (uint32_t)INT32_MAX), buttons_to_local(buttons));
@@ -285,7 +302,16 @@ static bool inputs_handle_message(ChannelConnection *conn, uint16_t type, const 
         if (type == SPICE_MSGC_INPUTS_MOUSE_PRESS) {
             dz = button == SPICE_MOUSE_BUTTON_UP ? -1 : button == SPICE_MOUSE_BUTTON_DOWN ? 1 : 0;
         }
-        if (reds_get_mouse_mode(reds) == SPICE_MOUSE_MODE_CLIENT) {
+        if (reds_get_mouse_mode(reds) == SPICE_MOUSE_MODE_CLIENT && agent_drives_mouse(reds)) {
+            /* A wheel step is a press and release of the agent's up/down button. */
+            uint32_t wheel = dz < 0 ? SPICE_MOUSE_BUTTON_MASK_UP : dz > 0 ? SPICE_MOUSE_BUTTON_MASK_DOWN : 0;
+            if (wheel) {
+                agent_send_mouse_state(reds->agent, inputs->agent_x, inputs->agent_y,
+                                       buttons | wheel, inputs->agent_display_id);
+            }
+            agent_send_mouse_state(reds->agent, inputs->agent_x, inputs->agent_y, buttons,
+                                   inputs->agent_display_id);
+        } else if (reds_get_mouse_mode(reds) == SPICE_MOUSE_MODE_CLIENT) {
             if (reds->tablet) {
                 const SpiceTabletInterface *sif = (const SpiceTabletInterface *)reds->tablet->base.sif;
                 if (type == SPICE_MSGC_INPUTS_MOUSE_PRESS) {

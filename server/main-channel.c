@@ -6,6 +6,7 @@
 #include <spice/enums.h>
 #include <spice/protocol.h>
 
+#include "agent.h"
 #include "channel-connection.h"
 #include "protocol/wire.h"
 
@@ -179,12 +180,13 @@ static bool main_handle_message(ChannelConnection *conn, uint16_t type, const ui
         reds_on_mouse_mode_request(main->reds, wire_read_u16(&r));
         return true;
     case SPICE_MSGC_MAIN_AGENT_START:
+        return body_at_least("AGENT_START", size, 4) &&
+               agent_on_client_start(main->reds->agent, wire_read_u32(&r));
     case SPICE_MSGC_MAIN_AGENT_TOKEN:
-        /* The agent comes later: its messages are checked and dropped. */
-        return body_at_least(type == SPICE_MSGC_MAIN_AGENT_START ? "AGENT_START" : "AGENT_TOKEN",
-                             size, 4);
+        return body_at_least("AGENT_TOKEN", size, 4) &&
+               agent_on_client_token(main->reds->agent, wire_read_u32(&r));
     case SPICE_MSGC_MAIN_AGENT_DATA:
-        return true;
+        return agent_on_client_data(main->reds->agent, body, size);
     case SPICE_MSGC_MAIN_CLIENT_INFO:
         return true;
     case SPICE_MSGC_MAIN_MIGRATE_CONNECTED:
@@ -209,13 +211,21 @@ static void main_on_closed(ChannelConnection *conn, void *opaque)
     main->attached = false;
     main->session_id = 0;
     main->net_stage = NET_TEST_NONE;
+    agent_on_client_disconnected(main->reds->agent);
     reds_session_end(main->reds, session_id);
+}
+
+static void main_on_writable(ChannelConnection *conn, void *opaque)
+{
+    MainChannel *main = opaque;
+    agent_on_main_writable(main->reds->agent);
 }
 
 static const ChannelConnectionCallbacks main_callbacks = {
     .handle_message = main_handle_message,
     .on_closed = main_on_closed,
     .on_pong = main_on_pong,
+    .on_writable = main_on_writable,
 };
 
 static void send_init(MainChannel *main)
@@ -230,12 +240,13 @@ static void send_init(MainChannel *main)
         g_list_length(reds->qxls),      /* display_channels_hint */
         supported,
         (uint32_t)reds->mouse_mode,
-        0,                              /* agent_connected: no agent yet */
+        reds->agent ? 1 : 0,            /* agent_connected */
         MAIN_AGENT_TOKENS,
         reds_get_mm_time() - MAIN_MM_TIME_DELTA,
         reds_qxl_ram_hint(reds),
     };
     main_send_u32s(main->conn, SPICE_MSG_MAIN_INIT, init, G_N_ELEMENTS(init));
+    agent_on_client_connected(reds->agent, MAIN_AGENT_TOKENS);
 
     const LinkedPeer *peer = channel_connection_get_peer(main->conn);
     bool name_and_uuid = linked_peer_has_channel_cap(peer, SPICE_MAIN_CAP_NAME_AND_UUID);
@@ -307,6 +318,11 @@ void main_channel_disconnect(MainChannel *main)
     if (main && main->conn) {
         channel_connection_close(main->conn);   /* on_closed clears main->conn */
     }
+}
+
+ChannelConnection *main_channel_get_connection(MainChannel *main)
+{
+    return main ? main->conn : NULL;
 }
 
 bool main_channel_is_connected(const MainChannel *main)

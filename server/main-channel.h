@@ -20,5 +20,8 @@ bool main_channel_is_connected(const MainChannel *main);
 
 /* A channel registered after the client attached: tell it with a one-entry CHANNELS_LIST. */
 void main_channel_announce_channel(MainChannel *main, uint8_t type, uint8_t id);
+/* Added by chardev-helper: the session's main connection (NULL without a client), for the agent. */
+struct ChannelConnection *main_channel_get_connection(MainChannel *main);
+
 /* SPICE_MSG_MAIN_MOUSE_MODE (supported and current modes, SPICE_MOUSE_MODE_* bits). */
 void main_channel_send_mouse_mode(MainChannel *main, uint16_t supported, uint16_t current);

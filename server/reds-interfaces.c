@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "char-devices.h"
 #include "inputs-channel.h"
 #include "qxl-worker.h"
 #include "sound.h"
@@ -48,15 +49,6 @@ static int add_qxl(SpiceServer *reds, QXLInstance *qxl)
     }
     reds_update_mouse_mode(reds);
     return 0;
-}
-
-static void store_instance(SpiceServer *reds, SpiceBaseInstance *sin, const char *why)
-{
-    RedsStoredInstance *stored = g_new0(RedsStoredInstance, 1);
-    stored->instance = sin;
-    reds->stored_instances = g_list_append(reds->stored_instances, stored);
-    g_message("spice: %s device '%s' accepted but not served yet (%s)", sin->sif->type,
-              sin->sif->description ? sin->sif->description : "", why);
 }
 
 SPICE_EXPORT int spice_server_add_interface(SpiceServer *reds, SpiceBaseInstance *sin)
@@ -110,8 +102,11 @@ SPICE_EXPORT int spice_server_add_interface(SpiceServer *reds, SpiceBaseInstance
                                   SPICE_INTERFACE_CHAR_DEVICE_MINOR)) {
             return -1;
         }
-        store_instance(reds, sin, "character devices come with a later issue");
-        return 0;
+        if (!reds->initialized) {
+            g_warning("spice_server_add_interface: char device added before spice_server_init; refused");
+            return -1;
+        }
+        return char_devices_add(reds, (SpiceCharDeviceInstance *)sin);
     }
     if (strcmp(type, SPICE_INTERFACE_MIGRATION) == 0) {
         if (reds->migration) {
@@ -148,6 +143,10 @@ SPICE_EXPORT int spice_server_remove_interface(SpiceBaseInstance *sin)
     if (strcmp(type, SPICE_INTERFACE_TABLET) == 0) {
         inputs_channel_detach_tablet(reds, (SpiceTabletInstance *)sin);
         return 0;
+    }
+    if (strcmp(type, SPICE_INTERFACE_CHAR_DEVICE) == 0 &&
+        char_devices_owns(reds, sin)) {
+        return char_devices_remove(reds, (SpiceCharDeviceInstance *)sin);
     }
     if (strcmp(type, SPICE_INTERFACE_QXL) == 0) {
         for (GList *l = reds->qxls; l; l = l->next) {

@@ -19,6 +19,7 @@ typedef struct MainChannel MainChannel;
 typedef struct InputsChannel InputsChannel;
 typedef struct RedsLink RedsLink;
 typedef struct QxlWorker QxlWorker;
+typedef struct Agent Agent;
 
 /* The SPICE_CHANNEL_* types fit in a u8; per-type settings are indexed by it. */
 #define REDS_CHANNEL_TYPES 256
@@ -123,6 +124,8 @@ struct RedsState {
     SpiceMigrateInstance *migration;
     GList *qxls;                        /* of RedsQxl* */
     GList *stored_instances;            /* of RedsStoredInstance* */
+    GList *char_devices;                /* of SpiceCharDeviceInstance* (the host's; char-devices.h) */
+    Agent *agent;                       /* the vdagent device's Agent (owned by its ->st), or NULL */
     GList *sound_channels;              /* of SoundChannel*, owned (sound.h: playback, record) */
 };
 

@@ -118,12 +118,13 @@ static void update_tablet_size(SpiceServer *reds)
 void reds_update_mouse_mode(SpiceServer *reds)
 {
     /* As upstream: a tablet drives client mode only with exactly one QXL and one display
-     * channel, and only while the primary surface says so. (The agent path comes later.) */
-    bool allowed = reds->tablet != NULL && g_list_length(reds->qxls) == 1 &&
-                   reds_count_channels_of_type(reds, SPICE_CHANNEL_DISPLAY) == 1 &&
-                   reds->primary_allows_client_mouse;
-    g_debug("spice: client mouse %s (tablet %s, %u qxl, %u display channels, primary %s)",
-            allowed ? "allowed" : "not allowed", reds->tablet ? "yes" : "no",
+     * channel, or a vdagent with agent-mouse on; and only while the primary surface says so. */
+    bool tablet_ok = reds->tablet != NULL && g_list_length(reds->qxls) == 1 &&
+                     reds_count_channels_of_type(reds, SPICE_CHANNEL_DISPLAY) == 1;
+    bool agent_ok = reds->agent != NULL && reds->config.agent_mouse;    /* added by chardev-helper */
+    bool allowed = (tablet_ok || agent_ok) && reds->primary_allows_client_mouse;
+    g_debug("spice: client mouse %s (agent %s, tablet %s, %u qxl, %u display channels, primary %s)",
+            allowed ? "allowed" : "not allowed", agent_ok ? "yes" : "no", reds->tablet ? "yes" : "no",
             g_list_length(reds->qxls), reds_count_channels_of_type(reds, SPICE_CHANNEL_DISPLAY),
             reds->primary_allows_client_mouse ? "allows it" : "does not allow it");
     if (allowed == reds->client_mouse_allowed) {

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "char-devices.h"
 #include "inputs-channel.h"
 #include "main-channel.h"
 #include "qxl-worker.h"
@@ -58,7 +59,7 @@ static bool server_owns_instance(SpiceServer *reds, SpiceBaseInstance *sin)
             return true;
         }
     }
-    return false;
+    return char_devices_owns(reds, sin);
 }
 
 SpiceServer *reds_find_server_of_instance(SpiceBaseInstance *sin)
@@ -370,6 +371,7 @@ SPICE_EXPORT void spice_server_destroy(SpiceServer *reds)
     reds->qxls = NULL;
     g_list_free_full(reds->stored_instances, g_free);
     reds->stored_instances = NULL;
+    char_devices_remove_all(reds);
 
     sound_destroy_all(reds);
     inputs_channel_destroy(reds->inputs_channel);

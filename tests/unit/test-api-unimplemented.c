@@ -67,26 +67,7 @@ static void record_async_complete(QXLInstance *qin, uint64_t cookie)
     last_instance = qin;
 }
 
-static void test_char_devices(void)
-{
-    const char **subtypes = spice_server_char_device_recognized_subtypes();
-    CHECK(subtypes != NULL);
-    bool vdagent = false, usbredir = false, port = false;
-    size_t n = 0;
-    for (; subtypes && subtypes[n] != NULL && n < 16; n++) {
-        vdagent |= strcmp(subtypes[n], "vdagent") == 0;
-        usbredir |= strcmp(subtypes[n], "usbredir") == 0;
-        port |= strcmp(subtypes[n], "port") == 0;
-    }
-    CHECK(n < 16); /* NULL-terminated */
-    CHECK(vdagent);
-    CHECK(usbredir);
-    CHECK(!port);
-
-    SpiceCharDeviceInstance chr = { .subtype = "vdagent" };
-    spice_server_char_device_wakeup(&chr);
-    spice_server_port_event(&chr, 0);
-}
+/* Char devices work now (server/char-devices.c): tests/unit/test-char-device.c covers them. */
 
 static void test_auth_and_transports(void)
 {
@@ -168,7 +149,6 @@ int main(void)
     captured_log = g_string_new(NULL);
     g_log_set_writer_func(capture_writer, NULL, NULL);
 
-    test_char_devices();
     test_auth_and_transports();
     test_video_codecs();
     test_migration_and_replay();
