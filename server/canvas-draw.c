@@ -145,6 +145,11 @@ static void work_abort(Work *work)
     free_temp(work->d_image, work->d);
 }
 
+static bool fits_i32(int64_t v)
+{
+    return v >= INT32_MIN && v <= INT32_MAX;
+}
+
 /* The source mapped onto @bbox, for the pixels of the work area (w * h, a8r8g8b8). */
 static uint32_t *render_source(const Work *work, const pixman_box32_t *bbox,
                                const CanvasSource *src, pixman_format_code_t format)
@@ -156,12 +161,14 @@ static uint32_t *render_source(const Work *work, const pixman_box32_t *bbox,
     }
     int64_t dest_w = (int64_t)bbox->x2 - bbox->x1, dest_h = (int64_t)bbox->y2 - bbox->y1;
     int64_t src_w = (int64_t)src->area.x2 - src->area.x1, src_h = (int64_t)src->area.y2 - src->area.y1;
-    int32_t off_x = work->box.x1 - bbox->x1, off_y = work->box.y1 - bbox->y1;
-    if (dest_w <= 0 || dest_h <= 0 || src_w <= 0 || src_h <= 0) {
+    /* 64-bit: the canvas API takes any box; what does not fit pixman's ints maps nothing. */
+    int64_t off_x = (int64_t)work->box.x1 - bbox->x1, off_y = (int64_t)work->box.y1 - bbox->y1;
+    if (dest_w <= 0 || dest_h <= 0 || src_w <= 0 || src_h <= 0 || !fits_i32(off_x) ||
+        !fits_i32(off_y) || !fits_i32(src->area.x1 + off_x) || !fits_i32(src->area.y1 + off_y)) {
         /* nothing maps: leave zeros */
     } else if (src_w == dest_w && src_h == dest_h) {
-        pixman_image_composite32(PIXMAN_OP_SRC, src->image, NULL, tmp, src->area.x1 + off_x,
-                                 src->area.y1 + off_y, 0, 0, 0, 0, work->w, work->h);
+        pixman_image_composite32(PIXMAN_OP_SRC, src->image, NULL, tmp, (int32_t)(src->area.x1 + off_x),
+                                 (int32_t)(src->area.y1 + off_y), 0, 0, 0, 0, work->w, work->h);
     } else {
         pixman_transform_t transform;
         pixman_transform_init_identity(&transform);
@@ -173,8 +180,8 @@ static uint32_t *render_source(const Work *work, const pixman_box32_t *bbox,
         pixman_image_set_filter(src->image, src->smooth ? PIXMAN_FILTER_BILINEAR :
                                 PIXMAN_FILTER_NEAREST, NULL, 0);
         pixman_image_set_repeat(src->image, PIXMAN_REPEAT_PAD);
-        pixman_image_composite32(PIXMAN_OP_SRC, src->image, NULL, tmp, off_x, off_y, 0, 0, 0, 0,
-                                 work->w, work->h);
+        pixman_image_composite32(PIXMAN_OP_SRC, src->image, NULL, tmp, (int32_t)off_x,
+                                 (int32_t)off_y, 0, 0, 0, 0, work->w, work->h);
         pixman_image_set_transform(src->image, NULL);
         pixman_image_set_filter(src->image, PIXMAN_FILTER_NEAREST, NULL, 0);
         pixman_image_set_repeat(src->image, PIXMAN_REPEAT_NONE);
@@ -449,6 +456,14 @@ static void apply_coverage(Work *work, const uint8_t *coverage, const CanvasBrus
     g_free(p);
 }
 
+/*
+ * Bounds on what one stroke may cost, whatever the guest sends: pixels walked along lines, and
+ * points produced by flattening beziers. Past them the rest of the path is not drawn.
+ */
+#define STROKE_MAX_STEPS (1 << 24)
+#define STROKE_MAX_POINTS (1 << 20)
+#define BEZIER_MAX_DEPTH 10
+
 typedef struct LineState {
     Work *work;
     uint8_t *coverage;
@@ -456,6 +471,7 @@ typedef struct LineState {
     uint32_t ndash;
     uint32_t dash_index;
     int64_t dash_left;       /* pixels left in the current dash entry */
+    int64_t steps_left;      /* STROKE_MAX_STEPS budget */
 } LineState;
 
 static void plot(LineState *ls, int64_t x, int64_t y)
@@ -480,12 +496,17 @@ static void draw_line(LineState *ls, int64_t x0, int64_t y0, int64_t x1, int64_t
 {
     int64_t dx = x1 > x0 ? x1 - x0 : x0 - x1, dy = y1 > y0 ? y1 - y0 : y0 - y1;
     int64_t sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1;
-    /* Lines far outside the surface are only walked inside a bounded window. */
     int64_t steps = MAX(dx, dy);
-    const int64_t limit = 1 << 16;
-    if (steps > limit) {
-        return;   /* longer than any surface: a hostile or broken path */
+    /* A solid line that misses the work area changes nothing: skip it without walking it. */
+    if (!ls->dash && (MAX(x0, x1) < ls->work->box.x1 || MIN(x0, x1) >= ls->work->box.x2 ||
+                      MAX(y0, y1) < ls->work->box.y1 || MIN(y0, y1) >= ls->work->box.y2)) {
+        return;
     }
+    if (steps > ls->steps_left) {
+        ls->steps_left = 0;
+        return;
+    }
+    ls->steps_left -= steps;
     int64_t err = dx - dy;
     for (int64_t i = 0; i < steps; i++) {
         plot(ls, x0, y0);
@@ -520,6 +541,9 @@ typedef struct Polyline {
 
 static void polyline_add(Polyline *pl, int64_t x, int64_t y)
 {
+    if (pl->n >= STROKE_MAX_POINTS) {
+        return;
+    }
     if (pl->n == pl->size) {
         pl->size = pl->size ? pl->size * 2 : 16;
         pl->points = g_renew(PolyPoint, pl->points, pl->size);
@@ -531,11 +555,12 @@ static void polyline_add(Polyline *pl, int64_t x, int64_t y)
 /* Flattens a cubic bezier (28.4 points) by halving until it is within about half a pixel. */
 static void flatten_bezier(Polyline *pl, const int64_t p[4][2], int depth)
 {
-    int64_t ux = 3 * p[1][0] - 2 * p[0][0] - p[3][0], uy = 3 * p[1][1] - 2 * p[0][1] - p[3][1];
-    int64_t vx = 3 * p[2][0] - p[0][0] - 2 * p[3][0], vy = 3 * p[2][1] - p[0][1] - 2 * p[3][1];
-    int64_t flat = MAX(ux * ux, vx * vx) + MAX(uy * uy, vy * vy);
+    /* In doubles: guest coordinates span 2^31, their squares do not fit 64-bit integers. */
+    double ux = 3.0 * p[1][0] - 2.0 * p[0][0] - p[3][0], uy = 3.0 * p[1][1] - 2.0 * p[0][1] - p[3][1];
+    double vx = 3.0 * p[2][0] - p[0][0] - 2.0 * p[3][0], vy = 3.0 * p[2][1] - p[0][1] - 2.0 * p[3][1];
+    double flat = MAX(ux * ux, vx * vx) + MAX(uy * uy, vy * vy);
     /* 16 * tolerance^2 with tolerance 0.5 px = 8 in 28.4 units: 16 * 64 */
-    if (depth >= 16 || flat <= 16 * 64) {
+    if (depth >= BEZIER_MAX_DEPTH || flat <= 16.0 * 64.0 || pl->n >= STROKE_MAX_POINTS) {
         polyline_add(pl, fix_to_int((int32_t)p[3][0]), fix_to_int((int32_t)p[3][1]));
         return;
     }
@@ -573,7 +598,7 @@ void canvas_draw_stroke(Surface *surface, const pixman_region32_t *region, const
         work_abort(&work);
         return;
     }
-    LineState ls = { .work = &work, .coverage = coverage };
+    LineState ls = { .work = &work, .coverage = coverage, .steps_left = STROKE_MAX_STEPS };
     if ((stroke->attr_flags & SPICE_LINE_FLAGS_STYLED) && stroke->style_nseg > 0) {
         uint32_t n = stroke->style_nseg;
         dash = g_new(int32_t, n);
@@ -719,10 +744,13 @@ void canvas_draw_composite(Surface *surface, const pixman_region32_t *region,
         pixman_image_set_repeat(mask, (pixman_repeat_t)((flags >> 16) & 3));
         pixman_image_set_component_alpha(mask, (flags >> 18) & 1);
     }
-    int32_t off_x = work.box.x1 - bbox->x1, off_y = work.box.y1 - bbox->y1;
-    pixman_image_composite32((pixman_op_t)(flags & 0xff), src, mask, work.d_image,
-                             composite->src_x + off_x, composite->src_y + off_y,
-                             composite->mask_x + off_x, composite->mask_y + off_y, 0, 0,
-                             work.w, work.h);
+    int64_t off_x = (int64_t)work.box.x1 - bbox->x1, off_y = (int64_t)work.box.y1 - bbox->y1;
+    int64_t sx = composite->src_x + off_x, sy = composite->src_y + off_y;
+    int64_t mx = composite->mask_x + off_x, my = composite->mask_y + off_y;
+    if (fits_i32(sx) && fits_i32(sy) && fits_i32(mx) && fits_i32(my)) {
+        pixman_image_composite32((pixman_op_t)(flags & 0xff), src, mask, work.d_image,
+                                 (int32_t)sx, (int32_t)sy, (int32_t)mx, (int32_t)my, 0, 0,
+                                 work.w, work.h);
+    }
     work_end(&work);
 }

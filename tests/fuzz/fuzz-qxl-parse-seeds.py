@@ -11,10 +11,13 @@ import sys
 
 CMD_DRAW, CMD_CURSOR, CMD_MESSAGE, CMD_SURFACE = 1, 3, 4, 5
 DRAW_FILL, DRAW_OPAQUE, DRAW_COPY, COPY_BITS = 1, 2, 3, 4
-FMT_8BIT, FMT_24BIT, FMT_32BIT = 5, 7, 8
+DRAW_BLEND, DRAW_BLACKNESS, DRAW_WHITENESS, DRAW_INVERS, DRAW_ROP3 = 5, 6, 7, 8, 9
+DRAW_STROKE, DRAW_TEXT, DRAW_TRANSPARENT, DRAW_ALPHA_BLEND, DRAW_COMPOSITE = 10, 11, 12, 13, 14
+FMT_1BIT_BE, FMT_8BIT, FMT_24BIT, FMT_32BIT = 2, 5, 7, 8
+IMAGE_SURFACE = 104
 BITMAP_DIRECT, BITMAP_TOP_DOWN = 1, 4
 CLIP_NONE, CLIP_RECTS = 0, 1
-BRUSH_SOLID = 1
+BRUSH_SOLID, BRUSH_PATTERN = 1, 2
 
 
 class Guest:
@@ -62,6 +65,14 @@ def drawable(dtype, op, bbox=(0, 0, 4, 4), clip_type=CLIP_NONE, clip_addr=0):
     return head + op.ljust(68, b"\0")
 
 
+def mask(flags, x, y, bitmap):
+    return struct.pack("<BiiQ", flags, x, y, bitmap)
+
+
+def surface_image(surface_id, w, h):
+    return struct.pack("<QBBII", 0x200000001, IMAGE_SURFACE, 0, w, h) + struct.pack("<I", surface_id)
+
+
 def copy_op(src, w, h):
     return struct.pack("<Q", src) + rect(0, 0, h, w) + struct.pack("<HB", 8, 1) + no_mask()
 
@@ -99,6 +110,48 @@ def seeds():
     g = Guest()
     fill = struct.pack("<IIQ", BRUSH_SOLID, 0x00ff8040, 0) + struct.pack("<H", 8) + no_mask()
     out["draw-fill"] = seed(CMD_DRAW, g, g.put(drawable(DRAW_FILL, fill)))
+
+    # The draw ops beyond FILL/COPY: brushes, masks, surfaces as images, paths, glyph strings.
+    g = Guest()
+    data = g.put(bytes(range(64)))
+    img = g.put(image(FMT_32BIT, BITMAP_DIRECT | BITMAP_TOP_DOWN, 4, 4, 16, 0, g.addr(data)))
+    pal = g.put(struct.pack("<QH", 6, 2) + struct.pack("<2I", 0, 0xffffff))
+    mbits = g.put(bytes([0xa0, 0x50, 0xa0, 0x50]))
+    mimg = g.put(image(FMT_1BIT_BE, BITMAP_DIRECT | BITMAP_TOP_DOWN, 4, 4, 1, g.addr(pal), g.addr(mbits)))
+    simg = g.put(surface_image(3, 4, 4))
+    rop3 = (struct.pack("<Q", g.addr(img)) + rect(0, 0, 4, 4) +
+            struct.pack("<IQii", BRUSH_PATTERN, g.addr(simg), 1, 2)[:20] + struct.pack("<BB", 0xb8, 0) +
+            mask(1, 0, 0, g.addr(mimg)))
+    out["draw-rop3-pattern-mask"] = seed(CMD_DRAW, g, g.put(drawable(DRAW_ROP3, rop3)))
+    blend = struct.pack("<Q", g.addr(simg)) + rect(0, 0, 4, 4) + struct.pack("<HB", 0x20, 0) + no_mask()
+    out["draw-blend-surface"] = seed(CMD_DRAW, g, g.put(drawable(DRAW_BLEND, blend)))
+    out["draw-invers-mask"] = seed(CMD_DRAW, g, g.put(drawable(DRAW_INVERS, mask(0, 1, 1, g.addr(mimg)))))
+    transparent = struct.pack("<Q", g.addr(img)) + rect(0, 0, 4, 4) + struct.pack("<II", 0x0f0e0d0c, 0x0f0e0d)
+    out["draw-transparent"] = seed(CMD_DRAW, g, g.put(drawable(DRAW_TRANSPARENT, transparent)))
+    alpha = struct.pack("<HBQ", 2, 0x80, g.addr(img)) + rect(0, 0, 2, 2)
+    out["draw-alpha-blend"] = seed(CMD_DRAW, g, g.put(drawable(DRAW_ALPHA_BLEND, alpha)))
+    transform = g.put(struct.pack("<6I", 0x10000, 0, 0x8000, 0, 0x10000, 0))
+    composite = struct.pack("<IQQQQhhhh", 3 | (1 << 8), g.addr(img), g.addr(transform), g.addr(img), 0,
+                            1, 1, 0, 0)
+    out["draw-composite"] = seed(CMD_DRAW, g, g.put(drawable(DRAW_COMPOSITE, composite)))
+
+    g = Guest()
+    segs = (struct.pack("<II", 1 | 16, 4) + struct.pack("<8i", 0, 0, 16, 0, 16, 16, 32, 16) +
+            struct.pack("<II", 2 | 8, 1) + struct.pack("<2i", 48, 48))
+    path = g.put(struct.pack("<I", len(segs)) + chunk(segs))
+    style = g.put(struct.pack("<2i", 32, 16))
+    stroke = (struct.pack("<Q", g.addr(path)) + struct.pack("<BBBBiiQ", 8, 0, 0, 2, 0, 0, g.addr(style)) +
+              struct.pack("<IIQI", BRUSH_SOLID, 0xff00, 0, 0) + struct.pack("<HH", 8, 8))
+    out["draw-stroke-dashed"] = seed(CMD_DRAW, g, g.put(drawable(DRAW_STROKE, stroke)))
+
+    g = Guest()
+    glyphs = (struct.pack("<iiiiHH", 1, 3, 0, -3, 9, 3) + bytes([0xff, 0x80] * 3) +
+              struct.pack("<iiiiHH", 10, 3, 0, -2, 2, 2) + bytes([0xc0, 0x40]))
+    string = g.put(struct.pack("<IHH", len(glyphs), 2, 1) + chunk(glyphs))
+    text = (struct.pack("<Q", g.addr(string)) + rect(0, 0, 4, 12) +
+            struct.pack("<IIQI", BRUSH_SOLID, 0xffffff, 0, 0) +
+            struct.pack("<IIQI", BRUSH_SOLID, 0x000080, 0, 0) + struct.pack("<HH", 8, 8))
+    out["draw-text-a1"] = seed(CMD_DRAW, g, g.put(drawable(DRAW_TEXT, text, (0, 0, 4, 12))))
 
     g = Guest()
     out["draw-copy-bits"] = seed(CMD_DRAW, g, g.put(drawable(COPY_BITS, struct.pack("<ii", 2, 1))))
