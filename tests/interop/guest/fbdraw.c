@@ -1,15 +1,17 @@
 /* fbdraw: the guest's /bin/fbdraw, fills a rectangle of /dev/fb0 with a known colour pattern.
  *
- *     fbdraw X Y W H      (defaults 640 256 256 128)
+ *     fbdraw [X Y W H [FRAMES]]      (defaults 640 256 256 128 1)
  *
  * Built statically at guest build time (tests/interop/guest/build-guest.py) and run inside the
  * test guest, where the QXL DRM driver turns the writes into QXL draw commands. The test computes
- * the same pattern (guest.fbdraw_rgb in test-guest.py) and requires it pixel for pixel in the
- * spice-gtk picture. The pattern, in rectangle coordinates (i, j):
- *     red = i & 0xff,  green = (2 * j) & 0xff,  blue = 0xe0 on a 16x16 checker cell, else 0x20.
+ * the same pattern (fbdraw_rgb in test-guest.py) and requires it pixel for pixel in the spice-gtk
+ * picture. The pattern of frame f (0 .. FRAMES-1), in rectangle coordinates (i, j):
+ *     red = (i + f) & 0xff,  green = (2 * j) & 0xff,  blue = 0xe0 on a 16x16 checker cell, else 0x20.
+ * Frames are 40 ms apart (25 fps, the rate that makes a server consider a video stream); the
+ * last one stays on screen.
  * It writes with pwrite(), not mmap: the DRM fbdev emulation reports write() damage at once,
- * mmap damage only after its deferred-io delay. When done it prints "FBDRAW-DONE X Y W H" on
- * stdout and on /dev/ttyS0 (the serial log the test reads).
+ * mmap damage only after its deferred-io delay. When done it prints "FBDRAW-DONE X Y W H FRAMES"
+ * on stdout and on /dev/ttyS0 (the serial log the test reads).
  */
 #include <fcntl.h>
 #include <linux/fb.h>
@@ -40,9 +42,9 @@ static uint32_t channel(uint32_t value8, const struct fb_bitfield *field)
     return (value8 >> (8 - field->length)) << field->offset;
 }
 
-static uint32_t pattern_pixel(const struct fb_var_screeninfo *var, long i, long j)
+static uint32_t pattern_pixel(const struct fb_var_screeninfo *var, long frame, long i, long j)
 {
-    uint32_t r = (uint32_t)i & 0xff;
+    uint32_t r = (uint32_t)(i + frame) & 0xff;
     uint32_t g = (uint32_t)(2 * j) & 0xff;
     uint32_t b = (((i / 16) + (j / 16)) & 1) ? 0xe0 : 0x20;
     return channel(r, &var->red) | channel(g, &var->green) | channel(b, &var->blue);
@@ -62,15 +64,16 @@ static void announce(const char *line)
 
 int main(int argc, char **argv)
 {
-    long x = 640, y = 256, w = 256, h = 128;
-    if (argc == 5) {
+    long x = 640, y = 256, w = 256, h = 128, frames = 1;
+    if (argc == 5 || argc == 6) {
         if (parse_dim(argv[1], 8192, &x) || parse_dim(argv[2], 8192, &y) ||
-            parse_dim(argv[3], 8192, &w) || parse_dim(argv[4], 8192, &h)) {
-            fprintf(stderr, "fbdraw: X Y W H must be integers in 0..8192\n");
+            parse_dim(argv[3], 8192, &w) || parse_dim(argv[4], 8192, &h) ||
+            (argc == 6 && parse_dim(argv[5], 100000, &frames)) || frames < 1) {
+            fprintf(stderr, "fbdraw: X Y W H must be integers in 0..8192, FRAMES in 1..100000\n");
             return 2;
         }
     } else if (argc != 1) {
-        fprintf(stderr, "usage: fbdraw [X Y W H]\n");
+        fprintf(stderr, "usage: fbdraw [X Y W H [FRAMES]]\n");
         return 2;
     }
 
@@ -100,23 +103,27 @@ int main(int argc, char **argv)
         fprintf(stderr, "fbdraw: out of memory\n");
         return 1;
     }
-    for (long j = 0; j < h; j++) {
-        for (long i = 0; i < w; i++)
-            row[i] = pattern_pixel(&var, i, j);
-        /* The visible screen starts at the pan offset (0,0 under fbcon, but be exact). */
-        off_t at = (off_t)(var.yoffset + y + j) * fix.line_length +
-                   (off_t)(var.xoffset + x) * 4;
-        size_t len = (size_t)w * sizeof(*row);
-        if (pwrite(fd, row, len, at) != (ssize_t)len) {
-            perror("fbdraw: pwrite /dev/fb0");
-            return 1;
+    for (long f = 0; f < frames; f++) {
+        if (f > 0)
+            usleep(40 * 1000);
+        for (long j = 0; j < h; j++) {
+            for (long i = 0; i < w; i++)
+                row[i] = pattern_pixel(&var, f, i, j);
+            /* The visible screen starts at the pan offset (0,0 under fbcon, but be exact). */
+            off_t at = (off_t)(var.yoffset + y + j) * fix.line_length +
+                       (off_t)(var.xoffset + x) * 4;
+            size_t len = (size_t)w * sizeof(*row);
+            if (pwrite(fd, row, len, at) != (ssize_t)len) {
+                perror("fbdraw: pwrite /dev/fb0");
+                return 1;
+            }
         }
     }
     free(row);
     close(fd);
 
     char line[96];
-    snprintf(line, sizeof(line), "FBDRAW-DONE %ld %ld %ld %ld\n", x, y, w, h);
+    snprintf(line, sizeof(line), "FBDRAW-DONE %ld %ld %ld %ld %ld\n", x, y, w, h, frames);
     announce(line);
     return 0;
 }
