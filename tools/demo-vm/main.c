@@ -7,6 +7,7 @@
 
 #include <spice.h>
 
+#include "audio-device.h"
 #include "core-glib.h"
 #include "image-load.h"
 #include "input-log.h"
@@ -63,6 +64,7 @@ static bool configure_server(SpiceServer *server, const DemoOptions *opts)
     spice_server_set_zlib_glz_compression(server, SPICE_WAN_COMPRESSION_AUTO);
     spice_server_set_streaming_video(server, SPICE_STREAM_VIDEO_OFF);
     spice_server_set_agent_mouse(server, 1);
+    spice_server_set_playback_compression(server, opts->raw_playback ? 0 : 1);
     spice_server_set_name(server, opts->name);
     /* A fixed UUID: the demo is always "the same machine". */
     static const uint8_t uuid[16] = { 0x5d, 0xe3, 0x0d, 0x10, 0x5b, 0x1c, 0x4a, 0x7e,
@@ -109,6 +111,7 @@ int main(int argc, char **argv)
     Scene *scene = NULL;
     bool initialized = false;
     bool added_kbd = false, added_mouse = false, added_qxl = false, added_tablet = false;
+    AudioDevice *audio = NULL;
 
     SpiceServer *server = spice_server_new();
     if (server == NULL) {
@@ -131,6 +134,13 @@ int main(int argc, char **argv)
     added_tablet = added_qxl && add_interface(server, &input_log_tablet()->base);
     if (!added_tablet) {
         goto out;
+    }
+    /* QEMU adds its sound card after the display, before the VM starts. */
+    if (opts.audio) {
+        audio = audio_device_new();
+        if (!audio_device_attach(audio, server)) {
+            goto out;
+        }
     }
     qxl_device_power_on(dev);
     spice_server_vm_start(server);
@@ -163,6 +173,10 @@ int main(int argc, char **argv)
     qxl_device_power_off(dev);
     spice_server_vm_stop(server);
 out:
+    if (audio != NULL) {
+        audio_device_detach(audio);
+        audio_device_free(audio);
+    }
     if (added_tablet) {
         spice_server_remove_interface(&input_log_tablet()->base);
     }

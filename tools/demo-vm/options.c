@@ -31,6 +31,8 @@ bool demo_options_parse(int argc, char **argv, DemoOptions *opts)
     memset(opts, 0, sizeof(*opts));
     opts->port = 5900;
     gboolean noauth = FALSE;
+    gboolean audio = FALSE;
+    gboolean raw_playback = FALSE;
     char *size = NULL;
     int expiry = -1;
     GOptionEntry entries[] = {
@@ -45,6 +47,8 @@ bool demo_options_parse(int argc, char **argv, DemoOptions *opts)
         { "exit-after", 0, 0, G_OPTION_ARG_DOUBLE, &opts->exit_after, "Shut down cleanly after SECONDS", "SECONDS" },
         { "freeze-after", 0, 0, G_OPTION_ARG_DOUBLE, &opts->freeze_after, "Stop the animation after SECONDS (for pixel tests)", "SECONDS" },
         { "dump-frame", 0, 0, G_OPTION_ARG_FILENAME, &opts->dump_frame, "When frozen, write the demo's own picture to FILE (binary PPM)", "FILE" },
+        { "audio", 0, 0, G_OPTION_ARG_NONE, &audio, "Add playback (a 440 Hz sine while a client listens) and record devices", NULL },
+        { "no-playback-compression", 0, 0, G_OPTION_ARG_NONE, &raw_playback, "Playback stays raw PCM even for clients that decode Opus", NULL },
         { NULL },
     };
     GOptionContext *context = g_option_context_new(NULL);
@@ -56,6 +60,8 @@ bool demo_options_parse(int argc, char **argv, DemoOptions *opts)
     GError *error = NULL;
     bool ok = g_option_context_parse(context, &argc, &argv, &error);
     g_option_context_free(context);
+    opts->audio = audio;
+    opts->raw_playback = raw_playback;
     if (!ok) {
         fprintf(stderr, "spice-demo-vm: %s (see --help)\n", error->message);
         g_error_free(error);

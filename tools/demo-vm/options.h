@@ -15,6 +15,8 @@ typedef struct DemoOptions {
     double exit_after;   /* seconds, 0 = run until SIGINT/SIGTERM */
     double freeze_after; /* seconds, 0 = animate until the end */
     char *dump_frame;    /* PPM written when the scene freezes, or NULL */
+    bool audio;          /* playback (a 440 Hz sine) and record devices */
+    bool raw_playback;   /* spice_server_set_playback_compression(0): no Opus even if the client can */
 } DemoOptions;
 
 /*
