@@ -602,6 +602,38 @@ def case_full_header_session(host, port, password):
             return 'closed (%s)' % e
 
 
+def case_random_messages(host, port, password, seed=20261122, rounds=3, per_channel=150):
+    """Deterministic random messages (known and unknown types, random bodies up to 80 bytes) on
+    main, display, inputs and cursor. Any answer is allowed (closing included); the caller
+    checks that the server survives and still serves. Returns 'sent N'."""
+    import random
+    rnd = random.Random(seed)
+    types = list(range(1, 9)) + list(range(101, 125)) + [0, 200, 301, 0xFFFF]
+    sent = 0
+    for _ in range(rounds):
+        link, session_id = main_session(host, port, password)
+        with link:
+            channels = [(link, 'main')]
+            for ctype in (CHANNEL_DISPLAY, CHANNEL_INPUTS, CHANNEL_CURSOR):
+                other, outcome = secondary_link(host, port, password, session_id, ctype)
+                if outcome == 'result 0':
+                    channels.append((other, ctype))
+                else:
+                    other.close()
+            for chan, _ in channels:
+                try:
+                    for _ in range(per_channel):
+                        body = bytes(rnd.getrandbits(8) for _ in range(rnd.randrange(0, 81)))
+                        chan.send_message(rnd.choice(types), body)
+                        sent += 1
+                except Closed:
+                    pass
+            for chan, kind in channels:
+                if kind != 'main':
+                    chan.close()
+    return 'sent %d' % sent if sent else 'nothing sent'
+
+
 def case_silent_client(host, port, password, wait=5.0):
     """Connects and sends nothing; 'open' if the server still holds it after @wait seconds."""
     with RawLink(host, port) as link:
@@ -639,6 +671,7 @@ HOSTILE_CASES = {
     'sasl-mechanism': case_sasl_mechanism,
     'bogus-mechanism': case_bogus_mechanism,
     'full-header-session': case_full_header_session,
+    'random-messages': case_random_messages,
 }
 
 
