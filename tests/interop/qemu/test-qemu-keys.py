@@ -64,5 +64,32 @@ def run():
         qemu.check_healthy()
 
 
+# Lock keys typed in spice-gtk: SeaBIOS toggles the keyboard LEDs, QEMU calls
+# spice_server_kbd_leds, and the library must tell the client (INPUTS_KEY_MODIFIERS).
+# SPICE_KEYBOARD_MODIFIER_FLAGS: SCROLL_LOCK 1, NUM_LOCK 2, CAPS_LOCK 4.
+LED_STEPS = [(0x3a, 'CapsLock', 4), (0x45, 'NumLock', 6), (0x46, 'ScrollLock', 7), (0x3a, 'CapsLock', 3)]
+
+
+def run_leds():
+    with qemuvm.Qemu(LIB, extra_args=['-boot', 'menu=on,splash-time=30000']) as qemu:
+        with qemuvm.spice_client(qemu) as client:
+            client.wait_channel_open('inputs')
+            client.wait_primary(quiet=0.4, settle_max=1.0)
+            wait_rows(qemu, client, 2, 2, 20, '"Press ESC for boot menu."')
+            inputs = client.channels['inputs']
+            check(inputs.get_property('key-modifiers') == 0, 'LEDs %d before any key'
+                  % inputs.get_property('key-modifiers'))
+            for code, name, want in LED_STEPS:
+                client.send_keys([code], pace=0.05)
+                deadline = time.monotonic() + 5
+                while inputs.get_property('key-modifiers') != want and time.monotonic() < deadline:
+                    client.iterate(0.1)
+                got = inputs.get_property('key-modifiers')
+                log('%s: client LEDs %d' % (name, got))
+                check(got == want, 'after %s the client shows LEDs %d, expected %d' % (name, got, want))
+        qemu.check_healthy()
+
+
 if __name__ == '__main__':
-    harness.run_cases([('SeaBIOS menu by spice-gtk keys on the %s library' % LIB, run)])
+    harness.run_cases([('SeaBIOS menu by spice-gtk keys on the %s library' % LIB, run),
+                       ('keyboard LEDs from QEMU reach spice-gtk on the %s library' % LIB, run_leds)])
