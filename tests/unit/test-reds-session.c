@@ -328,6 +328,92 @@ static void test_mouse_mode_and_announcement(void)
     g_assert_cmpuint(test_core_live_timers(), ==, 0);
 }
 
+/* ---- client mouse mode through the vdagent (added by chardev-helper) ---- */
+
+static GByteArray *agent_written;
+
+static int agent_write(SpiceCharDeviceInstance *sin, const uint8_t *buf, int len)
+{
+    g_byte_array_append(agent_written, buf, (guint)len);
+    return len;
+}
+
+static int agent_read(SpiceCharDeviceInstance *sin, uint8_t *buf, int len)
+{
+    return 0;
+}
+
+static const SpiceCharDeviceInterface agent_sif = {
+    .base = { .type = SPICE_INTERFACE_CHAR_DEVICE, .description = "fake vdagent",
+              .major_version = SPICE_INTERFACE_CHAR_DEVICE_MAJOR,
+              .minor_version = SPICE_INTERFACE_CHAR_DEVICE_MINOR },
+    .write = agent_write,
+    .read = agent_read,
+};
+
+/* With agent-mouse on, a vdagent alone (no tablet) makes client mode allowed, and positions
+ * reach the guest as VD_AGENT_MOUSE_STATE on the server's port. */
+static void test_agent_mouse(void)
+{
+    test_core_reset();
+    agent_written = g_byte_array_new();
+    SpiceServer *reds = spice_server_new();
+    g_assert_cmpint(spice_server_init(reds, test_core_get()), ==, 0);
+    SpiceCharDeviceInstance agent = { .base.sif = &agent_sif.base, .subtype = "vdagent" };
+    g_assert_cmpint(spice_server_add_interface(reds, &agent.base), ==, 0);
+    reds_on_primary_surface_changed(reds, 0, 800, 600, true);
+
+    uint32_t session = reds_session_begin(reds);
+    int main_fd = link_directly(reds, SPICE_CHANNEL_MAIN, session);
+    Msg m = client_recv(main_fd);
+    g_assert_cmpuint(m.type, ==, SPICE_MSG_MAIN_INIT);
+    g_assert_cmpuint(le32(m.body + 8), ==, SPICE_MOUSE_MODE_SERVER | SPICE_MOUSE_MODE_CLIENT);
+    g_assert_cmpuint(le32(m.body + 16), ==, 1);         /* agent_connected */
+    g_free(m.body);
+    uint16_t mode = SPICE_MOUSE_MODE_CLIENT;
+    client_send(main_fd, SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST, &mode, 2);
+    m = client_recv_type(main_fd, SPICE_MSG_MAIN_MOUSE_MODE);
+    g_assert_cmpuint(le16(m.body + 2), ==, SPICE_MOUSE_MODE_CLIENT);
+    g_free(m.body);
+
+    int in_fd = link_directly(reds, SPICE_CHANNEL_INPUTS, session);
+    m = client_recv(in_fd);
+    g_free(m.body);
+    uint8_t pos[11] = { 10, 0, 0, 0, 20, 0, 0, 0, SPICE_MOUSE_BUTTON_MASK_LEFT, 0, 1 };
+    client_send(in_fd, SPICE_MSGC_INPUTS_MOUSE_POSITION, pos, sizeof(pos));
+    gint64 end = g_get_monotonic_time() + 2 * G_USEC_PER_SEC;
+    while (agent_written->len < 8 + 20 + 13 && g_get_monotonic_time() < end) {
+        g_main_context_iteration(NULL, FALSE);
+    }
+    /* VDIChunkHeader (server port), VDAgentMessage (MOUSE_STATE), VDAgentMouseState. */
+    g_assert_cmpuint(agent_written->len, ==, 8 + 20 + 13);
+    const uint8_t *w = agent_written->data;
+    g_assert_cmpuint(le32(w), ==, 2);                   /* VDP_SERVER_PORT */
+    g_assert_cmpuint(le32(w + 4), ==, 20 + 13);
+    g_assert_cmpuint(le32(w + 8), ==, 1);               /* VD_AGENT_PROTOCOL */
+    g_assert_cmpuint(le32(w + 12), ==, 1);              /* VD_AGENT_MOUSE_STATE */
+    g_assert_cmpuint(le32(w + 24), ==, 13);
+    g_assert_cmpuint(le32(w + 28), ==, 10);
+    g_assert_cmpuint(le32(w + 32), ==, 20);
+    g_assert_cmpuint(le32(w + 36), ==, 1u << 1);        /* VD_AGENT_LBUTTON_MASK */
+    g_assert_cmpuint(w[40], ==, 1);                     /* display_id */
+
+    /* agent-mouse off: nothing else allows client mode, so the server takes it back. */
+    spice_server_set_agent_mouse(reds, 0);
+    m = client_recv_type(main_fd, SPICE_MSG_MAIN_MOUSE_MODE);
+    g_assert_cmpuint(le16(m.body), ==, SPICE_MOUSE_MODE_SERVER);
+    g_assert_cmpuint(le16(m.body + 2), ==, SPICE_MOUSE_MODE_SERVER);
+    g_free(m.body);
+
+    close(main_fd);
+    close(in_fd);
+    spice_server_destroy(reds);
+    g_assert_null(agent.st);
+    g_byte_array_unref(agent_written);
+    g_assert_cmpuint(test_core_live_watches(), ==, 0);
+    g_assert_cmpuint(test_core_live_timers(), ==, 0);
+}
+
 /* ---- reds_call_in_host_thread and channel events from another thread ---- */
 
 typedef struct CrossThread {
@@ -458,6 +544,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/reds/mouse-mode-and-announcement", test_mouse_mode_and_announcement);
     g_test_add_func("/reds/host-thread-calls", test_host_thread_calls);
+    g_test_add_func("/reds/agent-mouse", test_agent_mouse);
     g_test_add_func("/reds/link-timeout-and-skip-auth", test_link_timeout_and_skip_auth);
     return g_test_run();
 }
