@@ -7,6 +7,8 @@ usbredir: QEMU with a usb-redir device on a spicevmc chardev. A raw client sees 
 CHANNELS_LIST, links it, and receives QEMU's usbredir hello packet ("qemu usb-redir guest 7.2...")
 in SPICEVMC_DATA messages; after a reconnect QEMU's usb-redir restarts and says hello again (the
 library tells the chardev state 0, then 1).
+ports: spiceport chardevs become a port channel (10) and, for org.spice-space.webdav.0, a webdav
+channel (11); each starts with PORT_INIT naming the port, closed while no guest opened it.
 vdagent: QEMU with the com.redhat.spice.0 virtio-serial port starts on the library and spice-gtk
 links. No guest runs, so the port is never opened and QEMU never adds the vdagent instance:
 MAIN_INIT says agent_connected 0 and no agent traffic is possible here.
@@ -40,6 +42,14 @@ USBREDIR_VERSION_LEN = 64
 USBREDIR_ARGS = ['-device', 'qemu-xhci,id=xhci',
                  '-chardev', 'spicevmc,id=ur0,name=usbredir',
                  '-device', 'usb-redir,chardev=ur0,bus=xhci.0']
+PORT_NAME = 'org.spice-space.test.0'
+PORT_ARGS = ['-device', 'virtio-serial',
+             '-chardev', 'spiceport,id=p0,name=%s' % PORT_NAME,
+             '-device', 'virtserialport,chardev=p0,name=%s' % PORT_NAME,
+             '-chardev', 'spiceport,id=dav,name=org.spice-space.webdav.0',
+             '-device', 'virtserialport,chardev=dav,name=org.spice-space.webdav.0']
+CHANNEL_PORT, CHANNEL_WEBDAV = 10, 11
+MSG_PORT_INIT = 201
 VDAGENT_ARGS = ['-device', 'virtio-serial',
                 '-chardev', 'spicevmc,id=vdagent,name=vdagent',
                 '-device', 'virtserialport,chardev=vdagent,name=com.redhat.spice.0']
@@ -108,6 +118,41 @@ def case_usbredir_hello():
                 qemu.check_healthy()
 
 
+def read_port_init(link):
+    """PORT_INIT: name_size u32, offset of the name u32, opened u8, then the NUL-terminated name."""
+    mtype, body = link.read_message(10)
+    check(mtype == MSG_PORT_INIT, 'port channel sent message %d first, expected PORT_INIT' % mtype)
+    check(len(body) >= 9, 'PORT_INIT of %d bytes' % len(body))
+    size, offset, opened = struct.unpack_from('<IIB', body, 0)
+    check(size >= 1 and offset >= 9 and offset + size <= len(body),
+          'PORT_INIT name of %d bytes at %d in a %d-byte body' % (size, offset, len(body)))
+    name = body[offset:offset + size]
+    check(name.endswith(b'\0'), 'PORT_INIT name %r is not NUL-terminated' % name)
+    return name[:-1].decode('utf-8', 'replace'), opened
+
+
+def case_ports():
+    """spiceport chardevs: a port channel and a webdav channel, each with PORT_INIT."""
+    with qemuvm.Qemu(LIB, extra_args=PORT_ARGS, port=free_port()) as qemu:
+        qemu.check_healthy()
+        main, session = rawlink.main_session('127.0.0.1', qemu.port)
+        with main:
+            channels = channels_list(main)
+            log('CHANNELS_LIST: %s' % channels)
+            check((CHANNEL_PORT, 0) in channels, 'no port channel (10, 0) in %s' % channels)
+            check((CHANNEL_WEBDAV, 0) in channels, 'no webdav channel (11, 0) in %s' % channels)
+            for ctype, want in ((CHANNEL_PORT, PORT_NAME), (CHANNEL_WEBDAV, 'org.spice-space.webdav.0')):
+                link, outcome = rawlink.secondary_link('127.0.0.1', qemu.port, '', session, ctype, 0)
+                with link:
+                    check(outcome == 'result 0', 'channel %d link: %s' % (ctype, outcome))
+                    name, opened = read_port_init(link)
+                    log('channel %d: PORT_INIT name "%s", opened %d' % (ctype, name, opened))
+                    check(name == want, 'PORT_INIT name %r, expected %r' % (name, want))
+                    # No guest opened the virtio-serial port.
+                    check(opened == 0, 'PORT_INIT says opened %d without a guest' % opened)
+        qemu.check_healthy()
+
+
 def case_vdagent_port():
     with qemuvm.Qemu(LIB, extra_args=VDAGENT_ARGS, port=free_port()) as qemu:
         qemu.check_healthy()
@@ -137,5 +182,6 @@ def case_vdagent_port():
 if __name__ == '__main__':
     harness.run_cases([
         ('usbredir-hello-%s' % LIB, case_usbredir_hello),
+        ('ports-%s' % LIB, case_ports),
         ('vdagent-port-%s' % LIB, case_vdagent_port),
     ])
