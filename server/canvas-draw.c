@@ -461,8 +461,8 @@ static void apply_coverage(Work *work, const uint8_t *coverage, const CanvasBrus
  * points produced by flattening beziers. Past them the rest of the path is not drawn.
  */
 #define STROKE_MAX_STEPS (1 << 24)
-#define STROKE_MAX_POINTS (1 << 20)
-#define BEZIER_MAX_DEPTH 10
+#define STROKE_MAX_POINTS (1 << 22)
+#define BEZIER_MAX_DEPTH 24
 
 typedef struct LineState {
     Work *work;
@@ -491,41 +491,52 @@ static void plot(LineState *ls, int64_t x, int64_t y)
     }
 }
 
-/* Bresenham from (x0, y0) to (x1, y1), the last point excluded (CapNotLast). */
+/*
+ * Octants whose Bresenham ties step along the minor axis one pixel later (X's default zero-line
+ * bias, which upstream's canvas keeps): lines then light the same pixels in both directions.
+ * Octant bits: 4 = x decreasing, 2 = y decreasing, 1 = y major.
+ */
+#define ZERO_LINE_BIAS ((1u << (2 | 1)) | (1u << (4 | 2 | 1)) | (1u << (4 | 2)) | (1u << 4))
+
+/* A zero-width line from (x0, y0) to (x1, y1), the last point excluded (CapNotLast). */
 static void draw_line(LineState *ls, int64_t x0, int64_t y0, int64_t x1, int64_t y1)
 {
-    int64_t dx = x1 > x0 ? x1 - x0 : x0 - x1, dy = y1 > y0 ? y1 - y0 : y0 - y1;
+    int64_t adx = x1 > x0 ? x1 - x0 : x0 - x1, ady = y1 > y0 ? y1 - y0 : y0 - y1;
     int64_t sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1;
-    int64_t steps = MAX(dx, dy);
     /* A solid line that misses the work area changes nothing: skip it without walking it. */
     if (!ls->dash && (MAX(x0, x1) < ls->work->box.x1 || MIN(x0, x1) >= ls->work->box.x2 ||
                       MAX(y0, y1) < ls->work->box.y1 || MIN(y0, y1) >= ls->work->box.y2)) {
         return;
     }
-    if (steps > ls->steps_left) {
+    bool y_major = ady > adx;
+    int64_t major = y_major ? ady : adx, minor = y_major ? adx : ady;
+    if (major > ls->steps_left) {
         ls->steps_left = 0;
         return;
     }
-    ls->steps_left -= steps;
-    int64_t err = dx - dy;
-    for (int64_t i = 0; i < steps; i++) {
+    ls->steps_left -= major;
+    unsigned octant = (x1 < x0 ? 4u : 0u) | (y1 < y0 ? 2u : 0u) | (y_major ? 1u : 0u);
+    /* e decides the minor step of the next pixel: 2 * minor * k - major, per pixel k. */
+    int64_t e1 = 2 * minor, e2 = 2 * minor - 2 * major;
+    int64_t e = e1 - major - (int64_t)((ZERO_LINE_BIAS >> octant) & 1);
+    for (int64_t i = 0; i < major; i++) {
         plot(ls, x0, y0);
-        int64_t e2 = 2 * err;
-        if (e2 > -dy) {
-            err -= dy;
-            x0 += sx;
-        }
-        if (e2 < dx) {
-            err += dx;
+        bool minor_step = e >= 0;
+        e += minor_step ? e2 : e1;
+        if (y_major) {
             y0 += sy;
+            x0 += minor_step ? sx : 0;
+        } else {
+            x0 += sx;
+            y0 += minor_step ? sy : 0;
         }
     }
 }
 
-/* 28.4 fixed point to the nearest integer. */
+/* 28.4 fixed point to an integer as upstream's canvas rounds it: halves go down. */
 static int64_t fix_to_int(int32_t v)
 {
-    return ((int64_t)v + 8) >> 4;
+    return ((int64_t)v + 7) >> 4;
 }
 
 typedef struct PolyPoint {
@@ -537,13 +548,15 @@ typedef struct Polyline {
     PolyPoint *points;
     size_t n;
     size_t size;
+    size_t added;            /* points added over the whole stroke, against STROKE_MAX_POINTS */
 } Polyline;
 
 static void polyline_add(Polyline *pl, int64_t x, int64_t y)
 {
-    if (pl->n >= STROKE_MAX_POINTS) {
+    if (pl->added >= STROKE_MAX_POINTS) {
         return;
     }
+    pl->added++;
     if (pl->n == pl->size) {
         pl->size = pl->size ? pl->size * 2 : 16;
         pl->points = g_renew(PolyPoint, pl->points, pl->size);
@@ -552,15 +565,30 @@ static void polyline_add(Polyline *pl, int64_t x, int64_t y)
     pl->n++;
 }
 
-/* Flattens a cubic bezier (28.4 points) by halving until it is within about half a pixel. */
+/* (a . b) >> 4 of two 28.4 vectors, in 128 bits: guest coordinates span 2^32. */
+static __int128 dot_fix(int64_t ax, int64_t ay, int64_t bx, int64_t by)
+{
+    return ((__int128)ax * bx + (__int128)ay * by) >> 4;
+}
+
+/*
+ * Flattens a cubic bezier (28.4 points) the way upstream's canvas does, so both draw the same
+ * pixels: a piece is straight enough when both control points lie within about half a pixel of
+ * the chord (their squared distances, scaled by the chord's, below the chord's squared length);
+ * otherwise it is halved at its midpoint (integer halving, as upstream) and each half flattened.
+ */
 static void flatten_bezier(Polyline *pl, const int64_t p[4][2], int depth)
 {
-    /* In doubles: guest coordinates span 2^31, their squares do not fit 64-bit integers. */
-    double ux = 3.0 * p[1][0] - 2.0 * p[0][0] - p[3][0], uy = 3.0 * p[1][1] - 2.0 * p[0][1] - p[3][1];
-    double vx = 3.0 * p[2][0] - p[0][0] - 2.0 * p[3][0], vy = 3.0 * p[2][1] - p[0][1] - 2.0 * p[3][1];
-    double flat = MAX(ux * ux, vx * vx) + MAX(uy * uy, vy * vy);
-    /* 16 * tolerance^2 with tolerance 0.5 px = 8 in 28.4 units: 16 * 64 */
-    if (depth >= BEZIER_MAX_DEPTH || flat <= 16.0 * 64.0 || pl->n >= STROKE_MAX_POINTS) {
+    __int128 a2 = dot_fix(p[1][0] - p[0][0], p[1][1] - p[0][1], p[1][0] - p[0][0], p[1][1] - p[0][1]);
+    __int128 b2 = dot_fix(p[3][0] - p[0][0], p[3][1] - p[0][1], p[3][0] - p[0][0], p[3][1] - p[0][1]);
+    __int128 c2 = dot_fix(p[2][0] - p[3][0], p[2][1] - p[3][1], p[2][0] - p[3][0], p[2][1] - p[3][1]);
+    __int128 ab = dot_fix(p[1][0] - p[0][0], p[1][1] - p[0][1], p[3][0] - p[0][0], p[3][1] - p[0][1]);
+    __int128 cb = dot_fix(p[2][0] - p[3][0], p[2][1] - p[3][1], p[0][0] - p[3][0], p[0][1] - p[3][1]);
+    /* Products of 2^66-sized values would overflow even 128 bits: such curves are split blindly. */
+    const __int128 big = (__int128)1 << 60;
+    bool sane = a2 < big && b2 < big && c2 < big && ab < big && ab > -big && cb < big && cb > -big;
+    bool straight = sane && ((a2 * b2 - ab * ab) >> 3) < b2 && ((c2 * b2 - cb * cb) >> 3) < b2;
+    if (straight || depth >= BEZIER_MAX_DEPTH || pl->added >= STROKE_MAX_POINTS) {
         polyline_add(pl, fix_to_int((int32_t)p[3][0]), fix_to_int((int32_t)p[3][1]));
         return;
     }
@@ -690,8 +718,11 @@ void canvas_draw_text(Surface *surface, const pixman_region32_t *region, const Q
         int64_t gx = (int64_t)g->render_x + g->origin_x - work.box.x1;
         int64_t gy = (int64_t)g->render_y + g->origin_y - work.box.y1;
         const uint8_t *bits = text->glyph_data + g->data_offset;
+        bool top_down = text->string_flags & SPICE_STRING_FLAGS_RASTER_TOP_DOWN;
         for (int64_t y = MAX(0, -gy); y < g->height && gy + y < work.h; y++) {
-            const uint8_t *row = bits + (size_t)y * g->stride;
+            /* Without RASTER_TOP_DOWN the rows are stored bottom row first. */
+            int64_t stored = top_down ? y : g->height - 1 - y;
+            const uint8_t *row = bits + (size_t)stored * g->stride;
             for (int64_t x = MAX(0, -gx); x < g->width && gx + x < work.w; x++) {
                 if (row[x / 8] & (0x80 >> (x % 8))) {
                     coverage[(gy + y) * work.w + gx + x] = 1;

@@ -75,10 +75,16 @@ void canvas_draw_transparent(Surface *surface, const pixman_region32_t *region,
 /* ALPHA_BLEND: source OVER destination with a constant @alpha (the source's own alpha if any). */
 void canvas_draw_alpha_blend(Surface *surface, const pixman_region32_t *region,
                              const pixman_box32_t *bbox, const CanvasSource *src, uint8_t alpha);
-/* STROKE: zero-width lines (CapNotLast), beziers flattened, optional dashes; fore_mode rop. */
+/*
+ * STROKE: zero-width lines as X draws them (CapNotLast, the default octant bias for ties),
+ * beziers flattened, optional dashes; fore_mode rop.
+ */
 void canvas_draw_stroke(Surface *surface, const pixman_region32_t *region, const QxlStroke *stroke,
                         const CanvasBrush *brush);
-/* TEXT: back_area with the back brush (if any), then the 1-bit glyphs with the fore brush. */
+/*
+ * TEXT: back_area with the back brush (if any), then the 1-bit glyphs with the fore brush. Glyph
+ * rows are bottom-up unless the string has SPICE_STRING_FLAGS_RASTER_TOP_DOWN.
+ */
 void canvas_draw_text(Surface *surface, const pixman_region32_t *region, const QxlText *text,
                       const CanvasBrush *fore, const CanvasBrush *back);
 /* COMPOSITE: pixman's operator with the guest's transforms, filters and repeats. */

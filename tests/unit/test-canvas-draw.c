@@ -264,6 +264,30 @@ static void test_stroke(void)
     g_assert_cmphex(px(&c, 1, 2), ==, 0);
     g_assert_cmphex(px(&c, 6, 2), ==, 0xabcdef);
     g_assert_cmphex(px(&c, 7, 2), ==, 0);
+
+    /* A tie (dx 8, dy 1, half way at x 4): X's bias steps there going right, not going left, so
+     * both directions light the same pixels. */
+    Canvas d;
+    canvas_init(&d, 0);
+    stroke.attr_flags = 0;
+    stroke.fore_mode = SPICE_ROPD_OP_PUT;
+    points[0] = (QxlPointFix) { 0, 0 };
+    points[1] = (QxlPointFix) { 8 << 4, 1 << 4 };
+    canvas_draw_stroke(d.surface, &d.region, &stroke, &brush);
+    g_assert_cmphex(px(&d, 3, 0), ==, 0xabcdef);
+    g_assert_cmphex(px(&d, 4, 0), ==, 0);
+    g_assert_cmphex(px(&d, 4, 1), ==, 0xabcdef);
+    g_assert_cmphex(px(&d, 7, 1), ==, 0xabcdef);
+    canvas_fini(&d);
+    canvas_init(&d, 0);
+    points[0] = (QxlPointFix) { 8 << 4, 1 << 4 };
+    points[1] = (QxlPointFix) { 0, 0 };
+    canvas_draw_stroke(d.surface, &d.region, &stroke, &brush);
+    g_assert_cmphex(px(&d, 3, 0), ==, 0xabcdef);
+    g_assert_cmphex(px(&d, 4, 0), ==, 0);
+    g_assert_cmphex(px(&d, 4, 1), ==, 0xabcdef);
+    g_assert_cmphex(px(&d, 0, 0), ==, 0);          /* the end point is not drawn */
+    canvas_fini(&d);
     canvas_fini(&c);
 }
 
@@ -275,7 +299,8 @@ static void test_text(void)
     uint8_t data[2] = { 0xa0, 0x40 };
     QxlGlyph glyph = { .render_x = 2, .render_y = 2, .origin_x = 0, .origin_y = -1, .width = 3,
                        .height = 2, .stride = 1, .data_offset = 0 };
-    QxlText text = { .string_flags = SPICE_STRING_FLAGS_RASTER_A1, .num_glyphs = 1,
+    QxlText text = { .string_flags = SPICE_STRING_FLAGS_RASTER_A1 | SPICE_STRING_FLAGS_RASTER_TOP_DOWN,
+                     .num_glyphs = 1,
                      .glyphs = &glyph, .glyph_data = data, .glyph_data_size = 2,
                      .back_area = { .top = 0, .left = 0, .bottom = 1, .right = 2 },
                      .fore_mode = SPICE_ROPD_OP_PUT, .back_mode = SPICE_ROPD_OP_PUT };
@@ -290,6 +315,16 @@ static void test_text(void)
     g_assert_cmphex(px(&c, 4, 1), ==, 0x111111);
     g_assert_cmphex(px(&c, 3, 2), ==, 0x111111);
     g_assert_cmphex(px(&c, 2, 2), ==, 0);
+    /* Without TOP_DOWN the stored rows are bottom first: XOR the same glyph again, flipped. */
+    text.string_flags = SPICE_STRING_FLAGS_RASTER_A1;
+    text.back_area = (QxlRect) { 0 };
+    text.fore_mode = SPICE_ROPD_OP_XOR;
+    canvas_draw_text(c.surface, &c.region, &text, &fore, &back);
+    g_assert_cmphex(px(&c, 3, 1), ==, 0x111111);   /* row 010 is now on top: 101 ^ 010 */
+    g_assert_cmphex(px(&c, 2, 1), ==, 0x111111);
+    g_assert_cmphex(px(&c, 2, 2), ==, 0x111111);   /* and 101 below: 010 ^ 101 */
+    g_assert_cmphex(px(&c, 3, 2), ==, 0x111111);
+    g_assert_cmphex(px(&c, 5, 2), ==, 0);
     canvas_fini(&c);
 }
 
