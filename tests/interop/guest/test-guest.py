@@ -16,16 +16,19 @@ guest's fbcon cursor does not blink, so an idle console stands still. Cases:
                 lines of output scrolled the console
   fbdraw        a late client; the guest's /bin/fbdraw fills a rectangle of /dev/fb0 and the
                 client shows the exact pattern at the right place, equal to screendump; then
-                50 frames at 25 fps in another rectangle: the last one, exactly
+                50 frames at 25 fps in another rectangle: the last one, exactly; then the client
+                leaves during an animation and a new one shows its last frame exactly
   reboot        `reboot -f` in the guest resets the QXL device (surfaces destroyed, memslots
                 reset, a new primary) and boots again; the same client, still connected, shows
-                the new console and a command typed after the reboot
+                the new console; then QMP system_reset while fbdraw animates: the same, and a
+                command typed afterwards runs and shows
 Ports 6080-6099 on 127.0.0.1. On a difference both pictures are saved as PNG under
 <build>/tests/interop/guest-work/, with the serial log.
 """
 import importlib.util
 import os
 import random
+import shlex
 import shutil
 import sys
 import tempfile
@@ -49,11 +52,15 @@ CONVERGE_SECONDS = 5.0     # for the client to equal screendump once the VM is s
 # Kernel messages (error level or worse) that mean the guest's driver or kernel is unhappy.
 KERNEL_ERRORS = ('*ERROR*', 'BUG:', 'Oops', 'general protection', 'Kernel panic',
                  'timed out', 'hung_task')
+# What QEMU's qxl device prints when the library misbehaves (hw/display/qxl.c): a release or an
+# async completion while the VM is stopped, a cookie it does not expect, a full release ring.
+QEMU_COMPLAINTS = ('spice-server bug', 'guest bug', 'qxl: ', 'no flush, full release ring', 'unexpected')
 FONT_HEIGHT = 16           # fbcon's 8x16 font on the 1024x768 QXL console
 # Where fbdraw draws (its defaults, away from the console's text), and where its animation runs.
 FB_RECT = (640, 256, 256, 128)
 FB_ANIM_RECT = (128, 512, 320, 96)
 FB_ANIM_FRAMES = 50
+FB_RECONNECT_FRAMES = 125
 
 
 def load_builder():
@@ -129,6 +136,8 @@ class Guest:
         self.serial_path = os.path.join(self.dir, 'serial.log')
         extra = ['-smp', '2', '-kernel', meta['kernel'], '-initrd', meta['initrd'],
                  '-append', KERNEL_CMDLINE, '-serial', 'file:%s' % self.serial_path]
+        # By hand: more QEMU arguments, e.g. '-trace qxl_create_guest_primary -trace qxl_io_write'.
+        extra += shlex.split(os.environ.get('SPICE_SUITE_GUEST_QEMU_ARGS', ''))
         self.qemu = None
         for attempt in range(5):
             try:
@@ -189,6 +198,11 @@ class Guest:
             self.client.iterate(seconds)
         else:
             time.sleep(seconds)
+
+    def close_client(self):
+        self.qemu.qmp.pump = None
+        self.client.close()
+        self.client = None
 
     def connect_client(self):
         self.client = SpiceTestClient(port=self.port, timeout=30).connect()
@@ -277,6 +291,14 @@ def run_guest(body):
         errors = [l for l in guest.serial_lines() if any(m in l for m in KERNEL_ERRORS)]
         check(not errors, 'the guest kernel reported errors: %s; serial log %s'
               % (errors[:10], guest.serial_path))
+        stderr = guest.qemu.stderr_text().splitlines()
+        complaints = [l for l in stderr if any(m in l for m in QEMU_COMPLAINTS)]
+        check(not complaints, 'QEMU complained about the %s library: %s' % (LIB, complaints[:10]))
+        # For the log: what the library said (ASan's notes about QEMU's coroutines left out).
+        said = [l for l in stderr if 'qemu-system' in l]
+        if said:
+            log('QEMU stderr (%d lines from QEMU or the library), first ones:\n  %s'
+                % (len(said), '\n  '.join(said[:15])))
         passed = True
     finally:
         guest.stop(passed)
@@ -353,13 +375,15 @@ def case_boot_console():
     run_guest(body)
 
 
-def wait_fbdraw(guest, rect, frames):
-    """Runs fbdraw on @rect for @frames frames; requires its last frame exactly in the client."""
+def fbdraw_command(rect, frames):
+    return 'fbdraw %d %d %d %d %d' % (rect + (frames,)), 'FBDRAW-DONE %d %d %d %d %d' % (rect + (frames,))
+
+
+def check_fbdraw_frame(guest, rect, frame, label):
+    """Requires frame @frame of the pattern exactly at @rect, in the client, then in screendump."""
     x, y, w, h = rect
-    guest.run_command('fbdraw %d %d %d %d %d' % (rect + (frames,)),
-                      'FBDRAW-DONE %d %d %d %d %d' % (rect + (frames,)))
     client = guest.client
-    expected = fbdraw_rgb(w, h, frames - 1)
+    expected = fbdraw_rgb(w, h, frame)
     deadline = time.monotonic() + 10
     while True:
         client.iterate(0.1)
@@ -368,14 +392,14 @@ def wait_fbdraw(guest, rect, frames):
             break
         if time.monotonic() > deadline:
             shot = client.primary_rgb()
-            saved = guest.save_pictures('fbdraw-%d' % frames, (w, h, expected), (w, h, got))
-            saved.append(qemuvm.save_png(os.path.join(guest.dir, 'fbdraw-whole-spicegtk.png'), *shot))
-            harness.compare_rgb(expected, got, w, 'fbdraw frame %d of %dx%d at %d,%d in the client '
-                                '(pictures %s)' % (frames - 1, w, h, x, y, ' '.join(saved)))
-    log('fbdraw: the client shows frame %d of the %dx%d pattern at %d,%d exactly' % (frames - 1, w, h, x, y))
-    picture = guest.compare_stopped('fbdraw-%d-frames' % frames)
-    check(crop(picture, x, y, w, h) == expected, 'QEMU screendump lacks frame %d of the fbdraw pattern'
-          % (frames - 1))
+            saved = guest.save_pictures(label, (w, h, expected), (w, h, got))
+            saved.append(qemuvm.save_png(os.path.join(guest.dir, label + '-whole-spicegtk.png'), *shot))
+            harness.compare_rgb(expected, got, w, '%s: fbdraw frame %d of %dx%d at %d,%d in the client '
+                                '(pictures %s)' % (label, frame, w, h, x, y, ' '.join(saved)))
+    log('%s: the client shows frame %d of the %dx%d pattern at %d,%d exactly' % (label, frame, w, h, x, y))
+    picture = guest.compare_stopped(label)
+    check(crop(picture, x, y, w, h) == expected, '%s: QEMU screendump lacks frame %d of the fbdraw '
+          'pattern' % (label, frame))
 
 
 def case_fbdraw():
@@ -387,13 +411,26 @@ def case_fbdraw():
         client.wait_primary(quiet=0.4, settle_max=1.0)
         client.wait_channel_open('inputs')
         guest.compare_stopped('fbdraw-late-client')
-        wait_fbdraw(guest, FB_RECT, 1)
+        guest.run_command(*fbdraw_command(FB_RECT, 1))
+        check_fbdraw_frame(guest, FB_RECT, 0, 'fbdraw-1-frame')
         # 2 s of a region redrawn at 25 fps: the last frame must arrive exactly.
-        wait_fbdraw(guest, FB_ANIM_RECT, FB_ANIM_FRAMES)
+        guest.run_command(*fbdraw_command(FB_ANIM_RECT, FB_ANIM_FRAMES))
+        check_fbdraw_frame(guest, FB_ANIM_RECT, FB_ANIM_FRAMES - 1, 'fbdraw-%d-frames' % FB_ANIM_FRAMES)
         # The first rectangle is still there, untouched.
         x, y, w, h = FB_RECT
-        check(crop(client.primary_rgb(), x, y, w, h) == fbdraw_rgb(w, h),
+        check(crop(guest.client.primary_rgb(), x, y, w, h) == fbdraw_rgb(w, h),
               'the first fbdraw rectangle changed in the client after the animation')
+        # The client leaves while the guest draws at 25 fps and a new one comes: it must get the
+        # whole picture and follow the rest of the animation.
+        command, done = fbdraw_command(FB_ANIM_RECT, FB_RECONNECT_FRAMES)
+        start = len(guest.serial_lines())
+        type_text(guest.client, command + '\n')
+        guest.client.iterate(1.5)
+        guest.close_client()
+        time.sleep(0.5)
+        guest.connect_client().wait_primary(quiet=0.4, settle_max=1.0)
+        guest.wait_serial(lambda l: l.strip() == done, done, 60, start=max(0, start - 1))
+        check_fbdraw_frame(guest, FB_ANIM_RECT, FB_RECONNECT_FRAMES - 1, 'fbdraw-reconnect')
     run_guest(body)
 
 
@@ -420,7 +457,23 @@ def case_reboot():
               'surface (%d creates before, %d after)' % (creates, client.primary_creates))
         check(client.primary is not None and client.primary[1:3] == (1024, 768),
               'after the reboot the client shows %r, expected the 1024x768 console' % (client.primary,))
-        echo_and_check(guest, 'reboot-second-boot')
+        rows = lit_text_rows(guest.compare_stopped('reboot-second-boot'))
+        check(len(rows) >= 3, 'after the reboot the console shows only text rows %s' % rows)
+        # A reset in the middle of drawing: fbdraw animates in the background, QMP system_reset.
+        type_text(client, fbdraw_command(FB_ANIM_RECT, 2000)[0] + ' &\n')
+        invalidates = client.invalidates
+        client.iterate(2.0)
+        check(client.invalidates >= invalidates + 10, 'fbdraw in the background drew only %d updates '
+              'in 2 s' % (client.invalidates - invalidates))
+        creates = client.primary_creates
+        events = len(client.events)
+        guest.qemu.qmp.execute('system_reset')
+        guest.wait_ready(nth=3)
+        client.iterate(1.5)
+        later = [(k, e.value_nick) for k, e in client.events[events:]]
+        check(not later, 'the client saw channel events during system_reset: %s' % later)
+        check(client.primary_creates > creates, 'system_reset gave the client no new primary surface')
+        echo_and_check(guest, 'reboot-after-reset')
     run_guest(body)
 
 
