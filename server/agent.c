@@ -51,6 +51,7 @@ struct Agent {
     uint8_t chunk[VD_AGENT_MAX_DATA_SIZE];
     MessageFilter from_device;
     MessageFilter from_client;
+    bool reported_bad_chunk;            /* a hostile agent gets one log line, not a flood */
 
     /* the client (through the main channel) */
     bool client_connected;
@@ -179,8 +180,11 @@ static void dispatch_chunk(Agent *agent)
     FilterResult result = filter_chunk(agent, &agent->from_device, agent->chunk, agent->chunk_size,
                                        client_is_listening(agent));
     if (result == FILTER_ERROR) {
-        g_message("vdagent: the guest agent sent a malformed message chunk (%u bytes); dropped",
-                  agent->chunk_size);
+        if (!agent->reported_bad_chunk) {
+            agent->reported_bad_chunk = true;
+            g_message("vdagent: the guest agent sent a malformed message chunk (%u bytes); dropped "
+                      "(further bad chunks are dropped silently)", agent->chunk_size);
+        }
         agent->from_device = (MessageFilter){ 0 };
         return;
     }
@@ -210,9 +214,11 @@ static void agent_on_device_data(const uint8_t *data, size_t size, void *opaque)
             agent->chunk_size = wire_read_u32(&r);
             agent->chunk_got = 0;
             agent->chunk_oversized = agent->chunk_size > VD_AGENT_MAX_DATA_SIZE;
-            if (agent->chunk_oversized) {
-                g_message("vdagent: the guest agent announced a %u-byte chunk (limit %u); skipping it",
-                          agent->chunk_size, VD_AGENT_MAX_DATA_SIZE);
+            if (agent->chunk_oversized && !agent->reported_bad_chunk) {
+                agent->reported_bad_chunk = true;
+                g_message("vdagent: the guest agent announced a %u-byte chunk (limit %u); skipping it "
+                          "(further bad chunks are dropped silently)", agent->chunk_size,
+                          VD_AGENT_MAX_DATA_SIZE);
             }
         }
         size_t n = MIN(size, (size_t)(agent->chunk_size - agent->chunk_got));

@@ -47,6 +47,13 @@ static void piece_free(gpointer data)
     g_free(p);
 }
 
+/* Interface 1.3 added flags (and 1.2 event): older hosts' structs end before them. */
+static bool host_notifies_writable(const CharDevice *dev)
+{
+    const SpiceCharDeviceInterface *sif = device_sif(dev);
+    return sif->base.minor_version >= 3 && (sif->flags & SPICE_CHAR_DEVICE_NOTIFY_WRITABLE);
+}
+
 /* Returns true when the queue is empty afterwards. */
 static bool write_queued(CharDevice *dev)
 {
@@ -122,8 +129,7 @@ void char_device_wakeup(CharDevice *dev)
         dev->wakeup_again = false;
         bool written_all = write_queued(dev);
         bool budget_hit = read_available(dev);
-        rearm = budget_hit || (!written_all && !(device_sif(dev)->base.minor_version >= 2 &&
-                                                 (device_sif(dev)->flags & SPICE_CHAR_DEVICE_NOTIFY_WRITABLE)));
+        rearm = budget_hit || (!written_all && !host_notifies_writable(dev));
         if (budget_hit) {
             break;
         }

@@ -892,6 +892,56 @@ static void test_agent_token_overrun(void)
     fake_free(ag);
 }
 
+/* A hostile guest agent writing random bytes: chunks the filter cannot place are dropped, every
+ * AGENT_DATA stays within VD_AGENT_MAX_DATA_SIZE, and the guest never stays blocked. */
+static void test_agent_garbage(void)
+{
+    SpiceServer *server = start_server();
+    FakeDevice *ag = fake_new(&fake_sif, "vdagent", NULL);
+    g_assert_cmpint(spice_server_add_interface(server, &ag->sin.base), ==, 0);
+    uint32_t session, agent_connected;
+    int main_fd = main_link(&session, &agent_connected);
+    client_send_u32(main_fd, SPICE_MSGC_MAIN_AGENT_START, UINT32_MAX);
+    pump_for(100);
+    GRand *rand = g_rand_new_with_seed(42);
+    for (int round = 0; round < 200; round++) {
+        uint8_t buf[3000];
+        size_t n = (size_t)g_rand_int_range(rand, 1, sizeof(buf));
+        for (size_t i = 0; i < n; i++) {
+            buf[i] = (uint8_t)g_rand_int(rand);
+        }
+        /* Small sizes now and then, so some headers announce chunks that fit. */
+        if (n >= 8 && g_rand_boolean(rand)) {
+            uint32_t port = VDP_CLIENT_PORT, size = (uint32_t)g_rand_int_range(rand, 0, 40);
+            memcpy(buf, &port, 4);
+            memcpy(buf + 4, &size, 4);
+        }
+        size_t off = 0;
+        gint64 end = g_get_monotonic_time() + WAIT_MS * 1000;
+        while (off < n) {
+            g_assert_cmpint(g_get_monotonic_time(), <, end);
+            if (ag->blocked) {
+                pump();
+                continue;
+            }
+            off += guest_writes(ag, buf + off, n - off);
+        }
+    }
+    g_rand_free(rand);
+    unsigned messages = 0;
+    Msg m;
+    while (client_recv_skip_pings(main_fd, &m, 300)) {
+        g_assert_cmpuint(m.type, ==, SPICE_MSG_MAIN_AGENT_DATA);
+        g_assert_cmpuint(m.size, <=, VD_AGENT_MAX_DATA_SIZE);
+        g_free(m.body);
+        messages++;
+    }
+    g_test_message("%u AGENT_DATA messages came through the garbage", messages);
+    close(main_fd);
+    stop_server(server);
+    fake_free(ag);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -903,5 +953,6 @@ int main(int argc, char **argv)
     g_test_add_func("/char-device/port", test_port);
     g_test_add_func("/char-device/agent", test_agent);
     g_test_add_func("/char-device/agent-token-overrun", test_agent_token_overrun);
+    g_test_add_func("/char-device/agent-garbage", test_agent_garbage);
     return g_test_run();
 }
