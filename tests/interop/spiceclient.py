@@ -62,8 +62,9 @@ def channel_kind(channel):
 
 class SpiceTestClient:
     def __init__(self, host='127.0.0.1', port=5900, password=None, timeout=20.0, verbose=False,
-                 tls_port=None, ca_file=None):
+                 tls_port=None, ca_file=None, compression=None):
         self.host = host
+        self.compression = compression   # SpiceImageCompression the client prefers, or None
         self.port = port            # None: no plain port (TLS only)
         self.tls_port = tls_port    # spice-gtk links over TLS there (channels the server secures)
         self.ca_file = ca_file      # the CA spice-gtk verifies the server certificate with
@@ -119,6 +120,8 @@ class SpiceTestClient:
             s.set_property('password', self.password)
         s.set_property('enable-audio', False)
         s.set_property('enable-usbredir', False)
+        if self.compression is not None:
+            s.set_property('preferred-compression', self.compression)
         GObject.Object.connect(s, 'channel-new', self._on_channel_new)
         self.session = s
         if not Spice.Session.connect(s):

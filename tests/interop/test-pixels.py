@@ -78,9 +78,28 @@ def check_second_client_takes_over():
         demo.check_healthy()
 
 
+# SpiceImageCompression (spice/enums.h): what a client may prefer; every one of them is lossless.
+COMPRESSIONS = {'off': 1, 'auto_glz': 2, 'auto_lz': 3, 'quic': 4, 'glz': 5, 'lz': 6, 'lz4': 7}
+
+
+def check_preferred_compressions():
+    # The client's PREFERRED_COMPRESSION may change the encoder, never the pixels.
+    path = harness.test_image(640, 480, harness.work_dir())
+    width, height, expected = harness.load_rgb(path)
+    with harness.Demo(LIB, ['--image', path]) as demo:
+        for name, value in COMPRESSIONS.items():
+            with SpiceTestClient(port=demo.port, timeout=30, compression=value) as client:
+                client.wait_primary()
+                w, h, got = client.primary_rgb()
+                check((w, h) == (width, height), '%s: primary %dx%d' % (name, w, h))
+                harness.compare_rgb(expected, got, width, 'client preferring %s compression' % name)
+        demo.check_healthy()
+
+
 if __name__ == '__main__':
     cases = [('%s on %s library' % (os.path.basename(p), LIB), (lambda p=p: check_picture(p)))
              for p in pictures()]
     cases.append(('reconnect gets the same pixels (%s library)' % LIB, check_second_client_same_pixels))
     cases.append(('a second client takes over (%s library)' % LIB, check_second_client_takes_over))
+    cases.append(('every preferred compression is lossless (%s library)' % LIB, check_preferred_compressions))
     harness.run_cases(cases)
