@@ -106,6 +106,12 @@ void display_msg_write_draw_copy(WireWriter *w, const DisplayDrawBase *base,
     }
 }
 
+void display_msg_write_draw_mask_only(WireWriter *w, const DisplayDrawBase *base)
+{
+    write_display_base(w, base);
+    write_empty_mask(w);
+}
+
 void display_msg_write_copy_bits(WireWriter *w, const DisplayDrawBase *base, int32_t src_x,
                                  int32_t src_y)
 {

@@ -48,11 +48,12 @@ typedef struct DisplayHead {
 void display_msg_write_surface_create(WireWriter *w, uint32_t surface_id, uint32_t width,
                                       uint32_t height, uint32_t format, uint32_t flags);
 void display_msg_write_surface_destroy(WireWriter *w, uint32_t surface_id);
-/* DRAW_FILL with a SOLID brush, no mask. */
+/* DRAW_FILL with a SOLID brush, no mask, any rop descriptor. */
 void display_msg_write_draw_fill(WireWriter *w, const DisplayDrawBase *base, uint32_t color,
                                  uint16_t rop_descriptor);
 /*
- * DRAW_COPY of an inline BITMAP image, no mask. @src_area is in bitmap coordinates. The rows are
+ * DRAW_COPY (and DRAW_BLEND, the same body) of an inline BITMAP image, no mask, any rop
+ * descriptor. @src_area is in bitmap coordinates. The rows are
  * packed on the wire (stride width * 4), so @bitmap may point into a larger image.
  */
 void display_msg_write_draw_copy(WireWriter *w, const DisplayDrawBase *base,
@@ -67,6 +68,8 @@ uint8_t *display_msg_write_draw_copy_reserve(WireWriter *w, const DisplayDrawBas
                                              const DisplayBitmap *bitmap,
                                              const pixman_box32_t *src_area,
                                              uint16_t rop_descriptor, uint8_t scale_mode);
+/* DRAW_BLACKNESS, DRAW_WHITENESS and DRAW_INVERS: the base and an empty QMask. */
+void display_msg_write_draw_mask_only(WireWriter *w, const DisplayDrawBase *base);
 void display_msg_write_copy_bits(WireWriter *w, const DisplayDrawBase *base, int32_t src_x,
                                  int32_t src_y);
 void display_msg_write_monitors_config(WireWriter *w, const DisplayHead *heads, uint16_t count,

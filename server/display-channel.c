@@ -486,16 +486,45 @@ static void write_copy(WireWriter *w, const void *opaque)
     display_msg_write_draw_copy(w, a->base, a->bitmap, a->src_area, a->rop, a->scale_mode);
 }
 
+static void forward_copy(DisplayChannel *display, uint16_t msg_type, const DisplayDrawBase *base,
+                         const DisplayBitmap *bitmap, const pixman_box32_t *src_area,
+                         uint16_t rop_descriptor, uint8_t scale_mode,
+                         const pixman_region32_t *changed)
+{
+    CopyArgs args = { base, bitmap, src_area, rop_descriptor, scale_mode };
+    /* A bitmap too big for one message goes out in bands from the canvas instead. */
+    uint64_t bytes = (uint64_t)bitmap->width * bitmap->height * 4;
+    forward_draw(display, msg_type, bytes <= DISPLAY_CHANNEL_MAX_PIXEL_MESSAGE ? write_copy : NULL,
+                 &args, changed);
+}
+
 void display_channel_draw_copy(DisplayChannel *display, const DisplayDrawBase *base,
                                const DisplayBitmap *bitmap, const pixman_box32_t *src_area,
                                uint16_t rop_descriptor, uint8_t scale_mode,
                                const pixman_region32_t *changed)
 {
-    CopyArgs args = { base, bitmap, src_area, rop_descriptor, scale_mode };
-    /* A bitmap too big for one message goes out in bands from the canvas instead. */
-    uint64_t bytes = (uint64_t)bitmap->width * bitmap->height * 4;
-    forward_draw(display, SPICE_MSG_DISPLAY_DRAW_COPY,
-                 bytes <= DISPLAY_CHANNEL_MAX_PIXEL_MESSAGE ? write_copy : NULL, &args, changed);
+    forward_copy(display, SPICE_MSG_DISPLAY_DRAW_COPY, base, bitmap, src_area, rop_descriptor,
+                 scale_mode, changed);
+}
+
+void display_channel_draw_blend(DisplayChannel *display, const DisplayDrawBase *base,
+                                const DisplayBitmap *bitmap, const pixman_box32_t *src_area,
+                                uint16_t rop_descriptor, uint8_t scale_mode,
+                                const pixman_region32_t *changed)
+{
+    forward_copy(display, SPICE_MSG_DISPLAY_DRAW_BLEND, base, bitmap, src_area, rop_descriptor,
+                 scale_mode, changed);
+}
+
+static void write_mask_only(WireWriter *w, const void *opaque)
+{
+    display_msg_write_draw_mask_only(w, opaque);
+}
+
+void display_channel_draw_mask_only(DisplayChannel *display, uint16_t msg_type,
+                                    const DisplayDrawBase *base, const pixman_region32_t *changed)
+{
+    forward_draw(display, msg_type, write_mask_only, base, changed);
 }
 
 typedef struct CopyBitsArgs {

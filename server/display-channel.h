@@ -23,8 +23,10 @@
  * drains, the dirty area goes out as DRAW_COPY bands from the canvas. So a client that stops
  * reading costs a bounded region, never an unbounded queue, and never stalls the guest.
  *
- * Only surface 0 (the primary) is sent to clients; draws to off-screen surfaces are not
- * forwarded (the worker drops them).
+ * Only surface 0 (the primary) is sent to clients. Off-screen surfaces live in the worker's
+ * canvases only: what a draw reads from them reaches the primary's canvas and goes out from
+ * there. Draws without a native message here (patterns, masks, ROP3, strokes, text, alpha,
+ * composite...) reach clients as canvas content (display_channel_invalidate).
  */
 typedef struct DisplayChannel DisplayChannel;
 
@@ -69,6 +71,14 @@ void display_channel_draw_copy(DisplayChannel *display, const DisplayDrawBase *b
                                const DisplayBitmap *bitmap, const pixman_box32_t *src_area,
                                uint16_t rop_descriptor, uint8_t scale_mode,
                                const pixman_region32_t *changed);
+/* DRAW_BLEND: a DRAW_COPY body under the BLEND message type. */
+void display_channel_draw_blend(DisplayChannel *display, const DisplayDrawBase *base,
+                                const DisplayBitmap *bitmap, const pixman_box32_t *src_area,
+                                uint16_t rop_descriptor, uint8_t scale_mode,
+                                const pixman_region32_t *changed);
+/* DRAW_BLACKNESS / DRAW_WHITENESS / DRAW_INVERS (@msg_type), without a mask. */
+void display_channel_draw_mask_only(DisplayChannel *display, uint16_t msg_type,
+                                    const DisplayDrawBase *base, const pixman_region32_t *changed);
 void display_channel_copy_bits(DisplayChannel *display, const DisplayDrawBase *base,
                                int32_t src_x, int32_t src_y, const pixman_region32_t *changed);
 /* An area changed with no draw message to describe it: clients get it from the canvas. */

@@ -157,18 +157,18 @@ static void changed_from_canvas(QxlWorker *worker, DrawTarget *t)
     }
 }
 
-static bool fill_is_plain(const QxlFill *fill)
-{
-    return fill->brush.type == SPICE_BRUSH_TYPE_SOLID && fill->rop_descriptor == SPICE_ROPD_OP_PUT &&
-           !fill->mask.bitmap;
-}
-
 static void render_fill(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget *t,
                         const DisplayDrawBase *base)
 {
     const QxlFill *fill = &cmd->u.fill;
-    if (fill_is_plain(fill)) {
-        surface_fill(t->surface, &t->bbox, &t->area, fill->brush.color);
+    /* A solid brush without a mask has a native message for any rop. */
+    if (fill->brush.type == SPICE_BRUSH_TYPE_SOLID && !fill->mask.bitmap) {
+        if (fill->rop_descriptor == SPICE_ROPD_OP_PUT) {
+            surface_fill(t->surface, &t->bbox, &t->area, fill->brush.color);
+        } else {
+            CanvasBrush brush = { .type = SPICE_BRUSH_TYPE_SOLID, .color = fill->brush.color };
+            canvas_draw_fill(t->surface, &t->area, &brush, fill->rop_descriptor);
+        }
         if (t->is_primary) {
             mark_guest_dirty(worker, &t->area);
             display_channel_draw_fill(worker->display, base, fill->brush.color,
@@ -184,17 +184,29 @@ static void render_fill(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget
     resolved_brush_fini(&brush);
 }
 
-static void render_mask_only(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget *t)
+static void render_mask_only(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget *t,
+                             const DisplayDrawBase *base)
 {
     uint16_t ropd = cmd->type == QXL_DRAW_BLACKNESS ? SPICE_ROPD_OP_BLACKNESS :
                     cmd->type == QXL_DRAW_WHITENESS ? SPICE_ROPD_OP_WHITENESS :
                     SPICE_ROPD_OP_INVERS;
     CanvasBrush none = { .type = SPICE_BRUSH_TYPE_NONE };
     canvas_draw_fill(t->surface, &t->area, &none, ropd);
-    changed_from_canvas(worker, t);
+    if (!t->is_primary) {
+        return;
+    }
+    if (cmd->u.mask_only.mask.bitmap) {
+        changed_from_canvas(worker, t);
+        return;
+    }
+    mark_guest_dirty(worker, &t->area);
+    uint16_t msg = cmd->type == QXL_DRAW_BLACKNESS ? SPICE_MSG_DISPLAY_DRAW_BLACKNESS :
+                   cmd->type == QXL_DRAW_WHITENESS ? SPICE_MSG_DISPLAY_DRAW_WHITENESS :
+                   SPICE_MSG_DISPLAY_DRAW_INVERS;
+    display_channel_draw_mask_only(worker->display, msg, base, &t->area);
 }
 
-/* The plain COPY of a bitmap: rendered and sent as itself. */
+/* COPY or BLEND of a bitmap without a mask: rendered, and sent as itself with its rop. */
 static void render_copy_plain(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget *t,
                               const DisplayDrawBase *base)
 {
@@ -202,7 +214,7 @@ static void render_copy_plain(QxlWorker *worker, const QxlDrawCommand *cmd, Draw
     uint8_t wire_format;
     pixman_image_t *src = qxl_bitmap_to_pixman(copy->src, &wire_format);
     if (!src) {
-        qxl_worker_log_drop(worker, "draw COPY", QXL_STATUS_UNSUPPORTED,
+        qxl_worker_log_drop(worker, draw_name(cmd->type), QXL_STATUS_UNSUPPORTED,
                             "bitmap format not drawable (or no memory)");
         return;
     }
@@ -211,8 +223,13 @@ static void render_copy_plain(QxlWorker *worker, const QxlDrawCommand *cmd, Draw
         pixman_image_unref(src);
         return;
     }
-    surface_copy_image(t->surface, &t->bbox, src, &src_area, &t->area,
-                       copy->scale_mode == SPICE_IMAGE_SCALE_MODE_INTERPOLATE);
+    bool smooth = copy->scale_mode == SPICE_IMAGE_SCALE_MODE_INTERPOLATE;
+    if (copy->rop_descriptor == SPICE_ROPD_OP_PUT) {
+        surface_copy_image(t->surface, &t->bbox, src, &src_area, &t->area, smooth);
+    } else {
+        CanvasSource source = { .image = src, .area = src_area, .smooth = smooth };
+        canvas_draw_copy(t->surface, &t->area, &t->bbox, &source, copy->rop_descriptor);
+    }
     if (t->is_primary) {
         mark_guest_dirty(worker, &t->area);
         /* The client gets only the src_area part of the converted 32-bit image. */
@@ -227,8 +244,13 @@ static void render_copy_plain(QxlWorker *worker, const QxlDrawCommand *cmd, Draw
             .pixels = pixels + (size_t)src_area.y1 * stride + (size_t)src_area.x1 * 4,
         };
         pixman_box32_t wire_src_area = { 0, 0, (int32_t)bitmap.width, (int32_t)bitmap.height };
-        display_channel_draw_copy(worker->display, base, &bitmap, &wire_src_area,
-                                  copy->rop_descriptor, copy->scale_mode, &t->area);
+        if (cmd->type == QXL_DRAW_BLEND) {
+            display_channel_draw_blend(worker->display, base, &bitmap, &wire_src_area,
+                                       copy->rop_descriptor, copy->scale_mode, &t->area);
+        } else {
+            display_channel_draw_copy(worker->display, base, &bitmap, &wire_src_area,
+                                      copy->rop_descriptor, copy->scale_mode, &t->area);
+        }
     }
     pixman_image_unref(src);
 }
@@ -239,8 +261,8 @@ static void render_copy(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget
 {
     const QxlCopy *copy = &cmd->u.copy;
     const char *what = draw_name(cmd->type);
-    if (cmd->type == QXL_DRAW_COPY && copy->rop_descriptor == SPICE_ROPD_OP_PUT &&
-        !copy->mask.bitmap && copy->src->type == SPICE_IMAGE_TYPE_BITMAP) {
+    if ((cmd->type == QXL_DRAW_COPY || cmd->type == QXL_DRAW_BLEND) && !copy->mask.bitmap &&
+        copy->src->type == SPICE_IMAGE_TYPE_BITMAP) {
         render_copy_plain(worker, cmd, t, base);
         return;
     }
@@ -460,7 +482,7 @@ void qxl_worker_render_draw(QxlWorker *worker, const QxlDrawCommand *cmd)
         case QXL_DRAW_BLACKNESS:
         case QXL_DRAW_WHITENESS:
         case QXL_DRAW_INVERS:
-            render_mask_only(worker, cmd, &t);
+            render_mask_only(worker, cmd, &t, &base);
             break;
         case QXL_DRAW_TRANSPARENT:
             render_transparent(worker, cmd, &t);

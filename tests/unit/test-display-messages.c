@@ -144,6 +144,37 @@ static void test_copy_bits(void)
     wire_writer_finish(&w);
 }
 
+static void test_draw_mask_only_and_rop_fill(void)
+{
+    /* BLACKNESS / WHITENESS / INVERS: DisplayBase then an empty QMask, nothing else. */
+    DisplayDrawBase base = { .surface_id = 0, .box = { .x1 = 1, .y1 = 2, .x2 = 3, .y2 = 4 } };
+    WireWriter w;
+    wire_writer_init(&w);
+    display_msg_write_draw_mask_only(&w, &base);
+    static const uint8_t expected[] = {
+        0, 0, 0, 0,                               /* surface 0 */
+        2, 0, 0, 0, 1, 0, 0, 0, 4, 0, 0, 0, 3, 0, 0, 0,   /* top left bottom right */
+        SPICE_CLIP_TYPE_NONE,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,    /* mask: flags, pos, NULL bitmap */
+    };
+    g_assert_cmpmem(wire_writer_data(&w), wire_writer_size(&w), expected, sizeof(expected));
+    /* FILL carries any rop descriptor as sent. */
+    wire_writer_reset(&w);
+    display_msg_write_draw_fill(&w, &base, 0x00123456, SPICE_ROPD_OP_XOR | SPICE_ROPD_INVERS_RES);
+    WireReader r;
+    wire_reader_init(&r, wire_writer_data(&w), wire_writer_size(&w));
+    g_assert_cmpuint(wire_read_u32(&r), ==, 0);
+    read_rect(&r, 2, 1, 4, 3);
+    g_assert_cmpuint(wire_read_u8(&r), ==, SPICE_CLIP_TYPE_NONE);
+    g_assert_cmpuint(wire_read_u8(&r), ==, SPICE_BRUSH_TYPE_SOLID);
+    g_assert_cmpuint(wire_read_u32(&r), ==, 0x00123456);
+    g_assert_cmpuint(wire_read_u16(&r), ==, SPICE_ROPD_OP_XOR | SPICE_ROPD_INVERS_RES);
+    read_empty_mask(&r);
+    g_assert_true(wire_reader_ok(&r));
+    g_assert_cmpuint(wire_reader_remaining(&r), ==, 0);
+    wire_writer_finish(&w);
+}
+
 static void test_monitors_config(void)
 {
     /* The capture's MONITORS_CONFIG(1, 1, {0, 0, 720, 400, 0, 0, 0}). */
@@ -220,6 +251,7 @@ int main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/display-messages/surface-create-destroy", test_surface_create_destroy);
     g_test_add_func("/display-messages/draw-fill-clip", test_draw_fill_with_clip);
+    g_test_add_func("/display-messages/draw-mask-only-rop-fill", test_draw_mask_only_and_rop_fill);
     g_test_add_func("/display-messages/draw-copy-bitmap", test_draw_copy_bitmap);
     g_test_add_func("/display-messages/copy-bits", test_copy_bits);
     g_test_add_func("/display-messages/monitors-config", test_monitors_config);

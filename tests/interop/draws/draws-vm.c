@@ -1,6 +1,9 @@
 /* draws-vm: a guest that issues every QXL draw type (and an off-screen surface), through the public API only, then dumps the server's own picture. */
 /*
- *   draws-vm --port N --dump FILE.ppm
+ *   draws-vm --port N --dump FILE.ppm [--live]
+ *
+ * With --live the frame is queued only once a display client is present (set_client_capabilities),
+ * so the client receives the draws as messages instead of the finished picture.
  *
  * Plays QEMU's role like tools/spice-demo-vm (same core and guest RAM helpers), so it runs on
  * our library and on upstream's (LD_LIBRARY_PATH). It queues one frame that uses FILL (solid,
@@ -527,8 +530,15 @@ static int iface_flush_resources(QXLInstance *qin) { return 0; }
 static void iface_async_complete(QXLInstance *qin, uint64_t cookie) {}
 static void iface_update_area_complete(QXLInstance *qin, uint32_t surface_id, QXLRect *rects,
                                        uint32_t num_rects) {}
+static gint client_present_flag;
+
 static void iface_set_client_capabilities(QXLInstance *qin, uint8_t client_present,
-                                          uint8_t caps[SPICE_CAPABILITIES_SIZE]) {}
+                                          uint8_t caps[SPICE_CAPABILITIES_SIZE])
+{
+    if (client_present) {
+        g_atomic_int_set(&client_present_flag, 1);
+    }
+}
 static int iface_client_monitors_config(QXLInstance *qin, VDAgentMonitorsConfig *mc) { return 0; }
 
 #pragma GCC diagnostic push
@@ -594,6 +604,22 @@ static gboolean dump_frame(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+static gboolean dump_frame(gpointer data);
+
+/* --live: polls (main thread) until a client is present, then draws. */
+static gboolean wait_for_client(gpointer data)
+{
+    if (!g_atomic_int_get(&client_present_flag)) {
+        return G_SOURCE_CONTINUE;
+    }
+    /* Let the client finish its start-up before the draws arrive. */
+    g_usleep(300 * 1000);
+    queue_frame();
+    spice_qxl_wakeup(&qxl);
+    g_timeout_add(300, dump_frame, NULL);
+    return G_SOURCE_REMOVE;
+}
+
 static gboolean on_signal(gpointer loop)
 {
     g_main_loop_quit(loop);
@@ -603,8 +629,13 @@ static gboolean on_signal(gpointer loop)
 int main(int argc, char **argv)
 {
     int port = 0;
-    for (int i = 1; i + 1 < argc; i++) {
-        if (strcmp(argv[i], "--port") == 0) {
+    bool live = false;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--live") == 0) {
+            live = true;
+        } else if (i + 1 >= argc) {
+            break;
+        } else if (strcmp(argv[i], "--port") == 0) {
             port = atoi(argv[++i]);
         } else if (strcmp(argv[i], "--dump") == 0) {
             dump_path = argv[++i];
@@ -657,9 +688,13 @@ int main(int argc, char **argv)
     printf("draws-vm: listening on 127.0.0.1:%d\n", port);
     fflush(stdout);
 
-    queue_frame();
-    spice_qxl_wakeup(&qxl);
-    g_timeout_add(300, dump_frame, NULL);
+    if (live) {
+        g_timeout_add(50, wait_for_client, NULL);
+    } else {
+        queue_frame();
+        spice_qxl_wakeup(&qxl);
+        g_timeout_add(300, dump_frame, NULL);
+    }
     g_unix_signal_add(SIGTERM, on_signal, loop);
     g_unix_signal_add(SIGINT, on_signal, loop);
     g_main_loop_run(loop);

@@ -5,7 +5,8 @@
 
 draws-vm issues one frame with every draw type (see draws-vm.c), then dumps the primary's guest
 memory after spice_qxl_update_area: that is the server's canvas, what QEMU's screendump shows.
-Cases:
+Cases (each twice: the client joining after the frame, and "live": connected before it, so it
+gets the draws as messages):
   ours      our library: spice-gtk's primary equals our canvas pixel for pixel
   upstream  Debian's libspice-server.so.1: spice-gtk's primary equals upstream's canvas
             (proves the scene and the harness on the reference)
@@ -60,10 +61,11 @@ def load_ppm(path):
     return w, h, parts[3]
 
 
-def run(lib):
+def run(lib, live):
     """(canvas rgb, spice-gtk rgb) for one library."""
     port = free_port()
-    dump = os.path.join(harness.work_dir(), 'draws-%s.ppm' % lib)
+    tag = lib + ('-live' if live else '')
+    dump = os.path.join(harness.work_dir(), 'draws-%s.ppm' % tag)
     if os.path.exists(dump):
         os.unlink(dump)
     env = dict(os.environ)
@@ -71,17 +73,26 @@ def run(lib):
     if lib == 'upstream':
         env['ASAN_OPTIONS'] = 'detect_leaks=0'
     check(os.access(DRAWS_VM, os.X_OK), '%s is missing: build it (ninja tests/interop/draws/draws-vm)' % DRAWS_VM)
-    proc = harness.Proc('draws-vm-%s' % lib, [DRAWS_VM, '--port', str(port), '--dump', dump], env=env)
+    argv = [DRAWS_VM, '--port', str(port), '--dump', dump] + (['--live'] if live else [])
+    proc = harness.Proc('draws-vm-%s' % tag, argv, env=env)
     try:
-        check(proc.wait_line(lambda l: 'dumped' in l, 20) is not None,
-              'draws-vm (%s) did not dump its frame; stderr tail: %s' % (lib, proc.stderr_text()[-2000:]))
-        w, h, canvas = load_ppm(dump)
-        check((w, h) == (WIDTH, HEIGHT), 'dump is %dx%d' % (w, h))
+        def dumped():
+            check(proc.wait_line(lambda l: 'dumped' in l, 20) is not None,
+                  'draws-vm (%s) did not dump its frame; stderr tail: %s' % (tag, proc.stderr_text()[-2000:]))
+        if not live:
+            dumped()
+        else:
+            check(proc.wait_line(lambda l: 'listening on' in l, 20) is not None, 'draws-vm did not start')
         with SpiceTestClient(port=port, timeout=30) as client:
             client.wait_primary()
+            if live:
+                dumped()
+                client.wait_primary()   # until no invalidate for a while: the draws have landed
             gw, gh, got = client.primary_rgb()
             check((gw, gh) == (WIDTH, HEIGHT), 'spice-gtk primary is %dx%d' % (gw, gh))
-            client.save_png(os.path.join(harness.work_dir(), 'draws-%s-client.png' % lib))
+            client.save_png(os.path.join(harness.work_dir(), 'draws-%s-client.png' % tag))
+        w, h, canvas = load_ppm(dump)
+        check((w, h) == (WIDTH, HEIGHT), 'dump is %dx%d' % (w, h))
         err = proc.stderr_text()
         for marker in harness.SANITIZER_MARKERS:
             check(marker not in err or lib == 'upstream',
@@ -124,10 +135,10 @@ KNOWN_DIFFERENCES = {
 }
 
 
-def case_lib(lib):
+def case_lib(lib, live=False):
     def run_case():
-        canvas, client = run(lib)
-        results[lib] = client
+        canvas, client = run(lib, live)
+        results[(lib, live)] = client
         diff = differences(canvas, client)
         check(not diff, '%s library: spice-gtk differs from the server canvas in %s; first %s'
               % (lib, diff, first_diff(canvas, client)))
@@ -135,17 +146,25 @@ def case_lib(lib):
     return run_case
 
 
-def case_agree():
-    check('ours' in results and 'upstream' in results, 'a library case failed to produce a picture')
-    diff = differences(results['upstream'], results['ours'])
+def case_agree(live=False):
+    return lambda: agree(live)
+
+
+def agree(live):
+    check(('ours', live) in results and ('upstream', live) in results,
+          'a library case failed to produce a picture')
+    ours, upstream = results[('ours', live)], results[('upstream', live)]
+    diff = differences(upstream, ours)
     for name, why in KNOWN_DIFFERENCES.items():
         if name in diff:
             log('known difference in %s (%d pixels): %s' % (name, diff.pop(name), why))
     check(not diff, 'spice-gtk on our library differs from spice-gtk on upstream\'s in %s; first %s '
-          '(upstream vs ours)' % (diff, first_diff(results['upstream'], results['ours'])))
+          '(upstream vs ours)' % (diff, first_diff(upstream, ours)))
     log('spice-gtk shows the same picture on both libraries (outside the known differences)')
 
 
 if __name__ == '__main__':
     harness.run_cases([('ours', case_lib('ours')), ('upstream', case_lib('upstream')),
-                       ('agree', case_agree)])
+                       ('agree', case_agree()),
+                       ('ours-live', case_lib('ours', True)), ('upstream-live', case_lib('upstream', True)),
+                       ('agree-live', case_agree(True))])
