@@ -18,9 +18,10 @@
 #include "protocol/ticket.h"
 
 /*
- * [TLS handshake] -> header (16) -> LinkMess body -> LinkReply -> [auth mechanism (4)] -> ticket (128) -> result (4)
- * -> LinkedPeer handed to the channel. Errors in the header or LinkMess are answered with a
- * LinkReply carrying the error, auth failures with the link result; then the socket closes.
+ * [TLS handshake] -> header (16) -> LinkMess body -> LinkReply -> [auth mechanism (4)]
+ * -> ticket (128) -> result (4) -> LinkedPeer handed to the channel. Errors in the header or
+ * LinkMess are answered with a LinkReply carrying the error, auth failures with the link result;
+ * then the socket closes.
  * Upstream waits forever for a silent client; we give the whole stage reds->link_timeout_ms.
  */
 

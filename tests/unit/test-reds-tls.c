@@ -1,0 +1,364 @@
+/* test-reds-tls: spice_server_set_tls, add_client / add_ssl_client and channel security through the public API. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+#include <spice/enums.h>
+#include <spice/protocol.h>
+
+#include "protocol/framing.h"
+#include "protocol/link.h"
+#include "protocol/ticket.h"
+#include "spice.h"
+#include "test-core-glib.h"
+
+/* tls-helper's port range is 6000-6019; the interop tests take pairs from 6000 on. */
+#define TEST_TLS_PORT 6019
+
+static char *pki_dir, *cert_path, *key_path;
+
+/* A self-signed server certificate (EC P-256): the clients here do not verify it. */
+static void make_pki(void)
+{
+    GError *error = NULL;
+    pki_dir = g_dir_make_tmp("test-reds-tls-XXXXXX", &error);
+    g_assert_no_error(error);
+    cert_path = g_build_filename(pki_dir, "server-cert.pem", NULL);
+    key_path = g_build_filename(pki_dir, "server-key.pem", NULL);
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509 *cert = X509_new();
+    g_assert_true(key && cert);
+    X509_set_version(cert, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+    X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 86400);
+    X509_NAME *name = X509_get_subject_name(cert);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"127.0.0.1", -1, -1, 0);
+    X509_set_issuer_name(cert, name);
+    X509_set_pubkey(cert, key);
+    g_assert_true(X509_sign(cert, key, EVP_sha256()) > 0);
+    FILE *f = fopen(cert_path, "w");
+    g_assert_true(f && PEM_write_X509(f, cert));
+    fclose(f);
+    f = fopen(key_path, "w");
+    g_assert_true(f && PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL));
+    fclose(f);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+}
+
+static void remove_pki(void)
+{
+    g_unlink(cert_path);
+    g_unlink(key_path);
+    g_rmdir(pki_dir);
+    g_free(cert_path);
+    g_free(key_path);
+    g_free(pki_dir);
+}
+
+/* ---- a blocking client in its own thread: plain fd or TLS ---- */
+
+typedef struct Client {
+    int fd;
+    SSL_CTX *ctx;
+    SSL *ssl;                   /* NULL: plain */
+} Client;
+
+static void client_open(Client *c, int fd, bool tls)
+{
+    memset(c, 0, sizeof(*c));
+    c->fd = fd;
+    struct timeval tv = { .tv_sec = 10 };
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    if (tls) {
+        c->ctx = SSL_CTX_new(TLS_client_method());
+        c->ssl = SSL_new(c->ctx);
+        SSL_set_fd(c->ssl, fd);
+        g_assert_cmpint(SSL_connect(c->ssl), ==, 1);
+    }
+}
+
+static void client_close(Client *c)
+{
+    if (c->ssl) {
+        SSL_shutdown(c->ssl);
+        SSL_free(c->ssl);
+        SSL_CTX_free(c->ctx);
+    }
+    close(c->fd);
+}
+
+static void client_write(Client *c, const void *data, size_t size)
+{
+    if (c->ssl) {
+        g_assert_cmpint(SSL_write(c->ssl, data, (int)size), ==, (int)size);
+        return;
+    }
+    g_assert_cmpint(send(c->fd, data, size, MSG_NOSIGNAL), ==, (ssize_t)size);
+}
+
+static bool client_read(Client *c, void *data, size_t size)
+{
+    uint8_t *p = data;
+    while (size > 0) {
+        int n = c->ssl ? SSL_read(c->ssl, p, (int)size) : (int)recv(c->fd, p, size, 0);
+        if (n <= 0) {
+            return false;
+        }
+        p += n;
+        size -= (size_t)n;
+    }
+    return true;
+}
+
+typedef struct LinkOutcome {
+    uint32_t reply_error;
+    uint32_t result;
+} LinkOutcome;
+
+static LinkOutcome client_link(Client *c, const char *password)
+{
+    LinkOutcome out = { .result = UINT32_MAX };
+    uint32_t common = 0;
+    link_caps_set(&common, SPICE_COMMON_CAP_PROTOCOL_AUTH_SELECTION);
+    link_caps_set(&common, SPICE_COMMON_CAP_MINI_HEADER);
+    WireWriter w;
+    wire_writer_init(&w);
+    g_assert_true(link_write_mess(&w, 0, SPICE_CHANNEL_MAIN, 0, &common, 1, NULL, 0));
+    client_write(c, wire_writer_data(&w), wire_writer_size(&w));
+    wire_writer_reset(&w);
+
+    uint8_t header[LINK_HEADER_SIZE];
+    g_assert_true(client_read(c, header, sizeof(header)));
+    uint32_t body_size;
+    g_assert_cmpint(link_parse_reply_header(header, &body_size), ==, SPICE_LINK_ERR_OK);
+    uint8_t *body = g_malloc(body_size);
+    g_assert_true(client_read(c, body, body_size));
+    LinkReply reply;
+    g_assert_cmpint(link_parse_reply(body, body_size, &reply), ==, SPICE_LINK_ERR_OK);
+    g_free(body);
+    out.reply_error = reply.error;
+    if (reply.error == SPICE_LINK_ERR_OK) {
+        uint8_t ticket[LINK_TICKET_CIPHERTEXT_BYTES];
+        g_assert_true(link_ticket_encrypt(reply.pub_key, sizeof(reply.pub_key), password, ticket));
+        link_write_auth_mechanism(&w, SPICE_COMMON_CAP_AUTH_SPICE);
+        wire_write_bytes(&w, ticket, sizeof(ticket));
+        client_write(c, wire_writer_data(&w), wire_writer_size(&w));
+        uint8_t result[LINK_RESULT_SIZE];
+        g_assert_true(client_read(c, result, sizeof(result)));
+        out.result = link_parse_result(result);
+    }
+    link_reply_clear(&reply);
+    wire_writer_finish(&w);
+    return out;
+}
+
+/* Reads messages until MAIN_INIT; true when it came. */
+static bool client_wait_main_init(Client *c)
+{
+    for (int i = 0; i < 20; i++) {
+        uint8_t header[FRAMING_MINI_HEADER_SIZE];
+        if (!client_read(c, header, sizeof(header))) {
+            return false;
+        }
+        FrameHeader hdr;
+        g_assert_true(framing_parse_header(header, sizeof(header), true, &hdr));
+        g_assert_cmpuint(hdr.size, <, 1024 * 1024);
+        uint8_t *body = g_malloc(hdr.size + 1);
+        bool ok = client_read(c, body, hdr.size);
+        g_free(body);
+        if (!ok) {
+            return false;
+        }
+        if (hdr.type == SPICE_MSG_MAIN_INIT) {
+            return true;
+        }
+    }
+    return false;
+}
+
+typedef struct Run {
+    int fd;
+    bool tls;
+    const char *password;
+    LinkOutcome outcome;
+    bool main_init;
+    gint done;
+} Run;
+
+static gpointer client_thread(gpointer data)
+{
+    Run *run = data;
+    Client c;
+    client_open(&c, run->fd, run->tls);
+    run->outcome = client_link(&c, run->password);
+    if (run->outcome.reply_error == SPICE_LINK_ERR_OK && run->outcome.result == SPICE_LINK_ERR_OK) {
+        run->main_init = client_wait_main_init(&c);
+    }
+    client_close(&c);
+    g_atomic_int_set(&run->done, 1);
+    return NULL;
+}
+
+/* Runs a client on @fd in a thread while the main loop serves it. */
+static void run_client(Run *run)
+{
+    GThread *thread = g_thread_new("client", client_thread, run);
+    gint64 end = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
+    while (!g_atomic_int_get(&run->done)) {
+        g_assert_cmpint(g_get_monotonic_time(), <, end);
+        g_main_context_iteration(NULL, FALSE);
+        g_usleep(500);
+    }
+    g_thread_join(thread);
+    /* Let the server notice the close. */
+    for (int i = 0; i < 50; i++) {
+        g_main_context_iteration(NULL, FALSE);
+        g_usleep(1000);
+    }
+}
+
+static int tcp_connect(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    g_assert_cmpint(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), ==, 0);
+    return fd;
+}
+
+static bool fd_is_open(int fd)
+{
+    return fcntl(fd, F_GETFD) != -1;
+}
+
+/* ---- tests ---- */
+
+static void test_set_tls_arguments(void)
+{
+    SpiceServer *s = spice_server_new();
+    g_test_expect_message(NULL, G_LOG_LEVEL_WARNING, "*not a TCP port*");
+    g_assert_cmpint(spice_server_set_tls(s, 0, cert_path, cert_path, key_path, NULL, NULL, NULL), ==, -1);
+    g_test_assert_expected_messages();
+    g_test_expect_message(NULL, G_LOG_LEVEL_WARNING, "*not a TCP port*");
+    g_assert_cmpint(spice_server_set_tls(s, 70000, cert_path, cert_path, key_path, NULL, NULL, NULL), ==, -1);
+    g_test_assert_expected_messages();
+    g_test_expect_message(NULL, G_LOG_LEVEL_WARNING, "*all needed*");
+    g_assert_cmpint(spice_server_set_tls(s, TEST_TLS_PORT, NULL, cert_path, key_path, NULL, NULL, NULL), ==, -1);
+    g_test_assert_expected_messages();
+
+    /* Before init: no client can be handed over, and the fd stays the caller's. */
+    int fds[2];
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), ==, 0);
+    g_test_expect_message(NULL, G_LOG_LEVEL_WARNING, "*not initialized*");
+    g_assert_cmpint(spice_server_add_client(s, fds[0], 0), ==, -1);
+    g_test_assert_expected_messages();
+    g_assert_true(fd_is_open(fds[0]));
+
+    /* A file that cannot be read makes init fail, as upstream. */
+    char *missing = g_build_filename(pki_dir, "missing.pem", NULL);
+    g_assert_cmpint(spice_server_set_tls(s, TEST_TLS_PORT, missing, cert_path, key_path, NULL, NULL,
+                                         NULL), ==, 0);
+    g_test_expect_message(NULL, G_LOG_LEVEL_WARNING, "*cannot read the CA file*missing.pem*");
+    g_assert_cmpint(spice_server_init(s, test_core_get()), ==, -1);
+    g_test_assert_expected_messages();
+    g_free(missing);
+    spice_server_destroy(s);
+
+    /* A server without TLS refuses add_ssl_client and leaves the fd alone. */
+    s = spice_server_new();
+    spice_server_set_noauth(s);
+    g_assert_cmpint(spice_server_init(s, test_core_get()), ==, 0);
+    g_test_expect_message(NULL, G_LOG_LEVEL_WARNING, "*TLS is not configured*");
+    g_assert_cmpint(spice_server_add_ssl_client(s, fds[0], 0), ==, -1);
+    g_test_assert_expected_messages();
+    g_assert_true(fd_is_open(fds[0]));
+    g_test_expect_message(NULL, G_LOG_LEVEL_WARNING, "*not an open file descriptor*");
+    g_assert_cmpint(spice_server_add_client(s, -1, 0), ==, -1);
+    g_test_assert_expected_messages();
+    spice_server_destroy(s);
+    close(fds[0]);
+    close(fds[1]);
+}
+
+static void test_tls_clients(void)
+{
+    test_core_reset();
+    SpiceServer *s = spice_server_new();
+    g_assert_cmpint(spice_server_set_ticket(s, "pw", 0, 0, 0), ==, 0);
+    g_assert_cmpint(spice_server_set_tls(s, TEST_TLS_PORT, cert_path, cert_path, key_path, NULL, NULL,
+                                         NULL), ==, 0);
+    g_assert_cmpint(spice_server_set_channel_security(s, "main", SPICE_CHANNEL_SECURITY_SSL), ==, 0);
+    g_assert_cmpint(spice_server_init(s, test_core_get()), ==, 0);
+
+    /* The TLS port, the right password. */
+    Run run = { .fd = tcp_connect(TEST_TLS_PORT), .tls = true, .password = "pw" };
+    run_client(&run);
+    g_assert_cmpuint(run.outcome.reply_error, ==, SPICE_LINK_ERR_OK);
+    g_assert_cmpuint(run.outcome.result, ==, SPICE_LINK_ERR_OK);
+    g_assert_true(run.main_init);
+
+    /* add_ssl_client with skip_auth: a wrong password passes. */
+    int fds[2];
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), ==, 0);
+    g_assert_cmpint(spice_server_add_ssl_client(s, fds[0], 1), ==, 0);
+    Run skip = { .fd = fds[1], .tls = true, .password = "wrong" };
+    run_client(&skip);
+    g_assert_cmpuint(skip.outcome.result, ==, SPICE_LINK_ERR_OK);
+    g_assert_true(skip.main_init);
+
+    /* add_ssl_client without skip_auth: the password counts. */
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), ==, 0);
+    g_assert_cmpint(spice_server_add_ssl_client(s, fds[0], 0), ==, 0);
+    Run denied = { .fd = fds[1], .tls = true, .password = "wrong" };
+    run_client(&denied);
+    g_assert_cmpuint(denied.outcome.reply_error, ==, SPICE_LINK_ERR_OK);
+    g_assert_cmpuint(denied.outcome.result, ==, SPICE_LINK_ERR_PERMISSION_DENIED);
+
+    /* A plain client handed over links main, which requires TLS: NEED_SECURED. */
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), ==, 0);
+    g_assert_cmpint(spice_server_add_client(s, fds[0], 1), ==, 0);
+    Run plain = { .fd = fds[1], .tls = false, .password = "pw" };
+    run_client(&plain);
+    g_assert_cmpuint(plain.outcome.reply_error, ==, SPICE_LINK_ERR_NEED_SECURED);
+
+    /* Main plaintext only now: a TLS link gets NEED_UNSECURED, a plain one passes. */
+    g_assert_cmpint(spice_server_set_channel_security(s, "main", SPICE_CHANNEL_SECURITY_NONE), ==, 0);
+    Run unsecured = { .fd = tcp_connect(TEST_TLS_PORT), .tls = true, .password = "pw" };
+    run_client(&unsecured);
+    g_assert_cmpuint(unsecured.outcome.reply_error, ==, SPICE_LINK_ERR_NEED_UNSECURED);
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), ==, 0);
+    g_assert_cmpint(spice_server_add_client(s, fds[0], 0), ==, 0);
+    Run plain_ok = { .fd = fds[1], .tls = false, .password = "pw" };
+    run_client(&plain_ok);
+    g_assert_cmpuint(plain_ok.outcome.result, ==, SPICE_LINK_ERR_OK);
+    g_assert_true(plain_ok.main_init);
+
+    /* Every handed-over or accepted socket was reported to the host. */
+    g_assert_cmpuint(test_core_count_events(SPICE_CHANNEL_EVENT_CONNECTED, -1), >=, 6);
+    spice_server_destroy(s);
+    g_main_context_iteration(NULL, FALSE);
+    g_assert_cmpuint(test_core_live_watches(), ==, 0);
+    g_assert_cmpuint(test_core_live_timers(), ==, 0);
+}
+
+int main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    make_pki();
+    g_test_add_func("/reds-tls/set-tls-arguments", test_set_tls_arguments);
+    g_test_add_func("/reds-tls/tls-clients", test_tls_clients);
+    int ret = g_test_run();
+    remove_pki();
+    return ret;
+}
