@@ -17,11 +17,39 @@
 #include "spice.h"
 #include "test-core-glib.h"
 
-/* audio-helper's ports are 6040-6059. */
-#define TEST_PORT 6041
+/*
+ * audio-helper's ports are 6040-6059; this test takes the first free of 6040-6042 (every build
+ * directory's unit suite runs it, maybe at the same time), the interop tests the rest.
+ */
+#define TEST_PORT_FIRST 6040
+#define TEST_PORT_LAST 6042
+static int test_port;
 #define FRAMES 480u
 
 /* ---- the raw client (its own thread, blocking sockets) ---- */
+
+static bool port_is_free(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    g_assert_cmpint(fd, >=, 0);
+    struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(port) };
+    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    bool ok = bind(fd, (struct sockaddr *)&sin, sizeof(sin)) == 0;
+    close(fd);
+    return ok;
+}
+
+static int pick_port(void)
+{
+    for (int port = TEST_PORT_FIRST; port <= TEST_PORT_LAST; port++) {
+        if (port_is_free(port)) {
+            return port;
+        }
+    }
+    g_error("ports %d-%d are all in use: is another test-sound running?", TEST_PORT_FIRST,
+            TEST_PORT_LAST);
+    return -1;
+}
 
 static int client_connect(int rcvbuf)
 {
@@ -31,7 +59,7 @@ static int client_connect(int rcvbuf)
         /* Before connect, so the window the server sees stays small. */
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
     }
-    struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(TEST_PORT) };
+    struct sockaddr_in sin = { .sin_family = AF_INET, .sin_port = htons(test_port) };
     sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     g_assert_cmpint(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), ==, 0);
     struct timeval tv = { .tv_sec = 10 };
@@ -270,7 +298,8 @@ static SpiceServer *start_server(void)
     g_assert_cmpuint(spice_server_get_best_record_rate(NULL), ==, 48000);
     SpiceServer *server = spice_server_new();
     spice_server_set_addr(server, "127.0.0.1", 0);
-    spice_server_set_port(server, TEST_PORT);
+    test_port = pick_port();
+    spice_server_set_port(server, test_port);
     spice_server_set_noauth(server);
     g_assert_cmpint(spice_server_init(server, test_core_get()), ==, 0);
     g_assert_cmpint(spice_server_add_interface(server, &playback.base), ==, 0);

@@ -35,7 +35,7 @@ from spiceclient import GObject, Spice, SpiceTestClient  # noqa: E402
 
 LIB = harness.lib_choice_from_argv(sys.argv)
 CASE = sys.argv[sys.argv.index('--case') + 1] if '--case' in sys.argv else 'demo'
-# audio-helper's ports (6041 is test-sound's).
+# audio-helper's ports (6040-6042 are test-sound's).
 PORT_FIRST, PORT_LAST = 6043, 6059
 TONE_HZ, AMPLITUDE, RATE = 440, 8000.0, 48000
 SPICE_AUDIO_FMT_S16 = 1
