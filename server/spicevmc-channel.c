@@ -16,8 +16,9 @@
 #define SPICEVMC_MAX_QUEUED_TO_CLIENT (256u * 1024)
 /* Client bytes the device has not taken past this: stop reading the client until it drains. */
 #define SPICEVMC_MAX_QUEUED_TO_DEVICE (1024u * 1024)
-/* usbredir bulk packets and webdav chunks stay far below this. */
-#define SPICEVMC_MAX_CLIENT_MESSAGE (1024u * 1024 + 64)
+/* One client message carries one usbredir packet; bulk packets follow the host's USB transfer
+ * size, which Linux caps at 16 MiB (usbfs_memory_mb). Webdav chunks are far smaller. */
+#define SPICEVMC_MAX_CLIENT_MESSAGE (16u * 1024 * 1024 + 64)
 
 struct SpicevmcChannel {
     SpiceServer *reds;                  /* not owned */
