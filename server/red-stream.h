@@ -64,6 +64,7 @@ bool red_stream_is_tls(const RedStream *stream);
 
 RedStreamHandshake red_stream_handshake(RedStream *stream);
 
+/* @size must be > 0 (a 0-byte read returns 0, which would read as the end of the stream). */
 ssize_t red_stream_read(RedStream *stream, void *buf, size_t size);
 ssize_t red_stream_writev(RedStream *stream, const struct iovec *iov, int iovcnt);
 ssize_t red_stream_write(RedStream *stream, const void *buf, size_t size);

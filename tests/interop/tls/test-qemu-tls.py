@@ -105,8 +105,8 @@ class TlsQemu(qemuvm.Qemu):
             self.tmp = tempfile.mkdtemp(prefix='qemu-tls-', dir=qemuvm.artifact_dir())
             self.qmp_path = os.path.join(self.tmp, 'qmp.sock')
             opts = 'addr=127.0.0.1,tls-port=%d,x509-dir=%s' % (self.tls_port, pki.x509_dir)
-            if plain:
-                opts += ',port=%d' % plain_port
+            # port=0 is QEMU's "no plain port", as a TLS-only setup writes it.
+            opts += ',port=%d' % (plain_port if plain else 0)
             argv = [qemuvm.QEMU_BIN] + qemuvm.base_args('qxl') + [
                 '-spice', opts + ',' + spice_opts,
                 '-qmp', 'unix:%s,server=on,wait=off' % self.qmp_path] + list(extra_args)
