@@ -627,6 +627,74 @@ static void test_write_retry_timer(void)
     fake_free(ur);
 }
 
+/* A guest that takes nothing: the server stops reading the client (TCP pushes back) instead of
+ * buffering; once the guest has room everything arrives, in order. */
+static void test_client_pushback(void)
+{
+    SpiceServer *server = start_server();
+    FakeDevice *ur = fake_new(&fake_sif, "usbredir", NULL);
+    g_assert_cmpint(spice_server_add_interface(server, &ur->sin.base), ==, 0);
+    uint32_t session;
+    int main_fd = main_link(&session, NULL);
+    int fd = client_link(session, SPICE_CHANNEL_USBREDIR, 0, 0);
+    ur->write_room = 0;
+
+    const size_t total = 32 * 1024 * 1024, piece = 64 * 1024;
+    uint8_t *data = pattern(total, 4);
+    WireWriter w;
+    wire_writer_init(&w);
+    for (size_t off = 0; off < total; off += piece) {
+        FrameHeader hdr = { .type = SPICE_MSGC_SPICEVMC_DATA, .size = (uint32_t)piece };
+        framing_write_header(&w, true, &hdr);
+        wire_write_bytes(&w, data + off, piece);
+    }
+    const uint8_t *stream = wire_writer_data(&w);
+    size_t stream_size = wire_writer_size(&w), sent = 0;
+    gint64 stalled_since = 0;
+    while (sent < stream_size) {
+        ssize_t n = send(fd, stream + sent, stream_size - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            sent += (size_t)n;
+            stalled_since = 0;
+            continue;
+        }
+        g_assert_true(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
+        if (!stalled_since) {
+            stalled_since = g_get_monotonic_time();
+        } else if (g_get_monotonic_time() - stalled_since > 500 * 1000) {
+            break;
+        }
+        pump_for(10);
+    }
+    g_test_message("the client could send %zu of %zu bytes before the server pushed back", sent, stream_size);
+    g_assert_cmpuint(sent, <, stream_size);
+    g_assert_cmpuint(ur->written->len, ==, 0);
+
+    /* The guest drains and QEMU calls wakeup; the rest of the stream goes through. */
+    ur->write_room = SIZE_MAX;
+    spice_server_char_device_wakeup(&ur->sin);
+    while (sent < stream_size) {
+        ssize_t n = send(fd, stream + sent, stream_size - sent, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            sent += (size_t)n;
+        } else {
+            pump();
+        }
+    }
+    gint64 end = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+    while (ur->written->len < total && g_get_monotonic_time() < end) {
+        pump();
+    }
+    g_assert_cmpuint(ur->written->len, ==, total);
+    g_assert_true(memcmp(ur->written->data, data, total) == 0);
+    wire_writer_finish(&w);
+    g_free(data);
+    close(fd);
+    close(main_fd);
+    stop_server(server);
+    fake_free(ur);
+}
+
 /* Port channels: PORT_INIT with name and state, events both ways; webdav gets its own type. */
 static void test_port(void)
 {
@@ -950,6 +1018,7 @@ int main(int argc, char **argv)
     g_test_add_func("/char-device/subtypes-and-refusals", test_subtypes_and_refusals);
     g_test_add_func("/char-device/usbredir", test_usbredir);
     g_test_add_func("/char-device/write-retry-timer", test_write_retry_timer);
+    g_test_add_func("/char-device/client-pushback", test_client_pushback);
     g_test_add_func("/char-device/port", test_port);
     g_test_add_func("/char-device/agent", test_agent);
     g_test_add_func("/char-device/agent-token-overrun", test_agent_token_overrun);
