@@ -8,6 +8,7 @@
 #   GUEST-MODULE-FAILED m  insmod of m failed (dmesg follows on the serial port)
 #   GUEST-NO-FB0           the driver made no /dev/fb0 within 10 s (dmesg follows)
 #   GUEST-READY WxH        fbcon runs on the QXL framebuffer, the shell on tty1 is starting
+#   GUEST-SHELL pid        the shell on tty1 runs and is about to print its prompt
 export PATH=/bin:/sbin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
@@ -42,7 +43,9 @@ echo "GUEST-READY ${size:-unknown}" > $serial
 
 # The shell: on tty1 (the QXL console), as a session leader so tty1 becomes its controlling
 # terminal. After it exits (or is killed) a new one starts, so the test never loses its console.
-export PS1='guest# ' HOME=/ TERM=linux
+# Each interactive shell reads $ENV first: it says on the serial port that it is about to prompt.
+echo 'echo "GUEST-SHELL $$" > /dev/ttyS0' > /etc/shellrc
+export PS1='guest# ' HOME=/ TERM=linux ENV=/etc/shellrc
 while true; do
     setsid sh -c 'exec sh -i </dev/tty1 >/dev/tty1 2>&1'
     sleep 0.2

@@ -183,14 +183,19 @@ class Guest:
         return sum(1 for l in self.serial_lines() if l.startswith(prefix))
 
     def wait_ready(self, nth=1):
-        """Waits for the @nth GUEST-READY line (one per boot); returns the seconds since QEMU started."""
+        """Waits for the @nth GUEST-READY line (one per boot) and the shell that follows it.
+
+        Returns the seconds from QEMU's start to that GUEST-READY."""
         start = 0
         for _ in range(nth):
             start, line = self.wait_serial(lambda l: l.startswith('GUEST-READY'), 'GUEST-READY #%d' % nth,
                                            BOOT_TIMEOUT, start=start)
             start += 1
         check('1024x768' in line, 'the guest console is not 1024x768: %r' % line)
-        return time.monotonic() - self.started
+        took = time.monotonic() - self.started
+        self.wait_serial(lambda l: l.startswith('GUEST-SHELL'), 'GUEST-SHELL after boot #%d' % nth, 30,
+                         start=start)
+        return took
 
     # -- client --------------------------------------------------------------------------------
     def pump(self, seconds):
