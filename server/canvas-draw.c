@@ -718,10 +718,10 @@ void canvas_draw_text(Surface *surface, const pixman_region32_t *region, const Q
         int64_t gx = (int64_t)g->render_x + g->origin_x - work.box.x1;
         int64_t gy = (int64_t)g->render_y + g->origin_y - work.box.y1;
         const uint8_t *bits = text->glyph_data + g->data_offset;
-        bool top_down = text->string_flags & SPICE_STRING_FLAGS_RASTER_TOP_DOWN;
         for (int64_t y = MAX(0, -gy); y < g->height && gy + y < work.h; y++) {
-            /* Without RASTER_TOP_DOWN the rows are stored bottom row first. */
-            int64_t stored = top_down ? y : g->height - 1 - y;
+            /* Rows are stored bottom row first; upstream's canvas reads them so whatever
+             * RASTER_TOP_DOWN says, and pictures must match it. */
+            int64_t stored = g->height - 1 - y;
             const uint8_t *row = bits + (size_t)stored * g->stride;
             for (int64_t x = MAX(0, -gx); x < g->width && gx + x < work.w; x++) {
                 if (row[x / 8] & (0x80 >> (x % 8))) {

@@ -83,7 +83,7 @@ void canvas_draw_stroke(Surface *surface, const pixman_region32_t *region, const
                         const CanvasBrush *brush);
 /*
  * TEXT: back_area with the back brush (if any), then the 1-bit glyphs with the fore brush. Glyph
- * rows are bottom-up unless the string has SPICE_STRING_FLAGS_RASTER_TOP_DOWN.
+ * rows are read bottom row first, as upstream's canvas does (it ignores RASTER_TOP_DOWN).
  */
 void canvas_draw_text(Surface *surface, const pixman_region32_t *region, const QxlText *text,
                       const CanvasBrush *fore, const CanvasBrush *back);
