@@ -196,6 +196,24 @@ def case_mouse_client_mode():
         demo.check_healthy()
 
 
+def case_lock_keys():
+    # KEY_MODIFIERS: the client's Caps Lock on while the guest's is off -> the server types
+    # Caps Lock (0x3a down, up) into the keyboard so the guest's state follows.
+    CAPS_LOCK = 4   # SPICE_INPUTS_CAPS_LOCK
+    with harness.Demo(LIB, ['--image', picture()]) as demo:
+        client = connect(demo)
+        try:
+            start = demo.proc.line_count()
+            client.inputs.set_key_locks(CAPS_LOCK)
+            client.flush()
+            got = wait_events(demo, start, ('key-down', 'key-up'), lambda ev: len(ev) >= 2)
+        finally:
+            client.close()
+        check(got[:2] == [('key-down', 0x3a), ('key-up', 0x3a)],
+              'Caps Lock sync gave %s, expected key-down 0x3a, key-up 0x3a' % fmt_events(got))
+        demo.check_healthy()
+
+
 def case_wheel():
     # Wheel up is button 4, down is 5: dz -1 / +1, to the mouse (server) or the tablet (client).
     BUTTON_UP, BUTTON_DOWN = 4, 5
@@ -235,4 +253,5 @@ if __name__ == '__main__':
         ('mouse server mode (%s library)' % LIB, case_mouse_server_mode),
         ('tablet client mode (%s library)' % LIB, case_mouse_client_mode),
         ('wheel in both modes (%s library)' % LIB, case_wheel),
+        ('lock keys follow the client (%s library)' % LIB, case_lock_keys),
     ])
