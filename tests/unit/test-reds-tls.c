@@ -18,6 +18,8 @@
 #include "protocol/framing.h"
 #include "protocol/link.h"
 #include "protocol/ticket.h"
+/* spice_server_get_num_clients is deprecated but part of the ABI QEMU uses. */
+#define SPICE_SERVER_INTERNAL 1
 #include "spice.h"
 #include "test-core-glib.h"
 
@@ -191,8 +193,10 @@ typedef struct Run {
     int fd;
     bool tls;
     const char *password;
+    bool hold;                  /* after MAIN_INIT, read until the server closes */
     LinkOutcome outcome;
-    bool main_init;
+    gint main_init;
+    bool closed_by_server;      /* hold: EOF or reset came (not the 10 s read timeout) */
     gint done;
 } Run;
 
@@ -203,15 +207,24 @@ static gpointer client_thread(gpointer data)
     client_open(&c, run->fd, run->tls);
     run->outcome = client_link(&c, run->password);
     if (run->outcome.reply_error == SPICE_LINK_ERR_OK && run->outcome.result == SPICE_LINK_ERR_OK) {
-        run->main_init = client_wait_main_init(&c);
+        g_atomic_int_set(&run->main_init, client_wait_main_init(&c));
+    }
+    if (run->hold && g_atomic_int_get(&run->main_init)) {
+        uint8_t buf[4096];
+        ssize_t n;
+        while ((n = recv(c.fd, buf, sizeof(buf), 0)) > 0) {
+            /* PINGs and whatever else: not answered, the server drops us well before 30 s */
+        }
+        run->closed_by_server = n == 0 || errno == ECONNRESET;
     }
     client_close(&c);
     g_atomic_int_set(&run->done, 1);
     return NULL;
 }
 
-/* Runs a client on @fd in a thread while the main loop serves it. */
-static void run_client(Run *run)
+/* Runs a client on @fd in a thread while the main loop serves it; @on_main_init(@data) runs
+ * once in this thread when the client has its MAIN_INIT (may be NULL). */
+static void run_client_with(Run *run, void (*on_main_init)(void *data), void *data)
 {
     GThread *thread = g_thread_new("client", client_thread, run);
     gint64 end = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;
@@ -219,6 +232,10 @@ static void run_client(Run *run)
         g_assert_cmpint(g_get_monotonic_time(), <, end);
         g_main_context_iteration(NULL, FALSE);
         g_usleep(500);
+        if (on_main_init && g_atomic_int_get(&run->main_init)) {
+            on_main_init(data);
+            on_main_init = NULL;
+        }
     }
     g_thread_join(thread);
     /* Let the server notice the close. */
@@ -226,6 +243,11 @@ static void run_client(Run *run)
         g_main_context_iteration(NULL, FALSE);
         g_usleep(1000);
     }
+}
+
+static void run_client(Run *run)
+{
+    run_client_with(run, NULL, NULL);
 }
 
 static int tcp_connect(int port)
@@ -306,7 +328,7 @@ static void test_tls_clients(void)
     run_client(&run);
     g_assert_cmpuint(run.outcome.reply_error, ==, SPICE_LINK_ERR_OK);
     g_assert_cmpuint(run.outcome.result, ==, SPICE_LINK_ERR_OK);
-    g_assert_true(run.main_init);
+    g_assert_true(g_atomic_int_get(&run.main_init));
 
     /* add_ssl_client with skip_auth: a wrong password passes. */
     int fds[2];
@@ -315,7 +337,7 @@ static void test_tls_clients(void)
     Run skip = { .fd = fds[1], .tls = true, .password = "wrong" };
     run_client(&skip);
     g_assert_cmpuint(skip.outcome.result, ==, SPICE_LINK_ERR_OK);
-    g_assert_true(skip.main_init);
+    g_assert_true(g_atomic_int_get(&skip.main_init));
 
     /* add_ssl_client without skip_auth: the password counts. */
     g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), ==, 0);
@@ -342,7 +364,7 @@ static void test_tls_clients(void)
     Run plain_ok = { .fd = fds[1], .tls = false, .password = "pw" };
     run_client(&plain_ok);
     g_assert_cmpuint(plain_ok.outcome.result, ==, SPICE_LINK_ERR_OK);
-    g_assert_true(plain_ok.main_init);
+    g_assert_true(g_atomic_int_get(&plain_ok.main_init));
 
     /* Every handed-over or accepted socket was reported to the host. */
     g_assert_cmpuint(test_core_count_events(SPICE_CHANNEL_EVENT_CONNECTED, -1), >=, 6);
@@ -352,12 +374,45 @@ static void test_tls_clients(void)
     g_assert_cmpuint(test_core_live_timers(), ==, 0);
 }
 
+static void set_ticket_now(void *data)
+{
+    g_assert_cmpint(spice_server_set_ticket(data, "late", 0, 0, 0), ==, 0);
+}
+
+static void test_ticket_turned_on(void)
+{
+    /* As upstream: a client that came in without a password is dropped when ticketing turns on,
+     * even though neither fail_if_connected nor disconnect_if_connected was asked for. */
+    SpiceServer *s = spice_server_new();
+    spice_server_set_noauth(s);
+    g_assert_cmpint(spice_server_init(s, test_core_get()), ==, 0);
+    int fds[2];
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), ==, 0);
+    g_assert_cmpint(spice_server_add_client(s, fds[0], 0), ==, 0);
+    Run run = { .fd = fds[1], .password = "", .hold = true };
+    gint64 start = g_get_monotonic_time();
+    run_client_with(&run, set_ticket_now, s);
+    g_assert_true(g_atomic_int_get(&run.main_init));
+    g_assert_true(run.closed_by_server);
+    g_assert_cmpint(g_get_monotonic_time() - start, <, 8 * G_USEC_PER_SEC);
+    g_assert_cmpint(spice_server_get_num_clients(s), ==, 0);
+
+    /* With a password set, a second set_ticket keeps the client (connected=keep in QEMU). */
+    g_assert_cmpint(socketpair(AF_UNIX, SOCK_STREAM, 0, fds), ==, 0);
+    g_assert_cmpint(spice_server_add_client(s, fds[0], 0), ==, 0);
+    Run kept = { .fd = fds[1], .password = "late" };
+    run_client(&kept);
+    g_assert_true(g_atomic_int_get(&kept.main_init));
+    spice_server_destroy(s);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     make_pki();
     g_test_add_func("/reds-tls/set-tls-arguments", test_set_tls_arguments);
     g_test_add_func("/reds-tls/tls-clients", test_tls_clients);
+    g_test_add_func("/reds-tls/ticket-turned-on", test_ticket_turned_on);
     int ret = g_test_run();
     remove_pki();
     return ret;
