@@ -254,3 +254,16 @@ void cursor_channel_reset(CursorChannel *cursor)
     cursor->busy--;
     reap_closed_clients(cursor);
 }
+
+void cursor_channel_disconnect_all(CursorChannel *cursor)
+{
+    cursor->busy++;
+    for (guint i = 0; i < cursor->clients->len; i++) {
+        CursorClient *client = g_ptr_array_index(cursor->clients, i);
+        if (client->conn) {
+            channel_connection_close(client->conn);
+        }
+    }
+    cursor->busy--;
+    reap_closed_clients(cursor);
+}

@@ -31,3 +31,6 @@ unsigned cursor_channel_num_clients(const CursorChannel *cursor);
 void cursor_channel_process(CursorChannel *cursor, const QxlCursorCommand *cmd);
 /* spice_qxl_reset_cursor: forget the cursor; clients get INVAL_ALL + RESET. */
 void cursor_channel_reset(CursorChannel *cursor);
+
+/* The client's session ended (replaced by a new client, or its main channel closed): close them all. */
+void cursor_channel_disconnect_all(CursorChannel *cursor);

@@ -566,3 +566,16 @@ void display_channel_flush(DisplayChannel *display)
     display->busy--;
     reap_closed_clients(display);
 }
+
+void display_channel_disconnect_all(DisplayChannel *display)
+{
+    display->busy++;
+    for (guint i = 0; i < display->clients->len; i++) {
+        DisplayClient *client = g_ptr_array_index(display->clients, i);
+        if (client->conn) {
+            channel_connection_close(client->conn);   /* calls display_on_closed */
+        }
+    }
+    display->busy--;
+    reap_closed_clients(display);
+}

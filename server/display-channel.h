@@ -95,3 +95,6 @@ void display_channel_flush(DisplayChannel *display);
  * ones are cut into bands.
  */
 #define DISPLAY_CHANNEL_MAX_START_MESSAGE (16u * 1024u * 1024u)
+
+/* The client's session ended (replaced by a new client, or its main channel closed): close them all. */
+void display_channel_disconnect_all(DisplayChannel *display);

@@ -23,6 +23,7 @@ typedef enum ItemKind {
     ITEM_REQUEST,
     ITEM_LINK_DISPLAY,
     ITEM_LINK_CURSOR,
+    ITEM_SESSION_END,
     ITEM_VM_START,
     ITEM_VM_STOP,
     ITEM_QUIT,
@@ -234,6 +235,10 @@ static void run_item(QxlWorker *worker, QueuedItem *item)
         cursor_channel_add_client(worker->cursor, item->peer);
         item->peer = NULL;
         break;
+    case ITEM_SESSION_END:
+        display_channel_disconnect_all(worker->display);
+        cursor_channel_disconnect_all(worker->cursor);
+        break;
     case ITEM_VM_START:
         if (!worker->vm_running) {
             worker->vm_running = true;
@@ -378,6 +383,16 @@ static void display_link(LinkedPeer *peer, void *opaque)
 static void cursor_link(LinkedPeer *peer, void *opaque)
 {
     submit(opaque, ITEM_LINK_CURSOR, NULL, peer, false);
+}
+
+/*
+ * The client's session ended (a new client replaced it, or its main channel closed): its display
+ * and cursor connections go too, as upstream closes every channel of the client. Queued behind any
+ * earlier link, and ahead of the new client's links, which reds only accepts after this call.
+ */
+static void session_end(void *opaque)
+{
+    submit(opaque, ITEM_SESSION_END, NULL, NULL, false);
 }
 
 /* ---- the thread ---- */
@@ -548,6 +563,8 @@ QxlWorker *qxl_worker_new(SpiceServer *reds, QXLInstance *qxl)
                           display_link, worker);
     reds_register_channel(reds, SPICE_CHANNEL_CURSOR, worker->channel_id, NULL, 0,
                           cursor_link, worker);
+    /* Both entries share one worker: one session-end request closes both channels' clients. */
+    reds_set_channel_session_end(reds, SPICE_CHANNEL_DISPLAY, worker->channel_id, session_end);
     worker->channels_registered = true;
     return worker;
 }
