@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <spice/enums.h>
+#include <spice/protocol.h>
 
 static void write_rect(WireWriter *w, const pixman_box32_t *box)
 {
@@ -104,6 +105,78 @@ void display_msg_write_draw_copy(WireWriter *w, const DisplayDrawBase *base,
     for (uint32_t y = 0; y < bitmap->height; y++) {
         memcpy(out + y * row_bytes, bitmap->pixels + (size_t)y * bitmap->stride, row_bytes);
     }
+}
+
+/* The ImageDescriptor and BitmapData of @bitmap at the end of the body; patches the pointer. */
+static void write_inline_bitmap(WireWriter *w, size_t ptr_offset, const DisplayBitmap *bitmap)
+{
+    wire_writer_patch_u32(w, ptr_offset, (uint32_t)wire_writer_size(w));
+    wire_write_u64(w, bitmap->image_id);
+    wire_write_u8(w, SPICE_IMAGE_TYPE_BITMAP);
+    wire_write_u8(w, 0);
+    wire_write_u32(w, bitmap->width);
+    wire_write_u32(w, bitmap->height);
+    uint32_t row_bytes = bitmap->width * 4;
+    wire_write_u8(w, bitmap->format);
+    wire_write_u8(w, SPICE_BITMAP_FLAGS_TOP_DOWN);
+    wire_write_u32(w, bitmap->width);
+    wire_write_u32(w, bitmap->height);
+    wire_write_u32(w, row_bytes);
+    wire_write_u32(w, 0);                      /* palette: NULL */
+    uint8_t *out = wire_writer_reserve(w, (size_t)row_bytes * bitmap->height);
+    for (uint32_t y = 0; y < bitmap->height; y++) {
+        memcpy(out + (size_t)y * row_bytes, bitmap->pixels + (size_t)y * bitmap->stride, row_bytes);
+    }
+}
+
+static void write_brush(WireWriter *w, uint8_t type, uint32_t color)
+{
+    wire_write_u8(w, type);
+    if (type == SPICE_BRUSH_TYPE_SOLID) {
+        wire_write_u32(w, color);
+    }
+}
+
+void display_msg_write_image_draw(WireWriter *w, const DisplayDrawBase *base,
+                                  const DisplayImageDraw *draw, const DisplayBitmap *bitmap)
+{
+    write_display_base(w, base);
+    size_t ptr_offset;
+    switch (draw->msg_type) {
+    case SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND:
+        wire_write_u8(w, draw->alpha_flags);
+        wire_write_u8(w, draw->alpha);
+        ptr_offset = wire_writer_size(w);
+        wire_write_u32(w, 0);
+        write_rect(w, &draw->src_area);
+        break;
+    case SPICE_MSG_DISPLAY_DRAW_TRANSPARENT:
+        ptr_offset = wire_writer_size(w);
+        wire_write_u32(w, 0);
+        write_rect(w, &draw->src_area);
+        wire_write_u32(w, draw->src_color);
+        wire_write_u32(w, draw->true_color);
+        break;
+    case SPICE_MSG_DISPLAY_DRAW_ROP3:
+        ptr_offset = wire_writer_size(w);
+        wire_write_u32(w, 0);
+        write_rect(w, &draw->src_area);
+        write_brush(w, draw->brush_type, draw->brush_color);
+        wire_write_u8(w, draw->rop3);
+        wire_write_u8(w, draw->scale_mode);
+        write_empty_mask(w);
+        break;
+    default:   /* SPICE_MSG_DISPLAY_DRAW_OPAQUE */
+        ptr_offset = wire_writer_size(w);
+        wire_write_u32(w, 0);
+        write_rect(w, &draw->src_area);
+        write_brush(w, draw->brush_type, draw->brush_color);
+        wire_write_u16(w, draw->rop_descriptor);
+        wire_write_u8(w, draw->scale_mode);
+        write_empty_mask(w);
+        break;
+    }
+    write_inline_bitmap(w, ptr_offset, bitmap);
 }
 
 void display_msg_write_draw_mask_only(WireWriter *w, const DisplayDrawBase *base)

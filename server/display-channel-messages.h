@@ -68,6 +68,28 @@ uint8_t *display_msg_write_draw_copy_reserve(WireWriter *w, const DisplayDrawBas
                                              const DisplayBitmap *bitmap,
                                              const pixman_box32_t *src_area,
                                              uint16_t rop_descriptor, uint8_t scale_mode);
+/*
+ * The draws whose source is one inline bitmap (no mask; brush NONE or SOLID): OPAQUE, ROP3,
+ * TRANSPARENT and ALPHA_BLEND. @msg_type picks the body layout; the fields it does not use are
+ * ignored. The bitmap follows the body, pointed to by src_bitmap.
+ */
+typedef struct DisplayImageDraw {
+    uint16_t msg_type;          /* SPICE_MSG_DISPLAY_DRAW_OPAQUE, _ROP3, _TRANSPARENT, _ALPHA_BLEND */
+    pixman_box32_t src_area;    /* in bitmap coordinates */
+    uint8_t brush_type;         /* OPAQUE, ROP3: SPICE_BRUSH_TYPE_NONE or _SOLID */
+    uint32_t brush_color;
+    uint16_t rop_descriptor;    /* OPAQUE */
+    uint8_t rop3;               /* ROP3 */
+    uint8_t scale_mode;         /* OPAQUE, ROP3 */
+    uint32_t src_color;         /* TRANSPARENT */
+    uint32_t true_color;        /* TRANSPARENT */
+    uint8_t alpha_flags;        /* ALPHA_BLEND */
+    uint8_t alpha;              /* ALPHA_BLEND */
+} DisplayImageDraw;
+
+void display_msg_write_image_draw(WireWriter *w, const DisplayDrawBase *base,
+                                  const DisplayImageDraw *draw, const DisplayBitmap *bitmap);
+
 /* DRAW_BLACKNESS, DRAW_WHITENESS and DRAW_INVERS: the base and an empty QMask. */
 void display_msg_write_draw_mask_only(WireWriter *w, const DisplayDrawBase *base);
 void display_msg_write_copy_bits(WireWriter *w, const DisplayDrawBase *base, int32_t src_x,

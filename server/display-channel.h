@@ -76,6 +76,10 @@ void display_channel_draw_blend(DisplayChannel *display, const DisplayDrawBase *
                                 const DisplayBitmap *bitmap, const pixman_box32_t *src_area,
                                 uint16_t rop_descriptor, uint8_t scale_mode,
                                 const pixman_region32_t *changed);
+/* OPAQUE, ROP3, TRANSPARENT, ALPHA_BLEND of an inline bitmap (see DisplayImageDraw). */
+void display_channel_draw_image(DisplayChannel *display, const DisplayDrawBase *base,
+                                const DisplayImageDraw *draw, const DisplayBitmap *bitmap,
+                                const pixman_region32_t *changed);
 /* DRAW_BLACKNESS / DRAW_WHITENESS / DRAW_INVERS (@msg_type), without a mask. */
 void display_channel_draw_mask_only(DisplayChannel *display, uint16_t msg_type,
                                     const DisplayDrawBase *base, const pixman_region32_t *changed);

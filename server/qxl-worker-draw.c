@@ -184,6 +184,39 @@ static void render_fill(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget
     resolved_brush_fini(&brush);
 }
 
+/*
+ * Sends a draw whose source is a converted guest bitmap as its own message (the src_area part
+ * of the bitmap inline); anything else (surface images, 8-bit alpha) goes from the canvas.
+ */
+static void send_image_draw(QxlWorker *worker, DrawTarget *t, const DisplayDrawBase *base,
+                            DisplayImageDraw *draw, const QxlImage *image,
+                            pixman_image_t *converted, const pixman_box32_t *area)
+{
+    if (!t->is_primary) {
+        return;
+    }
+    pixman_format_code_t format = pixman_image_get_format(converted);
+    if (image->type != SPICE_IMAGE_TYPE_BITMAP ||
+        (format != PIXMAN_x8r8g8b8 && format != PIXMAN_a8r8g8b8) ||
+        area->x1 >= area->x2 || area->y1 >= area->y2) {
+        changed_from_canvas(worker, t);
+        return;
+    }
+    const uint8_t *pixels = (const uint8_t *)pixman_image_get_data(converted);
+    uint32_t stride = (uint32_t)pixman_image_get_stride(converted);
+    DisplayBitmap bitmap = {
+        .image_id = image->id,
+        .format = format == PIXMAN_a8r8g8b8 ? SPICE_BITMAP_FMT_RGBA : SPICE_BITMAP_FMT_32BIT,
+        .width = (uint32_t)(area->x2 - area->x1),
+        .height = (uint32_t)(area->y2 - area->y1),
+        .stride = stride,
+        .pixels = pixels + (size_t)area->y1 * stride + (size_t)area->x1 * 4,
+    };
+    draw->src_area = (pixman_box32_t){ 0, 0, (int32_t)bitmap.width, (int32_t)bitmap.height };
+    mark_guest_dirty(worker, &t->area);
+    display_channel_draw_image(worker->display, base, draw, &bitmap, &t->area);
+}
+
 static void render_mask_only(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget *t,
                              const DisplayDrawBase *base)
 {
@@ -276,19 +309,30 @@ static void render_copy(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget
     }
     ResolvedBrush brush = resolve_brush(worker, &copy->brush, what);
     if (brush.ok) {
+        DisplayImageDraw draw = { .brush_type = (uint8_t)copy->brush.type,
+                                  .brush_color = copy->brush.color,
+                                  .rop_descriptor = copy->rop_descriptor, .rop3 = copy->rop3,
+                                  .scale_mode = copy->scale_mode };
         switch (cmd->type) {
         case QXL_DRAW_OPAQUE:
             canvas_draw_opaque(t->surface, &t->area, &t->bbox, &src, &brush.brush,
                                copy->rop_descriptor);
+            draw.msg_type = SPICE_MSG_DISPLAY_DRAW_OPAQUE;
             break;
         case QXL_DRAW_ROP3:
             canvas_draw_rop3(t->surface, &t->area, &t->bbox, &src, &brush.brush, copy->rop3);
+            draw.msg_type = SPICE_MSG_DISPLAY_DRAW_ROP3;
             break;
         default:
             canvas_draw_copy(t->surface, &t->area, &t->bbox, &src, copy->rop_descriptor);
             break;
         }
-        changed_from_canvas(worker, t);
+        /* Native messages carry no pattern and no mask here: those go from the canvas. */
+        if (draw.msg_type && copy->brush.type != SPICE_BRUSH_TYPE_PATTERN && !copy->mask.bitmap) {
+            send_image_draw(worker, t, base, &draw, copy->src, src.image, &src.area);
+        } else {
+            changed_from_canvas(worker, t);
+        }
     }
     resolved_brush_fini(&brush);
     pixman_image_unref(src.image);
@@ -305,19 +349,23 @@ static void render_copy_bits(QxlWorker *worker, const QxlDrawCommand *cmd, DrawT
     }
 }
 
-static void render_transparent(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget *t)
+static void render_transparent(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget *t,
+                               const DisplayDrawBase *base)
 {
     const QxlTransparent *tr = &cmd->u.transparent;
     CanvasSource src = { .image = resolve_image(worker, tr->src, "draw TRANSPARENT", 0),
                          .area = box_from_rect(&tr->src_area) };
     if (src.image) {
         canvas_draw_transparent(t->surface, &t->area, &t->bbox, &src, tr->true_color);
-        changed_from_canvas(worker, t);
+        DisplayImageDraw draw = { .msg_type = SPICE_MSG_DISPLAY_DRAW_TRANSPARENT,
+                                  .src_color = tr->src_color, .true_color = tr->true_color };
+        send_image_draw(worker, t, base, &draw, tr->src, src.image, &src.area);
         pixman_image_unref(src.image);
     }
 }
 
-static void render_alpha_blend(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget *t)
+static void render_alpha_blend(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget *t,
+                               const DisplayDrawBase *base)
 {
     const QxlAlphaBlend *ab = &cmd->u.alpha_blend;
     int alpha = (ab->alpha_flags & SPICE_ALPHA_FLAGS_SRC_SURFACE_HAS_ALPHA) ? 1 : 0;
@@ -325,7 +373,9 @@ static void render_alpha_blend(QxlWorker *worker, const QxlDrawCommand *cmd, Dra
                          .area = box_from_rect(&ab->src_area) };
     if (src.image) {
         canvas_draw_alpha_blend(t->surface, &t->area, &t->bbox, &src, ab->alpha);
-        changed_from_canvas(worker, t);
+        DisplayImageDraw draw = { .msg_type = SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND,
+                                  .alpha_flags = (uint8_t)ab->alpha_flags, .alpha = ab->alpha };
+        send_image_draw(worker, t, base, &draw, ab->src, src.image, &src.area);
         pixman_image_unref(src.image);
     }
 }
@@ -485,10 +535,10 @@ void qxl_worker_render_draw(QxlWorker *worker, const QxlDrawCommand *cmd)
             render_mask_only(worker, cmd, &t, &base);
             break;
         case QXL_DRAW_TRANSPARENT:
-            render_transparent(worker, cmd, &t);
+            render_transparent(worker, cmd, &t, &base);
             break;
         case QXL_DRAW_ALPHA_BLEND:
-            render_alpha_blend(worker, cmd, &t);
+            render_alpha_blend(worker, cmd, &t, &base);
             break;
         case QXL_DRAW_STROKE:
             render_stroke(worker, cmd, &t);

@@ -175,6 +175,83 @@ static void test_draw_mask_only_and_rop_fill(void)
     wire_writer_finish(&w);
 }
 
+static void test_draw_image_ops(void)
+{
+    DisplayDrawBase base = { .surface_id = 0, .box = { .x1 = 0, .y1 = 0, .x2 = 2, .y2 = 1 } };
+    uint32_t pixels[2] = { 0x80ff0000, 0x40004000 };
+    DisplayBitmap bitmap = { .image_id = 9, .format = SPICE_BITMAP_FMT_RGBA, .width = 2, .height = 1,
+                             .stride = 8, .pixels = (const uint8_t *)pixels };
+    /* ALPHA_BLEND: flags, alpha, then the image pointer and the src_area. */
+    DisplayImageDraw draw = { .msg_type = SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND,
+                              .src_area = { 0, 0, 2, 1 }, .alpha_flags = 2, .alpha = 0x80 };
+    WireWriter w;
+    wire_writer_init(&w);
+    display_msg_write_image_draw(&w, &base, &draw, &bitmap);
+    WireReader r;
+    wire_reader_init(&r, wire_writer_data(&w), wire_writer_size(&w));
+    g_assert_cmpuint(wire_read_u32(&r), ==, 0);
+    read_rect(&r, 0, 0, 1, 2);
+    g_assert_cmpuint(wire_read_u8(&r), ==, SPICE_CLIP_TYPE_NONE);
+    g_assert_cmpuint(wire_read_u8(&r), ==, 2);
+    g_assert_cmpuint(wire_read_u8(&r), ==, 0x80);
+    uint32_t image_at = wire_read_u32(&r);
+    read_rect(&r, 0, 0, 1, 2);
+    g_assert_cmpuint(image_at, ==, 21 + 2 + 4 + 16);
+    g_assert_cmpuint(wire_read_u64(&r), ==, 9);
+    g_assert_cmpuint(wire_read_u8(&r), ==, SPICE_IMAGE_TYPE_BITMAP);
+    g_assert_cmpuint(wire_read_u8(&r), ==, 0);
+    g_assert_cmpuint(wire_read_u32(&r), ==, 2);
+    g_assert_cmpuint(wire_read_u32(&r), ==, 1);
+    g_assert_cmpuint(wire_read_u8(&r), ==, SPICE_BITMAP_FMT_RGBA);
+    g_assert_cmpuint(wire_read_u8(&r), ==, SPICE_BITMAP_FLAGS_TOP_DOWN);
+    g_assert_cmpuint(wire_read_u32(&r), ==, 2);
+    g_assert_cmpuint(wire_read_u32(&r), ==, 1);
+    g_assert_cmpuint(wire_read_u32(&r), ==, 8);
+    g_assert_cmpuint(wire_read_u32(&r), ==, 0);
+    g_assert_cmphex(wire_read_u32(&r), ==, 0x80ff0000);
+    g_assert_cmphex(wire_read_u32(&r), ==, 0x40004000);
+    g_assert_true(wire_reader_ok(&r));
+    g_assert_cmpuint(wire_reader_remaining(&r), ==, 0);
+
+    /* ROP3 with a solid brush: pointer, src_area, brush (type, color), rop3, scale mode, mask. */
+    wire_writer_reset(&w);
+    draw = (DisplayImageDraw){ .msg_type = SPICE_MSG_DISPLAY_DRAW_ROP3, .src_area = { 0, 0, 2, 1 },
+                               .brush_type = SPICE_BRUSH_TYPE_SOLID, .brush_color = 0x00c0c0c0,
+                               .rop3 = 0xb8, .scale_mode = SPICE_IMAGE_SCALE_MODE_NEAREST };
+    display_msg_write_image_draw(&w, &base, &draw, &bitmap);
+    wire_reader_init(&r, wire_writer_data(&w), wire_writer_size(&w));
+    g_assert_cmpuint(wire_read_u32(&r), ==, 0);
+    read_rect(&r, 0, 0, 1, 2);
+    g_assert_cmpuint(wire_read_u8(&r), ==, SPICE_CLIP_TYPE_NONE);
+    image_at = wire_read_u32(&r);
+    read_rect(&r, 0, 0, 1, 2);
+    g_assert_cmpuint(wire_read_u8(&r), ==, SPICE_BRUSH_TYPE_SOLID);
+    g_assert_cmphex(wire_read_u32(&r), ==, 0x00c0c0c0);
+    g_assert_cmpuint(wire_read_u8(&r), ==, 0xb8);
+    g_assert_cmpuint(wire_read_u8(&r), ==, SPICE_IMAGE_SCALE_MODE_NEAREST);
+    read_empty_mask(&r);
+    g_assert_cmpuint(image_at, ==, wire_writer_size(&w) - wire_reader_remaining(&r));
+    g_assert_true(wire_reader_ok(&r));
+
+    /* OPAQUE without a brush: the brush is its type alone, then the rop descriptor. */
+    wire_writer_reset(&w);
+    draw = (DisplayImageDraw){ .msg_type = SPICE_MSG_DISPLAY_DRAW_OPAQUE, .src_area = { 0, 0, 2, 1 },
+                               .brush_type = SPICE_BRUSH_TYPE_NONE, .rop_descriptor = SPICE_ROPD_OP_AND };
+    display_msg_write_image_draw(&w, &base, &draw, &bitmap);
+    wire_reader_init(&r, wire_writer_data(&w), wire_writer_size(&w));
+    wire_read_u32(&r);
+    read_rect(&r, 0, 0, 1, 2);
+    wire_read_u8(&r);
+    wire_read_u32(&r);
+    read_rect(&r, 0, 0, 1, 2);
+    g_assert_cmpuint(wire_read_u8(&r), ==, SPICE_BRUSH_TYPE_NONE);
+    g_assert_cmpuint(wire_read_u16(&r), ==, SPICE_ROPD_OP_AND);
+    g_assert_cmpuint(wire_read_u8(&r), ==, 0);
+    read_empty_mask(&r);
+    g_assert_true(wire_reader_ok(&r));
+    wire_writer_finish(&w);
+}
+
 static void test_monitors_config(void)
 {
     /* The capture's MONITORS_CONFIG(1, 1, {0, 0, 720, 400, 0, 0, 0}). */
@@ -252,6 +329,7 @@ int main(int argc, char **argv)
     g_test_add_func("/display-messages/surface-create-destroy", test_surface_create_destroy);
     g_test_add_func("/display-messages/draw-fill-clip", test_draw_fill_with_clip);
     g_test_add_func("/display-messages/draw-mask-only-rop-fill", test_draw_mask_only_and_rop_fill);
+    g_test_add_func("/display-messages/draw-image-ops", test_draw_image_ops);
     g_test_add_func("/display-messages/draw-copy-bitmap", test_draw_copy_bitmap);
     g_test_add_func("/display-messages/copy-bits", test_copy_bits);
     g_test_add_func("/display-messages/monitors-config", test_monitors_config);
