@@ -1,0 +1,601 @@
+/* client-channel: non-blocking connect, link stage and message framing of one client channel. */
+#include "client/client-channel.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <glib-unix.h>
+#include <spice/enums.h>
+#include <spice/protocol.h>
+
+#include "protocol/ack-window.h"
+#include "protocol/base-messages.h"
+#include "protocol/framing.h"
+#include "protocol/link.h"
+#include "protocol/ticket.h"
+
+/* Largest message body we accept: an uncompressed 4K frame is 33 MB. */
+#define CHANNEL_MAX_MESSAGE (128u * 1024u * 1024u)
+
+typedef enum Phase {
+    PHASE_CONNECTING,
+    PHASE_LINK_HEADER,
+    PHASE_LINK_BODY,
+    PHASE_LINK_RESULT,
+    PHASE_MESSAGES,
+    PHASE_CLOSED,
+} Phase;
+
+struct ClientChannel {
+    char *host;
+    uint16_t port;
+    char *password;
+    uint32_t connection_id;
+    uint8_t type, id;
+    uint32_t *caps;
+    uint32_t num_caps;
+    unsigned link_timeout_s;
+    ClientChannelHandlers handlers;
+    void *user;
+
+    struct addrinfo *addrs;        /* owned (freeaddrinfo) */
+    struct addrinfo *addr_next;    /* the next address to try */
+    int fd;
+    guint in_source, out_source, timeout_source;
+    Phase phase;
+    GByteArray *in;                /* received, not yet consumed bytes */
+    size_t in_used;                /* consumed prefix of @in */
+    GByteArray *out;               /* queued bytes not yet written */
+    size_t need;                   /* link phases: bytes the phase waits for */
+    bool mini_header;
+    LinkReply reply;
+    AckCounter ack;
+    char *last_error_errno;
+};
+
+const char *client_channel_type_name(uint8_t type)
+{
+    switch (type) {
+    case SPICE_CHANNEL_MAIN: return "main";
+    case SPICE_CHANNEL_DISPLAY: return "display";
+    case SPICE_CHANNEL_INPUTS: return "inputs";
+    case SPICE_CHANNEL_CURSOR: return "cursor";
+    case SPICE_CHANNEL_PLAYBACK: return "playback";
+    case SPICE_CHANNEL_RECORD: return "record";
+    default: return "other";
+    }
+}
+
+static void remove_sources(ClientChannel *ch)
+{
+    if (ch->in_source) {
+        g_source_remove(ch->in_source);
+        ch->in_source = 0;
+    }
+    if (ch->out_source) {
+        g_source_remove(ch->out_source);
+        ch->out_source = 0;
+    }
+}
+
+static void remove_timeout(ClientChannel *ch)
+{
+    if (ch->timeout_source) {
+        g_source_remove(ch->timeout_source);
+        ch->timeout_source = 0;
+    }
+}
+
+static void close_socket(ClientChannel *ch)
+{
+    remove_sources(ch);
+    if (ch->fd >= 0) {
+        close(ch->fd);
+        ch->fd = -1;
+    }
+}
+
+static void fail(ClientChannel *ch, SpiceClientError error, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+static void fail(ClientChannel *ch, SpiceClientError error, const char *fmt, ...)
+{
+    if (ch->phase == PHASE_CLOSED) {
+        return;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    char *what = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    char *message = g_strdup_printf("%s channel %u (%s:%u): %s", client_channel_type_name(ch->type),
+                                    ch->id, ch->host, ch->port, what);
+    ch->phase = PHASE_CLOSED;
+    close_socket(ch);
+    remove_timeout(ch);
+    if (ch->handlers.failed) {
+        ch->handlers.failed(ch, error, message, ch->user);
+    }
+    g_free(what);
+    g_free(message);
+}
+
+static gboolean on_io(gint fd, GIOCondition cond, gpointer data);
+static gboolean on_writable(gint fd, GIOCondition cond, gpointer data);
+static void try_connect(ClientChannel *ch);
+
+static void flush_out(ClientChannel *ch)
+{
+    while (ch->out->len > 0 && ch->fd >= 0) {
+        ssize_t n = send(ch->fd, ch->out->data, ch->out->len, MSG_NOSIGNAL);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                break;
+            }
+            fail(ch, SPICE_CLIENT_ERROR_CLOSED, "sending failed: %s (the server closed the connection?)",
+                 g_strerror(errno));
+            return;
+        }
+        g_byte_array_remove_range(ch->out, 0, (guint)n);
+    }
+    if (ch->out->len > 0 && ch->out_source == 0 && ch->fd >= 0) {
+        ch->out_source = g_unix_fd_add(ch->fd, G_IO_OUT, on_writable, ch);
+    }
+}
+
+static gboolean on_writable(gint fd, GIOCondition cond, gpointer data)
+{
+    ClientChannel *ch = data;
+    ch->out_source = 0;
+    flush_out(ch);
+    return G_SOURCE_REMOVE;
+}
+
+static void queue(ClientChannel *ch, const uint8_t *data, size_t size)
+{
+    g_byte_array_append(ch->out, data, (guint)size);
+}
+
+void client_channel_send(ClientChannel *ch, uint16_t type, const uint8_t *body, size_t size)
+{
+    if (ch->phase != PHASE_MESSAGES) {
+        return;
+    }
+    WireWriter w;
+    wire_writer_init(&w);
+    FrameHeader hdr = { .serial = 0, .type = type, .size = (uint32_t)size, .sub_list = 0 };
+    framing_write_header(&w, ch->mini_header, &hdr);
+    wire_write_bytes(&w, body, size);
+    queue(ch, wire_writer_data(&w), wire_writer_size(&w));
+    wire_writer_finish(&w);
+    flush_out(ch);
+}
+
+static void send_writer(ClientChannel *ch, uint16_t type, WireWriter *w)
+{
+    client_channel_send(ch, type, wire_writer_data(w), wire_writer_size(w));
+}
+
+static gboolean on_link_timeout(gpointer data)
+{
+    ClientChannel *ch = data;
+    ch->timeout_source = 0;
+    fail(ch, SPICE_CLIENT_ERROR_TIMEOUT,
+         "no answer within %u s while %s (is it a SPICE server? is the VM paused?)",
+         ch->link_timeout_s, ch->phase == PHASE_CONNECTING ? "connecting" : "linking");
+    return G_SOURCE_REMOVE;
+}
+
+static void send_link_mess(ClientChannel *ch)
+{
+    uint32_t common = 0;
+    link_caps_set(&common, SPICE_COMMON_CAP_PROTOCOL_AUTH_SELECTION);
+    link_caps_set(&common, SPICE_COMMON_CAP_MINI_HEADER);
+    WireWriter w;
+    wire_writer_init(&w);
+    link_write_mess(&w, ch->connection_id, ch->type, ch->id, &common, 1, ch->caps, ch->num_caps);
+    queue(ch, wire_writer_data(&w), wire_writer_size(&w));
+    wire_writer_finish(&w);
+    ch->phase = PHASE_LINK_HEADER;
+    ch->need = LINK_HEADER_SIZE;
+    flush_out(ch);
+}
+
+static gboolean on_connected(gint fd, GIOCondition cond, gpointer data)
+{
+    ClientChannel *ch = data;
+    ch->out_source = 0;
+    int err = 0;
+    socklen_t len = sizeof(err);
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) {
+        err = errno;
+    }
+    if (err != 0) {
+        g_free(ch->last_error_errno);
+        ch->last_error_errno = g_strdup(g_strerror(err));
+        close_socket(ch);
+        try_connect(ch);
+        return G_SOURCE_REMOVE;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    ch->in_source = g_unix_fd_add(fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_io, ch);
+    send_link_mess(ch);
+    return G_SOURCE_REMOVE;
+}
+
+/* Tries the addresses of @host in turn; fails with CONNECT when none is left. */
+static void try_connect(ClientChannel *ch)
+{
+    while (ch->addr_next != NULL) {
+        struct addrinfo *ai = ch->addr_next;
+        ch->addr_next = ai->ai_next;
+        int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
+        if (fd < 0) {
+            g_free(ch->last_error_errno);
+            ch->last_error_errno = g_strdup(g_strerror(errno));
+            continue;
+        }
+        ch->fd = fd;
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 || errno == EINPROGRESS) {
+            ch->out_source = g_unix_fd_add(fd, G_IO_OUT, on_connected, ch);
+            return;
+        }
+        g_free(ch->last_error_errno);
+        ch->last_error_errno = g_strdup(g_strerror(errno));
+        close_socket(ch);
+    }
+    fail(ch, SPICE_CLIENT_ERROR_CONNECT,
+         "cannot connect: %s (is the SPICE server running and listening on this host and port?)",
+         ch->last_error_errno ? ch->last_error_errno : "no address");
+}
+
+static gboolean start_connect(gpointer data)
+{
+    ClientChannel *ch = data;
+    ch->timeout_source = 0;
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+    char port[8];
+    g_snprintf(port, sizeof(port), "%u", ch->port);
+    int rc = getaddrinfo(ch->host, port, &hints, &ch->addrs);
+    if (rc != 0) {
+        fail(ch, SPICE_CLIENT_ERROR_CONNECT, "cannot resolve host: %s (check the host name)",
+             gai_strerror(rc));
+        return G_SOURCE_REMOVE;
+    }
+    ch->addr_next = ch->addrs;
+    if (ch->link_timeout_s > 0) {
+        ch->timeout_source = g_timeout_add_seconds(ch->link_timeout_s, on_link_timeout, ch);
+    }
+    try_connect(ch);
+    return G_SOURCE_REMOVE;
+}
+
+static void handle_link_reply(ClientChannel *ch, const uint8_t *body, size_t size)
+{
+    if (link_parse_reply(body, size, &ch->reply) != SPICE_LINK_ERR_OK) {
+        fail(ch, SPICE_CLIENT_ERROR_PROTOCOL, "malformed link reply of %zu bytes", size);
+        return;
+    }
+    if (ch->reply.error == SPICE_LINK_ERR_NEED_SECURED) {
+        fail(ch, SPICE_CLIENT_ERROR_UNSUPPORTED,
+             "the server requires TLS for this channel (NEED_SECURED); TLS is not supported by "
+             "this client yet: allow plaintext on the server");
+        return;
+    }
+    if (ch->reply.error != SPICE_LINK_ERR_OK) {
+        fail(ch, SPICE_CLIENT_ERROR_PROTOCOL, "the server refused the link: %s",
+             link_error_to_string((SpiceLinkErr)ch->reply.error));
+        return;
+    }
+    ch->mini_header = link_caps_has(ch->reply.common_caps, ch->reply.num_common_caps,
+                                    SPICE_COMMON_CAP_MINI_HEADER);
+    WireWriter w;
+    wire_writer_init(&w);
+    if (link_caps_has(ch->reply.common_caps, ch->reply.num_common_caps,
+                      SPICE_COMMON_CAP_PROTOCOL_AUTH_SELECTION)) {
+        if (!link_caps_has(ch->reply.common_caps, ch->reply.num_common_caps,
+                           SPICE_COMMON_CAP_AUTH_SPICE)) {
+            wire_writer_finish(&w);
+            fail(ch, SPICE_CLIENT_ERROR_UNSUPPORTED,
+                 "the server offers only SASL authentication, which this client does not do yet");
+            return;
+        }
+        link_write_auth_mechanism(&w, SPICE_COMMON_CAP_AUTH_SPICE);
+    }
+    uint8_t ticket[LINK_TICKET_CIPHERTEXT_BYTES];
+    if (!link_ticket_encrypt(ch->reply.pub_key, sizeof(ch->reply.pub_key),
+                             ch->password ? ch->password : "", ticket)) {
+        wire_writer_finish(&w);
+        fail(ch, SPICE_CLIENT_ERROR_PROTOCOL,
+             "cannot encrypt the password with the server's key (bad key, or a password over %d "
+             "characters)", SPICE_MAX_PASSWORD_LENGTH);
+        return;
+    }
+    wire_write_bytes(&w, ticket, sizeof(ticket));
+    queue(ch, wire_writer_data(&w), wire_writer_size(&w));
+    wire_writer_finish(&w);
+    ch->phase = PHASE_LINK_RESULT;
+    ch->need = LINK_RESULT_SIZE;
+    flush_out(ch);
+}
+
+static void handle_link_result(ClientChannel *ch, uint32_t result)
+{
+    if (result == SPICE_LINK_ERR_PERMISSION_DENIED) {
+        fail(ch, SPICE_CLIENT_ERROR_AUTH,
+             "authentication failed (PERMISSION_DENIED): wrong or expired password? give the "
+             "right one with --password or ?password= in the URI");
+        return;
+    }
+    if (result != SPICE_LINK_ERR_OK) {
+        fail(ch, SPICE_CLIENT_ERROR_PROTOCOL, "the server refused the link: %s",
+             link_error_to_string((SpiceLinkErr)result));
+        return;
+    }
+    remove_timeout(ch);
+    ch->phase = PHASE_MESSAGES;
+    ack_counter_init(&ch->ack);
+    if (ch->handlers.linked) {
+        ch->handlers.linked(ch, ch->user);
+    }
+}
+
+static void dispatch(ClientChannel *ch, uint16_t type, const uint8_t *body, size_t size);
+
+static void dispatch_sub(uint16_t type, const uint8_t *sub, size_t sub_size, void *user)
+{
+    ClientChannel *ch = user;
+    if (ch->phase == PHASE_MESSAGES && type != SPICE_MSG_LIST) {
+        dispatch(ch, type, sub, sub_size);
+    }
+}
+
+/* Splits a LIST body: count u16, then u32 offsets of {type u16, size u32, body}. */
+static bool split_list(ClientChannel *ch, const uint8_t *body, size_t size)
+{
+    WireReader r;
+    wire_reader_init(&r, body, size);
+    uint16_t count = wire_read_u16(&r);
+    if (!wire_reader_ok(&r) || (size_t)count * 4u > wire_reader_remaining(&r)) {
+        return false;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        wire_reader_seek(&r, 2);
+        for (uint16_t i = 0; i < count && ch->phase == PHASE_MESSAGES; i++) {
+            uint32_t off = wire_read_u32(&r);
+            if (!wire_reader_ok(&r) || off > size) {
+                return false;
+            }
+            WireReader s;
+            wire_reader_init(&s, body + off, size - off);
+            uint16_t type = wire_read_u16(&s);
+            uint32_t sub_size = wire_read_u32(&s);
+            const uint8_t *sub = wire_read_span(&s, sub_size);
+            if (sub == NULL) {
+                return false;
+            }
+            if (pass == 1) {
+                dispatch_sub(type, sub, sub_size, ch);
+            }
+        }
+    }
+    return true;
+}
+
+static void dispatch(ClientChannel *ch, uint16_t type, const uint8_t *body, size_t size)
+{
+    WireWriter w;
+    switch (type) {
+    case SPICE_MSG_SET_ACK: {
+        uint32_t generation, window;
+        if (!base_msg_parse_set_ack(body, size, &generation, &window)) {
+            fail(ch, SPICE_CLIENT_ERROR_PROTOCOL, "malformed SET_ACK");
+            return;
+        }
+        wire_writer_init(&w);
+        base_msg_write_ack_sync(&w, generation);
+        send_writer(ch, SPICE_MSGC_ACK_SYNC, &w);
+        wire_writer_finish(&w);
+        ack_counter_set(&ch->ack, window);
+        return;
+    }
+    case SPICE_MSG_PING: {
+        uint32_t id;
+        uint64_t timestamp;
+        if (!base_msg_parse_ping(body, size, &id, &timestamp)) {
+            fail(ch, SPICE_CLIENT_ERROR_PROTOCOL, "malformed PING");
+            return;
+        }
+        wire_writer_init(&w);
+        base_msg_write_pong(&w, id, timestamp);
+        send_writer(ch, SPICE_MSGC_PONG, &w);
+        wire_writer_finish(&w);
+        return;
+    }
+    case SPICE_MSG_NOTIFY: {
+        BaseNotify n;
+        if (base_msg_parse_notify(body, size, &n)) {
+            g_message("%s channel %u: server notice: %.*s", client_channel_type_name(ch->type), ch->id,
+                      (int)n.message_len, (const char *)n.message);
+        }
+        return;
+    }
+    case SPICE_MSG_LIST:
+        if (!split_list(ch, body, size)) {
+            g_warning("%s channel %u: dropped a malformed message LIST of %zu bytes",
+                      client_channel_type_name(ch->type), ch->id, size);
+        }
+        return;
+    case SPICE_MSG_WAIT_FOR_CHANNELS:
+    case SPICE_MSG_DISCONNECTING:
+    case SPICE_MSG_MIGRATE:
+    case SPICE_MSG_MIGRATE_DATA:
+        return;   /* one session, in-order processing: nothing to wait for */
+    default:
+        if (ch->handlers.message) {
+            ch->handlers.message(ch, type, body, size, ch->user);
+        }
+    }
+}
+
+/* Consumes whole units from @in as the phase requires; stops when more bytes are needed. */
+static void process_input(ClientChannel *ch)
+{
+    while (ch->phase != PHASE_CLOSED && ch->phase != PHASE_CONNECTING) {
+        const uint8_t *data = ch->in->data + ch->in_used;
+        size_t avail = ch->in->len - ch->in_used;
+        if (ch->phase == PHASE_MESSAGES) {
+            size_t hsize = framing_header_size(ch->mini_header);
+            FrameHeader hdr;
+            if (avail < hsize || !framing_parse_header(data, avail, ch->mini_header, &hdr)) {
+                break;
+            }
+            if (hdr.size > CHANNEL_MAX_MESSAGE) {
+                fail(ch, SPICE_CLIENT_ERROR_PROTOCOL, "message type %u of %u bytes is over our %u limit",
+                     hdr.type, hdr.size, CHANNEL_MAX_MESSAGE);
+                return;
+            }
+            if (avail - hsize < hdr.size) {
+                break;
+            }
+            ch->in_used += hsize + hdr.size;
+            dispatch(ch, hdr.type, data + hsize, hdr.size);
+            if (ch->phase == PHASE_MESSAGES && ack_counter_tick(&ch->ack)) {
+                client_channel_send(ch, SPICE_MSGC_ACK, NULL, 0);
+            }
+            continue;
+        }
+        if (avail < ch->need) {
+            break;
+        }
+        ch->in_used += ch->need;
+        if (ch->phase == PHASE_LINK_HEADER) {
+            uint32_t body_size;
+            SpiceLinkErr err = link_parse_reply_header(data, &body_size);
+            if (err != SPICE_LINK_ERR_OK) {
+                fail(ch, SPICE_CLIENT_ERROR_PROTOCOL,
+                     "the peer's link header is invalid (%s): is it a SPICE server? (TLS port?)",
+                     link_error_to_string(err));
+                return;
+            }
+            ch->phase = PHASE_LINK_BODY;
+            ch->need = body_size;
+        } else if (ch->phase == PHASE_LINK_BODY) {
+            handle_link_reply(ch, data, ch->need);
+        } else if (ch->phase == PHASE_LINK_RESULT) {
+            handle_link_result(ch, link_parse_result(data));
+        }
+    }
+    /* Drop the consumed prefix once it is most of the buffer (keeps memmove cost low). */
+    if (ch->in_used > 0 && (ch->in_used == ch->in->len || ch->in_used > 1024 * 1024)) {
+        g_byte_array_remove_range(ch->in, 0, (guint)ch->in_used);
+        ch->in_used = 0;
+    }
+}
+
+static gboolean on_io(gint fd, GIOCondition cond, gpointer data)
+{
+    ClientChannel *ch = data;
+    uint8_t buf[65536];
+    for (int rounds = 0; rounds < 64; rounds++) {
+        ssize_t n = recv(fd, buf, sizeof(buf), 0);
+        if (n > 0) {
+            g_byte_array_append(ch->in, buf, (guint)n);
+            continue;
+        }
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            break;
+        }
+        /* EOF or error: process what arrived first (the last messages matter). */
+        process_input(ch);
+        if (ch->phase == PHASE_CLOSED) {
+            return G_SOURCE_REMOVE;
+        }
+        ch->in_source = 0;
+        fail(ch, SPICE_CLIENT_ERROR_CLOSED, "the server closed the connection%s%s",
+             n < 0 ? ": " : "", n < 0 ? g_strerror(errno) : "");
+        return G_SOURCE_REMOVE;
+    }
+    process_input(ch);
+    if (ch->phase == PHASE_CLOSED) {
+        ch->in_source = 0;   /* close_socket already removed it; make removal idempotent */
+        return G_SOURCE_REMOVE;
+    }
+    return G_SOURCE_CONTINUE;
+}
+
+ClientChannel *client_channel_new(const char *host, uint16_t port, const char *password,
+                                  uint32_t connection_id, uint8_t type, uint8_t id,
+                                  const uint32_t *channel_caps, uint32_t num_channel_caps,
+                                  unsigned link_timeout_s,
+                                  const ClientChannelHandlers *handlers, void *user)
+{
+    ClientChannel *ch = g_new0(ClientChannel, 1);
+    ch->host = g_strdup(host);
+    ch->port = port;
+    ch->password = g_strdup(password);
+    ch->connection_id = connection_id;
+    ch->type = type;
+    ch->id = id;
+    ch->caps = num_channel_caps ? g_memdup2(channel_caps, num_channel_caps * sizeof(uint32_t)) : NULL;
+    ch->num_caps = num_channel_caps;
+    ch->link_timeout_s = link_timeout_s;
+    ch->handlers = *handlers;
+    ch->user = user;
+    ch->fd = -1;
+    ch->in = g_byte_array_new();
+    ch->out = g_byte_array_new();
+    ch->phase = PHASE_CONNECTING;
+    /* Resolve and connect from the main loop, so no handler runs inside the constructor. */
+    ch->timeout_source = g_idle_add(start_connect, ch);
+    return ch;
+}
+
+void client_channel_free(ClientChannel *ch)
+{
+    if (ch == NULL) {
+        return;
+    }
+    ch->phase = PHASE_CLOSED;
+    close_socket(ch);
+    remove_timeout(ch);
+    if (ch->addrs) {
+        freeaddrinfo(ch->addrs);
+    }
+    link_reply_clear(&ch->reply);
+    g_byte_array_unref(ch->in);
+    g_byte_array_unref(ch->out);
+    g_free(ch->caps);
+    g_free(ch->host);
+    if (ch->password) {
+        memset(ch->password, 0, strlen(ch->password));
+    }
+    g_free(ch->password);
+    g_free(ch->last_error_errno);
+    g_free(ch);
+}
+
+uint8_t client_channel_type(const ClientChannel *ch)
+{
+    return ch->type;
+}
+
+uint8_t client_channel_id(const ClientChannel *ch)
+{
+    return ch->id;
+}
+
+bool client_channel_server_has_cap(const ClientChannel *ch, uint32_t bit)
+{
+    return link_caps_has(ch->reply.channel_caps, ch->reply.num_channel_caps, bit);
+}

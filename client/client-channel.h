@@ -1,0 +1,42 @@
+/* client-channel: one SPICE channel connection of a client (connect, link, framing, ack, ping). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "client/spice-client.h"
+#include "protocol/wire.h"
+
+/*
+ * A ClientChannel owns its socket and buffers. It connects (non-blocking), links (LinkMess with
+ * AUTH_SELECTION + MINI_HEADER, SPICE ticket), then frames messages. It answers SET_ACK / PING
+ * itself, counts ACKs, splits SPICE_MSG_LIST, logs NOTIFY, and hands every other message (type
+ * and body, valid only during the call) to its owner. Failures are reported once through
+ * @failed; after that the channel is closed and does nothing more.
+ */
+typedef struct ClientChannel ClientChannel;
+
+typedef struct ClientChannelHandlers {
+    void (*linked)(ClientChannel *ch, void *user);
+    void (*message)(ClientChannel *ch, uint16_t type, const uint8_t *body, size_t size, void *user);
+    void (*failed)(ClientChannel *ch, SpiceClientError error, const char *message, void *user);
+} ClientChannelHandlers;
+
+/* Copies @host, @password, the caps. Starts connecting on the thread-default main context. */
+ClientChannel *client_channel_new(const char *host, uint16_t port, const char *password,
+                                  uint32_t connection_id, uint8_t type, uint8_t id,
+                                  const uint32_t *channel_caps, uint32_t num_channel_caps,
+                                  unsigned link_timeout_s,
+                                  const ClientChannelHandlers *handlers, void *user);
+/* Closes the socket, removes its sources. Accepts NULL. No handler is called. */
+void client_channel_free(ClientChannel *ch);
+
+uint8_t client_channel_type(const ClientChannel *ch);
+uint8_t client_channel_id(const ClientChannel *ch);
+/* The server's channel caps from its LinkReply. */
+bool client_channel_server_has_cap(const ClientChannel *ch, uint32_t bit);
+/* Queues one message (header + body) and flushes what the socket takes. */
+void client_channel_send(ClientChannel *ch, uint16_t type, const uint8_t *body, size_t size);
+/* "main", "display", "inputs", "cursor" or "channel N". */
+const char *client_channel_type_name(uint8_t type);

@@ -1,0 +1,102 @@
+/* display-parse: validated structs from the bodies of display-channel messages (client side). */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <spice/enums.h>
+
+/*
+ * Every parser takes (body, size) of one message as received from the server, never reads
+ * outside it and returns false for a malformed body (outputs then unspecified but safe: no
+ * pointer in them points outside @body). Pointers inside the structs point into @body (not
+ * copies): they live as long as the caller's buffer. Offsets named *_offset are u32 offsets
+ * from the start of @body, already checked to lie inside it (0 = NULL).
+ */
+
+#define DISPLAY_MAX_CLIP_RECTS 65536u
+
+typedef struct DisplayRect {
+    int32_t top, left, bottom, right;
+} DisplayRect;
+
+typedef struct DisplayClip {
+    uint8_t type;                 /* SPICE_CLIP_TYPE_NONE or _RECTS */
+    uint32_t num_rects;
+    DisplayRect *rects;           /* g_malloc'd copy (NULL when 0): free with display_clip_clear */
+} DisplayClip;
+
+typedef struct DisplayBase {
+    uint32_t surface_id;
+    DisplayRect box;
+    DisplayClip clip;
+} DisplayBase;
+
+typedef struct DisplaySurfaceCreate {
+    uint32_t surface_id, width, height, format, flags;
+} DisplaySurfaceCreate;
+
+typedef struct DisplayMask {
+    uint8_t flags;
+    int32_t x, y;
+    uint32_t bitmap_offset;
+} DisplayMask;
+
+typedef struct DisplayCopy {
+    DisplayBase base;
+    uint32_t src_bitmap_offset;   /* never 0 after a successful parse */
+    DisplayRect src_area;
+    uint16_t rop_descriptor;
+    uint8_t scale_mode;
+    DisplayMask mask;
+} DisplayCopy;
+
+typedef struct DisplayFill {
+    DisplayBase base;
+    uint8_t brush_type;           /* SPICE_BRUSH_TYPE_* */
+    uint32_t brush_color;         /* SOLID */
+    uint32_t brush_pattern_offset;/* PATTERN */
+    int32_t pattern_x, pattern_y;
+    uint16_t rop_descriptor;
+    DisplayMask mask;
+} DisplayFill;
+
+typedef struct DisplayCopyBits {
+    DisplayBase base;
+    int32_t src_x, src_y;
+} DisplayCopyBits;
+
+/* A rect is "sane" when left <= right and top <= bottom. */
+bool display_rect_is_sane(const DisplayRect *r);
+
+void display_clip_clear(DisplayClip *clip);
+
+bool display_parse_surface_create(const uint8_t *body, size_t size, DisplaySurfaceCreate *out);
+bool display_parse_surface_destroy(const uint8_t *body, size_t size, uint32_t *surface_id);
+/* DRAW_COPY; the caller frees out->base.clip with display_clip_clear (also after false). */
+bool display_parse_draw_copy(const uint8_t *body, size_t size, DisplayCopy *out);
+bool display_parse_draw_fill(const uint8_t *body, size_t size, DisplayFill *out);
+bool display_parse_copy_bits(const uint8_t *body, size_t size, DisplayCopyBits *out);
+
+/* INVAL_LIST: calls @each for every (type, id); false if malformed (some may have been called). */
+bool display_parse_inval_list(const uint8_t *body, size_t size,
+                              void (*each)(uint8_t type, uint64_t id, void *user), void *user);
+/* INVAL_PALETTE: the palette id. */
+bool display_parse_inval_palette(const uint8_t *body, size_t size, uint64_t *id);
+
+/* MONITORS_CONFIG: the number of heads and the first head's surface and size. */
+typedef struct DisplayMonitors {
+    uint16_t count, max_allowed;
+    uint32_t first_surface_id, first_width, first_height;
+} DisplayMonitors;
+bool display_parse_monitors_config(const uint8_t *body, size_t size, DisplayMonitors *out);
+
+/*
+ * A SPICE_MSG_LIST body: calls @each(type, sub_body, sub_size) for every sub-message, in order,
+ * after checking all of them (a malformed list calls nothing and returns false).
+ */
+bool display_parse_sub_list(const uint8_t *body, size_t size,
+                            void (*each)(uint16_t type, const uint8_t *sub, size_t sub_size,
+                                         void *user),
+                            void *user);

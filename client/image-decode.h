@@ -1,0 +1,53 @@
+/* image-decode: a SpiceImage inside a display message -> a pixman image, with the client caches. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <pixman.h>
+
+/*
+ * ImageCaches: the client's pixmap cache (decoded images by the 64-bit image id, filled when the
+ * server sets CACHE_ME / CACHE_REPLACE_ME, emptied by INVAL_LIST / INVAL_ALL_PIXMAPS) and palette
+ * cache (by the palette's unique id, PAL_CACHE_ME / PAL_FROM_CACHE / INVAL_PALETTE). The caches
+ * hold their own pixman references. One per session (upstream shares them across display
+ * channels). Not thread-safe: used from the session's main context.
+ */
+typedef struct ImageCaches ImageCaches;
+
+ImageCaches *image_caches_new(void);
+/* Accepts NULL. */
+void image_caches_free(ImageCaches *caches);
+void image_caches_remove_pixmap(ImageCaches *caches, uint64_t id);
+void image_caches_clear_pixmaps(ImageCaches *caches);
+void image_caches_remove_palette(ImageCaches *caches, uint64_t id);
+void image_caches_clear_palettes(ImageCaches *caches);
+unsigned image_caches_pixmap_count(const ImageCaches *caches);
+
+typedef enum ImageStatus {
+    IMAGE_OK = 0,
+    IMAGE_MALFORMED,      /* the descriptor or its data does not fit the message */
+    IMAGE_UNSUPPORTED,    /* a valid type we cannot decode yet (GLZ_RGB, JPEG, LZ4, ...) */
+    IMAGE_CACHE_MISS,     /* FROM_CACHE / PAL_FROM_CACHE / SURFACE naming nothing we hold */
+    IMAGE_DECODE_FAILED,  /* the codec refused the stream */
+    IMAGE_TOO_LARGE,      /* over IMAGE_MAX_PIXELS */
+} ImageStatus;
+
+#define IMAGE_MAX_PIXELS (1u << 26)   /* 8192 x 8192: what we accept to allocate per image */
+
+/* Returns the pixman image of surface @surface_id (borrowed), or NULL if there is none. */
+typedef pixman_image_t *(*ImageSurfaceLookup)(uint32_t surface_id, void *user);
+
+/*
+ * Decodes the SpiceImage at @offset of the message @body (@size bytes). On IMAGE_OK *out holds a
+ * new reference (the caller unrefs it). On error *out is NULL and *message (g_malloc'd, the
+ * caller frees it) names what failed, e.g. "unsupported image type GLZ_RGB". @lookup may be
+ * NULL (SURFACE images then miss).
+ */
+ImageStatus image_decode(const uint8_t *body, size_t size, uint32_t offset, ImageCaches *caches,
+                         ImageSurfaceLookup lookup, void *lookup_user, pixman_image_t **out,
+                         char **message);
+
+/* "BITMAP", "QUIC", "GLZ_RGB", ... or "unknown". Never NULL. */
+const char *image_type_name(uint8_t type);

@@ -1,0 +1,335 @@
+/* session: SpiceClientSession: the main channel, the channels it lists, state and errors. */
+#include "client/spice-client.h"
+
+#include <string.h>
+
+#include <spice/enums.h>
+#include <spice/protocol.h>
+
+#include "client/client-channel.h"
+#include "client/display-state.h"
+#include "client/image-decode.h"
+#include "protocol/link.h"
+#include "protocol/wire.h"
+
+/* DISPLAY_INIT: what we tell the server about our caches (spice-gtk's ids; 20 M pixels). */
+#define PIXMAP_CACHE_ID 1
+#define PIXMAP_CACHE_PIXELS (20 * 1024 * 1024)
+#define GLZ_DICTIONARY_ID 1
+#define GLZ_WINDOW_PIXELS (4 * 1024 * 1024)
+#define MAX_CHANNELS 64u
+
+typedef struct SessionChannel {
+    SpiceClientSession *session;
+    ClientChannel *channel;
+    DisplayState *display;     /* display channels only */
+} SessionChannel;
+
+struct SpiceClientSession {
+    char *host;
+    uint16_t port;
+    char *password;
+    unsigned link_timeout_s;
+    SpiceClientCallbacks callbacks;
+    void *user;
+
+    SpiceClientState state;
+    SpiceClientError error;
+    char *error_message;
+    uint32_t session_id;
+
+    SessionChannel *main;
+    GPtrArray *channels;       /* SessionChannel* (owned), every channel but main */
+    ImageCaches *caches;
+};
+
+const char *spice_client_error_to_string(SpiceClientError error)
+{
+    switch (error) {
+    case SPICE_CLIENT_ERROR_NONE: return "none";
+    case SPICE_CLIENT_ERROR_CONNECT: return "connect";
+    case SPICE_CLIENT_ERROR_AUTH: return "auth";
+    case SPICE_CLIENT_ERROR_PROTOCOL: return "protocol";
+    case SPICE_CLIENT_ERROR_TIMEOUT: return "timeout";
+    case SPICE_CLIENT_ERROR_CLOSED: return "closed";
+    case SPICE_CLIENT_ERROR_UNSUPPORTED: return "unsupported";
+    }
+    return "unknown";
+}
+
+static void set_state(SpiceClientSession *s, SpiceClientState state)
+{
+    if (s->state == state) {
+        return;
+    }
+    s->state = state;
+    if (s->callbacks.state_changed) {
+        s->callbacks.state_changed(s, state, s->user);
+    }
+}
+
+static void session_fail(SpiceClientSession *s, SpiceClientError error, const char *message)
+{
+    if (s->state == SPICE_CLIENT_STATE_FAILED || s->state == SPICE_CLIENT_STATE_CLOSED) {
+        return;
+    }
+    s->error = error;
+    s->error_message = g_strdup(message);
+    set_state(s, SPICE_CLIENT_STATE_FAILED);
+}
+
+static void session_channel_free(gpointer p)
+{
+    SessionChannel *sc = p;
+    client_channel_free(sc->channel);
+    display_state_free(sc->display);
+    g_free(sc);
+}
+
+static SessionChannel *find_display(const SpiceClientSession *s, unsigned id)
+{
+    for (guint i = 0; i < s->channels->len; i++) {
+        SessionChannel *sc = g_ptr_array_index(s->channels, i);
+        if (sc->display && client_channel_id(sc->channel) == id) {
+            return sc;
+        }
+    }
+    return NULL;
+}
+
+/* ---- every channel ---- */
+
+static void on_failed(ClientChannel *ch, SpiceClientError error, const char *message, void *user)
+{
+    SessionChannel *sc = user;
+    SpiceClientSession *s = sc->session;
+    if (sc == s->main || client_channel_type(ch) == SPICE_CHANNEL_DISPLAY
+        || s->state != SPICE_CLIENT_STATE_CONNECTED) {
+        /* Without main or a display there is nothing to show: the session fails (the error is
+         * the session's value; its owner reports it). */
+        session_fail(s, error, message);
+    } else {
+        g_warning("%s (the session goes on without it)", message);
+    }
+}
+
+static void on_display_linked(ClientChannel *ch, void *user)
+{
+    WireWriter w;
+    wire_writer_init(&w);
+    wire_write_u8(&w, PIXMAP_CACHE_ID);
+    wire_write_u64(&w, PIXMAP_CACHE_PIXELS);
+    wire_write_u8(&w, GLZ_DICTIONARY_ID);
+    wire_write_i32(&w, GLZ_WINDOW_PIXELS);
+    client_channel_send(ch, SPICE_MSGC_DISPLAY_INIT, wire_writer_data(&w), wire_writer_size(&w));
+    wire_writer_finish(&w);
+}
+
+static void on_display_message(ClientChannel *ch, uint16_t type, const uint8_t *body, size_t size,
+                               void *user)
+{
+    SessionChannel *sc = user;
+    SpiceClientSession *s = sc->session;
+    DisplayResult r = display_state_handle(sc->display, type, body, size);
+    SpiceClientDisplayEvent ev;
+    switch (r) {
+    case DISPLAY_RESULT_SURFACE: ev = SPICE_CLIENT_DISPLAY_SURFACE; break;
+    case DISPLAY_RESULT_DRAW: ev = SPICE_CLIENT_DISPLAY_DRAW; break;
+    case DISPLAY_RESULT_MARK: ev = SPICE_CLIENT_DISPLAY_MARK; break;
+    default: return;
+    }
+    if (s->callbacks.display_event) {
+        s->callbacks.display_event(s, client_channel_id(ch), ev, s->user);
+    }
+}
+
+static void on_other_message(ClientChannel *ch, uint16_t type, const uint8_t *body, size_t size,
+                             void *user)
+{
+    /* Cursor shapes and input acks are not used by this client yet. */
+}
+
+static void open_channel(SpiceClientSession *s, uint8_t type, uint8_t id)
+{
+    if (s->channels->len >= MAX_CHANNELS) {
+        g_warning("the server lists more than %u channels; ignoring %s %u", MAX_CHANNELS,
+                  client_channel_type_name(type), id);
+        return;
+    }
+    for (guint i = 0; i < s->channels->len; i++) {
+        SessionChannel *o = g_ptr_array_index(s->channels, i);
+        if (client_channel_type(o->channel) == type && client_channel_id(o->channel) == id) {
+            return;   /* listed twice (a later one-entry CHANNELS_LIST) */
+        }
+    }
+    SessionChannel *sc = g_new0(SessionChannel, 1);
+    sc->session = s;
+    ClientChannelHandlers h = { .failed = on_failed, .message = on_other_message };
+    uint32_t caps = 0;
+    uint32_t ncaps = 0;
+    if (type == SPICE_CHANNEL_DISPLAY) {
+        sc->display = display_state_new(id, s->caches);
+        h.linked = on_display_linked;
+        h.message = on_display_message;
+        link_caps_set(&caps, SPICE_DISPLAY_CAP_MONITORS_CONFIG);
+        ncaps = 1;
+    }
+    sc->channel = client_channel_new(s->host, s->port, s->password, s->session_id, type, id,
+                                     &caps, ncaps, s->link_timeout_s, &h, sc);
+    g_ptr_array_add(s->channels, sc);
+}
+
+/* ---- main channel ---- */
+
+static void on_main_linked(ClientChannel *ch, void *user)
+{
+}
+
+static void on_main_message(ClientChannel *ch, uint16_t type, const uint8_t *body, size_t size,
+                            void *user)
+{
+    SessionChannel *sc = user;
+    SpiceClientSession *s = sc->session;
+    WireReader r;
+    wire_reader_init(&r, body, size);
+    switch (type) {
+    case SPICE_MSG_MAIN_INIT: {
+        uint32_t id = wire_read_u32(&r);
+        if (!wire_reader_ok(&r) || size < 32) {
+            session_fail(s, SPICE_CLIENT_ERROR_PROTOCOL, "main channel: malformed MAIN_INIT");
+            return;
+        }
+        s->session_id = id;
+        client_channel_send(ch, SPICE_MSGC_MAIN_ATTACH_CHANNELS, NULL, 0);
+        set_state(s, SPICE_CLIENT_STATE_CONNECTED);
+        return;
+    }
+    case SPICE_MSG_MAIN_CHANNELS_LIST: {
+        uint32_t n = wire_read_u32(&r);
+        if (!wire_reader_ok(&r) || (size_t)n * 2u > wire_reader_remaining(&r)) {
+            g_warning("main channel: dropped a malformed CHANNELS_LIST of %zu bytes", size);
+            return;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            uint8_t t = wire_read_u8(&r);
+            uint8_t id = wire_read_u8(&r);
+            if (t == SPICE_CHANNEL_DISPLAY || t == SPICE_CHANNEL_CURSOR || t == SPICE_CHANNEL_INPUTS) {
+                open_channel(s, t, id);
+            }
+        }
+        return;
+    }
+    default:
+        return;   /* mouse mode, mm time, name, uuid, agent: not used yet */
+    }
+}
+
+/* ---- public API ---- */
+
+SpiceClientSession *spice_client_session_new(const char *host, uint16_t port, const char *password)
+{
+    SpiceClientSession *s = g_new0(SpiceClientSession, 1);
+    s->host = g_strdup(host);
+    s->port = port;
+    s->password = g_strdup(password ? password : "");
+    s->link_timeout_s = 10;
+    s->channels = g_ptr_array_new_with_free_func(session_channel_free);
+    s->caches = image_caches_new();
+    return s;
+}
+
+void spice_client_session_free(SpiceClientSession *session)
+{
+    if (session == NULL) {
+        return;
+    }
+    if (session->main) {
+        session_channel_free(session->main);
+    }
+    g_ptr_array_unref(session->channels);
+    image_caches_free(session->caches);
+    g_free(session->host);
+    memset(session->password, 0, strlen(session->password));
+    g_free(session->password);
+    g_free(session->error_message);
+    g_free(session);
+}
+
+void spice_client_session_set_callbacks(SpiceClientSession *session,
+                                        const SpiceClientCallbacks *callbacks, void *user)
+{
+    session->callbacks = *callbacks;
+    session->user = user;
+}
+
+void spice_client_session_set_link_timeout(SpiceClientSession *session, unsigned seconds)
+{
+    session->link_timeout_s = seconds;
+}
+
+bool spice_client_session_connect(SpiceClientSession *session)
+{
+    if (session->state != SPICE_CLIENT_STATE_NEW) {
+        return false;
+    }
+    SessionChannel *sc = g_new0(SessionChannel, 1);
+    sc->session = session;
+    ClientChannelHandlers h = { .linked = on_main_linked, .message = on_main_message,
+                                .failed = on_failed };
+    sc->channel = client_channel_new(session->host, session->port, session->password, 0,
+                                     SPICE_CHANNEL_MAIN, 0, NULL, 0, session->link_timeout_s, &h, sc);
+    session->main = sc;
+    set_state(session, SPICE_CLIENT_STATE_CONNECTING);
+    return true;
+}
+
+void spice_client_session_disconnect(SpiceClientSession *session)
+{
+    if (session->main) {
+        session_channel_free(session->main);
+        session->main = NULL;
+    }
+    g_ptr_array_set_size(session->channels, 0);
+    if (session->state != SPICE_CLIENT_STATE_FAILED) {
+        set_state(session, SPICE_CLIENT_STATE_CLOSED);
+    }
+}
+
+SpiceClientState spice_client_session_get_state(const SpiceClientSession *session)
+{
+    return session->state;
+}
+
+SpiceClientError spice_client_session_get_error(const SpiceClientSession *session)
+{
+    return session->error;
+}
+
+const char *spice_client_session_get_error_message(const SpiceClientSession *session)
+{
+    return session->error_message;
+}
+
+uint32_t spice_client_session_get_id(const SpiceClientSession *session)
+{
+    return session->session_id;
+}
+
+pixman_image_t *spice_client_session_get_primary(SpiceClientSession *session, unsigned display_id)
+{
+    SessionChannel *sc = find_display(session, display_id);
+    return sc ? display_state_primary(sc->display) : NULL;
+}
+
+bool spice_client_session_display_marked(const SpiceClientSession *session, unsigned display_id)
+{
+    SessionChannel *sc = find_display(session, display_id);
+    return sc && display_state_marked(sc->display);
+}
+
+const char *spice_client_session_display_problem(const SpiceClientSession *session,
+                                                 unsigned display_id)
+{
+    SessionChannel *sc = find_display(session, display_id);
+    return sc ? display_state_problem(sc->display) : NULL;
+}

@@ -1,0 +1,82 @@
+/* spice-client: the public API of our SPICE client library (session, state, errors, display). */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <glib.h>
+#include <pixman.h>
+
+/*
+ * A session connects to one SPICE server: the main channel first, then every display, cursor and
+ * inputs channel the server lists. Everything runs on the thread-default GMainContext of the
+ * caller of spice_client_session_connect (non-blocking sockets, g_unix_fd_add); callbacks are
+ * called from that context. Errors are values: the session moves to FAILED once and keeps an
+ * error code and a message that names the cause and the fix.
+ */
+
+typedef enum SpiceClientState {
+    SPICE_CLIENT_STATE_NEW = 0,
+    SPICE_CLIENT_STATE_CONNECTING,   /* TCP connect / link of the main channel */
+    SPICE_CLIENT_STATE_CONNECTED,    /* main channel linked, session id known */
+    SPICE_CLIENT_STATE_FAILED,       /* see spice_client_session_get_error */
+    SPICE_CLIENT_STATE_CLOSED,       /* closed by spice_client_session_disconnect */
+} SpiceClientState;
+
+typedef enum SpiceClientError {
+    SPICE_CLIENT_ERROR_NONE = 0,
+    SPICE_CLIENT_ERROR_CONNECT,      /* host unknown, connection refused or unreachable */
+    SPICE_CLIENT_ERROR_AUTH,         /* the server said PERMISSION_DENIED */
+    SPICE_CLIENT_ERROR_PROTOCOL,     /* malformed or unexpected bytes, a link error */
+    SPICE_CLIENT_ERROR_TIMEOUT,      /* no answer in time */
+    SPICE_CLIENT_ERROR_CLOSED,       /* the server closed the connection */
+    SPICE_CLIENT_ERROR_UNSUPPORTED,  /* the server needs something we do not do (TLS, SASL) */
+} SpiceClientError;
+
+/* "connect", "auth", "protocol", "timeout", "closed", "unsupported", "none". */
+const char *spice_client_error_to_string(SpiceClientError error);
+
+typedef struct SpiceClientSession SpiceClientSession;
+
+typedef enum SpiceClientDisplayEvent {
+    SPICE_CLIENT_DISPLAY_SURFACE,    /* a surface was created or destroyed */
+    SPICE_CLIENT_DISPLAY_DRAW,       /* something was drawn */
+    SPICE_CLIENT_DISPLAY_MARK,       /* the server's MARK: the first full picture is there */
+} SpiceClientDisplayEvent;
+
+typedef struct SpiceClientCallbacks {
+    void (*state_changed)(SpiceClientSession *session, SpiceClientState state, void *user);
+    void (*display_event)(SpiceClientSession *session, unsigned display_id,
+                          SpiceClientDisplayEvent event, void *user);
+} SpiceClientCallbacks;
+
+/* @password may be NULL (an empty ticket is sent, as every client does). Copies its arguments. */
+SpiceClientSession *spice_client_session_new(const char *host, uint16_t port, const char *password);
+/* Closes every channel; accepts NULL. No callback is called from here. */
+void spice_client_session_free(SpiceClientSession *session);
+/* @callbacks is copied. */
+void spice_client_session_set_callbacks(SpiceClientSession *session,
+                                        const SpiceClientCallbacks *callbacks, void *user);
+/* Seconds each link stage may take before the session fails with TIMEOUT (default 10). */
+void spice_client_session_set_link_timeout(SpiceClientSession *session, unsigned seconds);
+/* Starts connecting (returns at once). False if already started. */
+bool spice_client_session_connect(SpiceClientSession *session);
+void spice_client_session_disconnect(SpiceClientSession *session);
+
+SpiceClientState spice_client_session_get_state(const SpiceClientSession *session);
+SpiceClientError spice_client_session_get_error(const SpiceClientSession *session);
+/* The failure's message (owned by the session), or NULL when there is none. */
+const char *spice_client_session_get_error_message(const SpiceClientSession *session);
+uint32_t spice_client_session_get_id(const SpiceClientSession *session);
+
+/*
+ * The primary surface of display channel @display_id (borrowed: valid until the next return to
+ * the main loop), or NULL if there is none yet.
+ */
+pixman_image_t *spice_client_session_get_primary(SpiceClientSession *session, unsigned display_id);
+/* True once display @display_id received a MARK. */
+bool spice_client_session_display_marked(const SpiceClientSession *session, unsigned display_id);
+/* The first image-decoding problem display @display_id met ("unsupported image type GLZ_RGB
+ * (102)"), or NULL: pictures drawn after it may be incomplete. Owned by the session. */
+const char *spice_client_session_display_problem(const SpiceClientSession *session,
+                                                 unsigned display_id);

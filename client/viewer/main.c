@@ -1,0 +1,232 @@
+/* spice-viewer: our SPICE viewer; --headless --screenshot saves the settled primary surface. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <glib.h>
+
+#include "client/spice-client.h"
+#include "uri.h"
+
+/* Exit codes: a script can tell what failed without parsing the message. */
+enum {
+    EXIT_OK = 0,
+    EXIT_USAGE = 1,
+    EXIT_CONNECT = 2,
+    EXIT_AUTH = 3,
+    EXIT_TIMEOUT = 4,
+    EXIT_PROTOCOL = 5,
+    EXIT_PICTURE = 6,   /* connected, but the picture has parts we cannot decode */
+};
+
+typedef struct Viewer {
+    GMainLoop *loop;
+    SpiceClientSession *session;
+    const char *screenshot;
+    double settle_s;
+    gint64 last_change_us;
+    int exit_code;
+    bool done;
+} Viewer;
+
+static int exit_code_for(SpiceClientError error)
+{
+    switch (error) {
+    case SPICE_CLIENT_ERROR_CONNECT: return EXIT_CONNECT;
+    case SPICE_CLIENT_ERROR_AUTH: return EXIT_AUTH;
+    case SPICE_CLIENT_ERROR_TIMEOUT: return EXIT_TIMEOUT;
+    default: return EXIT_PROTOCOL;
+    }
+}
+
+static void finish(Viewer *v, int code)
+{
+    if (!v->done) {
+        v->done = true;
+        v->exit_code = code;
+        g_main_loop_quit(v->loop);
+    }
+}
+
+static void on_state(SpiceClientSession *s, SpiceClientState state, void *user)
+{
+    Viewer *v = user;
+    if (state == SPICE_CLIENT_STATE_FAILED) {
+        SpiceClientError e = spice_client_session_get_error(s);
+        fprintf(stderr, "spice-viewer: %s failed: %s\n", spice_client_error_to_string(e),
+                spice_client_session_get_error_message(s));
+        finish(v, exit_code_for(e));
+    }
+}
+
+static void on_display(SpiceClientSession *s, unsigned id, SpiceClientDisplayEvent ev, void *user)
+{
+    Viewer *v = user;
+    v->last_change_us = g_get_monotonic_time();
+}
+
+/* Writes @img (any pixman format) as an RGB PNG. */
+static bool save_png(pixman_image_t *img, const char *path, GError **error)
+{
+    int w = pixman_image_get_width(img), h = pixman_image_get_height(img);
+    pixman_image_t *x = pixman_image_create_bits(PIXMAN_x8r8g8b8, w, h, NULL, 0);
+    if (x == NULL) {
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_NOMEM, "out of memory");
+        return false;
+    }
+    pixman_image_composite32(PIXMAN_OP_SRC, img, NULL, x, 0, 0, 0, 0, 0, 0, w, h);
+    GdkPixbuf *pb = gdk_pixbuf_new(GDK_COLORSPACE_RGB, FALSE, 8, w, h);
+    uint8_t *dst = gdk_pixbuf_get_pixels(pb);
+    int dst_stride = gdk_pixbuf_get_rowstride(pb);
+    const uint8_t *src = (const uint8_t *)pixman_image_get_data(x);
+    int src_stride = pixman_image_get_stride(x);
+    for (int y = 0; y < h; y++) {
+        const uint32_t *s = (const uint32_t *)(const void *)(src + (size_t)y * (size_t)src_stride);
+        uint8_t *d = dst + (size_t)y * (size_t)dst_stride;
+        for (int col = 0; col < w; col++) {
+            d[col * 3] = (uint8_t)(s[col] >> 16);
+            d[col * 3 + 1] = (uint8_t)(s[col] >> 8);
+            d[col * 3 + 2] = (uint8_t)s[col];
+        }
+    }
+    pixman_image_unref(x);
+    bool ok = gdk_pixbuf_save(pb, path, "png", error, NULL);
+    g_object_unref(pb);
+    return ok;
+}
+
+static gboolean on_tick(gpointer data)
+{
+    Viewer *v = data;
+    if (v->done) {
+        return G_SOURCE_REMOVE;
+    }
+    pixman_image_t *primary = spice_client_session_get_primary(v->session, 0);
+    if (primary == NULL || !spice_client_session_display_marked(v->session, 0)) {
+        return G_SOURCE_CONTINUE;
+    }
+    if (g_get_monotonic_time() - v->last_change_us < (gint64)(v->settle_s * G_USEC_PER_SEC)) {
+        return G_SOURCE_CONTINUE;
+    }
+    GError *error = NULL;
+    if (!save_png(primary, v->screenshot, &error)) {
+        fprintf(stderr, "spice-viewer: cannot save %s: %s (check the directory and its permissions)\n",
+                v->screenshot, error->message);
+        g_error_free(error);
+        finish(v, EXIT_USAGE);
+        return G_SOURCE_REMOVE;
+    }
+    const char *problem = spice_client_session_display_problem(v->session, 0);
+    if (problem != NULL) {
+        fprintf(stderr, "spice-viewer: saved %s, but the picture may be incomplete: %s\n",
+                v->screenshot, problem);
+        finish(v, EXIT_PICTURE);
+    } else {
+        printf("spice-viewer: saved %s (%dx%d)\n", v->screenshot, pixman_image_get_width(primary),
+               pixman_image_get_height(primary));
+        finish(v, EXIT_OK);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+static gboolean on_timeout(gpointer data)
+{
+    Viewer *v = data;
+    SpiceClientState st = spice_client_session_get_state(v->session);
+    const char *problem = spice_client_session_display_problem(v->session, 0);
+    if (st != SPICE_CLIENT_STATE_CONNECTED) {
+        fprintf(stderr, "spice-viewer: timeout: still connecting when the time ran out (is the "
+                "server up and answering? raise --timeout)\n");
+    } else if (spice_client_session_get_primary(v->session, 0) == NULL) {
+        fprintf(stderr, "spice-viewer: timeout: connected, but the server sent no primary surface "
+                "(is the guest's display running?)%s%s\n", problem ? ": " : "", problem ? problem : "");
+    } else if (!spice_client_session_display_marked(v->session, 0)) {
+        fprintf(stderr, "spice-viewer: timeout: the server never sent MARK for the first picture%s%s\n",
+                problem ? ": " : "", problem ? problem : "");
+    } else {
+        fprintf(stderr, "spice-viewer: timeout: the display never settled (drawing never paused "
+                "for %.1f s; lower --settle or raise --timeout)\n", v->settle_s);
+    }
+    finish(v, EXIT_TIMEOUT);
+    return G_SOURCE_REMOVE;
+}
+
+/* The timers may have removed themselves already. */
+static void remove_if_alive(guint id)
+{
+    GSource *src = g_main_context_find_source_by_id(NULL, id);
+    if (src != NULL) {
+        g_source_destroy(src);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    gboolean headless = FALSE;
+    char *screenshot = NULL;
+    char *password = NULL;
+    double timeout_s = 30;
+    double settle_s = 1.0;
+    GOptionEntry entries[] = {
+        { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, "Open no window", NULL },
+        { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, &screenshot,
+          "Save the primary surface as PNG once the display settles, then exit", "FILE" },
+        { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &timeout_s, "Give up after S seconds (default 30)", "S" },
+        { "settle", 0, 0, G_OPTION_ARG_DOUBLE, &settle_s,
+          "Seconds without drawing that count as settled (default 1)", "S" },
+        { "password", 0, 0, G_OPTION_ARG_STRING, &password, "The SPICE password (overrides the URI's)", "PW" },
+        { NULL, 0, 0, 0, NULL, NULL, NULL },
+    };
+    GOptionContext *ctx = g_option_context_new("URI - SPICE viewer");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_set_description(ctx,
+        "URI: spice://host:port or spice://host?port=N&password=PW\n"
+        "Exit status: 0 saved, 1 usage, 2 connect failed, 3 auth failed, 4 timeout,\n"
+        "5 protocol error, 6 saved but parts of the picture could not be decoded.");
+    GError *error = NULL;
+    if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+        fprintf(stderr, "spice-viewer: %s (see --help)\n", error->message);
+        g_error_free(error);
+        g_option_context_free(ctx);
+        return EXIT_USAGE;
+    }
+    g_option_context_free(ctx);
+    if (argc != 2) {
+        fprintf(stderr, "spice-viewer: give exactly one URI (spice://host:port); see --help\n");
+        return EXIT_USAGE;
+    }
+    if (!headless || screenshot == NULL) {
+        fprintf(stderr, "spice-viewer: only --headless --screenshot FILE is implemented yet "
+                "(the GTK window is still to come)\n");
+        return EXIT_USAGE;
+    }
+    if (!(timeout_s > 0) || !(settle_s >= 0)) {
+        fprintf(stderr, "spice-viewer: --timeout must be > 0 and --settle >= 0\n");
+        return EXIT_USAGE;
+    }
+    SpiceUri uri;
+    char *uri_error = NULL;
+    if (!spice_uri_parse(argv[1], &uri, &uri_error)) {
+        fprintf(stderr, "spice-viewer: %s\n", uri_error);
+        g_free(uri_error);
+        return EXIT_USAGE;
+    }
+    Viewer v = { .screenshot = screenshot, .settle_s = settle_s, .exit_code = EXIT_PROTOCOL };
+    v.loop = g_main_loop_new(NULL, FALSE);
+    v.session = spice_client_session_new(uri.host, uri.port, password ? password : uri.password);
+    SpiceClientCallbacks cb = { .state_changed = on_state, .display_event = on_display };
+    spice_client_session_set_callbacks(v.session, &cb, &v);
+    spice_client_session_connect(v.session);
+    guint tick = g_timeout_add(100, on_tick, &v);
+    guint timer = g_timeout_add((guint)(timeout_s * 1000), on_timeout, &v);
+    g_main_loop_run(v.loop);
+    remove_if_alive(timer);
+    remove_if_alive(tick);
+    spice_client_session_free(v.session);
+    g_main_loop_unref(v.loop);
+    spice_uri_clear(&uri);
+    g_free(screenshot);
+    g_free(password);
+    return v.exit_code;
+}
