@@ -516,6 +516,28 @@ void display_channel_draw_blend(DisplayChannel *display, const DisplayDrawBase *
                  scale_mode, changed);
 }
 
+typedef struct ImageDrawArgs {
+    const DisplayDrawBase *base;
+    const DisplayImageDraw *draw;
+    const DisplayBitmap *bitmap;
+} ImageDrawArgs;
+
+static void write_image_draw(WireWriter *w, const void *opaque)
+{
+    const ImageDrawArgs *a = opaque;
+    display_msg_write_image_draw(w, a->base, a->draw, a->bitmap);
+}
+
+void display_channel_draw_image(DisplayChannel *display, const DisplayDrawBase *base,
+                                const DisplayImageDraw *draw, const DisplayBitmap *bitmap,
+                                const pixman_region32_t *changed)
+{
+    ImageDrawArgs args = { base, draw, bitmap };
+    uint64_t bytes = (uint64_t)bitmap->width * bitmap->height * 4;
+    forward_draw(display, draw->msg_type,
+                 bytes <= DISPLAY_CHANNEL_MAX_PIXEL_MESSAGE ? write_image_draw : NULL, &args, changed);
+}
+
 static void write_mask_only(WireWriter *w, const void *opaque)
 {
     display_msg_write_draw_mask_only(w, opaque);
