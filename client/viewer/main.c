@@ -146,7 +146,8 @@ static gboolean on_timeout(gpointer data)
                 problem ? ": " : "", problem ? problem : "");
     } else {
         fprintf(stderr, "spice-viewer: timeout: the display never settled (drawing never paused "
-                "for %.1f s; lower --settle or raise --timeout)\n", v->settle_s);
+                "for %.1f s; lower --settle or raise --timeout)%s%s\n", v->settle_s,
+                problem ? "; also: " : "", problem ? problem : "");
     }
     finish(v, EXIT_TIMEOUT);
     return G_SOURCE_REMOVE;
