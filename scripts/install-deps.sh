@@ -18,6 +18,7 @@ PACKAGES="
   xvfb xauth xdotool imagemagick x11-utils
   binutils file
   busybox-static kmod
+  libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
 "
 missing=""
 for p in $PACKAGES; do
