@@ -17,7 +17,7 @@ PACKAGES="
   python3 python3-gi python3-gi-cairo gir1.2-gdkpixbuf-2.0 python3-cryptography
   xvfb xauth xdotool imagemagick x11-utils
   binutils file
-  busybox-static kmod
+  busybox-static kmod libdrm-dev
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
 "
 missing=""

@@ -7,13 +7,14 @@ The guest is Debian's own kernel (the package linux-image-amd64 depends on, fetc
 `apt-get download` and unpacked with `dpkg-deb -x`) and a busybox initramfs whose /init
 (init.sh here) loads the QXL DRM driver and its dependencies, then runs a shell on tty1, the QXL
 framebuffer console. /bin/fbdraw (fbdraw.c here, compiled with gcc -static) draws a known pattern
-into /dev/fb0. The cache (default BUILD/tests/interop/guest-cache) holds:
+into /dev/fb0, /bin/drmcursor (drmcursor.c) shows a known cursor through the DRM cursor plane. The cache (default BUILD/tests/interop/guest-cache) holds:
     kernel/vmlinuz, kernel/modules/*.ko, kernel/VERSION    the downloaded kernel, kept across rebuilds
     vmlinuz, initrd.gz, guest.json                         the guest; guest.json says what it is made of
-It is reused while guest.json matches the inputs (this script, init.sh, fbdraw.c, busybox).
+It is reused while guest.json matches the inputs (this script, init.sh, the C sources, busybox).
 
 Needs: apt-get (package lists present, or root to run apt-get update), dpkg-deb, depmod (kmod),
-busybox (busybox-static), gcc with a static libc, xz/zstd only if the modules are compressed.
+busybox (busybox-static), gcc with a static libc, libdrm-dev's headers, xz/zstd only if the
+modules are compressed.
 SPICE_SUITE_GUEST_KERNEL_DEB=/path/to/linux-image-*.deb uses that package instead of downloading.
 Prints the paths as JSON on stdout.
 """
@@ -262,11 +263,19 @@ class Cpio:
         self.out.close()
 
 
-def build_fbdraw(workdir):
-    out = os.path.join(workdir, 'fbdraw')
-    run(['gcc', '-static', '-Os', '-std=gnu11', '-Wall', '-Wextra', '-Werror', '-o', out,
-         os.path.join(HERE, 'fbdraw.c')], what='compiling fbdraw.c (needs gcc and libc6-dev)')
-    run(['strip', out], what='strip fbdraw')
+# The guest's own programs: name -> (source here, extra compiler flags, package that provides them).
+GUEST_PROGRAMS = {
+    'fbdraw': ('fbdraw.c', [], 'libc6-dev'),
+    'drmcursor': ('drmcursor.c', ['-I/usr/include/libdrm'], 'libdrm-dev (DRM uapi headers)'),
+}
+
+
+def build_program(workdir, name):
+    source, flags, package = GUEST_PROGRAMS[name]
+    out = os.path.join(workdir, name)
+    run(['gcc', '-static', '-Os', '-std=gnu11', '-Wall', '-Wextra', '-Werror'] + flags +
+        ['-o', out, os.path.join(HERE, source)], what='compiling %s (needs gcc and %s)' % (source, package))
+    run(['strip', out], what='strip %s' % name)
     with open(out, 'rb') as f:
         return f.read()
 
@@ -281,7 +290,7 @@ def write_initramfs(path, kdir, kinfo, workdir):
         busybox = f.read()
     with open(os.path.join(HERE, 'init.sh'), 'rb') as f:
         init = f.read()
-    fbdraw = build_fbdraw(workdir)
+    programs = {name: build_program(workdir, name) for name in sorted(GUEST_PROGRAMS)}
     cpio = Cpio(path)
     for d in ('bin', 'sbin', 'dev', 'etc', 'lib', 'lib/modules', 'proc', 'sys', 'tmp', 'root'):
         cpio.dir(d)
@@ -293,7 +302,8 @@ def write_initramfs(path, kdir, kinfo, workdir):
         cpio.symlink('bin/' + applet, 'busybox')
     # The kernel runs /sbin/modprobe for modules it wants (request_module).
     cpio.symlink('sbin/modprobe', '../bin/busybox')
-    cpio.file('bin/fbdraw', fbdraw, executable=True)
+    for name, binary in programs.items():
+        cpio.file('bin/' + name, binary, executable=True)
     for fname in kinfo['modules']:
         with open(os.path.join(kdir, 'modules', fname), 'rb') as f:
             cpio.file('lib/modules/' + fname, f.read())
@@ -306,8 +316,8 @@ def write_initramfs(path, kdir, kinfo, workdir):
 def input_digest():
     h = hashlib.sha256()
     h.update(b'format %d\n' % FORMAT)
-    for path in (os.path.abspath(__file__), os.path.join(HERE, 'init.sh'), os.path.join(HERE, 'fbdraw.c'),
-                 BUSYBOX):
+    sources = [os.path.join(HERE, GUEST_PROGRAMS[n][0]) for n in sorted(GUEST_PROGRAMS)]
+    for path in [os.path.abspath(__file__), os.path.join(HERE, 'init.sh'), BUSYBOX] + sources:
         if not os.path.exists(path):
             raise BuildError('%s is missing%s' % (path, ' (apt-get install busybox-static)'
                                                   if path == BUSYBOX else ''))

@@ -17,7 +17,8 @@ guest's fbcon cursor does not blink, so an idle console stands still. Cases:
   fbdraw        a late client; the guest's /bin/fbdraw fills a rectangle of /dev/fb0 and the
                 client shows the exact pattern at the right place, equal to screendump; then
                 50 frames at 25 fps in another rectangle: the last one, exactly; then the client
-                leaves during an animation and a new one shows its last frame exactly
+                leaves during an animation and a new one shows its last frame exactly; then
+                /bin/drmcursor's 64x64 cursor (DRM cursor plane) reaches the cursor channel exactly
   reboot        `reboot -f` in the guest resets the QXL device (surfaces destroyed, memslots
                 reset, a new primary) and boots again; the same client, still connected, shows
                 the new console; then QMP system_reset while fbdraw animates: the same, and a
@@ -25,6 +26,7 @@ guest's fbcon cursor does not blink, so an idle console stands still. Cases:
 Ports 6080-6099 on 127.0.0.1. On a difference both pictures are saved as PNG under
 <build>/tests/interop/guest-work/, with the serial log.
 """
+import ctypes
 import importlib.util
 import os
 import random
@@ -41,6 +43,7 @@ import qemuvm  # noqa: E402
 import harness  # noqa: E402
 from harness import TestFailure, check, log  # noqa: E402
 from spiceclient import SpiceTestClient  # noqa: E402
+from gi.repository import GObject  # noqa: E402  (spiceclient required the versions)
 
 LIB = harness.lib_choice_from_argv(sys.argv)
 CASE = sys.argv[sys.argv.index('--case') + 1] if '--case' in sys.argv else 'boot-console'
@@ -61,6 +64,12 @@ FB_RECT = (640, 256, 256, 128)
 FB_ANIM_RECT = (128, 512, 320, 96)
 FB_ANIM_FRAMES = 50
 FB_RECONNECT_FRAMES = 125
+# drmcursor.c: a 64x64 shape with hot spot (3,5), placed with its top-left corner at CURSOR_POS;
+# QXL and spice-gtk report the hot spot's position.
+CURSOR_SIZE = 64
+CURSOR_HOT = (3, 5)
+CURSOR_POS = (300, 200)
+CURSOR_AT = (CURSOR_POS[0] + CURSOR_HOT[0], CURSOR_POS[1] + CURSOR_HOT[1])
 
 
 def load_builder():
@@ -407,6 +416,47 @@ def check_fbdraw_frame(guest, rect, frame, label):
           'pattern' % (label, frame))
 
 
+def cursor_bytes():
+    """drmcursor.c's 64x64 shape as spice-gtk's cursor-set hands it over: bytes R,G,B,A."""
+    out = bytearray(CURSOR_SIZE * CURSOR_SIZE * 4)
+    for j in range(CURSOR_SIZE):
+        for i in range(CURSOR_SIZE):
+            o = (j * CURSOR_SIZE + i) * 4
+            out[o:o + 4] = bytes(((4 * i) & 0xff, (4 * j) & 0xff, 0x80, 0xff))
+    return bytes(out)
+
+
+def check_drm_cursor(guest):
+    """The guest's DRM cursor plane (QXL cursor SET + MOVE) reaches spice-gtk's cursor channel."""
+    client = guest.client
+    channel = client.channels.get('cursor')
+    check(channel is not None, 'the client has no cursor channel')
+    shapes, moves = [], []
+    # The 'cursor' property's SpiceCursorShape has wrong GI field offsets in spice-gtk 0.42 (as
+    # SpiceDisplayPrimary, see spiceclient.py): the 'cursor-set' signal gives the same values
+    # plainly. Its pixel pointer is valid during the signal only: copied there.
+    GObject.Object.connect(channel, 'cursor-set', lambda ch, w, h, hx, hy, rgba: shapes.append(
+        (w, h, hx, hy, ctypes.string_at(rgba, w * h * 4) if rgba and 0 < w <= 512 and 0 < h <= 512 else b'')))
+    GObject.Object.connect(channel, 'cursor-move', lambda ch, x, y: moves.append((x, y)))
+    guest.run_command('drmcursor %d %d &' % CURSOR_POS, 'DRMCURSOR-DONE %d %d' % CURSOR_POS)
+    client.run_until(lambda: any(s[0] == CURSOR_SIZE for s in shapes) and moves, 10,
+                     'a %dx%d cursor shape and a cursor move' % (CURSOR_SIZE, CURSOR_SIZE))
+    client.iterate(0.5)
+    width, height, hot_x, hot_y, got = [s for s in shapes if s[0] == CURSOR_SIZE][-1]
+    log('cursor: %dx%d, hot spot (%d,%d), moves %s' % (width, height, hot_x, hot_y, moves))
+    check((width, height, hot_x, hot_y) == (CURSOR_SIZE, CURSOR_SIZE) + CURSOR_HOT,
+          'cursor shape %dx%d hot spot (%d,%d), expected %dx%d (%d,%d)'
+          % ((width, height, hot_x, hot_y, CURSOR_SIZE, CURSOR_SIZE) + CURSOR_HOT))
+    expected = cursor_bytes()
+    check(len(got) == len(expected), 'cursor shape: %d bytes, expected %d' % (len(got), len(expected)))
+    if got != expected:
+        at = next(i for i in range(len(got)) if got[i] != expected[i]) // 4
+        raise TestFailure('cursor shape differs first at (%d,%d): got RGBA %s, expected %s'
+                          % (at % CURSOR_SIZE, at // CURSOR_SIZE, got[at * 4:at * 4 + 4].hex(),
+                             expected[at * 4:at * 4 + 4].hex()))
+    check(moves[-1] == CURSOR_AT, 'the cursor moved to %s, expected %s' % (moves[-1], CURSOR_AT))
+
+
 def case_fbdraw():
     def body(guest):
         took = guest.wait_ready()
@@ -436,6 +486,7 @@ def case_fbdraw():
         guest.connect_client().wait_primary(quiet=0.4, settle_max=1.0)
         guest.wait_serial(lambda l: l.strip() == done, done, 60, start=max(0, start - 1))
         check_fbdraw_frame(guest, FB_ANIM_RECT, FB_RECONNECT_FRAMES - 1, 'fbdraw-reconnect')
+        check_drm_cursor(guest)
     run_guest(body)
 
 
