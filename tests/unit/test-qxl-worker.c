@@ -890,6 +890,40 @@ static void test_offscreen_surfaces(void)
     teardown();
 }
 
+/* A draw reading the surface it writes (a SURFACE image of itself): the source is read first. */
+static void test_self_copy(void)
+{
+    setup();
+    QXLDrawable a = fill(0x00111111, 0, 0, 4, 1);
+    push_draw(&a);
+    QXLDrawable b = fill(0x00222222, 4, 0, 8, 1);
+    push_draw(&b);
+    QXLImage self;
+    memset(&self, 0, sizeof(self));
+    self.descriptor.type = SPICE_IMAGE_TYPE_SURFACE;
+    self.descriptor.width = SURF_W;
+    self.descriptor.height = SURF_H;
+    self.surface_image.surface_id = 0;
+    /* Move (0..8, row 0) right by 2 with rop XOR-free BLEND PUT: an overlapping self copy. */
+    QXLDrawable d = copy_of(guest_put(&self, sizeof(self)), 2, 0, 8, 1);
+    d.type = QXL_DRAW_BLEND;
+    push_draw(&d);
+    /* A surface image of a surface id past n_surfaces is refused by the parser, and released. */
+    self.surface_image.surface_id = N_SURFACES + 3;
+    QXLDrawable bad = copy_of(guest_put(&self, sizeof(self)), 0, 10, 8, 1);
+    uint64_t c_bad = push_draw(&bad);
+    sync_worker();
+    g_assert_cmphex(primary_pixel(1, 0) & 0xffffff, ==, 0x111111);
+    g_assert_cmphex(primary_pixel(2, 0) & 0xffffff, ==, 0x111111);
+    g_assert_cmphex(primary_pixel(5, 0) & 0xffffff, ==, 0x111111);
+    g_assert_cmphex(primary_pixel(6, 0) & 0xffffff, ==, 0x222222);
+    g_assert_cmphex(primary_pixel(9, 0) & 0xffffff, ==, 0x222222);
+    g_assert_cmphex(primary_pixel(10, 0) & 0xffffff, ==, 0);
+    g_assert_cmpuint(release_count(c_bad), ==, 1);
+    g_assert_cmphex(primary_pixel(0, 10) & 0xffffff, ==, 0);
+    teardown();
+}
+
 /* Draw types beyond FILL/COPY reach the primary's guest memory (what update_area reports). */
 static void test_more_draw_types(void)
 {
@@ -944,5 +978,6 @@ int main(int argc, char **argv)
     g_test_add_func("/qxl-worker/wakeup-in-callback", test_wakeup_from_inside_a_callback);
     g_test_add_func("/qxl-worker/offscreen-surfaces", test_offscreen_surfaces);
     g_test_add_func("/qxl-worker/more-draw-types", test_more_draw_types);
+    g_test_add_func("/qxl-worker/self-copy", test_self_copy);
     return g_test_run();
 }
