@@ -39,6 +39,12 @@ static gboolean freeze_scene(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+static gboolean redraw_scene(gpointer data)
+{
+    scene_redraw(data);
+    return G_SOURCE_CONTINUE;
+}
+
 static gboolean quit_loop(gpointer data)
 {
     g_main_loop_quit(data);
@@ -59,7 +65,7 @@ static bool configure_server(SpiceServer *server, const DemoOptions *opts)
         fprintf(stderr, "spice-demo-vm: the library refused the password: use 1 to 60 characters\n");
         return false;
     }
-    spice_server_set_image_compression(server, SPICE_IMAGE_COMPRESSION_AUTO_GLZ);
+    spice_server_set_image_compression(server, (SpiceImageCompression)opts->image_compression);
     spice_server_set_jpeg_compression(server, SPICE_WAN_COMPRESSION_AUTO);
     spice_server_set_zlib_glz_compression(server, SPICE_WAN_COMPRESSION_AUTO);
     spice_server_set_streaming_video(server, SPICE_STREAM_VIDEO_OFF);
@@ -159,6 +165,9 @@ int main(int argc, char **argv)
     Freeze freeze = { scene, opts.dump_frame };
     if (opts.freeze_after > 0) {
         g_timeout_add((guint)(opts.freeze_after * 1000), freeze_scene, &freeze);
+    }
+    if (opts.image_redraw > 0) {
+        g_timeout_add((guint)(opts.image_redraw * 1000), redraw_scene, scene);
     }
     if (opts.exit_after > 0) {
         g_timeout_add((guint)(opts.exit_after * 1000), quit_loop, loop);

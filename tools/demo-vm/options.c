@@ -5,9 +5,29 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <spice/enums.h>
+
 #define MIN_WIDTH 320
 #define MIN_HEIGHT 200
 #define MAX_SIDE 8192
+
+/* The names QEMU's -spice image-compression= takes, as SpiceImageCompression values. */
+static bool parse_image_compression(const char *text, int *out)
+{
+    static const struct { const char *name; int value; } modes[] = {
+        { "off", SPICE_IMAGE_COMPRESSION_OFF },       { "auto_glz", SPICE_IMAGE_COMPRESSION_AUTO_GLZ },
+        { "auto_lz", SPICE_IMAGE_COMPRESSION_AUTO_LZ }, { "quic", SPICE_IMAGE_COMPRESSION_QUIC },
+        { "glz", SPICE_IMAGE_COMPRESSION_GLZ },       { "lz", SPICE_IMAGE_COMPRESSION_LZ },
+        { "lz4", SPICE_IMAGE_COMPRESSION_LZ4 },
+    };
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+        if (strcmp(text, modes[i].name) == 0) {
+            *out = modes[i].value;
+            return true;
+        }
+    }
+    return false;
+}
 
 static bool parse_size(const char *text, int *width, int *height)
 {
@@ -34,6 +54,7 @@ bool demo_options_parse(int argc, char **argv, DemoOptions *opts)
     gboolean audio = FALSE;
     gboolean raw_playback = FALSE;
     char *size = NULL;
+    char *compression = NULL;
     int expiry = -1;
     GOptionEntry entries[] = {
         { "port", 'p', 0, G_OPTION_ARG_INT, &opts->port, "TCP port to listen on (default 5900)", "N" },
@@ -42,6 +63,8 @@ bool demo_options_parse(int argc, char **argv, DemoOptions *opts)
         { "noauth", 0, 0, G_OPTION_ARG_NONE, &noauth, "Clients connect without a password", NULL },
         { "ticket-expiry", 0, 0, G_OPTION_ARG_INT, &expiry, "The password expires after SECONDS (with --password)", "SECONDS" },
         { "image", 0, 0, G_OPTION_ARG_FILENAME, &opts->image, "Show this PNG or JPEG pixel for pixel instead of the desktop", "FILE" },
+        { "image-compression", 0, 0, G_OPTION_ARG_STRING, &compression, "Image compression the server is given: off, auto_glz (default), auto_lz, quic, glz, lz, lz4", "MODE" },
+        { "image-redraw", 0, 0, G_OPTION_ARG_DOUBLE, &opts->image_redraw, "Draw --image again every SECONDS (for recording what clients receive)", "SECONDS" },
         { "size", 0, 0, G_OPTION_ARG_STRING, &size, "Desktop size (default 1024x768)", "WxH" },
         { "name", 0, 0, G_OPTION_ARG_STRING, &opts->name, "VM name shown to clients (default spice-demo-vm)", "NAME" },
         { "exit-after", 0, 0, G_OPTION_ARG_DOUBLE, &opts->exit_after, "Shut down cleanly after SECONDS", "SECONDS" },
@@ -66,6 +89,7 @@ bool demo_options_parse(int argc, char **argv, DemoOptions *opts)
         fprintf(stderr, "spice-demo-vm: %s (see --help)\n", error->message);
         g_error_free(error);
         g_free(size);
+        g_free(compression);
         return false;
     }
     opts->noauth = noauth;
@@ -91,6 +115,12 @@ bool demo_options_parse(int argc, char **argv, DemoOptions *opts)
         fprintf(stderr, "spice-demo-vm: --size %s: use WIDTHxHEIGHT from %dx%d to %dx%d, e.g. 1024x768\n", size,
                 MIN_WIDTH, MIN_HEIGHT, MAX_SIDE, MAX_SIDE);
         ok = false;
+    } else if (compression != NULL && !parse_image_compression(compression, &opts->image_compression)) {
+        fprintf(stderr, "spice-demo-vm: --image-compression %s: use off, auto_glz, auto_lz, quic, glz, lz or lz4\n", compression);
+        ok = false;
+    } else if (opts->image_redraw < 0 || (opts->image_redraw > 0 && opts->image == NULL)) {
+        fprintf(stderr, "spice-demo-vm: --image-redraw takes a number of seconds above 0 and needs --image\n");
+        ok = false;
     } else if (opts->exit_after < 0 || opts->freeze_after < 0) {
         fprintf(stderr, "spice-demo-vm: --exit-after and --freeze-after take a number of seconds above 0\n");
         ok = false;
@@ -99,11 +129,15 @@ bool demo_options_parse(int argc, char **argv, DemoOptions *opts)
         ok = false;
     }
     g_free(size);
+    g_free(compression);
     if (!ok) {
         demo_options_clear(opts);
         return false;
     }
     opts->ticket_expiry = expiry > 0 ? expiry : 0;
+    if (opts->image_compression == 0) {
+        opts->image_compression = SPICE_IMAGE_COMPRESSION_AUTO_GLZ;
+    }
     if (opts->width == 0) {
         opts->width = 1024;
         opts->height = 768;

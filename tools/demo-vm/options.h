@@ -17,6 +17,8 @@ typedef struct DemoOptions {
     char *dump_frame;    /* PPM written when the scene freezes, or NULL */
     bool audio;          /* playback (a 440 Hz sine) and record devices */
     bool raw_playback;   /* spice_server_set_playback_compression(0): no Opus even if the client can */
+    double image_redraw;  /* seconds between full redraws of --image, 0 = draw it once */
+    int image_compression; /* SpiceImageCompression; default AUTO_GLZ (QEMU's default) */
 } DemoOptions;
 
 /*

@@ -400,6 +400,12 @@ void scene_start(Scene *scene)
     scene->timer = g_timeout_add(FRAME_MS, frame, scene);
 }
 
+void scene_redraw(Scene *scene)
+{
+    screen_update(scene->screen, (Box){ 0, 0, scene->width, scene->height });
+    screen_flush(scene->screen);
+}
+
 void scene_freeze(Scene *scene)
 {
     scene->frozen = true;

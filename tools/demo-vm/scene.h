@@ -25,6 +25,9 @@ Scene *scene_new_image(QxlDevice *dev, const uint32_t *pixels, int width, int he
 void scene_start(Scene *scene);
 /* Stops the animation: the picture stays as it is (what could not be sent yet still goes out). */
 void scene_freeze(Scene *scene);
+/* Sends the whole picture again as a new drawable (clients linked after the first draw get a
+ * drawable-backed image, which upstream may code with GLZ, rather than the surface's copy). */
+void scene_redraw(Scene *scene);
 /* Writes the demo's own picture of the screen as a binary PPM (P6), atomically (temp file +
  * rename). False (logged, naming the file) on error. */
 bool scene_write_ppm(Scene *scene, const char *path);
