@@ -1,0 +1,412 @@
+/* glz-decode: bounds-checked GLZ decoder and the client's window of decoded images. */
+#include "codecs/glz.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "codecs/lz-format.h"
+
+static inline uint32_t get_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static unsigned glz_type_bytes_per_pixel(LzImageType type)
+{
+    switch (type) {
+    case LZ_IMAGE_TYPE_RGB16: return 2;
+    case LZ_IMAGE_TYPE_RGB24: return 3;
+    case LZ_IMAGE_TYPE_RGB32:
+    case LZ_IMAGE_TYPE_RGBA: return 4;
+    default: return 0;
+    }
+}
+
+CodecStatus glz_read_header(const uint8_t *data, size_t size, GlzHeader *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (data == NULL || size < GLZ_HEADER_SIZE) {
+        return CODEC_ERR_TRUNCATED;
+    }
+    if (get_be32(data) != LZ_MAGIC || get_be32(data + 4) != LZ_VERSION) {
+        return CODEC_ERR_BAD_MAGIC;
+    }
+    /* One byte: type in the low nibble, top_down in bit 4 (LZ has two u32s here). */
+    uint8_t type_byte = data[8];
+    uint32_t type = type_byte & 0x0F;
+    uint32_t width = get_be32(data + 9);
+    uint32_t height = get_be32(data + 13);
+    uint32_t stride = get_be32(data + 17);
+    if (type == LZ_IMAGE_TYPE_INVALID || type > LZ_IMAGE_TYPE_A8 || (type_byte >> 5) != 0 ||
+        width == 0 || height == 0) {
+        return CODEC_ERR_BAD_HEADER;
+    }
+    unsigned bpp = glz_type_bytes_per_pixel((LzImageType)type);
+    if (bpp == 0) {
+        return CODEC_ERR_UNSUPPORTED;   /* PLT/A8/XXXA: never sent as GLZ by upstream */
+    }
+    if (width > PIXBUF_MAX_DIMENSION || height > PIXBUF_MAX_DIMENSION ||
+        (uint64_t)width * height * 4 > PIXBUF_MAX_BYTES) {
+        return CODEC_ERR_TOO_LARGE;
+    }
+    if ((uint64_t)stride != (uint64_t)width * bpp) {
+        return CODEC_ERR_BAD_HEADER;
+    }
+    out->type = (LzImageType)type;
+    out->width = width;
+    out->height = height;
+    out->stride = stride;
+    out->top_down = (type_byte & 0x10) != 0;
+    out->id = (uint64_t)get_be32(data + 21) << 32 | get_be32(data + 25);
+    out->win_head_dist = get_be32(data + 29);
+    return CODEC_OK;
+}
+
+/* ---- window ---- */
+
+typedef struct WindowImage {
+    uint64_t id;
+    uint32_t win_head_dist;
+    size_t pixels;
+    uint32_t *data;        /* owned: @pixels 32-bit pixels in coded order */
+} WindowImage;
+
+struct GlzWindow {
+    uint64_t max_pixels;
+    uint64_t total_pixels;
+    WindowImage *images;   /* owned, sorted by id */
+    size_t count;
+    size_t capacity;
+    bool have_first;
+    uint64_t contiguous_next;  /* lowest id not received yet, counting from the first one */
+    uint64_t release_below;    /* images with a lower id are no longer referenced */
+};
+
+GlzWindow *glz_window_new(uint64_t max_pixels)
+{
+    GlzWindow *w = calloc(1, sizeof(*w));
+    if (w != NULL) {
+        w->max_pixels = max_pixels;
+    }
+    return w;
+}
+
+void glz_window_clear(GlzWindow *w)
+{
+    for (size_t i = 0; i < w->count; i++) {
+        free(w->images[i].data);
+    }
+    w->count = 0;
+    w->total_pixels = 0;
+    w->have_first = false;
+    w->contiguous_next = 0;
+    w->release_below = 0;
+}
+
+void glz_window_free(GlzWindow *w)
+{
+    if (w == NULL) {
+        return;
+    }
+    glz_window_clear(w);
+    free(w->images);
+    free(w);
+}
+
+size_t glz_window_image_count(const GlzWindow *w)
+{
+    return w->count;
+}
+
+uint64_t glz_window_pixel_count(const GlzWindow *w)
+{
+    return w->total_pixels;
+}
+
+/* Index of the first image with id >= @id. */
+static size_t window_lower_bound(const GlzWindow *w, uint64_t id)
+{
+    size_t lo = 0, hi = w->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (w->images[mid].id < id) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    return lo;
+}
+
+static const WindowImage *window_find(const GlzWindow *w, uint64_t id)
+{
+    size_t i = window_lower_bound(w, id);
+    return i < w->count && w->images[i].id == id ? &w->images[i] : NULL;
+}
+
+bool glz_window_has_image(const GlzWindow *w, uint64_t id)
+{
+    return window_find(w, id) != NULL;
+}
+
+/* Removes images [0, n) (the oldest). */
+static void window_drop_oldest(GlzWindow *w, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(w->images[i].data);
+        w->total_pixels -= w->images[i].pixels;
+    }
+    memmove(w->images, w->images + n, (w->count - n) * sizeof(*w->images));
+    w->count -= n;
+}
+
+/* Takes ownership of @img.data (freed on error). */
+static CodecStatus window_add(GlzWindow *w, WindowImage img)
+{
+    size_t pos = window_lower_bound(w, img.id);
+    if (pos < w->count && w->images[pos].id == img.id) {
+        /* The same id again: the server restarted its dictionary; the new image wins. */
+        free(w->images[pos].data);
+        w->total_pixels -= w->images[pos].pixels;
+        w->images[pos] = img;
+        w->total_pixels += img.pixels;
+    } else {
+        if (w->count == w->capacity) {
+            size_t cap = w->capacity ? w->capacity * 2 : 16;
+            WindowImage *grown = realloc(w->images, cap * sizeof(*grown));
+            if (grown == NULL) {
+                free(img.data);
+                return CODEC_ERR_NO_MEMORY;
+            }
+            w->images = grown;
+            w->capacity = cap;
+        }
+        memmove(w->images + pos + 1, w->images + pos, (w->count - pos) * sizeof(*w->images));
+        w->images[pos] = img;
+        w->count++;
+        w->total_pixels += img.pixels;
+    }
+
+    /* Ids from several display channels may arrive out of order: only release once every id
+     * up to an image has arrived, from the head that image announced. */
+    if (!w->have_first) {
+        w->have_first = true;
+        w->contiguous_next = img.id;
+    }
+    const WindowImage *at;
+    while ((at = window_find(w, w->contiguous_next)) != NULL) {
+        uint64_t head = at->id >= at->win_head_dist ? at->id - at->win_head_dist : 0;
+        if (head > w->release_below) {
+            w->release_below = head;
+        }
+        w->contiguous_next++;
+    }
+    window_drop_oldest(w, window_lower_bound(w, w->release_below));
+
+    /* Safety net for a server that overstates its window: never hold more than announced. */
+    size_t n = 0;
+    uint64_t total = w->total_pixels;
+    while (total > w->max_pixels && n + 1 < w->count) {
+        total -= w->images[n].pixels;
+        n++;
+    }
+    window_drop_oldest(w, n);
+    return CODEC_OK;
+}
+
+/* ---- body ---- */
+
+typedef enum GlzPass {
+    GLZ_PASS_RGB32,   /* RGB24/RGB32/RGBA colour: B,G,R literals */
+    GLZ_PASS_RGB16,   /* big-endian 555 literals, expanded to 32 bits */
+    GLZ_PASS_ALPHA,   /* the 4th byte of each pixel */
+} GlzPass;
+
+typedef struct GlzIn {
+    const uint8_t *p;
+    const uint8_t *end;
+} GlzIn;
+
+static inline uint32_t expand5(uint32_t v)
+{
+    return v << 3 | v >> 2;
+}
+
+/*
+ * Decodes one pass of @n pixels into @out. Cross-image references resolve through @w relative
+ * to @id. Every read of @in and every reference is checked.
+ */
+static CodecStatus decode_pass(const GlzWindow *w, uint64_t id, GlzIn *in, uint32_t *out,
+                               size_t n, GlzPass pass)
+{
+    const uint8_t *ip = in->p;
+    const uint8_t *const end = in->end;
+    size_t op = 0;
+
+    while (op < n) {
+        if (ip >= end) {
+            return CODEC_ERR_TRUNCATED;
+        }
+        uint32_t ctrl = *ip++;
+        if (ctrl < LZ_MAX_LITERAL_RUN) {
+            size_t count = (size_t)ctrl + 1;
+            if (count > n - op) {
+                return CODEC_ERR_CORRUPT;
+            }
+            size_t lit = pass == GLZ_PASS_RGB32 ? 3 : pass == GLZ_PASS_RGB16 ? 2 : 1;
+            if ((size_t)(end - ip) < count * lit) {
+                return CODEC_ERR_TRUNCATED;
+            }
+            for (size_t i = 0; i < count; i++, op++) {
+                switch (pass) {
+                case GLZ_PASS_RGB32:
+                    out[op] = (uint32_t)ip[0] | (uint32_t)ip[1] << 8 | (uint32_t)ip[2] << 16;
+                    ip += 3;
+                    break;
+                case GLZ_PASS_RGB16: {
+                    uint32_t v = (uint32_t)ip[0] << 8 | ip[1];
+                    out[op] = expand5(v >> 10 & 31) << 16 | expand5(v >> 5 & 31) << 8 |
+                              expand5(v & 31);
+                    ip += 2;
+                    break;
+                }
+                case GLZ_PASS_ALPHA:
+                    out[op] = (out[op] & 0x00FFFFFFu) | (uint32_t)*ip++ << 24;
+                    break;
+                }
+            }
+            continue;
+        }
+
+        /* Match: ctrl = L<<5 | F<<4 | ofs bits 0-3, [length bytes], ofs bits 4-11, c2 ... */
+        size_t len = ctrl >> 5;
+        uint32_t pixel_ofs = ctrl & 0x0F;
+        bool long_ofs = (ctrl & 0x10) != 0;
+        if (len == 7) {
+            uint8_t more;
+            do {
+                if (ip >= end) {
+                    return CODEC_ERR_TRUNCATED;
+                }
+                more = *ip++;
+                len += more;
+            } while (more == 255);
+        }
+        if (end - ip < 2) {
+            return CODEC_ERR_TRUNCATED;
+        }
+        pixel_ofs |= (uint32_t)*ip++ << 4;
+        uint8_t c2 = *ip++;
+        unsigned n_dist = c2 >> 6;
+        uint32_t image_dist;
+        if (!long_ofs) {
+            image_dist = c2 & 0x3F;
+            if ((size_t)(end - ip) < n_dist) {
+                return CODEC_ERR_TRUNCATED;
+            }
+            for (unsigned i = 0; i < n_dist; i++) {
+                image_dist |= (uint32_t)*ip++ << (6 + 8 * i);
+            }
+        } else {
+            bool very_long = (c2 & 0x20) != 0;
+            pixel_ofs |= (uint32_t)(c2 & 0x1F) << 12;
+            if ((size_t)(end - ip) < n_dist + (very_long ? 1u : 0u)) {
+                return CODEC_ERR_TRUNCATED;
+            }
+            image_dist = 0;
+            for (unsigned i = 0; i < n_dist; i++) {
+                image_dist |= (uint32_t)*ip++ << (8 * i);   /* little-endian, unlike the rest */
+            }
+            if (very_long) {
+                pixel_ofs |= (uint32_t)*ip++ << 17;
+            }
+        }
+        len += pass == GLZ_PASS_ALPHA ? 2 : pass == GLZ_PASS_RGB16 ? 1 : 0;
+        if (len > n - op) {
+            return CODEC_ERR_CORRUPT;   /* match runs past the end of the image */
+        }
+
+        const uint32_t *ref;
+        if (image_dist == 0) {
+            size_t dist = (size_t)pixel_ofs + 1;
+            if (dist > op) {
+                return CODEC_ERR_CORRUPT;   /* before the start of the image */
+            }
+            ref = out + (op - dist);
+        } else {
+            if (image_dist > id) {
+                return CODEC_ERR_CORRUPT;
+            }
+            const WindowImage *src = window_find(w, id - image_dist);
+            if (src == NULL || pixel_ofs > src->pixels || len > src->pixels - pixel_ofs) {
+                return CODEC_ERR_CORRUPT;   /* unknown/released image, or past its end */
+            }
+            ref = src->data + pixel_ofs;
+        }
+        if (pass == GLZ_PASS_ALPHA) {
+            for (size_t i = 0; i < len; i++) {
+                out[op + i] = (out[op + i] & 0x00FFFFFFu) | (ref[i] & 0xFF000000u);
+            }
+        } else {
+            /* Forward copy, pixel by pixel: same-image sources may overlap (runs). */
+            for (size_t i = 0; i < len; i++) {
+                out[op + i] = ref[i];
+            }
+        }
+        op += len;
+    }
+    in->p = ip;
+    return CODEC_OK;
+}
+
+CodecStatus glz_decode(GlzWindow *w, const uint8_t *data, size_t size, Pixbuf *out,
+                       GlzHeader *out_header)
+{
+    GlzHeader h;
+    if (out != NULL) {
+        memset(out, 0, sizeof(*out));
+    }
+    if (w == NULL || out == NULL) {
+        return CODEC_ERR_INVALID_ARGUMENT;
+    }
+    CodecStatus st = glz_read_header(data, size, &h);
+    if (out_header != NULL) {
+        *out_header = h;
+    }
+    if (st != CODEC_OK) {
+        return st;
+    }
+    size_t pixels = (size_t)h.width * h.height;
+    if (pixels > w->max_pixels) {
+        return CODEC_ERR_TOO_LARGE;
+    }
+    uint32_t *px = malloc(pixels * 4);   /* the colour pass writes every pixel */
+    if (px == NULL) {
+        return CODEC_ERR_NO_MEMORY;
+    }
+    GlzIn in = { data + GLZ_HEADER_SIZE, data + size };
+    st = decode_pass(w, h.id, &in, px, pixels,
+                     h.type == LZ_IMAGE_TYPE_RGB16 ? GLZ_PASS_RGB16 : GLZ_PASS_RGB32);
+    if (st == CODEC_OK && h.type == LZ_IMAGE_TYPE_RGBA) {
+        st = decode_pass(w, h.id, &in, px, pixels, GLZ_PASS_ALPHA);
+    }
+    if (st == CODEC_OK && in.p != in.end) {
+        st = CODEC_ERR_TRAILING_DATA;
+    }
+    if (st == CODEC_OK) {
+        st = pixbuf_alloc(out, h.type == LZ_IMAGE_TYPE_RGBA ? PIXBUF_FORMAT_ARGB32
+                                                            : PIXBUF_FORMAT_XRGB32,
+                          h.width, h.height);
+    }
+    if (st != CODEC_OK) {
+        free(px);
+        return st;
+    }
+    memcpy(out->data, px, pixels * 4);
+    WindowImage img = { h.id, h.win_head_dist, pixels, px };
+    st = window_add(w, img);
+    if (st != CODEC_OK) {
+        pixbuf_free(out);
+    }
+    return st;
+}

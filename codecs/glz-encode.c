@@ -1,0 +1,507 @@
+/* glz-encode: GLZ encoder with a per-client dictionary (greedy matching over several candidates). */
+#include "codecs/glz.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "codecs/lz-format.h"
+
+/*
+ * Matching: for each position the encoder tries a few candidate sources and keeps the longest:
+ *   - a 4-way bucket of recent positions whose next 3 pixels hash alike (all images of the type);
+ *   - the source that continues the previous match (same global distance);
+ *   - the pixel above in the current image;
+ *   - the same column of an identical earlier row (a row-hash table over whole rows): this is
+ *     what finds a scrolled page in the previous frame.
+ * Positions are "global": each image owns [base, base + pixels) in one 64-bit space, so one
+ * hash table serves every image. Every candidate is verified by comparing pixels, so stale or
+ * colliding entries only cost time, never correctness.
+ */
+#define HASH_BITS 16u
+#define HASH_WAYS 4u
+#define HASH_SIZE (1u << HASH_BITS)
+#define ROW_HASH_BITS 14u
+#define ROW_HASH_SIZE (1u << ROW_HASH_BITS)
+#define MAX_WINDOW_PIXELS (1u << 25)
+#define MIN_MATCH 3u
+
+typedef struct DictImage {
+    uint64_t id;
+    uint64_t base;        /* global position of pixel 0 */
+    size_t pixels;
+    uint32_t width;
+    LzImageType type;
+    uint32_t *units;      /* owned: the pixels in coded order, as the decoder will hold them */
+} DictImage;
+
+struct GlzDictionary {
+    uint64_t window_pixels;
+    uint64_t next_id;
+    uint64_t next_base;
+    DictImage *images;    /* owned, oldest first; during glz_encode the last is the current */
+    size_t count;
+    size_t capacity;
+    uint64_t total_pixels;
+    uint64_t *hash_rgb;   /* owned, HASH_SIZE * HASH_WAYS global positions + 1 (0 = empty) */
+    uint64_t *hash_alpha; /* owned, allocated on the first RGBA image */
+    uint64_t *row_hash;   /* owned, ROW_HASH_SIZE global row starts + 1 */
+};
+
+GlzDictionary *glz_dictionary_new(uint32_t window_pixels)
+{
+    if (window_pixels == 0) {
+        return NULL;
+    }
+    GlzDictionary *d = calloc(1, sizeof(*d));
+    if (d == NULL) {
+        return NULL;
+    }
+    d->window_pixels = window_pixels > MAX_WINDOW_PIXELS ? MAX_WINDOW_PIXELS : window_pixels;
+    d->next_base = 1;
+    d->hash_rgb = calloc((size_t)HASH_SIZE * HASH_WAYS, sizeof(uint64_t));
+    d->row_hash = calloc(ROW_HASH_SIZE, sizeof(uint64_t));
+    if (d->hash_rgb == NULL || d->row_hash == NULL) {
+        glz_dictionary_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+void glz_dictionary_free(GlzDictionary *d)
+{
+    if (d == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < d->count; i++) {
+        free(d->images[i].units);
+    }
+    free(d->images);
+    free(d->hash_rgb);
+    free(d->hash_alpha);
+    free(d->row_hash);
+    free(d);
+}
+
+uint64_t glz_dictionary_next_id(const GlzDictionary *d)
+{
+    return d->next_id;
+}
+
+size_t glz_encode_bound(LzImageType type, uint32_t width, uint32_t height)
+{
+    if ((type != LZ_IMAGE_TYPE_RGB32 && type != LZ_IMAGE_TYPE_RGBA) || width == 0 ||
+        height == 0 || (uint64_t)width * height > GLZ_MAX_PIXEL_OFFSET) {
+        return 0;
+    }
+    size_t n = (size_t)width * height;
+    /* Literals cost 3 + 1/32 bytes a pixel (1 + 1/32 for alpha); a match of >= 3 pixels costs at
+     * most 8 bytes + 1 per 255 pixels, i.e. under 3 bytes a pixel. */
+    size_t bound = GLZ_HEADER_SIZE + 4 * n + 64;
+    if (type == LZ_IMAGE_TYPE_RGBA) {
+        bound += 3 * n + 64;
+    }
+    return bound;
+}
+
+/* ---- output ---- */
+
+typedef struct GlzOut {
+    uint8_t *p;
+    uint8_t *end;
+} GlzOut;
+
+static inline bool out_has(const GlzOut *o, size_t n)
+{
+    return (size_t)(o->end - o->p) >= n;
+}
+
+static inline void put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+typedef enum GlzPass {
+    GLZ_PASS_RGB,
+    GLZ_PASS_ALPHA,
+} GlzPass;
+
+static bool put_literals(GlzOut *o, const uint32_t *u, size_t from, size_t to, GlzPass pass)
+{
+    while (from < to) {
+        size_t count = to - from;
+        if (count > LZ_MAX_LITERAL_RUN) {
+            count = LZ_MAX_LITERAL_RUN;
+        }
+        size_t need = 1 + count * (pass == GLZ_PASS_RGB ? 3 : 1);
+        if (!out_has(o, need)) {
+            return false;
+        }
+        *o->p++ = (uint8_t)(count - 1);
+        for (size_t i = 0; i < count; i++) {
+            uint32_t v = u[from + i];
+            if (pass == GLZ_PASS_RGB) {
+                *o->p++ = (uint8_t)v;
+                *o->p++ = (uint8_t)(v >> 8);
+                *o->p++ = (uint8_t)(v >> 16);
+            } else {
+                *o->p++ = (uint8_t)(v >> 24);
+            }
+        }
+        from += count;
+    }
+    return true;
+}
+
+/* One match token. @len >= bias + 1; image_dist 0 means "in this image, pixel_ofs = dist - 1". */
+static bool put_match(GlzOut *o, size_t len, unsigned bias, uint32_t image_dist,
+                      uint32_t pixel_ofs)
+{
+    size_t l = len - bias;
+    if (!out_has(o, 8 + l / 255)) {
+        return false;
+    }
+    bool long_ofs = pixel_ofs >= (1u << 12);
+    uint8_t lfield = l < 7 ? (uint8_t)l : 7;
+    *o->p++ = (uint8_t)(lfield << 5 | (long_ofs ? 0x10 : 0) | (pixel_ofs & 0x0F));
+    if (l >= 7) {
+        size_t rest = l - 7;
+        while (rest >= 255) {
+            *o->p++ = 255;
+            rest -= 255;
+        }
+        *o->p++ = (uint8_t)rest;
+    }
+    *o->p++ = (uint8_t)(pixel_ofs >> 4);
+    if (!long_ofs) {
+        uint32_t high = image_dist >> 6;
+        unsigned n = high == 0 ? 0 : high < (1u << 8) ? 1 : high < (1u << 16) ? 2 : 3;
+        *o->p++ = (uint8_t)(n << 6 | (image_dist & 0x3F));
+        for (unsigned i = 0; i < n; i++) {
+            *o->p++ = (uint8_t)(high >> (8 * i));
+        }
+    } else {
+        bool very_long = pixel_ofs >= (1u << 17);
+        unsigned n = image_dist == 0 ? 0 : image_dist < (1u << 8) ? 1
+                   : image_dist < (1u << 16) ? 2 : 3;
+        *o->p++ = (uint8_t)(n << 6 | (very_long ? 0x20 : 0) | ((pixel_ofs >> 12) & 0x1F));
+        for (unsigned i = 0; i < n; i++) {
+            *o->p++ = (uint8_t)(image_dist >> (8 * i));
+        }
+        if (very_long) {
+            *o->p++ = (uint8_t)(pixel_ofs >> 17);
+        }
+    }
+    return true;
+}
+
+/* ---- matching ---- */
+
+static inline uint32_t hash3(uint32_t a, uint32_t b, uint32_t c)
+{
+    uint32_t x = a * 0x9E3779B1u ^ (b * 0x85EBCA77u + (b >> 13)) ^ (c * 0xC2B2AE3Du + (c >> 7));
+    x ^= x >> 15;
+    x *= 0x2C1B3C6Du;
+    return x >> (32 - HASH_BITS);
+}
+
+static uint32_t row_hash_of(const uint32_t *row, uint32_t width, LzImageType type)
+{
+    uint64_t x = 0x84222325u ^ (uint64_t)width << 8 ^ (uint64_t)type;
+    for (uint32_t i = 0; i < width; i++) {
+        x = (x ^ (row[i] & 0x00FFFFFFu)) * 0x100000001B3ull;
+    }
+    x ^= x >> 29;
+    return (uint32_t)(x >> (64 - ROW_HASH_BITS));
+}
+
+typedef struct PassState {
+    const GlzDictionary *d;
+    size_t first_ref;     /* images below this index are leaving: not referencable */
+    const DictImage *cur;
+    uint32_t mask;
+} PassState;
+
+/* The image holding global position @g among the referencable ones, or NULL. */
+static const DictImage *image_at(const PassState *s, uint64_t g)
+{
+    size_t lo = s->first_ref, hi = s->d->count;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        const DictImage *im = &s->d->images[mid];
+        if (g < im->base) {
+            hi = mid;
+        } else if (g - im->base >= im->pixels) {
+            lo = mid + 1;
+        } else {
+            return im;
+        }
+    }
+    return NULL;
+}
+
+typedef struct Match {
+    size_t len;
+    uint32_t image_dist;
+    uint32_t pixel_ofs;
+    uint64_t src;         /* global position of the source */
+} Match;
+
+/* Length of the match at current pixel @i from global source @g (0 if unusable). */
+static void try_candidate(const PassState *s, size_t i, uint64_t g, Match *best)
+{
+    const DictImage *cur = s->cur;
+    uint64_t here = cur->base + i;
+    if (g == 0 || g >= here) {
+        return;
+    }
+    const uint32_t *src;
+    size_t max_len = cur->pixels - i;
+    uint32_t image_dist, pixel_ofs;
+    if (g >= cur->base) {
+        uint64_t dist = here - g;
+        if (dist - 1 > GLZ_MAX_PIXEL_OFFSET) {
+            return;
+        }
+        src = cur->units + (g - cur->base);
+        image_dist = 0;
+        pixel_ofs = (uint32_t)(dist - 1);
+    } else {
+        const DictImage *im = image_at(s, g);
+        if (im == NULL || im == cur || im->type != cur->type ||
+            cur->id - im->id > GLZ_MAX_IMAGE_DIST) {
+            return;
+        }
+        uint64_t ofs = g - im->base;
+        if (ofs > GLZ_MAX_PIXEL_OFFSET) {
+            return;
+        }
+        if (im->pixels - ofs < max_len) {
+            max_len = im->pixels - ofs;
+        }
+        src = im->units + ofs;
+        image_dist = (uint32_t)(cur->id - im->id);
+        pixel_ofs = (uint32_t)ofs;
+    }
+    if (max_len <= best->len) {
+        return;
+    }
+    const uint32_t *u = cur->units + i;
+    const uint32_t mask = s->mask;
+    /* Cheap reject: the pixel that would make this one longer than the best must match. */
+    if (((u[best->len] ^ src[best->len]) & mask) != 0) {
+        return;
+    }
+    size_t len = 0;
+    while (len < max_len && ((u[len] ^ src[len]) & mask) == 0) {
+        len++;
+    }
+    if (len > best->len) {
+        best->len = len;
+        best->image_dist = image_dist;
+        best->pixel_ofs = pixel_ofs;
+        best->src = g;
+    }
+}
+
+static inline void hash_insert(uint64_t *bucket, uint64_t g)
+{
+    for (unsigned w = HASH_WAYS - 1; w > 0; w--) {
+        bucket[w] = bucket[w - 1];
+    }
+    bucket[0] = g + 1;
+}
+
+static CodecStatus encode_pass(PassState *s, uint64_t *hash, const uint32_t *row_hashes,
+                               GlzPass pass, GlzOut *o)
+{
+    const DictImage *cur = s->cur;
+    const uint32_t *u = cur->units;
+    const size_t n = cur->pixels;
+    const uint32_t mask = s->mask;
+    const unsigned bias = pass == GLZ_PASS_ALPHA ? 2 : 0;
+    const uint32_t width = cur->width;
+    size_t lit_start = 0;
+    size_t i = 0;
+    uint64_t last_delta = 0;     /* here - source of the previous match */
+    size_t row_y = SIZE_MAX;
+    uint64_t row_src = 0;        /* global start of an earlier row equal to row row_y */
+
+    while (i < n) {
+        Match best = { 0, 0, 0, 0 };
+        uint64_t here = cur->base + i;
+        if (n - i >= MIN_MATCH) {
+            uint64_t *bucket = hash + (size_t)hash3(u[i] & mask, u[i + 1] & mask,
+                                                    u[i + 2] & mask) * HASH_WAYS;
+            if (last_delta != 0) {
+                try_candidate(s, i, here - last_delta, &best);
+            }
+            if (row_hashes != NULL) {
+                size_t y = i / width;
+                if (y != row_y) {
+                    row_y = y;
+                    uint64_t e = s->d->row_hash[row_hashes[y]];
+                    row_src = e == 0 ? 0 : e - 1;
+                }
+                if (row_src != 0) {
+                    try_candidate(s, i, row_src + (i - y * width), &best);
+                }
+            }
+            if (i >= width) {
+                try_candidate(s, i, here - width, &best);
+            }
+            if (i >= 1) {
+                try_candidate(s, i, here - 1, &best);
+            }
+            for (unsigned w = 0; w < HASH_WAYS; w++) {
+                if (bucket[w] != 0) {
+                    try_candidate(s, i, bucket[w] - 1, &best);
+                }
+            }
+            hash_insert(bucket, here);
+        }
+        if (best.len < MIN_MATCH) {
+            i++;
+            if (i - lit_start == LZ_MAX_LITERAL_RUN) {
+                if (!put_literals(o, u, lit_start, i, pass)) {
+                    return CODEC_ERR_NO_SPACE;
+                }
+                lit_start = i;
+            }
+            continue;
+        }
+        if (!put_literals(o, u, lit_start, i, pass) ||
+            !put_match(o, best.len, bias, best.image_dist, best.pixel_ofs)) {
+            return CODEC_ERR_NO_SPACE;
+        }
+        last_delta = here - best.src;
+        /* Index the covered positions too (sparser in long matches, which are mostly runs or
+         * copies whose content the table already knows). */
+        size_t end = i + best.len;
+        size_t step = best.len > 64 ? 4 : 1;
+        for (size_t k = i + 1; k + MIN_MATCH <= n && k < end; k += step) {
+            hash_insert(hash + (size_t)hash3(u[k] & mask, u[k + 1] & mask, u[k + 2] & mask) *
+                                   HASH_WAYS,
+                        cur->base + k);
+        }
+        i = end;
+        lit_start = i;
+    }
+    if (!put_literals(o, u, lit_start, n, pass)) {
+        return CODEC_ERR_NO_SPACE;
+    }
+    return CODEC_OK;
+}
+
+CodecStatus glz_encode(GlzDictionary *d, const Pixbuf *src, LzImageType type, bool top_down,
+                       uint8_t *out, size_t out_capacity, size_t *out_size, uint64_t *out_id)
+{
+    if (d == NULL || src == NULL || out == NULL || out_size == NULL || src->data == NULL) {
+        return CODEC_ERR_INVALID_ARGUMENT;
+    }
+    *out_size = 0;
+    bool format_ok = type == LZ_IMAGE_TYPE_RGB32
+        ? (src->format == PIXBUF_FORMAT_XRGB32 || src->format == PIXBUF_FORMAT_ARGB32)
+        : type == LZ_IMAGE_TYPE_RGBA && src->format == PIXBUF_FORMAT_ARGB32;
+    if (!format_ok || src->width == 0 || src->height == 0) {
+        return CODEC_ERR_INVALID_ARGUMENT;
+    }
+    size_t n = (size_t)src->width * src->height;
+    if (n > d->window_pixels || n > GLZ_MAX_PIXEL_OFFSET) {
+        return CODEC_ERR_TOO_LARGE;
+    }
+    if (out_capacity < GLZ_HEADER_SIZE) {
+        return CODEC_ERR_NO_SPACE;
+    }
+    if (type == LZ_IMAGE_TYPE_RGBA && d->hash_alpha == NULL) {
+        d->hash_alpha = calloc((size_t)HASH_SIZE * HASH_WAYS, sizeof(uint64_t));
+        if (d->hash_alpha == NULL) {
+            return CODEC_ERR_NO_MEMORY;
+        }
+    }
+    if (d->count == d->capacity) {
+        size_t cap = d->capacity ? d->capacity * 2 : 16;
+        DictImage *grown = realloc(d->images, cap * sizeof(*grown));
+        if (grown == NULL) {
+            return CODEC_ERR_NO_MEMORY;
+        }
+        d->images = grown;
+        d->capacity = cap;
+    }
+    uint32_t *units = malloc(n * 4);
+    uint32_t *row_hashes = malloc((size_t)src->height * sizeof(uint32_t));
+    if (units == NULL || row_hashes == NULL) {
+        free(units);
+        free(row_hashes);
+        return CODEC_ERR_NO_MEMORY;
+    }
+    for (uint32_t y = 0; y < src->height; y++) {
+        uint32_t *row = units + (size_t)y * src->width;
+        memcpy(row, pixbuf_row(src, y), (size_t)src->width * 4);
+        if (type == LZ_IMAGE_TYPE_RGB32) {
+            for (uint32_t x = 0; x < src->width; x++) {
+                row[x] &= 0x00FFFFFFu;   /* what the decoder will hold */
+            }
+        }
+        row_hashes[y] = row_hash_of(row, src->width, type);
+    }
+
+    /* Images that must leave to make room are not referenced; they go only on success. */
+    size_t first_ref = 0;
+    uint64_t kept = d->total_pixels;
+    while (first_ref < d->count &&
+           (kept + n > d->window_pixels || d->next_id - d->images[first_ref].id > GLZ_MAX_IMAGE_DIST)) {
+        kept -= d->images[first_ref].pixels;
+        first_ref++;
+    }
+    uint64_t id = d->next_id;
+    uint64_t oldest = first_ref < d->count ? d->images[first_ref].id : id;
+
+    DictImage *cur = &d->images[d->count++];
+    *cur = (DictImage){ id, d->next_base, n, src->width, type, units };
+    d->next_base += n;
+
+    uint8_t *h = out;
+    put_be32(h, LZ_MAGIC);
+    put_be32(h + 4, LZ_VERSION);
+    h[8] = (uint8_t)(type | (top_down ? 0x10 : 0));
+    put_be32(h + 9, src->width);
+    put_be32(h + 13, src->height);
+    put_be32(h + 17, src->width * 4);
+    put_be32(h + 21, (uint32_t)(id >> 32));
+    put_be32(h + 25, (uint32_t)id);
+    put_be32(h + 29, (uint32_t)(id - oldest));
+
+    GlzOut o = { out + GLZ_HEADER_SIZE, out + out_capacity };
+    PassState s = { d, first_ref, cur, 0x00FFFFFFu };
+    CodecStatus st = encode_pass(&s, d->hash_rgb, row_hashes, GLZ_PASS_RGB, &o);
+    if (st == CODEC_OK && type == LZ_IMAGE_TYPE_RGBA) {
+        s.mask = 0xFF000000u;
+        st = encode_pass(&s, d->hash_alpha, NULL, GLZ_PASS_ALPHA, &o);
+    }
+    if (st != CODEC_OK) {
+        d->count--;
+        free(units);
+        free(row_hashes);
+        return st;
+    }
+
+    for (uint32_t y = 0; y < src->height; y++) {
+        d->row_hash[row_hashes[y]] = cur->base + (uint64_t)y * src->width + 1;
+    }
+    free(row_hashes);
+    for (size_t k = 0; k < first_ref; k++) {
+        free(d->images[k].units);
+    }
+    memmove(d->images, d->images + first_ref, (d->count - first_ref) * sizeof(*d->images));
+    d->count -= first_ref;
+    d->total_pixels = kept + n;
+    d->next_id++;
+    *out_size = (size_t)(o.p - out);
+    if (out_id != NULL) {
+        *out_id = id;
+    }
+    return CODEC_OK;
+}

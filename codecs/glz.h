@@ -1,0 +1,138 @@
+/* glz: SPICE GLZ codec (SPICE_IMAGE_TYPE_GLZ_RGB, ZLIB_GLZ_RGB): LZ with references into earlier images. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codecs/lz.h"
+#include "codecs/pixbuf.h"
+
+/*
+ * Stream = 33-byte big-endian header (magic "  ZL", version 1.1, ONE byte type | top_down << 4,
+ * width, height, stride, u64 image id, u32 win_head_dist) then an LZ-like body whose matches
+ * may point into an earlier image (image id - image_dist, absolute pixel offset) of the same
+ * dictionary. Facts: /work/shared/reference/codecs.md section 4.
+ *
+ * Both sides keep history in an object owned by the caller:
+ *   - the server keeps one GlzDictionary per client (shared by the client's display channels
+ *     with the same glz_dictionary_id), sized by DISPLAY_INIT's glz_dictionary_window_size;
+ *   - the client keeps one GlzWindow per session, shared by its display channels.
+ *
+ * Threads: neither object has a lock. The owner serializes every call on one object (a mutex
+ * held around glz_encode / glz_decode, or one thread using it). Different objects are
+ * independent and may be used from different threads at the same time.
+ */
+
+#define GLZ_HEADER_SIZE 33u
+/* Encoder limits that the stream format imposes (pixel_ofs has 25 bits, image_dist 24). */
+#define GLZ_MAX_PIXEL_OFFSET ((1u << 25) - 1u)
+#define GLZ_MAX_IMAGE_DIST ((1u << 24) - 1u)
+
+typedef struct GlzHeader {
+    LzImageType type;
+    uint32_t width;
+    uint32_t height;
+    uint32_t stride;
+    bool top_down;          /* true: first coded row is the top of the picture */
+    uint64_t id;            /* dictionary image id (not the SpiceImageDescriptor id) */
+    uint32_t win_head_dist; /* id - oldest id this or later images may still reference */
+} GlzHeader;
+
+/*
+ * Reads and checks the header: magic, version, type RGB16/RGB24/RGB32/RGBA (PLT GLZ is never
+ * sent by upstream servers and is refused with CODEC_ERR_UNSUPPORTED), non-zero size within the
+ * pixbuf limits, stride = width * bytes per pixel.
+ * Errors: CODEC_ERR_TRUNCATED, CODEC_ERR_BAD_MAGIC, CODEC_ERR_BAD_HEADER, CODEC_ERR_TOO_LARGE,
+ * CODEC_ERR_UNSUPPORTED.
+ */
+CodecStatus glz_read_header(const uint8_t *data, size_t size, GlzHeader *out);
+
+/* ---- decoder (client side) ---- */
+
+typedef struct GlzWindow GlzWindow;
+
+/*
+ * A decoder window that keeps decoded images (as 32-bit pixels in coded order) by id, holding
+ * at most @max_pixels pixels in total: the glz_dictionary_window_size the client announced in
+ * DISPLAY_INIT. Images larger than that are refused. NULL on allocation failure.
+ */
+GlzWindow *glz_window_new(uint64_t max_pixels);
+/* Frees the window and every image in it. Accepts NULL. */
+void glz_window_free(GlzWindow *window);
+/* Drops every image (for a new server dictionary, e.g. after a reconnect). */
+void glz_window_clear(GlzWindow *window);
+/* Number of images held and their total pixels (for tests and statistics). */
+size_t glz_window_image_count(const GlzWindow *window);
+uint64_t glz_window_pixel_count(const GlzWindow *window);
+/* True if image @id is held (a stream referencing it can be decoded). */
+bool glz_window_has_image(const GlzWindow *window, uint64_t id);
+
+/*
+ * Decodes one GLZ stream. On success @out (caller-owned, release with pixbuf_free) is a packed
+ * XRGB32 image (ARGB32 for RGBA streams) with coded row k in row k (flip it when
+ * !header.top_down), the image is added to @window, and images the header says no later image
+ * will reference are released (upstream's rule: once ids are contiguous up to image X, images
+ * below X.id - X.win_head_dist go). When the total goes over max_pixels the oldest images are
+ * released as well.
+ *
+ * Every length and reference is checked: a reference to an image not in the window (never
+ * seen, released, or decoded out of order: the caller must decode the images of all display
+ * channels in id order, or wait with glz_window_has_image), past the end of that image, before
+ * the start of the current one, or past its end; truncated bodies and trailing bytes are errors
+ * (CODEC_ERR_CORRUPT, CODEC_ERR_TRUNCATED, CODEC_ERR_TRAILING_DATA, header errors,
+ * CODEC_ERR_TOO_LARGE over max_pixels, CODEC_ERR_NO_MEMORY). On error @out is left empty and
+ * the window is unchanged. @out_header may be NULL.
+ */
+CodecStatus glz_decode(GlzWindow *window, const uint8_t *data, size_t size, Pixbuf *out,
+                       GlzHeader *out_header);
+
+/* ---- encoder (server side) ---- */
+
+typedef struct GlzDictionary GlzDictionary;
+
+/*
+ * An encoder dictionary holding up to @window_pixels pixels of history (the client's
+ * glz_dictionary_window_size; at most 2^25 like upstream). The dictionary keeps its own copy of
+ * each image's pixels, so callers need not keep source bitmaps alive. Ids start at 0.
+ * NULL on allocation failure or a zero window.
+ */
+GlzDictionary *glz_dictionary_new(uint32_t window_pixels);
+/* Frees the dictionary. Accepts NULL. */
+void glz_dictionary_free(GlzDictionary *dict);
+/* The id the next successful glz_encode will use. */
+uint64_t glz_dictionary_next_id(const GlzDictionary *dict);
+
+/* Largest stream glz_encode can produce (header included), 0 for an unsupported type/size. */
+size_t glz_encode_bound(LzImageType type, uint32_t width, uint32_t height);
+
+/*
+ * Encodes @src (XRGB32 or ARGB32 as LZ_IMAGE_TYPE_RGB32, ARGB32 as LZ_IMAGE_TYPE_RGBA; any
+ * stride) as the next image of @dict, with matches into itself and into earlier images of the
+ * same type still in the dictionary, into @out (capacity @out_capacity). Rows are coded from src
+ * row 0 down; @top_down goes to the header. Images with more pixels than the window (or than
+ * GLZ_MAX_PIXEL_OFFSET) are refused with CODEC_ERR_TOO_LARGE: send them as LZ. On success the
+ * image joins the dictionary (older images leave it to make room) and @out_id (may be NULL)
+ * gets its id. On error the dictionary is as before (no id is used).
+ * Errors: CODEC_ERR_INVALID_ARGUMENT, CODEC_ERR_TOO_LARGE, CODEC_ERR_NO_SPACE, CODEC_ERR_NO_MEMORY.
+ */
+CodecStatus glz_encode(GlzDictionary *dict, const Pixbuf *src, LzImageType type, bool top_down,
+                       uint8_t *out, size_t out_capacity, size_t *out_size, uint64_t *out_id);
+
+/* ---- ZLIB_GLZ_RGB (zlib over a GLZ stream) ---- */
+
+/*
+ * Deflates the GLZ stream @glz (@glz_size bytes) with zlib (RFC 1950 wrapper, level 3 like
+ * upstream) into @out. CODEC_ERR_NO_SPACE if it does not fit (callers send plain GLZ then, as
+ * upstream does when deflate does not shrink the stream).
+ */
+CodecStatus glz_zlib_compress(const uint8_t *glz, size_t glz_size, uint8_t *out,
+                              size_t out_capacity, size_t *out_size);
+
+/*
+ * Decodes a ZLIB_GLZ_RGB payload: inflates @data (@size bytes) into exactly @glz_data_size bytes
+ * (the message's glz_data_size; refused over 1 GiB) and runs glz_decode on it. Inflate errors,
+ * a short or long inflated size are CODEC_ERR_CORRUPT / CODEC_ERR_TRUNCATED.
+ */
+CodecStatus glz_zlib_decode(GlzWindow *window, const uint8_t *data, size_t size,
+                            uint32_t glz_data_size, Pixbuf *out, GlzHeader *out_header);
