@@ -40,6 +40,18 @@ static int exit_code_for(SpiceClientError error)
     }
 }
 
+static const char *failure_label(SpiceClientError error)
+{
+    switch (error) {
+    case SPICE_CLIENT_ERROR_CONNECT: return "connect failed";
+    case SPICE_CLIENT_ERROR_AUTH: return "auth failed";
+    case SPICE_CLIENT_ERROR_TIMEOUT: return "timeout";
+    case SPICE_CLIENT_ERROR_CLOSED: return "connection closed";
+    case SPICE_CLIENT_ERROR_UNSUPPORTED: return "unsupported";
+    default: return "protocol error";
+    }
+}
+
 static void finish(Viewer *v, int code)
 {
     if (!v->done) {
@@ -54,7 +66,7 @@ static void on_state(SpiceClientSession *s, SpiceClientState state, void *user)
     Viewer *v = user;
     if (state == SPICE_CLIENT_STATE_FAILED) {
         SpiceClientError e = spice_client_session_get_error(s);
-        fprintf(stderr, "spice-viewer: %s failed: %s\n", spice_client_error_to_string(e),
+        fprintf(stderr, "spice-viewer: %s: %s\n", failure_label(e),
                 spice_client_session_get_error_message(s));
         finish(v, exit_code_for(e));
     }

@@ -11,9 +11,12 @@ Cases:
                                  BIOS's draws are GLZ-coded; a stopped VM's first picture is LZ):
                                  we cannot decode GLZ yet, so the viewer must say
                                  "unsupported image type GLZ_RGB" and exit 6.
+  qemu-ours                      the same as qemu-off but QEMU runs on OUR library (default
+                                 compression: our server sends what we can decode).
   demo-image                     tools/spice-demo-vm --image on OUR library: screenshot == image.
   wrong-password                 demo with --password: a wrong one gives exit 3 and "auth failed".
   refused                        nothing listening: exit 2 and "connect failed".
+  silent                         a socket that accepts and never answers: exit 4 and "timeout".
 Ports 6120-6139 (client-helper's range). On a difference both pictures stay in
 <build>/tests/interop/work/client-*.png and the failure names them.
 """
@@ -111,18 +114,18 @@ def case_qemu_glz():
         qemu.check_healthy()
 
 
-def case_qemu(compression):
-    opts = 'disable-ticketing=on,image-compression=' + compression
-    label = compression
-    with qemuvm.Qemu('upstream', vga='qxl', port=free_port(), spice_opts=opts) as qemu:
+def case_qemu(compression, lib='upstream'):
+    opts = 'disable-ticketing=on' + (',image-compression=' + compression if compression else '')
+    label = '%s-%s' % (compression or 'default', lib)
+    with qemuvm.Qemu(lib, vga='qxl', port=free_port(), spice_opts=opts) as qemu:
         wait_bios_text(qemu)
         qemu.qmp.execute('stop')
         expected = qemu.screendump('client-%s.ppm' % label)
         check(qemuvm.lit_pixels(expected[2]) >= MIN_LIT_PIXELS, 'QEMU screendump shows no BIOS text')
         png = os.path.join(work_dir(), 'client-qemu-%s-ours.png' % label)
         code, err = run_viewer('spice://127.0.0.1:%d' % qemu.port, png)
-        check(code == 0, 'spice-viewer failed (exit %d) on image-compression=%s: %s'
-              % (code, compression, err[-1500:]))
+        check(code == 0, 'spice-viewer failed (exit %d) on image-compression=%s (%s library): %s'
+              % (code, compression, lib, err[-1500:]))
         compare(expected, png, 'client-qemu-%s' % label)
         qemu.qmp.execute('cont')
         qemu.check_healthy()
@@ -172,14 +175,32 @@ def case_refused():
           % (code, err[-1500:]))
 
 
+def case_silent():
+    import socket
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    port = free_port()
+    sock.bind(('127.0.0.1', port))
+    sock.listen(4)   # never accepted: the kernel completes the handshake, nobody answers
+    try:
+        png = os.path.join(work_dir(), 'client-silent.png')
+        code, err = run_viewer('spice://127.0.0.1:%d' % port, png, timeout=25)
+        check(code == 4 and 'timeout' in err and 'no answer' in err,
+              'a server that never answers must give exit 4 and "timeout ... no answer"; got exit %d: %s'
+              % (code, err[-1500:]))
+    finally:
+        sock.close()
+
+
 CASES = {
     'qemu-off': lambda: case_qemu('off'),
     'qemu-quic': lambda: case_qemu('quic'),
     'qemu-lz': lambda: case_qemu('lz'),
     'qemu-glz': case_qemu_glz,
+    'qemu-ours': lambda: case_qemu(None, 'ours'),
     'demo-image': case_demo_image,
     'wrong-password': case_wrong_password,
     'refused': case_refused,
+    'silent': case_silent,
 }
 
 if __name__ == '__main__':
