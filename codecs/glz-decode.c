@@ -203,10 +203,11 @@ static CodecStatus window_add(GlzWindow *w, WindowImage img)
     }
     window_drop_oldest(w, window_lower_bound(w, w->release_below));
 
-    /* Safety net for a server that overstates its window: never hold more than announced. */
+    /* Safety net for a server that ignores the window it was given: hold at most twice the
+     * announced size (slack for a dictionary that counts its window differently from ours). */
     size_t n = 0;
     uint64_t total = w->total_pixels;
-    while (total > w->max_pixels && n + 1 < w->count) {
+    while (total > 2 * w->max_pixels && n + 1 < w->count) {
         total -= w->images[n].pixels;
         n++;
     }

@@ -25,6 +25,25 @@
 #define MAX_WINDOW_PIXELS (1u << 25)
 #define MIN_MATCH 3u
 
+/* A bucket of HASH_WAYS entries is one 64-byte cache line. The tag (all 32 bits of the key's
+ * hash) rejects most wrong candidates without touching their pixels, which in a large
+ * dictionary would be a cache miss each. */
+typedef struct HashEntry {
+    uint64_t pos;         /* global position + 1 (0 = empty) */
+    uint32_t tag;
+    uint32_t unused;
+} HashEntry;
+
+static HashEntry *hash_table_new(void)
+{
+    size_t bytes = (size_t)HASH_SIZE * HASH_WAYS * sizeof(HashEntry);
+    HashEntry *t = aligned_alloc(64, bytes);
+    if (t != NULL) {
+        memset(t, 0, bytes);
+    }
+    return t;
+}
+
 typedef struct DictImage {
     uint64_t id;
     uint64_t base;        /* global position of pixel 0 */
@@ -42,8 +61,8 @@ struct GlzDictionary {
     size_t count;
     size_t capacity;
     uint64_t total_pixels;
-    uint64_t *hash_rgb;   /* owned, HASH_SIZE * HASH_WAYS global positions + 1 (0 = empty) */
-    uint64_t *hash_alpha; /* owned, allocated on the first RGBA image */
+    HashEntry *hash_rgb;  /* owned, HASH_SIZE buckets of HASH_WAYS entries */
+    HashEntry *hash_alpha; /* owned, allocated on the first RGBA image */
     uint64_t *row_hash;   /* owned, ROW_HASH_SIZE global row starts + 1 */
 };
 
@@ -58,7 +77,7 @@ GlzDictionary *glz_dictionary_new(uint32_t window_pixels)
     }
     d->window_pixels = window_pixels > MAX_WINDOW_PIXELS ? MAX_WINDOW_PIXELS : window_pixels;
     d->next_base = 1;
-    d->hash_rgb = calloc((size_t)HASH_SIZE * HASH_WAYS, sizeof(uint64_t));
+    d->hash_rgb = hash_table_new();
     d->row_hash = calloc(ROW_HASH_SIZE, sizeof(uint64_t));
     if (d->hash_rgb == NULL || d->row_hash == NULL) {
         glz_dictionary_free(d);
@@ -204,7 +223,7 @@ static inline uint32_t hash3(uint32_t a, uint32_t b, uint32_t c)
     uint32_t x = a * 0x9E3779B1u ^ (b * 0x85EBCA77u + (b >> 13)) ^ (c * 0xC2B2AE3Du + (c >> 7));
     x ^= x >> 15;
     x *= 0x2C1B3C6Du;
-    return x >> (32 - HASH_BITS);
+    return x;   /* bucket = top HASH_BITS bits, tag = all of it */
 }
 
 static uint32_t row_hash_of(const uint32_t *row, uint32_t width, LzImageType type)
@@ -222,6 +241,7 @@ typedef struct PassState {
     size_t first_ref;     /* images below this index are leaving: not referencable */
     const DictImage *cur;
     uint32_t mask;
+    bool exact;           /* every unit equals its masked value (RGB32 pass) */
 } PassState;
 
 /* The image holding global position @g among the referencable ones, or NULL. */
@@ -295,6 +315,18 @@ static void try_candidate(const PassState *s, size_t i, uint64_t g, Match *best)
         return;
     }
     size_t len = 0;
+    if (s->exact) {
+        /* Units already hold only what is compared: two pixels per step. */
+        while (len + 2 <= max_len) {
+            uint64_t a, b;
+            memcpy(&a, u + len, 8);
+            memcpy(&b, src + len, 8);
+            if (a != b) {
+                break;
+            }
+            len += 2;
+        }
+    }
     while (len < max_len && ((u[len] ^ src[len]) & mask) == 0) {
         len++;
     }
@@ -306,15 +338,20 @@ static void try_candidate(const PassState *s, size_t i, uint64_t g, Match *best)
     }
 }
 
-static inline void hash_insert(uint64_t *bucket, uint64_t g)
+static inline HashEntry *hash_bucket(HashEntry *table, uint32_t key)
+{
+    return table + (size_t)(key >> (32 - HASH_BITS)) * HASH_WAYS;
+}
+
+static inline void hash_insert(HashEntry *bucket, uint32_t key, uint64_t g)
 {
     for (unsigned w = HASH_WAYS - 1; w > 0; w--) {
         bucket[w] = bucket[w - 1];
     }
-    bucket[0] = g + 1;
+    bucket[0] = (HashEntry){ g + 1, key, 0 };
 }
 
-static CodecStatus encode_pass(PassState *s, uint64_t *hash, const uint32_t *row_hashes,
+static CodecStatus encode_pass(PassState *s, HashEntry *hash, const uint32_t *row_hashes,
                                GlzPass pass, GlzOut *o)
 {
     const DictImage *cur = s->cur;
@@ -328,13 +365,18 @@ static CodecStatus encode_pass(PassState *s, uint64_t *hash, const uint32_t *row
     uint64_t last_delta = 0;     /* here - source of the previous match */
     size_t row_y = SIZE_MAX;
     uint64_t row_src = 0;        /* global start of an earlier row equal to row row_y */
+    size_t misses = 0;           /* positions since the last match */
 
     while (i < n) {
         Match best = { 0, 0, 0, 0 };
         uint64_t here = cur->base + i;
-        if (n - i >= MIN_MATCH) {
-            uint64_t *bucket = hash + (size_t)hash3(u[i] & mask, u[i + 1] & mask,
-                                                    u[i + 2] & mask) * HASH_WAYS;
+        /* In incompressible stretches probe less and less often (but always at row starts,
+         * where the row-hash candidate may change). */
+        bool probe = misses < 32 || (i & (misses < 256 ? 1u : 3u)) == 0 ||
+                     (width != 0 && i % width == 0);
+        if (probe && n - i >= MIN_MATCH) {
+            uint32_t key = hash3(u[i] & mask, u[i + 1] & mask, u[i + 2] & mask);
+            HashEntry *bucket = hash_bucket(hash, key);
             if (last_delta != 0) {
                 try_candidate(s, i, here - last_delta, &best);
             }
@@ -356,13 +398,14 @@ static CodecStatus encode_pass(PassState *s, uint64_t *hash, const uint32_t *row
                 try_candidate(s, i, here - 1, &best);
             }
             for (unsigned w = 0; w < HASH_WAYS; w++) {
-                if (bucket[w] != 0) {
-                    try_candidate(s, i, bucket[w] - 1, &best);
+                if (bucket[w].pos != 0 && bucket[w].tag == key) {
+                    try_candidate(s, i, bucket[w].pos - 1, &best);
                 }
             }
-            hash_insert(bucket, here);
+            hash_insert(bucket, key, here);
         }
         if (best.len < MIN_MATCH) {
+            misses++;
             i++;
             if (i - lit_start == LZ_MAX_LITERAL_RUN) {
                 if (!put_literals(o, u, lit_start, i, pass)) {
@@ -377,14 +420,14 @@ static CodecStatus encode_pass(PassState *s, uint64_t *hash, const uint32_t *row
             return CODEC_ERR_NO_SPACE;
         }
         last_delta = here - best.src;
+        misses = 0;
         /* Index the covered positions too (sparser in long matches, which are mostly runs or
          * copies whose content the table already knows). */
         size_t end = i + best.len;
         size_t step = best.len > 64 ? 4 : 1;
         for (size_t k = i + 1; k + MIN_MATCH <= n && k < end; k += step) {
-            hash_insert(hash + (size_t)hash3(u[k] & mask, u[k + 1] & mask, u[k + 2] & mask) *
-                                   HASH_WAYS,
-                        cur->base + k);
+            uint32_t key = hash3(u[k] & mask, u[k + 1] & mask, u[k + 2] & mask);
+            hash_insert(hash_bucket(hash, key), key, cur->base + k);
         }
         i = end;
         lit_start = i;
@@ -416,7 +459,7 @@ CodecStatus glz_encode(GlzDictionary *d, const Pixbuf *src, LzImageType type, bo
         return CODEC_ERR_NO_SPACE;
     }
     if (type == LZ_IMAGE_TYPE_RGBA && d->hash_alpha == NULL) {
-        d->hash_alpha = calloc((size_t)HASH_SIZE * HASH_WAYS, sizeof(uint64_t));
+        d->hash_alpha = hash_table_new();
         if (d->hash_alpha == NULL) {
             return CODEC_ERR_NO_MEMORY;
         }
@@ -475,10 +518,11 @@ CodecStatus glz_encode(GlzDictionary *d, const Pixbuf *src, LzImageType type, bo
     put_be32(h + 29, (uint32_t)(id - oldest));
 
     GlzOut o = { out + GLZ_HEADER_SIZE, out + out_capacity };
-    PassState s = { d, first_ref, cur, 0x00FFFFFFu };
+    PassState s = { d, first_ref, cur, 0x00FFFFFFu, type == LZ_IMAGE_TYPE_RGB32 };
     CodecStatus st = encode_pass(&s, d->hash_rgb, row_hashes, GLZ_PASS_RGB, &o);
     if (st == CODEC_OK && type == LZ_IMAGE_TYPE_RGBA) {
         s.mask = 0xFF000000u;
+        s.exact = false;
         st = encode_pass(&s, d->hash_alpha, NULL, GLZ_PASS_ALPHA, &o);
     }
     if (st != CODEC_OK) {

@@ -73,8 +73,8 @@ bool glz_window_has_image(const GlzWindow *window, uint64_t id);
  * XRGB32 image (ARGB32 for RGBA streams) with coded row k in row k (flip it when
  * !header.top_down), the image is added to @window, and images the header says no later image
  * will reference are released (upstream's rule: once ids are contiguous up to image X, images
- * below X.id - X.win_head_dist go). When the total goes over max_pixels the oldest images are
- * released as well.
+ * below X.id - X.win_head_dist go). As a safety net against a server that overfills its window,
+ * the oldest images are also released while the total is over twice max_pixels.
  *
  * Every length and reference is checked: a reference to an image not in the window (never
  * seen, released, or decoded out of order: the caller must decode the images of all display
