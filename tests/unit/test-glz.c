@@ -260,6 +260,58 @@ static void test_out_of_order(void)
     glz_dictionary_free(d);
 }
 
+/* Multi-byte image distances in both offset forms, and "very long" (>= 2^17) pixel offsets. */
+static void test_far_references(void)
+{
+    GlzDictionary *d = glz_dictionary_new(WINDOW);
+    GlzWindow *w = glz_window_new(WINDOW);
+    Pixbuf big, mid, small, tail;
+    make_image(&big, PIXBUF_FORMAT_XRGB32, 400, 400, TEST_IMAGE_NOISE, 11);  /* id 0 */
+    make_image(&mid, PIXBUF_FORMAT_XRGB32, 100, 50, TEST_IMAGE_NOISE, 12);   /* id 1 */
+    size_t size;
+    uint64_t id;
+    uint8_t *s = encode_or_die(d, &big, LZ_IMAGE_TYPE_RGB32, &size, &id);
+    decode_and_check(w, s, size, &big, LZ_IMAGE_TYPE_RGB32);
+    g_free(s);
+    s = encode_or_die(d, &mid, LZ_IMAGE_TYPE_RGB32, &size, &id);
+    decode_and_check(w, s, size, &mid, LZ_IMAGE_TYPE_RGB32);
+    g_free(s);
+    /* 300 distinct small images push the first two 300+ ids back. */
+    for (uint32_t i = 0; i < 300; i++) {
+        make_image(&small, PIXBUF_FORMAT_XRGB32, 8, 8, TEST_IMAGE_NOISE, 100 + i);
+        s = encode_or_die(d, &small, LZ_IMAGE_TYPE_RGB32, &size, &id);
+        decode_and_check(w, s, size, &small, LZ_IMAGE_TYPE_RGB32);
+        g_free(s);
+        pixbuf_free(&small);
+    }
+    /* The first small image again: short offsets, image_dist 300 (two bytes). */
+    make_image(&small, PIXBUF_FORMAT_XRGB32, 8, 8, TEST_IMAGE_NOISE, 100);
+    s = encode_or_die(d, &small, LZ_IMAGE_TYPE_RGB32, &size, &id);
+    g_assert_cmpuint(id, ==, 302);
+    g_assert_cmpuint(size, <, GLZ_HEADER_SIZE + 16);
+    decode_and_check(w, s, size, &small, LZ_IMAGE_TYPE_RGB32);
+    g_free(s);
+    /* The 100x50 image again: offsets up to 4999 (long form), image_dist 302 (two LE bytes). */
+    s = encode_or_die(d, &mid, LZ_IMAGE_TYPE_RGB32, &size, &id);
+    g_assert_cmpuint(size, <, GLZ_HEADER_SIZE + 64);
+    decode_and_check(w, s, size, &mid, LZ_IMAGE_TYPE_RGB32);
+    g_free(s);
+    /* The last 70 rows of the 400x400 image: source offset 132000 >= 2^17 ("very long"). */
+    g_assert_cmpint(pixbuf_init_view(&tail, PIXBUF_FORMAT_XRGB32, 400, 70, big.stride,
+                                     pixbuf_row(&big, 330), big.stride * 70), ==, CODEC_OK);
+    s = encode_or_die(d, &tail, LZ_IMAGE_TYPE_RGB32, &size, &id);
+    /* One match: its length takes a byte per 255 pixels. */
+    g_assert_cmpuint(size, <, GLZ_HEADER_SIZE + 400 * 70 / 255 + 16);
+    g_assert_cmphex(s[GLZ_HEADER_SIZE] & 0x10, ==, 0x10);   /* long offset form */
+    decode_and_check(w, s, size, &tail, LZ_IMAGE_TYPE_RGB32);
+    g_free(s);
+    pixbuf_free(&small);
+    pixbuf_free(&mid);
+    pixbuf_free(&big);
+    glz_window_free(w);
+    glz_dictionary_free(d);
+}
+
 static CodecStatus decode_status(GlzWindow *w, const uint8_t *s, size_t size)
 {
     Pixbuf out;
@@ -456,6 +508,7 @@ int main(int argc, char **argv)
     g_test_add_func("/glz/scrolled-page", test_scrolled_page);
     g_test_add_func("/glz/window-eviction", test_window_eviction);
     g_test_add_func("/glz/out-of-order", test_out_of_order);
+    g_test_add_func("/glz/far-references", test_far_references);
     g_test_add_func("/glz/decoder-errors", test_decoder_errors);
     g_test_add_func("/glz/encoder-errors", test_encoder_errors);
     g_test_add_func("/glz/zlib", test_zlib);
