@@ -53,8 +53,6 @@ EXPECTED = {
     # An unknown auth mechanism: upstream answers with a whole SpiceLinkHeader + LinkReply
     # carrying INVALID_DATA (not a bare link result) and closes; ours must do the same.
     'bogus-mechanism': 'reply error %d' % rawlink.ERR_INVALID_DATA,
-    # Seeded random messages on main, display, inputs and cursor: any answer, then a normal client.
-    'random-messages': 'sent *',
 }
 
 # Where upstream 0.15.1 differs: case -> {library: expected}; None = not run on that library.
@@ -83,13 +81,19 @@ EXPECTED_BY_LIB = {
     # did not offer, with upstream's framing for that (see bogus-mechanism).
     'sasl-mechanism': {'ours': 'reply error %d' % rawlink.ERR_INVALID_DATA,
                        'upstream': "sasl mechlist ',DIGEST-MD5,'"},
+    # Seeded random messages on every channel: upstream 0.15.1 SEGVs in its display worker
+    # (seen in CI: "failed to parse message type 107" on display, then a read at 0x1000001d4),
+    # so nothing could be checked after it: run on ours only.
+    'random-messages': {'ours': 'sent *', 'upstream': None},
 }
 
 
 def expectations(lib):
     out = dict(EXPECTED)
     for name, per_lib in EXPECTED_BY_LIB.items():
-        if per_lib[lib] is not None:
+        if per_lib[lib] is None:
+            out.pop(name, None)
+        else:
             out[name] = per_lib[lib]
     return out
 
