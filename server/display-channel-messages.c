@@ -1,10 +1,12 @@
 /* display-channel-messages: message body builders for the display channel, in spice.proto field order. */
 #include "display-channel-messages.h"
 
-#include <string.h>
-
 #include <spice/enums.h>
 #include <spice/protocol.h>
+
+#include "image-encoder.h"
+
+static void write_inline_bitmap(WireWriter *w, size_t ptr_offset, const DisplayBitmap *bitmap);
 
 static void write_rect(WireWriter *w, const pixman_box32_t *box)
 {
@@ -99,34 +101,30 @@ void display_msg_write_draw_copy(WireWriter *w, const DisplayDrawBase *base,
                                  const DisplayBitmap *bitmap, const pixman_box32_t *src_area,
                                  uint16_t rop_descriptor, uint8_t scale_mode)
 {
-    uint8_t *out = display_msg_write_draw_copy_reserve(w, base, bitmap, src_area, rop_descriptor,
-                                                       scale_mode);
-    size_t row_bytes = (size_t)bitmap->width * 4;
-    for (uint32_t y = 0; y < bitmap->height; y++) {
-        memcpy(out + y * row_bytes, bitmap->pixels + (size_t)y * bitmap->stride, row_bytes);
-    }
+    write_display_base(w, base);
+    size_t ptr_offset = wire_writer_size(w);
+    wire_write_u32(w, 0);                      /* src_bitmap, patched by write_inline_bitmap */
+    write_rect(w, src_area);
+    wire_write_u16(w, rop_descriptor);
+    wire_write_u8(w, scale_mode);
+    write_empty_mask(w);
+    write_inline_bitmap(w, ptr_offset, bitmap);
 }
 
-/* The ImageDescriptor and BitmapData of @bitmap at the end of the body; patches the pointer. */
+/* The image of @bitmap (descriptor and body, as its compression policy picks) at the end of the
+ * body; patches the pointer. */
 static void write_inline_bitmap(WireWriter *w, size_t ptr_offset, const DisplayBitmap *bitmap)
 {
     wire_writer_patch_u32(w, ptr_offset, (uint32_t)wire_writer_size(w));
-    wire_write_u64(w, bitmap->image_id);
-    wire_write_u8(w, SPICE_IMAGE_TYPE_BITMAP);
-    wire_write_u8(w, 0);
-    wire_write_u32(w, bitmap->width);
-    wire_write_u32(w, bitmap->height);
-    uint32_t row_bytes = bitmap->width * 4;
-    wire_write_u8(w, bitmap->format);
-    wire_write_u8(w, SPICE_BITMAP_FLAGS_TOP_DOWN);
-    wire_write_u32(w, bitmap->width);
-    wire_write_u32(w, bitmap->height);
-    wire_write_u32(w, row_bytes);
-    wire_write_u32(w, 0);                      /* palette: NULL */
-    uint8_t *out = wire_writer_reserve(w, (size_t)row_bytes * bitmap->height);
-    for (uint32_t y = 0; y < bitmap->height; y++) {
-        memcpy(out + (size_t)y * row_bytes, bitmap->pixels + (size_t)y * bitmap->stride, row_bytes);
-    }
+    ImageEncoderSource src = {
+        .image_id = bitmap->image_id,
+        .format = bitmap->format,
+        .width = bitmap->width,
+        .height = bitmap->height,
+        .stride = bitmap->stride,
+        .pixels = bitmap->pixels,
+    };
+    image_encoder_write(w, &src, bitmap->compression);
 }
 
 static void write_brush(WireWriter *w, uint8_t type, uint32_t color)

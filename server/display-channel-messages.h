@@ -3,6 +3,7 @@
 
 #include <stdint.h>
 #include <pixman.h>
+#include <spice/enums.h>
 
 #include "protocol/wire.h"
 
@@ -29,6 +30,9 @@ typedef struct DisplayBitmap {
     uint32_t height;
     uint32_t stride;            /* bytes between rows of @pixels (>= width * 4) */
     const uint8_t *pixels;      /* borrowed; the top-left pixel; width * 4 bytes per row are read */
+    /* How display_msg_write_draw_copy and _image_draw send it (server/image-encoder.h: BITMAP,
+     * LZ_RGB or QUIC); 0 (INVALID) means OFF. The _reserve variant always sends BITMAP. */
+    SpiceImageCompression compression;
 } DisplayBitmap;
 
 /* One head of MONITORS_CONFIG. */
@@ -52,8 +56,8 @@ void display_msg_write_surface_destroy(WireWriter *w, uint32_t surface_id);
 void display_msg_write_draw_fill(WireWriter *w, const DisplayDrawBase *base, uint32_t color,
                                  uint16_t rop_descriptor);
 /*
- * DRAW_COPY (and DRAW_BLEND, the same body) of an inline BITMAP image, no mask, any rop
- * descriptor. @src_area is in bitmap coordinates. The rows are
+ * DRAW_COPY (and DRAW_BLEND, the same body) of an inline image, no mask, any rop descriptor,
+ * encoded as @bitmap->compression says. @src_area is in bitmap coordinates. BITMAP rows are
  * packed on the wire (stride width * 4), so @bitmap may point into a larger image.
  */
 void display_msg_write_draw_copy(WireWriter *w, const DisplayDrawBase *base,

@@ -33,6 +33,7 @@ struct DisplayChannel {
     uint16_t num_guest_heads;
     uint16_t guest_max_allowed;
     uint64_t next_image_id;
+    SpiceServer *reds;           /* borrowed; NULL: no compression policy, images go as BITMAP */
     int busy;                    /* > 0 while iterating clients: closed ones are reaped later */
     DisplayClientsChangedFunc clients_changed;
     void *clients_changed_opaque;
@@ -84,7 +85,14 @@ static uint32_t band_rows(uint32_t width, uint32_t max_bytes)
     return rows ? rows : 1;
 }
 
-/* Sends @box (inside the primary) from the canvas as one DRAW_COPY, read straight into the message. */
+/* The image compression policy now (spice_server_set_image_compression may change it any time). */
+static SpiceImageCompression image_compression(const DisplayChannel *display)
+{
+    return display->reds ? reds_get_image_compression(display->reds) : SPICE_IMAGE_COMPRESSION_OFF;
+}
+
+/* Sends @box (inside the primary) from the canvas as one DRAW_COPY: uncompressed, read straight
+ * into the message; compressed, read into a scratch copy the encoder reads. */
 static void send_canvas_box(DisplayClient *client, const pixman_box32_t *box)
 {
     DisplayChannel *display = client->display;
@@ -100,10 +108,21 @@ static void send_canvas_box(DisplayClient *client, const pixman_box32_t *box)
     pixman_box32_t src_area = { 0, 0, (int32_t)w, (int32_t)h };
     WireWriter writer;
     wire_writer_init(&writer);
-    uint8_t *pixels = display_msg_write_draw_copy_reserve(&writer, &base, &bitmap, &src_area,
-                                                          SPICE_ROPD_OP_PUT,
-                                                          SPICE_IMAGE_SCALE_MODE_NEAREST);
-    surface_read_rect_32(display->primary, box, pixels, w * 4);
+    bitmap.compression = image_compression(display);
+    if (bitmap.compression == SPICE_IMAGE_COMPRESSION_OFF) {
+        uint8_t *pixels = display_msg_write_draw_copy_reserve(&writer, &base, &bitmap, &src_area,
+                                                              SPICE_ROPD_OP_PUT,
+                                                              SPICE_IMAGE_SCALE_MODE_NEAREST);
+        surface_read_rect_32(display->primary, box, pixels, w * 4);
+    } else {
+        uint8_t *pixels = g_malloc((size_t)w * h * 4);
+        surface_read_rect_32(display->primary, box, pixels, w * 4);
+        bitmap.pixels = pixels;
+        bitmap.stride = w * 4;
+        display_msg_write_draw_copy(&writer, &base, &bitmap, &src_area, SPICE_ROPD_OP_PUT,
+                                    SPICE_IMAGE_SCALE_MODE_NEAREST);
+        g_free(pixels);
+    }
     channel_connection_send_writer(client->conn, SPICE_MSG_DISPLAY_DRAW_COPY, &writer);
     wire_writer_finish(&writer);
 }
@@ -294,6 +313,11 @@ DisplayChannel *display_channel_new(EventLoop *loop, uint8_t channel_id)
     display->id = channel_id;
     display->clients = g_ptr_array_new();
     return display;
+}
+
+void display_channel_set_server(DisplayChannel *display, SpiceServer *reds)
+{
+    display->reds = reds;
 }
 
 void display_channel_destroy(DisplayChannel *display)
@@ -491,7 +515,9 @@ static void forward_copy(DisplayChannel *display, uint16_t msg_type, const Displ
                          uint16_t rop_descriptor, uint8_t scale_mode,
                          const pixman_region32_t *changed)
 {
-    CopyArgs args = { base, bitmap, src_area, rop_descriptor, scale_mode };
+    DisplayBitmap encoded = *bitmap;
+    encoded.compression = image_compression(display);
+    CopyArgs args = { base, &encoded, src_area, rop_descriptor, scale_mode };
     /* A bitmap too big for one message goes out in bands from the canvas instead. */
     uint64_t bytes = (uint64_t)bitmap->width * bitmap->height * 4;
     forward_draw(display, msg_type, bytes <= DISPLAY_CHANNEL_MAX_PIXEL_MESSAGE ? write_copy : NULL,
@@ -532,7 +558,9 @@ void display_channel_draw_image(DisplayChannel *display, const DisplayDrawBase *
                                 const DisplayImageDraw *draw, const DisplayBitmap *bitmap,
                                 const pixman_region32_t *changed)
 {
-    ImageDrawArgs args = { base, draw, bitmap };
+    DisplayBitmap encoded = *bitmap;
+    encoded.compression = image_compression(display);
+    ImageDrawArgs args = { base, draw, &encoded };
     uint64_t bytes = (uint64_t)bitmap->width * bitmap->height * 4;
     forward_draw(display, draw->msg_type,
                  bytes <= DISPLAY_CHANNEL_MAX_PIXEL_MESSAGE ? write_image_draw : NULL, &args, changed);

@@ -8,6 +8,7 @@
 #include "display-channel-messages.h"
 #include "event-loop.h"
 #include "linked-peer.h"
+#include "reds.h"
 #include "surface.h"
 
 /*
@@ -34,6 +35,9 @@ typedef struct DisplayChannel DisplayChannel;
 DisplayChannel *display_channel_new(EventLoop *loop, uint8_t channel_id);
 /* Closes every client and frees the channel. Accepts NULL. */
 void display_channel_destroy(DisplayChannel *display);
+/* The server whose image compression policy (read at every image) applies; borrowed, must
+ * outlive the channel. Without one (NULL, the default) images go out uncompressed. */
+void display_channel_set_server(DisplayChannel *display, SpiceServer *reds);
 
 /* Called (in the worker thread) after a client joined or left, e.g. to tell the device. */
 typedef void (*DisplayClientsChangedFunc)(DisplayChannel *display, void *opaque);

@@ -405,6 +405,7 @@ static gpointer worker_thread_main(gpointer data)
     worker->event_loop = event_loop_new_glib(worker->context);
     worker->display = display_channel_new(worker->event_loop, worker->channel_id);
     display_channel_set_clients_changed(worker->display, display_clients_changed, worker);
+    display_channel_set_server(worker->display, worker->reds);
     worker->cursor = cursor_channel_new(worker->event_loop, worker->channel_id);
     worker->request_source = g_source_new(&request_source_funcs, sizeof(RequestSource));
     ((RequestSource *)worker->request_source)->worker = worker;

@@ -475,6 +475,8 @@ static SpiceServer *start_server(void)
     spice_server_set_addr(server, "127.0.0.1", 0);
     spice_server_set_port(server, TEST_PORT);
     spice_server_set_noauth(server);
+    /* parse_draw_copy reads raw BITMAP pixels (test-image-encoder covers the compressed forms). */
+    spice_server_set_image_compression(server, SPICE_IMAGE_COMPRESSION_OFF);
     g_assert_cmpint(spice_server_init(server, test_core_get()), ==, 0);
     g_assert_cmpint(spice_server_add_interface(server, &qxl.base), ==, 0);
     QXLDevMemSlot slot = { .slot_group_id = GROUP, .slot_id = SLOT, .virt_start = (uintptr_t)ram,
