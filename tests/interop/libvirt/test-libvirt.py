@@ -5,7 +5,8 @@
 
 A private libvirtd (libvirtd.py: unshare -m, private state, unix socket only) defines and starts a
 diskless domain whose QEMU shows SeaBIOS's screen. Checked:
-- `virsh domdisplay` prints spice://127.0.0.1:6180, and QEMU maps the chosen library;
+- `virsh domdisplay` prints spice://127.0.0.1:PORT (6180, or the next free one), and QEMU maps
+  the chosen library;
 - spice-gtk's picture equals `virsh screenshot` (QMP screendump) while the domain is suspended;
 - `virt-viewer --connect URI NAME` under Xvfb shows the guest picture, every pixel exact;
 - without any daemon, the test driver (`virsh -c test:///ABS/node.xml domdisplay`) names the
@@ -30,8 +31,10 @@ import libvirtd  # noqa: E402
 from harness import TestFailure, check, log  # noqa: E402
 
 LIB = harness.lib_choice_from_argv(sys.argv)
-SPICE_PORT = 6180
-TEST_DRIVER_PORT = 6181
+# This test's ports are 6180-6199: the domain's spice port is the first free one (another build may
+# run this test at the same time), the test driver's domain names the last (nothing listens there).
+PORT_FIRST, PORT_LAST = 6180, 6199
+TEST_DRIVER_PORT = PORT_LAST
 DOMAIN = 'spice-suite-bios-%s' % LIB
 # SeaBIOS's text on a diskless PC lights at least this many pixels of its 720x400 screen.
 MIN_LIT_PIXELS = 2000
@@ -74,13 +77,15 @@ class Domain:
 
     def __init__(self, daemon):
         self.daemon = daemon
-        check(harness.port_is_free(SPICE_PORT), 'port %d is taken: is a stale QEMU running?' % SPICE_PORT)
+        free = [p for p in range(PORT_FIRST, PORT_LAST) if harness.port_is_free(p)]
+        check(free, 'ports %d-%d are all taken: is a stale QEMU running?' % (PORT_FIRST, PORT_LAST - 1))
+        self.port = free[0]
         env = domain_env()
         log('domain %s, QEMU environment: %s' % (DOMAIN, ' '.join('%s=%s' % e for e in env) or '(none)'))
-        self.pid = daemon.start_domain(domain_xml(DOMAIN, SPICE_PORT, env=env), DOMAIN)
+        self.pid = daemon.start_domain(domain_xml(DOMAIN, self.port, env=env), DOMAIN)
         log('domain %s runs as QEMU pid %d' % (DOMAIN, self.pid))
-        check(harness.wait_port_open(SPICE_PORT, 20), 'QEMU of %s does not listen on port %d; log:\n%s'
-              % (DOMAIN, SPICE_PORT, daemon.qemu_log(DOMAIN)[-3000:]))
+        check(harness.wait_port_open(self.port, 20), 'QEMU of %s does not listen on port %d; log:\n%s'
+              % (DOMAIN, self.port, daemon.qemu_log(DOMAIN)[-3000:]))
         self.tmp = tempfile.mkdtemp(prefix='shots-', dir=qemuvm.artifact_dir())
 
     def screenshot(self, label, pump=None):
@@ -190,13 +195,13 @@ def compare_suspended(daemon, dom, client, label):
 def case_domain_with_spice_gtk():
     with libvirtd.Libvirtd() as daemon, Domain(daemon) as dom:
         out = daemon.virsh(['domdisplay', DOMAIN])[1].strip()
-        check(out == 'spice://127.0.0.1:%d' % SPICE_PORT, 'virsh domdisplay printed %r, expected '
-              'spice://127.0.0.1:%d' % (out, SPICE_PORT))
+        check(out == 'spice://127.0.0.1:%d' % dom.port, 'virsh domdisplay printed %r, expected '
+              'spice://127.0.0.1:%d' % (out, dom.port))
         log('virsh domdisplay: %s' % out)
         check_library(dom)
         dom.wait_bios_text()
         from spiceclient import SpiceTestClient
-        with SpiceTestClient(port=SPICE_PORT, timeout=30) as client:
+        with SpiceTestClient(port=dom.port, timeout=30) as client:
             client.wait_primary(quiet=0.4, settle_max=1.0)
             compare_suspended(daemon, dom, client, 'bios')
             # Running again, the picture still follows (the text cursor blinks on).
