@@ -30,6 +30,7 @@ struct SpiceClientSession {
     uint16_t port;
     char *password;
     unsigned link_timeout_s;
+    uint8_t preferred_compression;   /* SPICE_IMAGE_COMPRESSION_*, 0 = none */
     SpiceClientCallbacks callbacks;
     void *user;
 
@@ -115,6 +116,8 @@ static void on_failed(ClientChannel *ch, SpiceClientError error, const char *mes
 
 static void on_display_linked(ClientChannel *ch, void *user)
 {
+    SessionChannel *sc = user;
+    SpiceClientSession *s = sc->session;
     WireWriter w;
     wire_writer_init(&w);
     wire_write_u8(&w, PIXMAP_CACHE_ID);
@@ -123,6 +126,16 @@ static void on_display_linked(ClientChannel *ch, void *user)
     wire_write_i32(&w, GLZ_WINDOW_PIXELS);
     client_channel_send(ch, SPICE_MSGC_DISPLAY_INIT, wire_writer_data(&w), wire_writer_size(&w));
     wire_writer_finish(&w);
+    if (s->preferred_compression != 0) {
+        if (client_channel_server_has_cap(ch, SPICE_DISPLAY_CAP_PREF_COMPRESSION)) {
+            uint8_t c = s->preferred_compression;
+            client_channel_send(ch, SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION, &c, 1);
+        } else {
+            g_warning("display %u: the server does not take a preferred compression "
+                      "(no PREF_COMPRESSION cap); it keeps its own choice",
+                      client_channel_id(ch));
+        }
+    }
 }
 
 static void on_display_message(ClientChannel *ch, uint16_t type, const uint8_t *body, size_t size,
@@ -260,6 +273,11 @@ void spice_client_session_set_callbacks(SpiceClientSession *session,
 {
     session->callbacks = *callbacks;
     session->user = user;
+}
+
+void spice_client_session_set_preferred_compression(SpiceClientSession *session, uint8_t compression)
+{
+    session->preferred_compression = compression;
 }
 
 void spice_client_session_set_link_timeout(SpiceClientSession *session, unsigned seconds)

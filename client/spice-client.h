@@ -59,6 +59,13 @@ void spice_client_session_set_callbacks(SpiceClientSession *session,
                                         const SpiceClientCallbacks *callbacks, void *user);
 /* Seconds each link stage may take before the session fails with TIMEOUT (default 10). */
 void spice_client_session_set_link_timeout(SpiceClientSession *session, unsigned seconds);
+/*
+ * Asks every display channel for @compression (a SPICE_IMAGE_COMPRESSION_* value, e.g. LZ or
+ * QUIC instead of the server's GLZ default, which this client cannot decode yet) with
+ * PREFERRED_COMPRESSION, when the server advertises DISPLAY_CAP_PREF_COMPRESSION. 0 (the
+ * default) sends nothing. Call before connecting.
+ */
+void spice_client_session_set_preferred_compression(SpiceClientSession *session, uint8_t compression);
 /* Starts connecting (returns at once). False if already started. */
 bool spice_client_session_connect(SpiceClientSession *session);
 void spice_client_session_disconnect(SpiceClientSession *session);

@@ -6,6 +6,8 @@
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib.h>
 
+#include <spice/enums.h>
+
 #include "client/spice-client.h"
 #include "uri.h"
 
@@ -181,6 +183,7 @@ int main(int argc, char **argv)
     char *password = NULL;
     double timeout_s = 30;
     double settle_s = 1.0;
+    char *compression = NULL;
     GOptionEntry entries[] = {
         { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, "Open no window", NULL },
         { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, &screenshot,
@@ -189,6 +192,9 @@ int main(int argc, char **argv)
         { "settle", 0, 0, G_OPTION_ARG_DOUBLE, &settle_s,
           "Seconds without drawing that count as settled (default 1)", "S" },
         { "password", 0, 0, G_OPTION_ARG_STRING, &password, "The SPICE password (overrides the URI's)", "PW" },
+        { "preferred-compression", 0, 0, G_OPTION_ARG_STRING, &compression,
+          "Ask the server for this image compression: off, quic, lz, auto-lz (GLZ cannot be decoded yet)",
+          "NAME" },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     GOptionContext *ctx = g_option_context_new("URI - SPICE viewer");
@@ -218,6 +224,25 @@ int main(int argc, char **argv)
         fprintf(stderr, "spice-viewer: --timeout must be > 0 and --settle >= 0\n");
         return EXIT_USAGE;
     }
+    uint8_t preferred = 0;
+    if (compression != NULL) {
+        static const struct { const char *name; uint8_t value; } names[] = {
+            { "off", SPICE_IMAGE_COMPRESSION_OFF }, { "quic", SPICE_IMAGE_COMPRESSION_QUIC },
+            { "lz", SPICE_IMAGE_COMPRESSION_LZ }, { "auto-lz", SPICE_IMAGE_COMPRESSION_AUTO_LZ },
+        };
+        for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
+            if (strcmp(compression, names[i].name) == 0) {
+                preferred = names[i].value;
+            }
+        }
+        if (preferred == 0) {
+            fprintf(stderr, "spice-viewer: unknown --preferred-compression '%s' (off, quic, lz, auto-lz)\n",
+                    compression);
+            g_free(compression);
+            return EXIT_USAGE;
+        }
+        g_free(compression);
+    }
     SpiceUri uri;
     char *uri_error = NULL;
     if (!spice_uri_parse(argv[1], &uri, &uri_error)) {
@@ -230,6 +255,7 @@ int main(int argc, char **argv)
     v.session = spice_client_session_new(uri.host, uri.port, password ? password : uri.password);
     SpiceClientCallbacks cb = { .state_changed = on_state, .display_event = on_display };
     spice_client_session_set_callbacks(v.session, &cb, &v);
+    spice_client_session_set_preferred_compression(v.session, preferred);
     spice_client_session_connect(v.session);
     guint tick = g_timeout_add(100, on_tick, &v);
     guint timer = g_timeout_add((guint)(timeout_s * 1000), on_timeout, &v);

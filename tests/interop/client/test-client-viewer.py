@@ -11,6 +11,11 @@ Cases:
                                  BIOS's draws are GLZ-coded; a stopped VM's first picture is LZ):
                                  we cannot decode GLZ yet, so the viewer must say
                                  "unsupported image type GLZ_RGB" and exit 6.
+  qemu-prefer-lz, qemu-prefer-quic
+                                 QEMU's default (auto_glz) with the viewer asking for LZ / QUIC
+                                 (--preferred-compression), connected from power-on: the VM is
+                                 stopped once the BIOS text stands, the viewer then settles and
+                                 its screenshot must equal QMP screendump (live updates decoded).
   qemu-ours                      the same as qemu-off but QEMU runs on OUR library (default
                                  compression: our server sends what we can decode).
   demo-image                     tools/spice-demo-vm --image on OUR library: screenshot == image.
@@ -114,6 +119,34 @@ def case_qemu_glz():
         qemu.check_healthy()
 
 
+def case_qemu_prefer(compression):
+    with qemuvm.Qemu('upstream', vga='qxl', port=free_port()) as qemu:
+        png = os.path.join(work_dir(), 'client-qemu-prefer-%s-ours.png' % compression)
+        if os.path.exists(png):
+            os.unlink(png)
+        argv = [viewer_path(), '--headless', '--screenshot', png, '--timeout', '60',
+                '--preferred-compression', compression, 'spice://127.0.0.1:%d' % qemu.port]
+        log('run: %s' % ' '.join(argv))
+        viewer = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            wait_bios_text(qemu)
+            qemu.qmp.execute('stop')
+            expected = qemu.screendump('client-prefer.ppm')
+            out, err = viewer.communicate(timeout=70)
+        finally:
+            if viewer.poll() is None:
+                viewer.kill()
+                viewer.wait()
+        err = err.decode(errors='replace')
+        log('spice-viewer exit %d; stderr %r' % (viewer.returncode, err[-2000:]))
+        check('Sanitizer' not in err and 'runtime error:' not in err, 'sanitizer report from spice-viewer:\n' + err)
+        check(viewer.returncode == 0, 'spice-viewer asking for %s failed (exit %d): %s'
+              % (compression, viewer.returncode, err[-1500:]))
+        compare(expected, png, 'client-qemu-prefer-%s' % compression)
+        qemu.qmp.execute('cont')
+        qemu.check_healthy()
+
+
 def case_qemu(compression, lib='upstream'):
     opts = 'disable-ticketing=on' + (',image-compression=' + compression if compression else '')
     label = '%s-%s' % (compression or 'default', lib)
@@ -196,6 +229,8 @@ CASES = {
     'qemu-quic': lambda: case_qemu('quic'),
     'qemu-lz': lambda: case_qemu('lz'),
     'qemu-glz': case_qemu_glz,
+    'qemu-prefer-lz': lambda: case_qemu_prefer('lz'),
+    'qemu-prefer-quic': lambda: case_qemu_prefer('quic'),
     'qemu-ours': lambda: case_qemu(None, 'ours'),
     'demo-image': case_demo_image,
     'wrong-password': case_wrong_password,
