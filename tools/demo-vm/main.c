@@ -1,6 +1,7 @@
 /* spice-demo-vm: a CPU-less virtual machine that drives libspice-server.so.1 through its public API, the way QEMU does. */
 #include <glib-unix.h>
 #include <glib.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,16 @@ typedef struct Freeze {
     Scene *scene;
     const char *dump_frame;
 } Freeze;
+
+/* SIGUSR1: one line with the QXL command counts, so tests can see the guest making progress. */
+static gboolean print_counts(gpointer data)
+{
+    uint64_t fetched, released;
+    qxl_device_counts(data, &fetched, &released);
+    printf("spice-demo-vm: qxl fetched %" PRIu64 " released %" PRIu64 "\n", fetched, released);
+    fflush(stdout);
+    return G_SOURCE_CONTINUE;
+}
 
 static gboolean freeze_scene(gpointer data)
 {
@@ -162,6 +173,7 @@ int main(int argc, char **argv)
 
     g_unix_signal_add(SIGINT, quit_loop, loop);
     g_unix_signal_add(SIGTERM, quit_loop, loop);
+    g_unix_signal_add(SIGUSR1, print_counts, dev);
     Freeze freeze = { scene, opts.dump_frame };
     if (opts.freeze_after > 0) {
         g_timeout_add((guint)(opts.freeze_after * 1000), freeze_scene, &freeze);

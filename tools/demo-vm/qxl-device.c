@@ -440,6 +440,14 @@ static void free_ring(Ring *ring)
     }
 }
 
+void qxl_device_counts(QxlDevice *dev, uint64_t *fetched, uint64_t *released)
+{
+    g_mutex_lock(&dev->lock);
+    *fetched = dev->fetched;
+    *released = dev->released;
+    g_mutex_unlock(&dev->lock);
+}
+
 bool qxl_device_finish(QxlDevice *dev)
 {
     g_mutex_lock(&dev->lock);

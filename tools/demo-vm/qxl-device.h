@@ -52,6 +52,9 @@ unsigned qxl_device_command_ring_space(QxlDevice *dev);
 /* spice_qxl_wakeup when commands were queued since the last call (QEMU's NOTIFY_CMD/NOTIFY_CURSOR). */
 void qxl_device_kick(QxlDevice *dev);
 
+/* Commands the library has fetched and released so far (any thread; for progress reports). */
+void qxl_device_counts(QxlDevice *dev, uint64_t *fetched, uint64_t *released);
+
 /* What a guest driver unload does before the VM stops: destroy surfaces and reset the cursor,
  * so the library gives every command back. */
 void qxl_device_power_off(QxlDevice *dev);
