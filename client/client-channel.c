@@ -561,6 +561,13 @@ ClientChannel *client_channel_new(const char *host, uint16_t port, const char *p
     return ch;
 }
 
+void client_channel_close(ClientChannel *ch)
+{
+    ch->phase = PHASE_CLOSED;
+    close_socket(ch);
+    remove_timeout(ch);
+}
+
 void client_channel_free(ClientChannel *ch)
 {
     if (ch == NULL) {

@@ -29,6 +29,9 @@ ClientChannel *client_channel_new(const char *host, uint16_t port, const char *p
                                   const uint32_t *channel_caps, uint32_t num_channel_caps,
                                   unsigned link_timeout_s,
                                   const ClientChannelHandlers *handlers, void *user);
+/* Closes the socket and stops; the object stays valid (free it later). Safe from inside any of
+ * this or another channel's handlers. No handler is called. */
+void client_channel_close(ClientChannel *ch);
 /* Closes the socket, removes its sources. Accepts NULL. No handler is called. */
 void client_channel_free(ClientChannel *ch);
 

@@ -163,6 +163,16 @@ bool display_parse_copy_bits(const uint8_t *body, size_t size, DisplayCopyBits *
     return wire_reader_ok(&r);
 }
 
+bool display_parse_flat(const uint8_t *body, size_t size, DisplayFlat *out)
+{
+    WireReader r;
+    wire_reader_init(&r, body, size);
+    if (!read_base(&r, &out->base)) {
+        return false;
+    }
+    return read_mask(&r, size, &out->mask) && wire_reader_ok(&r);
+}
+
 bool display_parse_inval_list(const uint8_t *body, size_t size,
                               void (*each)(uint8_t type, uint64_t id, void *user), void *user)
 {

@@ -79,6 +79,13 @@ bool display_parse_draw_copy(const uint8_t *body, size_t size, DisplayCopy *out)
 bool display_parse_draw_fill(const uint8_t *body, size_t size, DisplayFill *out);
 bool display_parse_copy_bits(const uint8_t *body, size_t size, DisplayCopyBits *out);
 
+/* DRAW_BLACKNESS / DRAW_WHITENESS / DRAW_INVERS: DisplayBase + mask. */
+typedef struct DisplayFlat {
+    DisplayBase base;
+    DisplayMask mask;
+} DisplayFlat;
+bool display_parse_flat(const uint8_t *body, size_t size, DisplayFlat *out);
+
 /* INVAL_LIST: calls @each for every (type, id); false if malformed (some may have been called). */
 bool display_parse_inval_list(const uint8_t *body, size_t size,
                               void (*each)(uint8_t type, uint64_t id, void *user), void *user);

@@ -198,6 +198,10 @@ static bool decode(DisplayState *ds, const uint8_t *body, size_t size, uint32_t 
         g_free(message);
         return false;
     }
+    if (message != NULL) {
+        problem(ds, "cache-full", message);
+        g_free(message);
+    }
     return true;
 }
 
@@ -342,14 +346,13 @@ static DisplayResult draw_fill(DisplayState *ds, const uint8_t *body, size_t siz
 /* BLACKNESS / WHITENESS / INVERS: DisplayBase + mask. */
 static DisplayResult draw_flat(DisplayState *ds, uint16_t type, const uint8_t *body, size_t size)
 {
-    /* The body is a DRAW_FILL without brush and rop: reuse the base parser through copy_bits'
-     * shape would be wrong, so parse the base with the fill parser's helpers here. */
-    DisplayCopyBits cb;   /* base + 8 bytes; the mask is 13 bytes, so this shape fits */
-    if (!display_parse_copy_bits(body, size, &cb)) {
+    DisplayFlat cb;
+    if (!display_parse_flat(body, size, &cb)) {
         display_clip_clear(&cb.base.clip);
         malformed(ds, "DRAW_BLACKNESS/WHITENESS/INVERS", size);
         return DISPLAY_RESULT_DROPPED;
     }
+    note_unhandled_mask(ds, &cb.mask);
     DisplayResult result;
     if (type == SPICE_MSG_DISPLAY_DRAW_INVERS) {
         pixman_region32_t region;

@@ -21,7 +21,21 @@ typedef struct Palette {
 struct ImageCaches {
     GHashTable *pixmaps;    /* uint64 id* -> pixman_image_t* (one reference) */
     GHashTable *palettes;   /* uint64 id* -> Palette* */
+    uint64_t pixmap_pixels; /* sum of width * height in @pixmaps */
 };
+
+static uint64_t image_pixels(pixman_image_t *img)
+{
+    return (uint64_t)pixman_image_get_width(img) * (uint64_t)pixman_image_get_height(img);
+}
+
+/* Keeps pixmap_pixels in step with removals from the table. */
+static gboolean drop_pixels(gpointer key, gpointer value, gpointer user)
+{
+    ImageCaches *c = user;
+    c->pixmap_pixels -= image_pixels(value);
+    return TRUE;
+}
 
 static void unref_image(gpointer p)
 {
@@ -48,12 +62,21 @@ void image_caches_free(ImageCaches *caches)
 
 void image_caches_remove_pixmap(ImageCaches *caches, uint64_t id)
 {
-    g_hash_table_remove(caches->pixmaps, &id);
+    pixman_image_t *img = g_hash_table_lookup(caches->pixmaps, &id);
+    if (img != NULL) {
+        caches->pixmap_pixels -= image_pixels(img);
+        g_hash_table_remove(caches->pixmaps, &id);
+    }
 }
 
 void image_caches_clear_pixmaps(ImageCaches *caches)
 {
-    g_hash_table_remove_all(caches->pixmaps);
+    g_hash_table_foreach_remove(caches->pixmaps, drop_pixels, caches);
+}
+
+uint64_t image_caches_pixmap_pixels(const ImageCaches *caches)
+{
+    return caches->pixmap_pixels;
 }
 
 void image_caches_remove_palette(ImageCaches *caches, uint64_t id)
@@ -451,9 +474,18 @@ ImageStatus image_decode(const uint8_t *body, size_t size, uint32_t offset, Imag
     }
     if (st == IMAGE_OK
         && (flags & (SPICE_IMAGE_FLAGS_CACHE_ME | SPICE_IMAGE_FLAGS_CACHE_REPLACE_ME))) {
-        uint64_t *key = g_new(uint64_t, 1);
-        *key = id;
-        g_hash_table_replace(caches->pixmaps, key, pixman_image_ref(*out));
+        image_caches_remove_pixmap(caches, id);
+        uint64_t pixels = image_pixels(*out);
+        if (caches->pixmap_pixels + pixels <= IMAGE_CACHE_MAX_PIXELS) {
+            uint64_t *key = g_new(uint64_t, 1);
+            *key = id;
+            g_hash_table_replace(caches->pixmaps, key, pixman_image_ref(*out));
+            caches->pixmap_pixels += pixels;
+        } else {
+            /* The server overfills the cache it was promised: the image is still drawn. */
+            *message = g_strdup_printf("pixmap cache over %u pixels: image %" G_GUINT64_FORMAT
+                                       " not cached", IMAGE_CACHE_MAX_PIXELS, id);
+        }
     }
     return st;
 }

@@ -24,6 +24,10 @@ void image_caches_clear_pixmaps(ImageCaches *caches);
 void image_caches_remove_palette(ImageCaches *caches, uint64_t id);
 void image_caches_clear_palettes(ImageCaches *caches);
 unsigned image_caches_pixmap_count(const ImageCaches *caches);
+/* Pixels held by the pixmap cache. A server that overfills it (beyond IMAGE_CACHE_MAX_PIXELS,
+ * twice what DISPLAY_INIT promises) gets its CACHE_ME ignored: later FROM_CACHE then miss. */
+uint64_t image_caches_pixmap_pixels(const ImageCaches *caches);
+#define IMAGE_CACHE_MAX_PIXELS (40u * 1024u * 1024u)
 
 typedef enum ImageStatus {
     IMAGE_OK = 0,
@@ -41,7 +45,8 @@ typedef pixman_image_t *(*ImageSurfaceLookup)(uint32_t surface_id, void *user);
 
 /*
  * Decodes the SpiceImage at @offset of the message @body (@size bytes). On IMAGE_OK *out holds a
- * new reference (the caller unrefs it). On error *out is NULL and *message (g_malloc'd, the
+ * new reference (the caller unrefs it) and *message is NULL or a warning (an image not cached
+ * because the server overfills the cache). On error *out is NULL and *message (g_malloc'd, the
  * caller frees it) names what failed, e.g. "unsupported image type GLZ_RGB". @lookup may be
  * NULL (SURFACE images then miss).
  */

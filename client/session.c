@@ -76,6 +76,14 @@ static void session_fail(SpiceClientSession *s, SpiceClientError error, const ch
     }
     s->error = error;
     s->error_message = g_strdup(message);
+    /* A failed session stops talking on every channel; surfaces stay readable until freed. */
+    if (s->main) {
+        client_channel_close(s->main->channel);
+    }
+    for (guint i = 0; i < s->channels->len; i++) {
+        SessionChannel *sc = g_ptr_array_index(s->channels, i);
+        client_channel_close(sc->channel);
+    }
     set_state(s, SPICE_CLIENT_STATE_FAILED);
 }
 

@@ -95,6 +95,20 @@ static void test_fill_clip_copy_bits(void)
     g_assert_cmpint(fill(ds, 0, -100, -100, 100000, 100000, NULL, 0x00ff00), ==, DISPLAY_RESULT_DRAW);
     g_assert_cmphex(px(p, 7, 7), ==, 0x00ff00);
 
+    /* DRAW_INVERS on (0,0)-(1,1): green 0x00ff00 becomes magenta 0xff00ff; BLACKNESS at (1,0). */
+    for (int k = 0; k < 2; k++) {
+        wire_writer_init(&w);
+        wire_write_u32(&w, 0);
+        rect(&w, 0, k, 1, k + 1);
+        wire_write_u8(&w, SPICE_CLIP_TYPE_NONE);
+        wire_write_zeros(&w, 13);
+        g_assert_cmpint(send_writer(ds, k == 0 ? SPICE_MSG_DISPLAY_DRAW_INVERS : SPICE_MSG_DISPLAY_DRAW_BLACKNESS,
+                                    &w), ==, DISPLAY_RESULT_DRAW);
+    }
+    g_assert_cmphex(px(p, 0, 0), ==, 0xff00ff);
+    g_assert_cmphex(px(p, 1, 0), ==, 0x000000);
+    g_assert_cmphex(px(p, 2, 0), ==, 0x00ff00);
+
     g_assert_false(display_state_marked(ds));
     g_assert_cmpint(display_state_handle(ds, SPICE_MSG_DISPLAY_MARK, NULL, 0), ==, DISPLAY_RESULT_MARK);
     g_assert_true(display_state_marked(ds));

@@ -232,7 +232,14 @@ static void test_cache(void)
     pixman_image_t *img;
     char *msg;
     g_assert_cmpint(decode(&w, c, &img, &msg), ==, IMAGE_OK);
+    g_assert_null(msg);
     pixman_image_unref(img);
+    g_assert_cmpuint(image_caches_pixmap_pixels(c), ==, W * H);
+    /* Caching the same id again replaces it: the pixel count does not grow. */
+    g_assert_cmpint(decode(&w, c, &img, &msg), ==, IMAGE_OK);
+    pixman_image_unref(img);
+    g_assert_cmpuint(image_caches_pixmap_pixels(c), ==, W * H);
+    g_assert_cmpuint(image_caches_pixmap_count(c), ==, 1);
     wire_writer_finish(&w);
 
     descriptor(&w, 77, SPICE_IMAGE_TYPE_FROM_CACHE, 0);
@@ -240,6 +247,7 @@ static void test_cache(void)
     assert_picture(img);
     pixman_image_unref(img);
     image_caches_remove_pixmap(c, 77);
+    g_assert_cmpuint(image_caches_pixmap_pixels(c), ==, 0);
     g_assert_cmpint(decode(&w, c, &img, &msg), ==, IMAGE_CACHE_MISS);
     g_assert_nonnull(strstr(msg, "77"));
     g_free(msg);
