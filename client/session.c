@@ -215,6 +215,10 @@ static void on_main_message(ClientChannel *ch, uint16_t type, const uint8_t *bod
     wire_reader_init(&r, body, size);
     switch (type) {
     case SPICE_MSG_MAIN_INIT: {
+        if (s->session_id != 0) {
+            g_warning("main channel: ignored a second MAIN_INIT");
+            return;
+        }
         uint32_t id = wire_read_u32(&r);
         if (!wire_reader_ok(&r) || size < 32) {
             session_fail(s, SPICE_CLIENT_ERROR_PROTOCOL, "main channel: malformed MAIN_INIT");

@@ -19,7 +19,7 @@
 
 #define SESSION_ID 0x1234abcdu
 
-typedef enum Script { SCRIPT_DISPLAY, SCRIPT_WRONG_PASSWORD, SCRIPT_GARBAGE } Script;
+typedef enum Script { SCRIPT_DISPLAY, SCRIPT_WRONG_PASSWORD, SCRIPT_GARBAGE, SCRIPT_RANDOM } Script;
 
 typedef struct Server {
     int listen_fd;
@@ -242,6 +242,31 @@ static gpointer server_thread(gpointer data)
         read_exact(fd, hdr, sizeof(hdr));
         write_all(fd, junk, sizeof(junk));
         wait_client_done(s);
+    } else if (s->script == SCRIPT_RANDOM) {
+        /* After a good link: INIT, then random messages with plausible small headers, then a
+         * header announcing a body over the client's limit. */
+        g_assert_cmpuint(server_link(fd, SPICE_LINK_ERR_OK, ""), ==, 0);
+        WireWriter w;
+        wire_writer_init(&w);
+        wire_write_u32(&w, SESSION_ID);
+        wire_write_zeros(&w, 28);
+        send_msg(fd, SPICE_MSG_MAIN_INIT, &w);
+        GRand *rand = g_rand_new_with_seed(5);
+        for (int i = 0; i < 3000; i++) {
+            wire_writer_init(&w);
+            int n = g_rand_int_range(rand, 0, 40);
+            for (int k = 0; k < n; k++) {
+                wire_write_u8(&w, (uint8_t)g_rand_int_range(rand, 0, 256));
+            }
+            /* Main channel types (base messages with bad bodies may end the channel, as they
+             * should); not CHANNELS_LIST, which would make the client connect back. */
+            uint16_t type = (uint16_t)g_rand_int_range(rand, 101, 125);
+            send_msg(fd, type == SPICE_MSG_MAIN_CHANNELS_LIST ? SPICE_MSG_MAIN_NAME : type, &w);
+        }
+        g_rand_free(rand);
+        uint8_t huge[6] = { 0x67, 0, 0xff, 0xff, 0xff, 0x7f };
+        write_all(fd, huge, sizeof(huge));
+        wait_client_done(s);
     } else if (s->script == SCRIPT_WRONG_PASSWORD) {
         server_link(fd, SPICE_LINK_ERR_PERMISSION_DENIED, NULL);
         wait_client_done(s);
@@ -366,6 +391,21 @@ static void test_garbage_server(void)
     spice_client_session_free(s);
 }
 
+static void test_random_messages(void)
+{
+    Server srv;
+    server_start(&srv, SCRIPT_RANDOM);
+    SpiceClientSession *s = spice_client_session_new("127.0.0.1", srv.port, NULL);
+    spice_client_session_connect(s);
+    run_until(s, failed);
+    /* Random messages are answered or ignored; only the oversized one ends the session. */
+    g_assert_cmpint(spice_client_session_get_error(s), ==, SPICE_CLIENT_ERROR_PROTOCOL);
+    g_assert_nonnull(strstr(spice_client_session_get_error_message(s), "limit"));
+    g_assert_cmphex(spice_client_session_get_id(s), ==, SESSION_ID);
+    server_finish(&srv);
+    spice_client_session_free(s);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -374,5 +414,6 @@ int main(int argc, char **argv)
     g_test_add_func("/client-session/display", test_display_session);
     g_test_add_func("/client-session/wrong-password", test_wrong_password);
     g_test_add_func("/client-session/garbage-server", test_garbage_server);
+    g_test_add_func("/client-session/random-messages", test_random_messages);
     return g_test_run();
 }
