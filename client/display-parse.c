@@ -163,6 +163,61 @@ bool display_parse_copy_bits(const uint8_t *body, size_t size, DisplayCopyBits *
     return wire_reader_ok(&r);
 }
 
+bool display_parse_draw_opaque(const uint8_t *body, size_t size, DisplayCopy *out)
+{
+    WireReader r;
+    wire_reader_init(&r, body, size);
+    if (!read_base(&r, &out->base) || !read_offset(&r, size, false, &out->src_bitmap_offset)) {
+        return false;
+    }
+    read_rect(&r, &out->src_area);
+    uint8_t brush = wire_read_u8(&r);
+    if (brush == SPICE_BRUSH_TYPE_SOLID) {
+        (void)wire_read_u32(&r);
+    } else if (brush == SPICE_BRUSH_TYPE_PATTERN) {
+        uint32_t pattern;
+        if (!read_offset(&r, size, false, &pattern)) {
+            return false;
+        }
+        wire_reader_skip(&r, 8);
+    } else if (brush != SPICE_BRUSH_TYPE_NONE) {
+        return false;
+    }
+    out->rop_descriptor = wire_read_u16(&r);
+    out->scale_mode = wire_read_u8(&r);
+    return read_mask(&r, size, &out->mask) && wire_reader_ok(&r)
+           && display_rect_is_sane(&out->src_area);
+}
+
+bool display_parse_alpha_blend(const uint8_t *body, size_t size, DisplayAlphaBlend *out)
+{
+    WireReader r;
+    wire_reader_init(&r, body, size);
+    if (!read_base(&r, &out->base)) {
+        return false;
+    }
+    out->alpha_flags = wire_read_u8(&r);
+    out->alpha = wire_read_u8(&r);
+    if (!read_offset(&r, size, false, &out->src_bitmap_offset)) {
+        return false;
+    }
+    read_rect(&r, &out->src_area);
+    return wire_reader_ok(&r) && display_rect_is_sane(&out->src_area);
+}
+
+bool display_parse_transparent(const uint8_t *body, size_t size, DisplayTransparent *out)
+{
+    WireReader r;
+    wire_reader_init(&r, body, size);
+    if (!read_base(&r, &out->base) || !read_offset(&r, size, false, &out->src_bitmap_offset)) {
+        return false;
+    }
+    read_rect(&r, &out->src_area);
+    out->src_color = wire_read_u32(&r);
+    out->true_color = wire_read_u32(&r);
+    return wire_reader_ok(&r) && display_rect_is_sane(&out->src_area);
+}
+
 bool display_parse_flat(const uint8_t *body, size_t size, DisplayFlat *out)
 {
     WireReader r;

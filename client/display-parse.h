@@ -79,6 +79,28 @@ bool display_parse_draw_copy(const uint8_t *body, size_t size, DisplayCopy *out)
 bool display_parse_draw_fill(const uint8_t *body, size_t size, DisplayFill *out);
 bool display_parse_copy_bits(const uint8_t *body, size_t size, DisplayCopyBits *out);
 
+/* DRAW_OPAQUE: a copy combined with a brush; parsed into the DRAW_COPY shape (the brush, only
+ * used by non-PUT rops, is checked and skipped). */
+bool display_parse_draw_opaque(const uint8_t *body, size_t size, DisplayCopy *out);
+
+typedef struct DisplayAlphaBlend {
+    DisplayBase base;
+    uint8_t alpha_flags;          /* SPICE_ALPHA_FLAGS_* */
+    uint8_t alpha;
+    uint32_t src_bitmap_offset;   /* never 0 after a successful parse */
+    DisplayRect src_area;
+} DisplayAlphaBlend;
+bool display_parse_alpha_blend(const uint8_t *body, size_t size, DisplayAlphaBlend *out);
+
+typedef struct DisplayTransparent {
+    DisplayBase base;
+    uint32_t src_bitmap_offset;   /* never 0 after a successful parse */
+    DisplayRect src_area;
+    uint32_t src_color;           /* source pixels of this colour are not drawn */
+    uint32_t true_color;
+} DisplayTransparent;
+bool display_parse_transparent(const uint8_t *body, size_t size, DisplayTransparent *out);
+
 /* DRAW_BLACKNESS / DRAW_WHITENESS / DRAW_INVERS: DisplayBase + mask. */
 typedef struct DisplayFlat {
     DisplayBase base;

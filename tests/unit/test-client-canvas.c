@@ -166,6 +166,83 @@ static void test_draw_copy_bitmap(void)
     image_caches_free(c);
 }
 
+/* A 2x1 32-bit BITMAP descriptor (white, red) appended at the end of @w; returns its offset. */
+static uint32_t append_bitmap(WireWriter *w)
+{
+    uint32_t at = (uint32_t)wire_writer_size(w);
+    wire_write_u64(w, 1);
+    wire_write_u8(w, SPICE_IMAGE_TYPE_BITMAP);
+    wire_write_u8(w, 0);
+    wire_write_u32(w, 2);
+    wire_write_u32(w, 1);
+    wire_write_u8(w, SPICE_BITMAP_FMT_32BIT);
+    wire_write_u8(w, SPICE_BITMAP_FLAGS_TOP_DOWN);
+    wire_write_u32(w, 2);
+    wire_write_u32(w, 1);
+    wire_write_u32(w, 8);
+    wire_write_u32(w, 0);
+    wire_write_u32(w, 0xffffff);
+    wire_write_u32(w, 0xff0000);
+    return at;
+}
+
+static void test_alpha_blend_transparent_opaque(void)
+{
+    ImageCaches *c = image_caches_new();
+    DisplayState *ds = display_state_new(0, c);
+    create(ds, 0, 4, 1, SPICE_SURFACE_FLAGS_PRIMARY);
+    pixman_image_t *p = display_state_primary(ds);
+    /* ALPHA_BLEND alpha 128 of (white, red) over black at (0,0). */
+    WireWriter w;
+    wire_writer_init(&w);
+    wire_write_u32(&w, 0);
+    rect(&w, 0, 0, 1, 2);
+    wire_write_u8(&w, SPICE_CLIP_TYPE_NONE);
+    wire_write_u8(&w, 0);
+    wire_write_u8(&w, 128);
+    size_t ptr = wire_writer_size(&w);
+    wire_write_u32(&w, 0);
+    rect(&w, 0, 0, 1, 2);
+    wire_writer_patch_u32(&w, ptr, append_bitmap(&w));
+    g_assert_cmpint(send_writer(ds, SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND, &w), ==, DISPLAY_RESULT_DRAW);
+    g_assert_cmphex(px(p, 0, 0), ==, 0x808080);
+    g_assert_cmphex(px(p, 1, 0), ==, 0x800000);
+    /* TRANSPARENT at (2,0) with src_color white: only the red pixel lands. */
+    wire_writer_init(&w);
+    wire_write_u32(&w, 0);
+    rect(&w, 0, 2, 1, 4);
+    wire_write_u8(&w, SPICE_CLIP_TYPE_NONE);
+    ptr = wire_writer_size(&w);
+    wire_write_u32(&w, 0);
+    rect(&w, 0, 0, 1, 2);
+    wire_write_u32(&w, 0xffffff);
+    wire_write_u32(&w, 0);
+    wire_writer_patch_u32(&w, ptr, append_bitmap(&w));
+    g_assert_cmpint(send_writer(ds, SPICE_MSG_DISPLAY_DRAW_TRANSPARENT, &w), ==, DISPLAY_RESULT_DRAW);
+    g_assert_cmphex(px(p, 2, 0), ==, 0);
+    g_assert_cmphex(px(p, 3, 0), ==, 0xff0000);
+    /* OPAQUE with a PUT rop and a solid brush: a plain copy to (0,0). */
+    wire_writer_init(&w);
+    wire_write_u32(&w, 0);
+    rect(&w, 0, 0, 1, 2);
+    wire_write_u8(&w, SPICE_CLIP_TYPE_NONE);
+    ptr = wire_writer_size(&w);
+    wire_write_u32(&w, 0);
+    rect(&w, 0, 0, 1, 2);
+    wire_write_u8(&w, SPICE_BRUSH_TYPE_SOLID);
+    wire_write_u32(&w, 0x00ff00);
+    wire_write_u16(&w, SPICE_ROPD_OP_PUT);
+    wire_write_u8(&w, 0);
+    wire_write_zeros(&w, 13);
+    wire_writer_patch_u32(&w, ptr, append_bitmap(&w));
+    g_assert_cmpint(send_writer(ds, SPICE_MSG_DISPLAY_DRAW_OPAQUE, &w), ==, DISPLAY_RESULT_DRAW);
+    g_assert_cmphex(px(p, 0, 0), ==, 0xffffff);
+    g_assert_cmphex(px(p, 1, 0), ==, 0xff0000);
+    g_assert_null(display_state_problem(ds));
+    display_state_free(ds);
+    image_caches_free(c);
+}
+
 static void test_refusals(void)
 {
     ImageCaches *c = image_caches_new();
@@ -183,6 +260,7 @@ static void test_refusals(void)
         SPICE_MSG_DISPLAY_DRAW_FILL, SPICE_MSG_DISPLAY_DRAW_COPY, SPICE_MSG_DISPLAY_DRAW_BLEND,
         SPICE_MSG_DISPLAY_COPY_BITS, SPICE_MSG_DISPLAY_DRAW_BLACKNESS, SPICE_MSG_DISPLAY_DRAW_INVERS,
         SPICE_MSG_DISPLAY_INVAL_LIST, SPICE_MSG_DISPLAY_INVAL_PALETTE, SPICE_MSG_DISPLAY_MONITORS_CONFIG,
+        SPICE_MSG_DISPLAY_DRAW_OPAQUE, SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND, SPICE_MSG_DISPLAY_DRAW_TRANSPARENT,
     };
     uint8_t junk[3] = { 0xff, 0xff, 0xff };
     for (size_t i = 0; i < G_N_ELEMENTS(types); i++) {
@@ -217,6 +295,7 @@ int main(int argc, char **argv)
     g_log_set_always_fatal(G_LOG_LEVEL_CRITICAL);
     g_test_add_func("/client-canvas/fill-clip-copy-bits", test_fill_clip_copy_bits);
     g_test_add_func("/client-canvas/draw-copy-bitmap", test_draw_copy_bitmap);
+    g_test_add_func("/client-canvas/alpha-blend-transparent-opaque", test_alpha_blend_transparent_opaque);
     g_test_add_func("/client-canvas/refusals", test_refusals);
     return g_test_run();
 }
