@@ -18,6 +18,8 @@ Cases:
                                  its screenshot must equal QMP screendump (live updates decoded).
   qemu-ours                      the same as qemu-off but QEMU runs on OUR library (default
                                  compression: our server sends what we can decode).
+  draws-live                     tests/interop/draws/draws-vm --live on OUR library (every QXL draw
+                                 type, sent while we are connected): screenshot == its canvas dump.
   demo-image                     tools/spice-demo-vm --image on OUR library: screenshot == image.
   wrong-password                 demo with --password: a wrong one gives exit 3 and "auth failed".
   refused                        nothing listening: exit 2 and "connect failed".
@@ -208,6 +210,27 @@ def case_refused():
           % (code, err[-1500:]))
 
 
+def case_draws_live():
+    draws_vm = os.path.join(harness.BUILD_DIR, 'tests', 'interop', 'draws', 'draws-vm')
+    check(os.access(draws_vm, os.X_OK), '%s is missing: build it first' % draws_vm)
+    port = free_port()
+    dump = os.path.join(work_dir(), 'client-draws-dump.ppm')
+    if os.path.exists(dump):
+        os.unlink(dump)
+    env = dict(os.environ)
+    env['LD_LIBRARY_PATH'] = harness.lib_dir('ours')
+    proc = harness.Proc('client-draws-vm', [draws_vm, '--port', str(port), '--dump', dump, '--live'], env=env)
+    try:
+        check(harness.wait_port_open(port, 10), 'draws-vm did not listen on %d' % port)
+        png = os.path.join(work_dir(), 'client-draws-ours.png')
+        code, err = run_viewer('spice://127.0.0.1:%d' % port, png)
+        check(code == 0, 'spice-viewer failed on the live draws (exit %d): %s' % (code, err[-1500:]))
+        check(proc.wait_line(lambda l: 'dumped' in l, 20) is not None, 'draws-vm did not dump its frame')
+        compare(qemuvm.read_ppm(dump), png, 'client-draws-live')
+    finally:
+        proc.stop()
+
+
 def case_silent():
     import socket
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -232,6 +255,7 @@ CASES = {
     'qemu-prefer-lz': lambda: case_qemu_prefer('lz'),
     'qemu-prefer-quic': lambda: case_qemu_prefer('quic'),
     'qemu-ours': lambda: case_qemu(None, 'ours'),
+    'draws-live': case_draws_live,
     'demo-image': case_demo_image,
     'wrong-password': case_wrong_password,
     'refused': case_refused,
