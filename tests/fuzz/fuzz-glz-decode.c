@@ -12,7 +12,8 @@
 /*
  * Images 0..2 of a fresh dictionary (a deterministic 32x16 pattern, RGB32, RGB32, RGBA), so
  * cross-image references in the input land on something. The seeds in corpus/glz/ are images
- * 3.. of the same dictionary (made by tests/fuzz/corpus/glz/README: our encoder continuing it).
+ * 3..8 of the same dictionary made by our encoder continuing it (zlib-*.glz: BE32 inflated size,
+ * then the zlib-wrapped stream, the layout the ZLIB_GLZ branch below reads).
  */
 static uint8_t *base_streams[BASE_IMAGES];
 static size_t base_sizes[BASE_IMAGES];
