@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """test-stress: hostile client load on the demo VM (our library, ASan+LSan): churn and a stalled client.
 
-    test-stress.py churn     20 threads of raw clients link main, display, cursor and inputs with
-                             the session id, read a little, close; ITERATIONS in total while the
-                             demo animates. The demo never dies, its RSS is flat after warm-up,
-                             spice-gtk then gets the exact frozen frame, and a SIGTERM shutdown is
+    test-stress.py churn     20 threads of raw clients link main, display, cursor and inputs (in
+                             turns) with the session id, read a little, close; ITERATIONS in
+                             total (fewer if CHURN_BUDGET_S runs out, at least MIN_ITERATIONS)
+                             while the demo animates. The demo never dies, its RSS is flat after
+                             warm-up, spice-gtk then gets the exact frozen frame, and a SIGTERM shutdown is
                              clean (no sanitizer/leak report, every QXL command released once).
     test-stress.py stalled   a raw client links display and cursor, asks for the picture, then
                              never reads. The guest keeps getting its commands fetched and released
@@ -36,9 +37,12 @@ SIZE = '640x480'
 # churn
 THREADS = 20
 ITERATIONS = 500
+# 500 take ~70 s here, 90 s on a loaded 2-CPU host: stop starting clients after the budget.
+CHURN_BUDGET_S = 65.0
+MIN_ITERATIONS = 300
 RSS_EVERY = 25             # sample VmRSS after every RSS_EVERY finished clients
 WARMUP = 100               # the baseline is the first sample at or after this many clients
-RSS_GROWTH_LIMIT_KB = 16 * 1024
+RSS_GROWTH_LIMIT_KB = 8 * 1024
 CHURN_FREEZE_AFTER = 25.0
 
 # stalled
@@ -128,16 +132,18 @@ class Churn:
     def __init__(self, demo):
         self.demo = demo
         self.lock = threading.Lock()
+        self.link_turn = threading.Lock()
         self.started = 0
         self.done = 0
         self.outcomes = {}
         self.errors = []
         self.rss = []           # (clients done, VmRSS kB)
         self.next_sample = 0
+        self.deadline = time.monotonic() + CHURN_BUDGET_S
 
     def take(self):
         with self.lock:
-            if self.started >= ITERATIONS or self.errors:
+            if self.started >= ITERATIONS or self.errors or time.monotonic() > self.deadline:
                 return False
             self.started += 1
             return True
@@ -156,20 +162,25 @@ class Churn:
     def one_client(self):
         """One raw client; returns its outcome. Another thread's main link may replace this
         session at any moment: then links are refused or closed, which is an outcome, not an error."""
+        links = []
         try:
-            main, session_id = rawlink.main_session(HOST, self.demo.port, '', timeout=15)
-        except (rawlink.Closed, rawlink.Timeout):
-            return 'main closed'
-        links = [main]
-        try:
-            main.send_message(rawlink.MSGC_MAIN_ATTACH_CHANNELS)
-            results = []
-            for channel in (rawlink.CHANNEL_DISPLAY, rawlink.CHANNEL_CURSOR, rawlink.CHANNEL_INPUTS):
-                link, outcome = rawlink.secondary_link(HOST, self.demo.port, '', session_id, channel)
-                links.append(link)
-                results.append(outcome)
-                if outcome == 'result 0' and channel == rawlink.CHANNEL_DISPLAY:
-                    link.send_message(rawlink.MSGC_DISPLAY_INIT, DISPLAY_INIT)
+            # Linking is taken in turns, so a session usually gets all its channels before the
+            # next main link replaces it; everything after (reading, closing, the server closing
+            # replaced sessions) overlaps across the 20 threads.
+            with self.link_turn:
+                try:
+                    main, session_id = rawlink.main_session(HOST, self.demo.port, '', timeout=15)
+                except (rawlink.Closed, rawlink.Timeout):
+                    return 'main closed'
+                links.append(main)
+                main.send_message(rawlink.MSGC_MAIN_ATTACH_CHANNELS)
+                results = []
+                for channel in (rawlink.CHANNEL_DISPLAY, rawlink.CHANNEL_CURSOR, rawlink.CHANNEL_INPUTS):
+                    link, outcome = rawlink.secondary_link(HOST, self.demo.port, '', session_id, channel)
+                    links.append(link)
+                    results.append(outcome)
+                    if outcome == 'result 0' and channel == rawlink.CHANNEL_DISPLAY:
+                        link.send_message(rawlink.MSGC_DISPLAY_INIT, DISPLAY_INIT)
             # Read a bit from every channel, then go away mid-stream.
             for link in links:
                 try:
@@ -213,15 +224,17 @@ def case_churn():
         check(not any(t.is_alive() for t in threads), 'churn threads still running after 120 s')
         demo.check_healthy()
         check(not churn.errors, 'churn errors: %s' % churn.errors[:5])
-        check(churn.done == ITERATIONS, '%d of %d clients finished' % (churn.done, ITERATIONS))
+        check(churn.done == churn.started and churn.done >= MIN_ITERATIONS,
+              '%d of %d started clients finished (at least %d wanted)' % (churn.done, churn.started, MIN_ITERATIONS))
         linked = churn.outcomes.get('linked', 0)
         harness.log('churn: %d clients by %d threads in %.1f s; outcomes %s'
                     % (churn.done, THREADS, elapsed, churn.outcomes))
-        # With 20 main links racing, each usually replaces the session before its secondaries
-        # link: those are refused with BAD_CONNECTION_ID (8) or closed. Any other answer is a bug.
+        # A session replaced while it links has its secondaries refused with BAD_CONNECTION_ID (8)
+        # or closed; with linking in turns that is rare. Any other answer is a bug.
         allowed = ('linked', 'closed', 'main closed', 'refused (result 8)')
         check(all(o in allowed for o in churn.outcomes), 'unexpected outcomes: %s' % churn.outcomes)
-        check(linked >= 1, 'no client linked all its channels: %s' % churn.outcomes)
+        check(linked >= churn.done * 9 // 10, 'only %d of %d clients linked all channels: %s'
+              % (linked, churn.done, churn.outcomes))
         harness.log('VmRSS kB by clients done: %s' % ' '.join('%d:%d' % s for s in churn.rss))
         base = next(kb for n, kb in churn.rss if n >= WARMUP)
         end = churn.rss[-1][1]
