@@ -6,6 +6,7 @@
 #include <glib.h>
 #include <spice/enums.h>
 
+#include "codecs/glz.h"
 #include "codecs/lz.h"
 #include "codecs/pixbuf.h"
 #include "codecs/quic.h"
@@ -22,6 +23,7 @@ struct ImageCaches {
     GHashTable *pixmaps;    /* uint64 id* -> pixman_image_t* (one reference) */
     GHashTable *palettes;   /* uint64 id* -> Palette* */
     uint64_t pixmap_pixels; /* sum of width * height in @pixmaps */
+    GlzWindow *glz;         /* owned */
 };
 
 static uint64_t image_pixels(pixman_image_t *img)
@@ -47,6 +49,7 @@ ImageCaches *image_caches_new(void)
     ImageCaches *c = g_new0(ImageCaches, 1);
     c->pixmaps = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, unref_image);
     c->palettes = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+    c->glz = glz_window_new(IMAGE_GLZ_WINDOW_PIXELS);
     return c;
 }
 
@@ -57,6 +60,7 @@ void image_caches_free(ImageCaches *caches)
     }
     g_hash_table_destroy(caches->pixmaps);
     g_hash_table_destroy(caches->palettes);
+    glz_window_free(caches->glz);
     g_free(caches);
 }
 
@@ -409,6 +413,55 @@ static ImageStatus decode_quic(WireReader *r, uint32_t width, uint32_t height, p
     return IMAGE_OK;
 }
 
+static ImageStatus decode_glz(WireReader *r, bool zlib, uint32_t width, uint32_t height,
+                              ImageCaches *caches, pixman_image_t **out, char **message)
+{
+    const char *name = zlib ? "ZLIB_GLZ_RGB" : "GLZ_RGB";
+    uint32_t glz_size = zlib ? wire_read_u32(r) : 0;
+    uint32_t data_size = wire_read_u32(r);
+    const uint8_t *data = wire_read_span(r, data_size);
+    if (data == NULL) {
+        *message = g_strdup_printf("%s data of %u bytes does not fit the message", name, data_size);
+        return IMAGE_MALFORMED;
+    }
+    if (caches->glz == NULL) {
+        *message = g_strdup("out of memory for the GLZ window");
+        return IMAGE_TOO_LARGE;
+    }
+    Pixbuf pb = { 0 };
+    GlzHeader hdr;
+    CodecStatus cs = zlib ? glz_zlib_decode(caches->glz, data, data_size, glz_size, &pb, &hdr)
+                          : glz_decode(caches->glz, data, data_size, &pb, &hdr);
+    if (cs != CODEC_OK) {
+        *message = g_strdup_printf("%s decode failed: %s", name, codec_status_to_str(cs));
+        return IMAGE_DECODE_FAILED;
+    }
+    if (hdr.width != width || hdr.height != height) {
+        pixbuf_free(&pb);
+        *message = g_strdup_printf("%s is %ux%u but its descriptor says %ux%u", name, hdr.width,
+                                   hdr.height, width, height);
+        return IMAGE_MALFORMED;
+    }
+    if (!hdr.top_down) {
+        pixbuf_flip_rows(&pb);
+    }
+    bool alpha = pb.format == PIXBUF_FORMAT_ARGB32;
+    pixman_image_t *img = new_image(alpha, width, height);
+    if (img == NULL) {
+        pixbuf_free(&pb);
+        *message = g_strdup("out of memory for an image");
+        return IMAGE_TOO_LARGE;
+    }
+    uint8_t *dst = (uint8_t *)pixman_image_get_data(img);
+    size_t dst_stride = (size_t)pixman_image_get_stride(img);
+    for (uint32_t y = 0; y < height; y++) {
+        memcpy(dst + y * dst_stride, pixbuf_row(&pb, y), (size_t)width * 4u);
+    }
+    pixbuf_free(&pb);
+    *out = img;
+    return IMAGE_OK;
+}
+
 ImageStatus image_decode(const uint8_t *body, size_t size, uint32_t offset, ImageCaches *caches,
                          ImageSurfaceLookup lookup, void *lookup_user, pixman_image_t **out,
                          char **message)
@@ -467,6 +520,10 @@ ImageStatus image_decode(const uint8_t *body, size_t size, uint32_t offset, Imag
     case SPICE_IMAGE_TYPE_LZ_PLT:
         st = decode_lz(&r, body, size, type == SPICE_IMAGE_TYPE_LZ_PLT, width, height, caches, out,
                        message);
+        break;
+    case SPICE_IMAGE_TYPE_GLZ_RGB:
+    case SPICE_IMAGE_TYPE_ZLIB_GLZ_RGB:
+        st = decode_glz(&r, type == SPICE_IMAGE_TYPE_ZLIB_GLZ_RGB, width, height, caches, out, message);
         break;
     default:
         *message = g_strdup_printf("unsupported image type %s (%u)", image_type_name(type), type);

@@ -16,6 +16,11 @@
  */
 typedef struct ImageCaches ImageCaches;
 
+/* The GLZ window (pixels) we announce in DISPLAY_INIT and keep for GLZ_RGB / ZLIB_GLZ_RGB images:
+ * the caches also hold the session's GLZ decoder window (codecs/glz.h), shared by its display
+ * channels, which must therefore decode in message order. */
+#define IMAGE_GLZ_WINDOW_PIXELS (16u * 1024u * 1024u)
+
 ImageCaches *image_caches_new(void);
 /* Accepts NULL. */
 void image_caches_free(ImageCaches *caches);
@@ -32,7 +37,7 @@ uint64_t image_caches_pixmap_pixels(const ImageCaches *caches);
 typedef enum ImageStatus {
     IMAGE_OK = 0,
     IMAGE_MALFORMED,      /* the descriptor or its data does not fit the message */
-    IMAGE_UNSUPPORTED,    /* a valid type we cannot decode yet (GLZ_RGB, JPEG, LZ4, ...) */
+    IMAGE_UNSUPPORTED,    /* a valid type we cannot decode yet (JPEG, JPEG_ALPHA, LZ4) */
     IMAGE_CACHE_MISS,     /* FROM_CACHE / PAL_FROM_CACHE / SURFACE naming nothing we hold */
     IMAGE_DECODE_FAILED,  /* the codec refused the stream */
     IMAGE_TOO_LARGE,      /* over IMAGE_MAX_PIXELS */

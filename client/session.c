@@ -16,7 +16,6 @@
 #define PIXMAP_CACHE_ID 1
 #define PIXMAP_CACHE_PIXELS (20 * 1024 * 1024)
 #define GLZ_DICTIONARY_ID 1
-#define GLZ_WINDOW_PIXELS (4 * 1024 * 1024)
 #define MAX_CHANNELS 64u
 
 typedef struct SessionChannel {
@@ -131,7 +130,7 @@ static void on_display_linked(ClientChannel *ch, void *user)
     wire_write_u8(&w, PIXMAP_CACHE_ID);
     wire_write_u64(&w, PIXMAP_CACHE_PIXELS);
     wire_write_u8(&w, GLZ_DICTIONARY_ID);
-    wire_write_i32(&w, GLZ_WINDOW_PIXELS);
+    wire_write_i32(&w, (int32_t)IMAGE_GLZ_WINDOW_PIXELS);
     client_channel_send(ch, SPICE_MSGC_DISPLAY_INIT, wire_writer_data(&w), wire_writer_size(&w));
     wire_writer_finish(&w);
     if (s->preferred_compression != 0) {

@@ -61,7 +61,7 @@ void spice_client_session_set_callbacks(SpiceClientSession *session,
 void spice_client_session_set_link_timeout(SpiceClientSession *session, unsigned seconds);
 /*
  * Asks every display channel for @compression (a SPICE_IMAGE_COMPRESSION_* value, e.g. LZ or
- * QUIC instead of the server's GLZ default, which this client cannot decode yet) with
+ * QUIC instead of the server's GLZ default) with
  * PREFERRED_COMPRESSION, when the server advertises DISPLAY_CAP_PREF_COMPRESSION. 0 (the
  * default) sends nothing. Call before connecting.
  */
@@ -83,7 +83,7 @@ uint32_t spice_client_session_get_id(const SpiceClientSession *session);
 pixman_image_t *spice_client_session_get_primary(SpiceClientSession *session, unsigned display_id);
 /* True once display @display_id received a MARK. */
 bool spice_client_session_display_marked(const SpiceClientSession *session, unsigned display_id);
-/* The first image-decoding problem display @display_id met ("unsupported image type GLZ_RGB
- * (102)"), or NULL: pictures drawn after it may be incomplete. Owned by the session. */
+/* The first image-decoding problem display @display_id met ("unsupported image type JPEG
+ * (105)"), or NULL: pictures drawn after it may be incomplete. Owned by the session. */
 const char *spice_client_session_display_problem(const SpiceClientSession *session,
                                                  unsigned display_id);

@@ -193,7 +193,7 @@ int main(int argc, char **argv)
           "Seconds without drawing that count as settled (default 1)", "S" },
         { "password", 0, 0, G_OPTION_ARG_STRING, &password, "The SPICE password (overrides the URI's)", "PW" },
         { "preferred-compression", 0, 0, G_OPTION_ARG_STRING, &compression,
-          "Ask the server for this image compression: off, quic, lz, auto-lz (GLZ cannot be decoded yet)",
+          "Ask the server for this image compression: off, quic, lz, auto-lz (default: the server's)",
           "NAME" },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };

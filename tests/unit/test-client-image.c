@@ -5,6 +5,7 @@
 #include <spice/enums.h>
 
 #include "client/image-decode.h"
+#include "codecs/glz.h"
 #include "codecs/lz.h"
 #include "codecs/quic.h"
 #include "protocol/wire.h"
@@ -224,6 +225,49 @@ static void test_lz_and_quic(void)
     }
 }
 
+/* Two GLZ images from one encoder dictionary (the second may reference the first) decode
+ * through one ImageCaches; the second alone, in a fresh session, cannot. */
+static void test_glz(void)
+{
+    uint32_t pixels[W * H];
+    Pixbuf src = source_picture(pixels);
+    GlzDictionary *dict = glz_dictionary_new(1u << 20);
+    g_assert_nonnull(dict);
+    size_t bound = glz_encode_bound(LZ_IMAGE_TYPE_RGB32, W, H);
+    uint8_t *streams[2];
+    size_t sizes[2];
+    for (int i = 0; i < 2; i++) {
+        streams[i] = g_malloc(bound);
+        g_assert_cmpint(glz_encode(dict, &src, LZ_IMAGE_TYPE_RGB32, true, streams[i], bound, &sizes[i], NULL),
+                        ==, CODEC_OK);
+    }
+    glz_dictionary_free(dict);
+    ImageCaches *c = image_caches_new();
+    for (int i = 0; i < 2; i++) {
+        WireWriter w;
+        descriptor(&w, 20 + (uint64_t)i, SPICE_IMAGE_TYPE_GLZ_RGB, 0);
+        wire_write_u32(&w, (uint32_t)sizes[i]);
+        wire_write_bytes(&w, streams[i], sizes[i]);
+        pixman_image_t *img;
+        char *msg;
+        g_assert_cmpint(decode(&w, c, &img, &msg), ==, IMAGE_OK);
+        assert_picture(img);
+        pixman_image_unref(img);
+        if (i == 1) {
+            ImageCaches *fresh = image_caches_new();
+            g_assert_cmpint(decode(&w, fresh, &img, &msg), !=, IMAGE_OK);
+            g_assert_nonnull(strstr(msg, "GLZ_RGB decode failed"));
+            g_free(msg);
+            image_caches_free(fresh);
+            assert_prefixes_fail(&w);
+        }
+        wire_writer_finish(&w);
+    }
+    image_caches_free(c);
+    g_free(streams[0]);
+    g_free(streams[1]);
+}
+
 static void test_cache(void)
 {
     WireWriter w;
@@ -261,11 +305,11 @@ static void test_unsupported_and_hostile(void)
     pixman_image_t *img;
     char *msg;
     WireWriter w;
-    descriptor(&w, 3, SPICE_IMAGE_TYPE_GLZ_RGB, 0);
+    descriptor(&w, 3, SPICE_IMAGE_TYPE_JPEG, 0);
     wire_write_u32(&w, 4);
     wire_write_u32(&w, 0);
     g_assert_cmpint(decode(&w, c, &img, &msg), ==, IMAGE_UNSUPPORTED);
-    g_assert_nonnull(strstr(msg, "unsupported image type GLZ_RGB"));
+    g_assert_nonnull(strstr(msg, "unsupported image type JPEG"));
     g_free(msg);
     wire_writer_finish(&w);
 
@@ -309,6 +353,7 @@ int main(int argc, char **argv)
     g_test_add_func("/client-image/bitmap32", test_bitmap32);
     g_test_add_func("/client-image/bitmap-palette-cache", test_bitmap_palette_cache);
     g_test_add_func("/client-image/lz-and-quic", test_lz_and_quic);
+    g_test_add_func("/client-image/glz", test_glz);
     g_test_add_func("/client-image/cache", test_cache);
     g_test_add_func("/client-image/unsupported-and-hostile", test_unsupported_and_hostile);
     return g_test_run();
