@@ -655,7 +655,12 @@ int main(int argc, char **argv)
     spice_server_set_addr(server, "127.0.0.1", 0);
     spice_server_set_port(server, port);
     spice_server_set_noauth(server);
-    spice_server_set_image_compression(server, SPICE_IMAGE_COMPRESSION_OFF);
+    /* Raw bitmaps on the wire by default; tests/interop/compression sets
+     * DRAWS_VM_IMAGE_COMPRESSION (a SpiceImageCompression value) to run the draws through the
+     * server's image encoder. */
+    const char *compression = getenv("DRAWS_VM_IMAGE_COMPRESSION");
+    spice_server_set_image_compression(server, compression ? (SpiceImageCompression)atoi(compression)
+                                                           : SPICE_IMAGE_COMPRESSION_OFF);
     spice_server_set_jpeg_compression(server, SPICE_WAN_COMPRESSION_NEVER);
     spice_server_set_zlib_glz_compression(server, SPICE_WAN_COMPRESSION_NEVER);
     spice_server_set_streaming_video(server, SPICE_STREAM_VIDEO_OFF);
