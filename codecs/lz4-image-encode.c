@@ -1,0 +1,120 @@
+/* lz4-image-encode: packs image rows into SPICE's LZ4 container (one liblz4 stream, BE32-framed blocks). */
+#include <lz4.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codecs/lz4-image.h"
+
+/* Rows per block for @row_bytes-byte rows when the caller leaves the choice to us. */
+static uint32_t default_rows_per_block(size_t row_bytes)
+{
+    size_t rows = LZ4_IMAGE_DEFAULT_BLOCK_BYTES / row_bytes;
+    return rows == 0 ? 1u : (uint32_t)rows;
+}
+
+/* Bytes of the plaintext (packed rows), or 0 when the image is empty, unsupported or too big. */
+static size_t plaintext_size(PixbufFormat format, uint32_t width, uint32_t height,
+                             size_t *out_row_bytes)
+{
+    size_t row_bytes;
+    if (!lz4_image_format_supported(format) || width == 0 || height == 0 ||
+        height > PIXBUF_MAX_DIMENSION ||
+        pixbuf_row_bytes(format, width, &row_bytes) != CODEC_OK ||
+        row_bytes > PIXBUF_MAX_BYTES / height) {
+        return 0;
+    }
+    *out_row_bytes = row_bytes;
+    return row_bytes * height;
+}
+
+size_t lz4_image_encode_bound(PixbufFormat format, uint32_t width, uint32_t height,
+                              uint32_t rows_per_block)
+{
+    size_t row_bytes;
+    if (plaintext_size(format, width, height, &row_bytes) == 0) {
+        return 0;
+    }
+    uint32_t rows = rows_per_block != 0 ? rows_per_block : default_rows_per_block(row_bytes);
+    if (rows > height) {
+        rows = height;
+    }
+    /* Sizes are below PIXBUF_MAX_BYTES (1 GiB), so none of this overflows size_t. */
+    size_t full_blocks = height / rows;
+    size_t last_rows = height % rows;
+    size_t bound = LZ4_IMAGE_HEADER_SIZE +
+                   full_blocks * (4u + (size_t)LZ4_COMPRESSBOUND(rows * row_bytes));
+    if (last_rows != 0) {
+        bound += 4u + (size_t)LZ4_COMPRESSBOUND(last_rows * row_bytes);
+    }
+    return bound;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)(v >> 24);
+    p[1] = (uint8_t)(v >> 16);
+    p[2] = (uint8_t)(v >> 8);
+    p[3] = (uint8_t)v;
+}
+
+CodecStatus lz4_image_encode(const Pixbuf *src, bool top_down, uint32_t rows_per_block,
+                             uint8_t *out, size_t out_capacity, size_t *out_size)
+{
+    if (src == NULL || out == NULL || out_size == NULL || src->data == NULL) {
+        return CODEC_ERR_INVALID_ARGUMENT;
+    }
+    size_t row_bytes;
+    size_t total = plaintext_size(src->format, src->width, src->height, &row_bytes);
+    if (total == 0) {
+        return CODEC_ERR_INVALID_ARGUMENT;
+    }
+    if (out_capacity < LZ4_IMAGE_HEADER_SIZE) {
+        return CODEC_ERR_NO_SPACE;
+    }
+    /* Later blocks copy from earlier plaintext where it lies, so it must be one array. */
+    const uint8_t *plain = src->data;
+    uint8_t *packed = NULL;
+    if (!pixbuf_is_packed(src)) {
+        packed = malloc(total);
+        if (packed == NULL) {
+            return CODEC_ERR_NO_MEMORY;
+        }
+        for (uint32_t y = 0; y < src->height; y++) {
+            memcpy(packed + (size_t)y * row_bytes, pixbuf_row(src, y), row_bytes);
+        }
+        plain = packed;
+    }
+
+    LZ4_stream_t stream;
+    LZ4_initStream(&stream, sizeof(stream));
+    uint32_t rows = rows_per_block != 0 ? rows_per_block : default_rows_per_block(row_bytes);
+    out[0] = top_down ? 1 : 0;
+    out[1] = (uint8_t)src->format;   /* PixbufFormat values are SPICE_BITMAP_FMT_* */
+    size_t pos = LZ4_IMAGE_HEADER_SIZE;
+    CodecStatus status = CODEC_OK;
+    for (uint32_t y = 0; y < src->height; y += rows) {
+        uint32_t block_rows = src->height - y < rows ? src->height - y : rows;
+        size_t in_size = (size_t)block_rows * row_bytes;   /* <= 1 GiB < LZ4_MAX_INPUT_SIZE */
+        if (out_capacity - pos < 5) {
+            status = CODEC_ERR_NO_SPACE;
+            break;
+        }
+        size_t room = out_capacity - pos - 4;
+        if (room > (size_t)LZ4_MAX_INPUT_SIZE) {
+            room = LZ4_MAX_INPUT_SIZE;   /* liblz4 takes an int capacity */
+        }
+        int enc = LZ4_compress_fast_continue(&stream, (const char *)plain + (size_t)y * row_bytes,
+                                             (char *)out + pos + 4, (int)in_size, (int)room, 1);
+        if (enc <= 0) {
+            status = CODEC_ERR_NO_SPACE;
+            break;
+        }
+        put_be32(out + pos, (uint32_t)enc);
+        pos += 4u + (size_t)enc;
+    }
+    free(packed);
+    if (status == CODEC_OK) {
+        *out_size = pos;
+    }
+    return status;
+}
