@@ -83,7 +83,7 @@ def connect(port, proc, wait=10.0):
 
 
 def measure(demo, lib_dir, image, mode, port, redraws, interval, limit_s=60.0):
-    """(display bytes, server CPU seconds, DRAW_COPYs seen) of one session."""
+    """(display bytes, server CPU seconds, {image type name: DRAW_COPYs}) of one session."""
     env = dict(os.environ, LD_LIBRARY_PATH=lib_dir)
     proc = subprocess.Popen([demo, '--noauth', '--port', str(port), '--image', image,
                              '--image-compression', mode, '--image-redraw', str(interval)],
@@ -101,7 +101,7 @@ def measure(demo, lib_dir, image, mode, port, redraws, interval, limit_s=60.0):
         display.send_message(record.MSGC_DISPLAY_INIT,
                              record.struct.pack('<BqBi', 1, 20 * 1024 * 1024, 1, 4 * 1024 * 1024))
         chan = record.Channel(display)
-        total, draws = 0, 0
+        total, draws, types = 0, 0, {}
         end = time.monotonic() + limit_s
         while draws < 1 + redraws:
             if time.monotonic() > end:
@@ -111,10 +111,14 @@ def measure(demo, lib_dir, image, mode, port, redraws, interval, limit_s=60.0):
             total += rawlink.MINI_HEADER.size + len(body)
             if mtype == record.MSG_DISPLAY_DRAW_COPY:
                 draws += 1
+                src_ptr = record.parse_draw_copy(body)[2]
+                itype = record.DESCRIPTOR.unpack_from(body, src_ptr)[1]
+                name = record.IMAGE_TYPES.get(itype, 'type%d' % itype)
+                types[name] = types.get(name, 0) + 1
         cpu = cpu_seconds(proc.pid) - cpu_before
         display.close()
         main.close()
-        return total, cpu, draws
+        return total, cpu, types
     finally:
         stop.set()
         proc.terminate()
@@ -139,6 +143,8 @@ def main():
     ap.add_argument('--interval', type=float, default=0.1, help='seconds between redraws (default 0.1)')
     ap.add_argument('--port', type=int, default=6220)
     ap.add_argument('--per-image', action='store_true', help='a row per image and mode')
+    ap.add_argument('--types', action='store_true',
+                    help='after each per-image row, the DRAW_COPY image types each library sent')
     args = ap.parse_args()
 
     demo = os.path.join(args.build, 'tools', 'spice-demo-vm')
@@ -162,19 +168,26 @@ def main():
             sums = {'ours': [0, 0.0], 'upstream': [0, 0.0]}
             for image in images:
                 cell = {'ours': [0, 0.0], 'upstream': [0, 0.0]}
+                seen = {'ours': {}, 'upstream': {}}
                 for _ in range(args.repeat):
                     for lib, lib_dir in (('ours', ours), ('upstream', UPSTREAM_LIB_DIR)):
-                        nbytes, cpu, _ = measure(demo, lib_dir, image, mode, port,
+                        nbytes, cpu, types = measure(demo, lib_dir, image, mode, port,
                                                  args.redraws, args.interval)
                         # A fresh port per session: no wait for the last one's TIME_WAIT.
                         port = args.port + (port + 1 - args.port) % 20
                         cell[lib][0] += nbytes
                         cell[lib][1] += cpu
+                        for name, n in types.items():
+                            seen[lib][name] = seen[lib].get(name, 0) + n
                 for lib in cell:
                     sums[lib][0] += cell[lib][0]
                     sums[lib][1] += cell[lib][1]
                 if args.per_image:
                     print_row('%s %s' % (mode, os.path.basename(image)), cell)
+                if args.per_image and args.types:
+                    for lib in seen:
+                        print('%24s%s: %s' % ('', lib, ', '.join('%s x%d' % kv for kv in
+                                                               sorted(seen[lib].items()))))
             print_row(mode, sums)
             sys.stdout.flush()
     finally:
