@@ -138,11 +138,17 @@ static void test_round_trip_1080p(void)
             test_image_fill(&src, (TestImageKind)k, 7);
             size_t bound = lz4_image_encode_bound(formats[f], w, h, 0), size;
             uint8_t *out = g_malloc(bound);
-            gint64 t0 = g_get_monotonic_time();
-            g_assert_cmpint(lz4_image_encode(&src, false, 0, out, bound, &size), ==, CODEC_OK);
-            gint64 t1 = g_get_monotonic_time();
-            g_assert_cmpint(lz4_image_decode(out, size, &dst, NULL), ==, CODEC_OK);
-            gint64 t2 = g_get_monotonic_time();
+            /* Best of 3, so page faults of the first touch and a busy machine count less. */
+            gint64 enc_us = G_MAXINT64, dec_us = G_MAXINT64;
+            for (int run = 0; run < 3; run++) {
+                gint64 t0 = g_get_monotonic_time();
+                g_assert_cmpint(lz4_image_encode(&src, false, 0, out, bound, &size), ==, CODEC_OK);
+                gint64 t1 = g_get_monotonic_time();
+                g_assert_cmpint(lz4_image_decode(out, size, &dst, NULL), ==, CODEC_OK);
+                gint64 t2 = g_get_monotonic_time();
+                enc_us = MIN(enc_us, t1 - t0 + 1);
+                dec_us = MIN(dec_us, t2 - t1 + 1);
+            }
             assert_same_bytes(&src, &dst);
             if (k == TEST_IMAGE_FLAT || k == TEST_IMAGE_TEXT) {
                 /* Screen content must compress well, or the codec is pointless. */
@@ -151,8 +157,7 @@ static void test_round_trip_1080p(void)
             double mp = (double)w * h / 1e6;
             g_test_message("lz4 fmt %d %-8s %7.3f bpp  enc %7.1f MP/s  dec %7.1f MP/s",
                            formats[f], test_image_kind_name((TestImageKind)k),
-                           size * 8.0 / ((double)w * h), mp / ((t1 - t0 + 1) / 1e6),
-                           mp / ((t2 - t1 + 1) / 1e6));
+                           size * 8.0 / ((double)w * h), mp / (enc_us / 1e6), mp / (dec_us / 1e6));
             g_free(out);
             pixbuf_free(&src);
             pixbuf_free(&dst);
