@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include <glib.h>
+#include <stdio.h>
+#include <jpeglib.h>
 
 #include "codecs/jpeg.h"
 #include "codecs/lz.h"
@@ -279,6 +281,75 @@ static void test_jpeg_corrupt_headers(void)
     pixbuf_free(&src);
 }
 
+
+/* A stream made with libjpeg directly, in layouts our encoder never makes (what another peer or
+ * a hostile one could send): @components 1 (gray), 3 (RGB in, YCbCr out) or 4 (CMYK), optionally
+ * progressive. Pixels: a ramp. The caller frees the result with free(). */
+static uint8_t *foreign_jpeg(uint32_t w, uint32_t h, int components, bool progressive,
+                             size_t *size)
+{
+    struct jpeg_compress_struct c;
+    struct jpeg_error_mgr err;
+    c.err = jpeg_std_error(&err);
+    jpeg_create_compress(&c);
+    unsigned char *mem = NULL;
+    unsigned long mem_size = 0;
+    jpeg_mem_dest(&c, &mem, &mem_size);
+    c.image_width = w;
+    c.image_height = h;
+    c.input_components = components;
+    c.in_color_space = components == 1 ? JCS_GRAYSCALE : components == 3 ? JCS_RGB : JCS_CMYK;
+    jpeg_set_defaults(&c);
+    if (progressive) {
+        jpeg_simple_progression(&c);
+    }
+    jpeg_start_compress(&c, TRUE);
+    uint8_t *row = g_malloc((size_t)w * (size_t)components);
+    while (c.next_scanline < h) {
+        for (size_t i = 0; i < (size_t)w * (size_t)components; i++) {
+            row[i] = (uint8_t)(i + c.next_scanline * 3);
+        }
+        JSAMPROW rp = row;
+        jpeg_write_scanlines(&c, &rp, 1);
+    }
+    jpeg_finish_compress(&c);
+    jpeg_destroy_compress(&c);
+    g_free(row);
+    *size = mem_size;
+    return mem;
+}
+
+/* Grayscale and progressive streams decode; CMYK is refused as unsupported, not corrupt. */
+static void test_jpeg_foreign_streams(void)
+{
+    Pixbuf dst;
+    size_t size;
+    uint8_t *s = foreign_jpeg(50, 20, 1, false, &size);
+    g_assert_cmpint(jpeg_decode_new(s, size, PIXBUF_FORMAT_XRGB32, 1u << 20, &dst), ==, CODEC_OK);
+    const uint8_t *px = pixbuf_row(&dst, 10) + 20 * 4;
+    g_assert_cmpint(px[0], ==, px[1]);  /* gray: B = G = R */
+    g_assert_cmpint(px[1], ==, px[2]);
+    g_assert_cmpint(abs((int)px[0] - (20 + 30)), <=, 3);
+    pixbuf_free(&dst);
+    free(s);
+
+    s = foreign_jpeg(50, 20, 3, true, &size);
+    g_assert_cmpint(jpeg_decode_new(s, size, PIXBUF_FORMAT_XRGB32, 1u << 20, &dst), ==, CODEC_OK);
+    g_assert_cmpuint(dst.width, ==, 50);
+    pixbuf_free(&dst);
+    for (size_t cut = 0; cut < size; cut += 5) {
+        g_assert_cmpint(jpeg_decode_new(s, cut, PIXBUF_FORMAT_XRGB32, 1u << 20, &dst), !=,
+                        CODEC_OK);
+    }
+    free(s);
+
+    s = foreign_jpeg(8, 8, 4, false, &size);
+    g_assert_cmpint(jpeg_decode_new(s, size, PIXBUF_FORMAT_XRGB32, 1u << 20, &dst), ==,
+                    CODEC_ERR_UNSUPPORTED);
+    g_assert_null(dst.data);
+    free(s);
+}
+
 static uint8_t *encode_alpha(const Pixbuf *src, bool top_down, size_t *size,
                              JpegAlphaDescriptor *desc)
 {
@@ -492,6 +563,12 @@ static void maybe_write_seeds(void)
         g_free(s);
         pixbuf_free(&src);
     }
+    size_t size;
+    uint8_t *prog = foreign_jpeg(24, 16, 3, true, &size);
+    char *path = g_strdup_printf("%s/progressive-24x16.jpg", dir);
+    g_assert_true(g_file_set_contents(path, (const char *)prog, (gssize)size, NULL));
+    g_free(path);
+    free(prog);
 }
 
 int main(int argc, char **argv)
@@ -503,6 +580,7 @@ int main(int argc, char **argv)
     g_test_add_func("/jpeg/encode-errors", test_jpeg_encode_errors);
     g_test_add_func("/jpeg/truncation", test_jpeg_truncation);
     g_test_add_func("/jpeg/corrupt-headers", test_jpeg_corrupt_headers);
+    g_test_add_func("/jpeg/foreign-streams", test_jpeg_foreign_streams);
     g_test_add_func("/jpeg-alpha/round-trip", test_jpeg_alpha_round_trip);
     g_test_add_func("/jpeg-alpha/errors", test_jpeg_alpha_errors);
     g_test_add_func("/mjpeg/frames", test_mjpeg_frames);
