@@ -37,7 +37,7 @@ uint64_t image_caches_pixmap_pixels(const ImageCaches *caches);
 typedef enum ImageStatus {
     IMAGE_OK = 0,
     IMAGE_MALFORMED,      /* the descriptor or its data does not fit the message */
-    IMAGE_UNSUPPORTED,    /* a valid type we cannot decode yet (JPEG, JPEG_ALPHA, LZ4) */
+    IMAGE_UNSUPPORTED,    /* a type we cannot decode (unknown, QUIC GRAY) */
     IMAGE_CACHE_MISS,     /* FROM_CACHE / PAL_FROM_CACHE / SURFACE naming nothing we hold */
     IMAGE_DECODE_FAILED,  /* the codec refused the stream */
     IMAGE_TOO_LARGE,      /* over IMAGE_MAX_PIXELS */
@@ -52,7 +52,7 @@ typedef pixman_image_t *(*ImageSurfaceLookup)(uint32_t surface_id, void *user);
  * Decodes the SpiceImage at @offset of the message @body (@size bytes). On IMAGE_OK *out holds a
  * new reference (the caller unrefs it) and *message is NULL or a warning (an image not cached
  * because the server overfills the cache). On error *out is NULL and *message (g_malloc'd, the
- * caller frees it) names what failed, e.g. "unsupported image type GLZ_RGB". @lookup may be
+ * caller frees it) names what failed, e.g. "LZ4 decode failed: truncated". @lookup may be
  * NULL (SURFACE images then miss).
  */
 ImageStatus image_decode(const uint8_t *body, size_t size, uint32_t offset, ImageCaches *caches,

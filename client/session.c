@@ -192,6 +192,8 @@ static void open_channel(SpiceClientSession *s, uint8_t type, uint8_t id)
         h.linked = on_display_linked;
         h.message = on_display_message;
         link_caps_set(&caps, SPICE_DISPLAY_CAP_MONITORS_CONFIG);
+        /* We decode SPICE_IMAGE_TYPE_LZ4 (codecs/lz4-image.h); the server sends it only then. */
+        link_caps_set(&caps, SPICE_DISPLAY_CAP_LZ4_COMPRESSION);
         ncaps = 1;
     }
     sc->channel = client_channel_new(s->host, s->port, s->password, s->session_id, type, id,

@@ -193,7 +193,7 @@ int main(int argc, char **argv)
           "Seconds without drawing that count as settled (default 1)", "S" },
         { "password", 0, 0, G_OPTION_ARG_STRING, &password, "The SPICE password (overrides the URI's)", "PW" },
         { "preferred-compression", 0, 0, G_OPTION_ARG_STRING, &compression,
-          "Ask the server for this image compression: off, quic, lz, auto-lz (default: the server's)",
+          "Ask the server for this image compression: off, quic, lz, auto-lz, glz, auto-glz, lz4 (default: the server's)",
           "NAME" },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
@@ -229,6 +229,8 @@ int main(int argc, char **argv)
         static const struct { const char *name; uint8_t value; } names[] = {
             { "off", SPICE_IMAGE_COMPRESSION_OFF }, { "quic", SPICE_IMAGE_COMPRESSION_QUIC },
             { "lz", SPICE_IMAGE_COMPRESSION_LZ }, { "auto-lz", SPICE_IMAGE_COMPRESSION_AUTO_LZ },
+            { "glz", SPICE_IMAGE_COMPRESSION_GLZ }, { "auto-glz", SPICE_IMAGE_COMPRESSION_AUTO_GLZ },
+            { "lz4", SPICE_IMAGE_COMPRESSION_LZ4 },
         };
         for (size_t i = 0; i < G_N_ELEMENTS(names); i++) {
             if (strcmp(compression, names[i].name) == 0) {
@@ -236,7 +238,7 @@ int main(int argc, char **argv)
             }
         }
         if (preferred == 0) {
-            fprintf(stderr, "spice-viewer: unknown --preferred-compression '%s' (off, quic, lz, auto-lz)\n",
+            fprintf(stderr, "spice-viewer: unknown --preferred-compression '%s' (off, quic, lz, auto-lz, glz, auto-glz, lz4)\n",
                     compression);
             g_free(compression);
             return EXIT_USAGE;

@@ -11,11 +11,14 @@ Cases:
                                  BIOS's draws are GLZ-coded; a stopped VM's first picture is LZ):
                                  stopped once the BIOS text stands, the screenshot must equal
                                  QMP screendump (GLZ decoded through codecs/glz.h).
-  qemu-prefer-lz, qemu-prefer-quic
-                                 QEMU's default (auto_glz) with the viewer asking for LZ / QUIC
+  qemu-prefer-lz, qemu-prefer-quic, qemu-prefer-lz4
+                                 QEMU's default (auto_glz) with the viewer asking for LZ / QUIC / LZ4
                                  (--preferred-compression), connected from power-on: the VM is
                                  stopped once the BIOS text stands, the viewer then settles and
                                  its screenshot must equal QMP screendump (live updates decoded).
+                                 lz4: QEMU 7.2's -spice refuses image-compression=lz4, so the
+                                 viewer asks for it (with SPICE_DISPLAY_CAP_LZ4_COMPRESSION) and
+                                 must have decoded LZ4 images.
   qemu-ours                      the same as qemu-off but QEMU runs on OUR library (default
                                  compression: our server sends what we can decode).
   draws-live                     tests/interop/draws/draws-vm --live on OUR library (every QXL draw
@@ -39,7 +42,8 @@ import qemuvm  # noqa: E402
 import harness  # noqa: E402
 from harness import TestFailure, check, log  # noqa: E402
 
-PORT_FIRST, PORT_LAST = 6120, 6139
+# SPICE_CLIENT_TEST_PORTS=FIRST-LAST lets a helper run these cases in its own port range.
+PORT_FIRST, PORT_LAST = (int(p) for p in os.environ.get('SPICE_CLIENT_TEST_PORTS', '6120-6139').split('-'))
 _next = [PORT_FIRST + os.getpid() % (PORT_LAST - PORT_FIRST + 1)]
 MIN_LIT_PIXELS = 2000
 
@@ -120,7 +124,10 @@ def case_qemu_prefer(compression):
             (['--preferred-compression', compression] if compression != 'glz' else []) + \
             ['spice://127.0.0.1:%d' % qemu.port]
         log('run: %s' % ' '.join(argv))
-        viewer = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        # G_MESSAGES_DEBUG: the viewer names each image type it decodes, so we know the server
+        # really sent what we asked for.
+        env = dict(os.environ, G_MESSAGES_DEBUG='all')
+        viewer = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         try:
             wait_bios_text(qemu)
             qemu.qmp.execute('stop')
@@ -135,6 +142,11 @@ def case_qemu_prefer(compression):
         check('Sanitizer' not in err and 'runtime error:' not in err, 'sanitizer report from spice-viewer:\n' + err)
         check(viewer.returncode == 0, 'spice-viewer asking for %s failed (exit %d): %s'
               % (compression, viewer.returncode, err[-1500:]))
+        if compression == 'lz4':
+            # GLib writes debug messages to stdout.
+            out = out.decode(errors='replace')
+            check('decoded LZ4 image' in out, 'asked for LZ4, the viewer decoded no LZ4 image: %s'
+                  % (out + err)[-1500:])
         compare(expected, png, 'client-qemu-prefer-%s' % compression)
         qemu.qmp.execute('cont')
         qemu.check_healthy()
@@ -245,6 +257,7 @@ CASES = {
     'qemu-glz': lambda: case_qemu_prefer('glz'),
     'qemu-prefer-lz': lambda: case_qemu_prefer('lz'),
     'qemu-prefer-quic': lambda: case_qemu_prefer('quic'),
+    'qemu-prefer-lz4': lambda: case_qemu_prefer('lz4'),
     'qemu-ours': lambda: case_qemu(None, 'ours'),
     'draws-live': case_draws_live,
     'demo-image': case_demo_image,
