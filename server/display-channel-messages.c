@@ -123,6 +123,7 @@ static void write_inline_bitmap(WireWriter *w, size_t ptr_offset, const DisplayB
         .height = bitmap->height,
         .stride = bitmap->stride,
         .pixels = bitmap->pixels,
+        .glz = bitmap->glz,
     };
     image_encoder_write(w, &src, bitmap->compression);
 }

@@ -5,6 +5,7 @@
 #include <pixman.h>
 #include <spice/enums.h>
 
+#include "codecs/glz.h"
 #include "protocol/wire.h"
 
 /*
@@ -33,6 +34,9 @@ typedef struct DisplayBitmap {
     /* How display_msg_write_draw_copy and _image_draw send it (server/image-encoder.h: BITMAP,
      * LZ_RGB or QUIC); 0 (INVALID) means OFF. The _reserve variant always sends BITMAP. */
     SpiceImageCompression compression;
+    /* Borrowed; the dictionary of the one client this message goes to, or NULL (GLZ policies
+     * then send LZ_RGB). See ImageEncoderSource.glz for the rule it carries. */
+    GlzDictionary *glz;
 } DisplayBitmap;
 
 /* One head of MONITORS_CONFIG. */

@@ -14,6 +14,9 @@
 #define DISPLAY_ACK_WINDOW 20
 #define DISPLAY_INIT_SIZE 14u        /* u8 + i64 + u8 + i32 */
 #define DISPLAY_STREAM_REPORT_SIZE 32u
+/* Largest GLZ window we honour (pixels): bounds the history memory a client can ask for. The
+ * codec caps it further at what its stream format can reference. */
+#define GLZ_WINDOW_MAX_PIXELS (64u * 1024u * 1024u)
 
 typedef struct DisplayClient {
     DisplayChannel *display;
@@ -22,6 +25,16 @@ typedef struct DisplayClient {
     bool surface_sent;           /* the current primary was created on the client (MARK sent) */
     bool monitors_pending;       /* a MONITORS_CONFIG is owed once the client drains */
     pixman_region32_t dirty;     /* primary area the client has not been sent yet */
+    /*
+     * Owned; NULL = no GLZ for this client. Created at DISPLAY_INIT with the client's window
+     * size, so a reconnect (a new DisplayClient) starts a new dictionary, as the client's new
+     * window expects. Only the worker thread touches it. The client keeps one window per
+     * session shared by its display channels; with one QXL there is one display channel, so a
+     * dictionary per display client is one per client. (Several display channels of one client
+     * would need the dictionary shared between them, keyed by the client and its
+     * glz_dictionary_id: not done, as we run one display channel.)
+     */
+    GlzDictionary *glz;
 } DisplayClient;
 
 struct DisplayChannel {
@@ -42,6 +55,7 @@ struct DisplayChannel {
 static void client_free(DisplayClient *client)
 {
     pixman_region32_fini(&client->dirty);
+    glz_dictionary_free(client->glz);
     g_free(client);
 }
 
@@ -91,6 +105,26 @@ static SpiceImageCompression image_compression(const DisplayChannel *display)
     return display->reds ? reds_get_image_compression(display->reds) : SPICE_IMAGE_COMPRESSION_OFF;
 }
 
+/*
+ * The dictionary a draw encoded once for every client may use: only when exactly one client is
+ * linked (an image joins one client's dictionary, and a second client would get an id its
+ * window never saw). forward_draw builds the message only for a client it then sends it to,
+ * so an image that joined the dictionary always reaches its client.
+ */
+static GlzDictionary *shared_draw_glz(const DisplayChannel *display)
+{
+    GlzDictionary *glz = NULL;
+    unsigned linked = 0;
+    for (guint i = 0; i < display->clients->len; i++) {
+        DisplayClient *client = g_ptr_array_index(display->clients, i);
+        if (client->conn) {
+            linked++;
+            glz = client->glz;
+        }
+    }
+    return linked == 1 ? glz : NULL;
+}
+
 /* Sends @box (inside the primary) from the canvas as one DRAW_COPY: uncompressed, read straight
  * into the message; compressed, read into a scratch copy the encoder reads. */
 static void send_canvas_box(DisplayClient *client, const pixman_box32_t *box)
@@ -119,6 +153,7 @@ static void send_canvas_box(DisplayClient *client, const pixman_box32_t *box)
         surface_read_rect_32(display->primary, box, pixels, w * 4);
         bitmap.pixels = pixels;
         bitmap.stride = w * 4;
+        bitmap.glz = client->glz;   /* this message goes to this client only */
         display_msg_write_draw_copy(&writer, &base, &bitmap, &src_area, SPICE_ROPD_OP_PUT,
                                     SPICE_IMAGE_SCALE_MODE_NEAREST);
         g_free(pixels);
@@ -233,7 +268,7 @@ static bool handle_init(DisplayClient *client, const uint8_t *body, uint32_t siz
     int64_t cache_size = (int64_t)wire_read_u64(&r);
     wire_read_u8(&r);                          /* glz_dictionary_id */
     int32_t glz_window = wire_read_i32(&r);
-    /* We keep no pixmap cache or GLZ dictionary yet, so the sizes are only sanity-checked. */
+    /* We keep no pixmap cache yet, so its size is only sanity-checked. */
     if (!wire_reader_ok(&r) || cache_size < 0 || glz_window < 0) {
         g_message("display channel: DISPLAY_INIT with negative cache sizes; closing");
         return false;
@@ -243,6 +278,14 @@ static bool handle_init(DisplayClient *client, const uint8_t *body, uint32_t siz
         return true;
     }
     client->initialized = true;
+    if (glz_window > 0) {
+        uint32_t pixels = MIN((uint32_t)glz_window, GLZ_WINDOW_MAX_PIXELS);
+        client->glz = glz_dictionary_new(pixels);
+        if (!client->glz) {
+            g_message("display channel: no memory for a GLZ dictionary of %u pixels; this client "
+                      "gets LZ instead of GLZ", pixels);
+        }
+    }
     channel_connection_send(client->conn, SPICE_MSG_DISPLAY_INVAL_ALL_PALETTES, NULL, 0);
     if (client->display->primary) {
         send_primary_start(client);
@@ -517,6 +560,7 @@ static void forward_copy(DisplayChannel *display, uint16_t msg_type, const Displ
 {
     DisplayBitmap encoded = *bitmap;
     encoded.compression = image_compression(display);
+    encoded.glz = shared_draw_glz(display);
     CopyArgs args = { base, &encoded, src_area, rop_descriptor, scale_mode };
     /* A bitmap too big for one message goes out in bands from the canvas instead. */
     uint64_t bytes = (uint64_t)bitmap->width * bitmap->height * 4;
@@ -560,6 +604,7 @@ void display_channel_draw_image(DisplayChannel *display, const DisplayDrawBase *
 {
     DisplayBitmap encoded = *bitmap;
     encoded.compression = image_compression(display);
+    encoded.glz = shared_draw_glz(display);
     ImageDrawArgs args = { base, draw, &encoded };
     uint64_t bytes = (uint64_t)bitmap->width * bitmap->height * 4;
     forward_draw(display, draw->msg_type,

@@ -1,9 +1,10 @@
-/* image-encoder: the image compression policy of the display channel, over codecs/ LZ and QUIC. */
+/* image-encoder: the image compression policy of the display channel, over codecs/ LZ, GLZ and QUIC. */
 #include "image-encoder.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "codecs/glz.h"
 #include "codecs/lz.h"
 #include "codecs/pixbuf.h"
 #include "codecs/quic.h"
@@ -70,13 +71,19 @@ uint8_t image_encoder_choose(const ImageEncoderSource *src, SpiceImageCompressio
     switch (policy) {
     case SPICE_IMAGE_COMPRESSION_QUIC:
         return SPICE_IMAGE_TYPE_QUIC;
+    case SPICE_IMAGE_COMPRESSION_GLZ:
+        /* No dictionary (several clients share this image, or none was set up): LZ. */
+        return src->glz ? SPICE_IMAGE_TYPE_GLZ_RGB : SPICE_IMAGE_TYPE_LZ_RGB;
     case SPICE_IMAGE_COMPRESSION_LZ:
-    case SPICE_IMAGE_COMPRESSION_GLZ:   /* no GLZ dictionary yet: LZ */
     case SPICE_IMAGE_COMPRESSION_LZ4:   /* no LZ4 coder yet: LZ */
         return SPICE_IMAGE_TYPE_LZ_RGB;
     case SPICE_IMAGE_COMPRESSION_AUTO_LZ:
-    case SPICE_IMAGE_COMPRESSION_AUTO_GLZ:   /* GLZ's place taken by LZ, as above */
         return image_encoder_is_photo_like(src) ? SPICE_IMAGE_TYPE_QUIC : SPICE_IMAGE_TYPE_LZ_RGB;
+    case SPICE_IMAGE_COMPRESSION_AUTO_GLZ:
+        if (image_encoder_is_photo_like(src)) {
+            return SPICE_IMAGE_TYPE_QUIC;
+        }
+        return src->glz ? SPICE_IMAGE_TYPE_GLZ_RGB : SPICE_IMAGE_TYPE_LZ_RGB;
     default:   /* OFF, INVALID and anything unknown */
         return SPICE_IMAGE_TYPE_BITMAP;
     }
@@ -125,10 +132,12 @@ static uint8_t *encode_stream(const ImageEncoderSource *src, uint8_t type, size_
                          src->height, src->stride, (void *)src->pixels, data_size) != CODEC_OK) {
         return NULL;
     }
+    LzImageType lz_type = alpha ? LZ_IMAGE_TYPE_RGBA : LZ_IMAGE_TYPE_RGB32;
     size_t bound = type == SPICE_IMAGE_TYPE_QUIC ?
         quic_encode_bound(alpha ? QUIC_IMAGE_TYPE_RGBA : QUIC_IMAGE_TYPE_RGB32, src->width,
                           src->height) :
-        lz_encode_bound(alpha ? LZ_IMAGE_TYPE_RGBA : LZ_IMAGE_TYPE_RGB32, src->width, src->height);
+        type == SPICE_IMAGE_TYPE_GLZ_RGB ? glz_encode_bound(lz_type, src->width, src->height) :
+        lz_encode_bound(lz_type, src->width, src->height);
     if (bound == 0) {
         return NULL;
     }
@@ -137,12 +146,18 @@ static uint8_t *encode_stream(const ImageEncoderSource *src, uint8_t type, size_
     if (stream == NULL) {
         return NULL;
     }
-    CodecStatus status = type == SPICE_IMAGE_TYPE_QUIC ?
-        quic_encode(&view, alpha ? QUIC_IMAGE_TYPE_RGBA : QUIC_IMAGE_TYPE_RGB32, stream, capacity,
-                    out_size) :
+    CodecStatus status;
+    if (type == SPICE_IMAGE_TYPE_QUIC) {
+        status = quic_encode(&view, alpha ? QUIC_IMAGE_TYPE_RGBA : QUIC_IMAGE_TYPE_RGB32, stream,
+                             capacity, out_size);
+    } else if (type == SPICE_IMAGE_TYPE_GLZ_RGB) {
+        /* On failure (too large for the window, no room) the dictionary is unchanged and no id
+         * is used, so falling back to LZ keeps the client's window in step. */
+        status = glz_encode(src->glz, &view, lz_type, true, stream, capacity, out_size, NULL);
+    } else {
         /* Rows go top first, so the stream says top_down. */
-        lz_encode(&view, alpha ? LZ_IMAGE_TYPE_RGBA : LZ_IMAGE_TYPE_RGB32, true, stream, capacity,
-                  out_size);
+        status = lz_encode(&view, lz_type, true, stream, capacity, out_size);
+    }
     if (status != CODEC_OK) {
         free(stream);
         return NULL;
@@ -163,6 +178,10 @@ uint8_t image_encoder_write(WireWriter *w, const ImageEncoderSource *src,
         size_t capacity = raw_body - COMPRESSED_BODY_HEADER - 1;
         size_t stream_size = 0;
         uint8_t *stream = encode_stream(src, type, capacity, &stream_size);
+        if (stream == NULL && type == SPICE_IMAGE_TYPE_GLZ_RGB) {
+            type = SPICE_IMAGE_TYPE_LZ_RGB;   /* e.g. more pixels than the client's window */
+            stream = encode_stream(src, type, capacity, &stream_size);
+        }
         if (stream != NULL) {
             write_descriptor(w, src, type);
             wire_write_u32(w, (uint32_t)stream_size);

@@ -19,8 +19,20 @@ BUILD_DIR = os.environ.get('SPICE_SUITE_BUILD_DIR') or os.path.join(SOURCE_DIR, 
 DATA_DIR = os.path.join(SOURCE_DIR, 'tests', 'data')
 UPSTREAM_LIB_DIR = '/usr/lib/x86_64-linux-gnu'
 OUR_LIB_DIR = os.path.join(BUILD_DIR, 'server')
+
+
+def port_range(first, last):
+    """(first, last) ports a test may use: its own allocation, or SPICE_TEST_PORTS=FIRST-LAST
+    (so several engineers can run the same tests at once on disjoint ranges)."""
+    override = os.environ.get('SPICE_TEST_PORTS')
+    if override:
+        lo, _, hi = override.partition('-')
+        return int(lo), int(hi)
+    return first, last
+
+
 # The ports this suite may use (the team's allocation for interop tests).
-PORT_FIRST, PORT_LAST = 5940, 5969
+PORT_FIRST, PORT_LAST = port_range(5940, 5969)
 
 
 class TestFailure(Exception):

@@ -1,9 +1,10 @@
-/* test-image-encoder: every compression policy's output decodes to the input; the policy's choices (server/image-encoder.c). */
+/* test-image-encoder: every compression policy's output decodes to the input (GLZ across a sequence); the policy's choices (server/image-encoder.c). */
 #include <stdlib.h>
 #include <string.h>
 
 #include <glib.h>
 
+#include "codecs/glz.h"
 #include "codecs/lz.h"
 #include "codecs/quic.h"
 #include "server/image-encoder.h"
@@ -292,10 +293,138 @@ static void test_photo_heuristic(void)
     free_image(&img);
 }
 
+/*
+ * Encodes @src under @policy (with @src->glz), checks the descriptor and, for GLZ_RGB, decodes
+ * the stream into @window and compares the pixels. Returns the type; @body_size = data_size
+ * for compressed types; @glz_id = the stream's dictionary id for GLZ_RGB.
+ */
+static uint8_t encode_glz_and_check(const ImageEncoderSource *src, SpiceImageCompression policy,
+                                    GlzWindow *window, size_t *body_size, uint64_t *glz_id)
+{
+    WireWriter w;
+    wire_writer_init(&w);
+    uint8_t type = image_encoder_write(&w, src, policy);
+    WireReader r;
+    wire_reader_init(&r, wire_writer_data(&w), wire_writer_size(&w));
+    g_assert_cmpuint(wire_read_u64(&r), ==, src->image_id);
+    g_assert_cmpuint(wire_read_u8(&r), ==, type);
+    wire_read_u8(&r);
+    g_assert_cmpuint(wire_read_u32(&r), ==, src->width);
+    g_assert_cmpuint(wire_read_u32(&r), ==, src->height);
+    *body_size = 0;
+    if (type == SPICE_IMAGE_TYPE_GLZ_RGB) {
+        uint32_t data_size = wire_read_u32(&r);
+        g_assert_cmpuint(data_size, ==, wire_reader_remaining(&r));
+        const uint8_t *data = wire_read_span(&r, data_size);
+        g_assert_nonnull(data);
+        Pixbuf out = { 0 };
+        GlzHeader hdr;
+        CodecStatus st = glz_decode(window, data, data_size, &out, &hdr);
+        g_assert_cmpstr(codec_status_to_str(st), ==, codec_status_to_str(CODEC_OK));
+        g_assert_true(hdr.top_down);
+        g_assert_cmpint(hdr.type, ==, src->format == SPICE_BITMAP_FMT_RGBA ?
+                        LZ_IMAGE_TYPE_RGBA : LZ_IMAGE_TYPE_RGB32);
+        assert_same_pixels(src, out.data, out.stride);
+        pixbuf_free(&out);
+        *body_size = data_size;
+        *glz_id = hdr.id;
+    }
+    wire_writer_finish(&w);
+    return type;
+}
+
+/* A redraw of the same picture goes as GLZ_RGB referencing the first copy: ids count up from 0,
+ * the second stream is far smaller than the first and than LZ, and both decode in one window. */
+static void test_glz_sequence(void)
+{
+    static const uint8_t formats[] = { SPICE_BITMAP_FMT_32BIT, SPICE_BITMAP_FMT_RGBA };
+    static const SpiceImageCompression policies[] = { SPICE_IMAGE_COMPRESSION_GLZ,
+                                                      SPICE_IMAGE_COMPRESSION_AUTO_GLZ };
+    for (size_t f = 0; f < G_N_ELEMENTS(formats); f++) {
+        for (size_t p = 0; p < G_N_ELEMENTS(policies); p++) {
+            GlzDictionary *dict = glz_dictionary_new(1u << 20);
+            GlzWindow *window = glz_window_new(1u << 20);
+            g_assert_nonnull(dict);
+            g_assert_nonnull(window);
+            TestImage first, again;
+            make_image(&first, CONTENT_TEXT, formats[f], 256, 192, 8, 11);
+            make_image(&again, CONTENT_TEXT, formats[f], 256, 192, 0, 12);
+            first.src.glz = dict;
+            again.src.glz = dict;
+            size_t first_size, again_size, lz_size;
+            uint64_t first_id = 99, again_id = 99;
+            g_assert_cmpuint(encode_glz_and_check(&first.src, policies[p], window, &first_size,
+                                                  &first_id), ==, SPICE_IMAGE_TYPE_GLZ_RGB);
+            g_assert_cmpuint(encode_glz_and_check(&again.src, policies[p], window, &again_size,
+                                                  &again_id), ==, SPICE_IMAGE_TYPE_GLZ_RGB);
+            g_assert_cmpuint(first_id, ==, 0);
+            g_assert_cmpuint(again_id, ==, 1);
+            g_assert_cmpuint(glz_dictionary_next_id(dict), ==, 2);
+            g_assert_cmpuint(glz_window_image_count(window), ==, 2);
+            /* Without a dictionary the same policy sends LZ; the redraw is a fraction of it. */
+            again.src.glz = NULL;
+            g_assert_cmpuint(type_for(CONTENT_TEXT, formats[f], 256, 192, policies[p], &lz_size),
+                             ==, SPICE_IMAGE_TYPE_LZ_RGB);
+            g_test_message("glz: first %zu redraw %zu lz %zu", first_size, again_size, lz_size);
+            g_assert_cmpuint(again_size * 4, <, first_size);
+            g_assert_cmpuint(again_size * 4, <, lz_size);
+            /* A photo under AUTO_GLZ is QUIC and uses no id. */
+            if (policies[p] == SPICE_IMAGE_COMPRESSION_AUTO_GLZ) {
+                TestImage photo;
+                make_image(&photo, CONTENT_PHOTO, formats[f], 128, 96, 0, 13);
+                photo.src.glz = dict;
+                size_t size;
+                uint64_t id;
+                g_assert_cmpuint(encode_glz_and_check(&photo.src, policies[p], window, &size,
+                                                      &id), ==, SPICE_IMAGE_TYPE_QUIC);
+                g_assert_cmpuint(glz_dictionary_next_id(dict), ==, 2);
+                free_image(&photo);
+            }
+            free_image(&first);
+            free_image(&again);
+            glz_window_free(window);
+            glz_dictionary_free(dict);
+        }
+    }
+}
+
+/* An image over the client's window goes as LZ_RGB, uses no id, and the next GLZ image still
+ * decodes with the ids the client's window expects. */
+static void test_glz_too_large_goes_lz(void)
+{
+    GlzDictionary *dict = glz_dictionary_new(64 * 64);
+    GlzWindow *window = glz_window_new(64 * 64);
+    TestImage small, big;
+    make_image(&small, CONTENT_TEXT, SPICE_BITMAP_FMT_32BIT, 64, 48, 0, 21);
+    make_image(&big, CONTENT_TEXT, SPICE_BITMAP_FMT_32BIT, 128, 96, 0, 22);
+    small.src.glz = dict;
+    big.src.glz = dict;
+    size_t size;
+    uint64_t id = 99;
+    g_assert_cmpuint(encode_glz_and_check(&small.src, SPICE_IMAGE_COMPRESSION_GLZ, window, &size,
+                                          &id), ==, SPICE_IMAGE_TYPE_GLZ_RGB);
+    g_assert_cmpuint(id, ==, 0);
+    g_assert_cmpuint(encode_glz_and_check(&big.src, SPICE_IMAGE_COMPRESSION_GLZ, window, &size,
+                                          &id), ==, SPICE_IMAGE_TYPE_LZ_RGB);
+    g_assert_cmpuint(glz_dictionary_next_id(dict), ==, 1);
+    size_t lz_size;
+    big.src.glz = NULL;
+    encode_and_check(&big.src, SPICE_IMAGE_COMPRESSION_GLZ, &lz_size);   /* LZ decodes */
+    g_assert_cmpuint(encode_glz_and_check(&small.src, SPICE_IMAGE_COMPRESSION_GLZ, window, &size,
+                                          &id), ==, SPICE_IMAGE_TYPE_GLZ_RGB);
+    g_assert_cmpuint(id, ==, 1);
+    free_image(&small);
+    free_image(&big);
+    glz_window_free(window);
+    glz_dictionary_free(dict);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/image-encoder/round-trips", test_round_trips);
+    g_test_add_func("/image-encoder/glz-sequence", test_glz_sequence);
+    g_test_add_func("/image-encoder/glz-too-large-goes-lz", test_glz_too_large_goes_lz);
     g_test_add_func("/image-encoder/policy-choices", test_policy_choices);
     g_test_add_func("/image-encoder/auto-picks-the-smaller", test_auto_picks_the_smaller);
     g_test_add_func("/image-encoder/photo-heuristic", test_photo_heuristic);

@@ -4,9 +4,10 @@
     test-compression-draws.py PATH/TO/draws-vm
 
 Runs tests/interop/draws/test-draws.py's 'ours' and 'ours-live' cases (spice-gtk's primary
-equals the server canvas pixel for pixel) with DRAWS_VM_IMAGE_COMPRESSION set to quic, lz and
-auto_lz, so the inline bitmaps of COPY, OPAQUE, BLEND, ROP3, TRANSPARENT and ALPHA_BLEND (xRGB
-and ARGB) reach spice-gtk as QUIC and LZ_RGB images. Ports 6140-6159 (compression-helper's range).
+equals the server canvas pixel for pixel) with DRAWS_VM_IMAGE_COMPRESSION set to quic, lz,
+auto_lz, glz and auto_glz, so the inline bitmaps of COPY, OPAQUE, BLEND, ROP3, TRANSPARENT and
+ALPHA_BLEND (xRGB and ARGB) reach spice-gtk as QUIC, LZ_RGB and GLZ_RGB images. Ports 6140-6159
+(compression-helper's range; SPICE_TEST_PORTS overrides).
 """
 import importlib.util
 import os
@@ -20,12 +21,12 @@ spec = importlib.util.spec_from_file_location('test_draws',
                                               os.path.join(HERE, '..', 'draws', 'test-draws.py'))
 draws = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(draws)
-draws.PORTS = range(6140, 6160)
+draws.PORTS = range(harness.port_range(6140, 6159)[0], harness.port_range(6140, 6159)[1] + 1)
 if len(sys.argv) > 1:
     draws.DRAWS_VM = sys.argv[1]
 
 # SpiceImageCompression values (spice/enums.h).
-MODES = {'quic': 4, 'lz': 6, 'auto_lz': 3}
+MODES = {'quic': 4, 'lz': 6, 'auto_lz': 3, 'glz': 5, 'auto_glz': 2}
 
 
 def with_mode(value, case):

@@ -9,8 +9,13 @@ photo, desktop, small, and a photo over 1 MiB so bands are used) on our library:
   * spice-gtk's primary surface equals the picture pixel for pixel (every mode is lossless);
   * a raw client (rawlink.py, no LZ4 cap) sees which image type each DRAW_COPY carries (the copy
     sent on connect from the canvas, then a guest redraw) and counts its bytes: off sends BITMAP,
-    lz/glz/lz4 LZ_RGB, quic QUIC, auto_* LZ_RGB for the text and QUIC for the photo, and every
-    compressed mode sends fewer bytes than off for the text picture.
+    lz/lz4 LZ_RGB, glz GLZ_RGB, quic QUIC, auto_lz LZ_RGB for the text and QUIC for the photo,
+    auto_glz GLZ_RGB for the text and QUIC for the photo, and every compressed mode sends fewer
+    bytes than off for the text picture; under glz the redraw (the same picture again) references
+    the first copy in the client's dictionary, so it is a fraction of the first;
+  * under glz and auto_glz with the guest redrawing, spice-gtk decodes several GLZ redraws (each
+    referencing earlier images of its window) and its primary still equals the picture, also
+    for a second client connecting after the first left (a new dictionary for its new window).
 Ports 6140-6159 (compression-helper's range), so not parallel. Prints the bytes per mode.
 """
 import os
@@ -29,16 +34,16 @@ import record  # noqa: E402
 from harness import check  # noqa: E402
 from spiceclient import SpiceTestClient  # noqa: E402
 
-PORT_FIRST, PORT_LAST = 6140, 6159
+PORT_FIRST, PORT_LAST = harness.port_range(6140, 6159)
 MODES = ('off', 'auto_glz', 'auto_lz', 'quic', 'glz', 'lz', 'lz4')
 PICTURES = record.PICTURES + (('photo-640x480', 640, 480, record.picture_photo),)
 # What the first draws of each mode must carry, per picture kind (text and photo pictures).
 EXPECTED_TYPE = {
     'off': {'text': 'BITMAP', 'photo': 'BITMAP'},
-    'auto_glz': {'text': 'LZ_RGB', 'photo': 'QUIC'},
+    'auto_glz': {'text': 'GLZ_RGB', 'photo': 'QUIC'},
     'auto_lz': {'text': 'LZ_RGB', 'photo': 'QUIC'},
     'quic': {'text': 'QUIC', 'photo': 'QUIC'},
-    'glz': {'text': 'LZ_RGB', 'photo': 'LZ_RGB'},   # GLZ not implemented: LZ
+    'glz': {'text': 'GLZ_RGB', 'photo': 'GLZ_RGB'},
     'lz': {'text': 'LZ_RGB', 'photo': 'LZ_RGB'},
     'lz4': {'text': 'LZ_RGB', 'photo': 'LZ_RGB'},   # LZ4 not implemented: LZ
 }
@@ -65,15 +70,28 @@ def make_pictures():
     return out
 
 
-def check_spice_gtk(mode, name, png):
+def check_spice_gtk(mode, name, png, redraws=0):
+    """spice-gtk's primary equals @png; with @redraws, only after that many more guest redraws
+    were drawn (display-invalidate) after the first picture."""
     width, height, expected = harness.load_rgb(png)
-    with harness.Demo('ours', ['--image', png, '--image-compression', mode], port=port()) as demo:
-        with SpiceTestClient(port=demo.port, timeout=30) as client:
-            client.wait_primary()
-            got_w, got_h, got = client.primary_rgb()
-            check((got_w, got_h) == (width, height), '%s %s: primary %dx%d, picture %dx%d'
-                  % (mode, name, got_w, got_h, width, height))
-            harness.compare_rgb(expected, got, width, '%s: spice-gtk primary vs %s' % (mode, name))
+    args = ['--image', png, '--image-compression', mode]
+    if redraws:
+        args += ['--image-redraw', '0.3']
+    with harness.Demo('ours', args, port=port()) as demo:
+        # With redraws, a second client connects after the first left: its window is new, so
+        # the server must start a new dictionary (ids from 0, no references to the old one).
+        for connection in range(2 if redraws else 1):
+            with SpiceTestClient(port=demo.port, timeout=30) as client:
+                client.wait_primary()
+                if redraws:
+                    start = client.invalidates
+                    client.run_until(lambda: client.invalidates >= start + redraws, timeout=20,
+                                     what='%d redraws drawn by spice-gtk' % redraws)
+                got_w, got_h, got = client.primary_rgb()
+                check((got_w, got_h) == (width, height), '%s %s: primary %dx%d, picture %dx%d'
+                      % (mode, name, got_w, got_h, width, height))
+                harness.compare_rgb(expected, got, width, '%s: spice-gtk primary vs %s '
+                                    '(connection %d)' % (mode, name, connection + 1))
         demo.check_healthy()
 
 
@@ -127,6 +145,13 @@ def check_types_and_bytes(pictures):
                 check(itype == EXPECTED_TYPE[mode][kind], '%s %s draw %d: image type %s, expected %s'
                       % (mode, name, i, itype, EXPECTED_TYPE[mode][kind]))
             sizes[(mode, kind)] = records[0][1]
+            if mode == 'glz':
+                # The redraw is the same picture: GLZ codes it as references to the first copy.
+                check(records[1][1] * 4 < records[0][1], 'glz %s: redraw %d bytes, first %d: '
+                      'expected under 1/4 (references into the dictionary)'
+                      % (name, records[1][1], records[0][1]))
+                harness.log('glz %s: first %d bytes, redraw %d'
+                            % (name, records[0][1], records[1][1]))
     harness.log('image bytes of the first DRAW_COPY (descriptor + body):')
     for mode in MODES:
         harness.log('  %-9s text-160x96 %-7d (%-6s)  photo-200x150 %-7d (%s)'
@@ -150,6 +175,12 @@ if __name__ == '__main__':
     PICS = make_pictures()
     cases = [('spice-gtk shows every picture pixel for pixel under image-compression=%s' % mode,
               (lambda mode=mode: check_spice_gtk_mode(mode, PICS))) for mode in MODES]
+    for mode in ('glz', 'auto_glz'):
+        cases.append(('spice-gtk decodes GLZ redraws pixel for pixel under image-compression=%s'
+                      % mode,
+                      (lambda mode=mode: [check_spice_gtk(mode, name, PICS[name], redraws=4)
+                                          for name in ('text-160x96', 'desktop-256x192',
+                                                       'photo-640x480')])))
     cases.append(('a raw client sees the image type of each mode and fewer bytes than off',
                   lambda: check_types_and_bytes(PICS)))
     harness.run_cases(cases)

@@ -25,7 +25,7 @@ from spiceclient import SpiceTestClient  # noqa: E402
 
 DRAWS_VM = sys.argv[1] if len(sys.argv) > 1 else os.path.join(harness.BUILD_DIR, 'tests', 'interop',
                                                                'draws', 'draws-vm')
-PORTS = range(6100, 6120)
+PORTS = range(harness.port_range(6100, 6119)[0], harness.port_range(6100, 6119)[1] + 1)
 WIDTH, HEIGHT = 320, 240
 
 # The bbox of each draw in draws-vm.c's frame (left, top, right, bottom), to name differences.
