@@ -16,6 +16,7 @@
 #include "protocol/wire.h"
 #include "spice.h"
 #include "test-core-glib.h"
+#include "test-socket.h"
 
 /*
  * audio-helper's ports are 6040-6059; this test takes the first free of 6040-6042 (every build
@@ -67,38 +68,6 @@ static int client_connect(int rcvbuf)
     return fd;
 }
 
-static void write_all(int fd, const void *data, size_t size)
-{
-    const uint8_t *p = data;
-    while (size > 0) {
-        ssize_t n = send(fd, p, size, MSG_NOSIGNAL);
-        g_assert_cmpint(n, >, 0);
-        p += n;
-        size -= (size_t)n;
-    }
-}
-
-/* False on timeout, EOF or error. */
-static bool read_all(int fd, void *data, size_t size)
-{
-    uint8_t *p = data;
-    while (size > 0) {
-        ssize_t n = recv(fd, p, size, 0);
-        if (n <= 0) {
-            return false;
-        }
-        p += n;
-        size -= (size_t)n;
-    }
-    return true;
-}
-
-static void send_writer(int fd, WireWriter *w)
-{
-    write_all(fd, wire_writer_data(w), wire_writer_size(w));
-    wire_writer_reset(w);
-}
-
 /* Links @type; returns the channel capability word the server advertised. */
 static uint32_t client_link(int fd, uint32_t connection_id, uint8_t type)
 {
@@ -109,13 +78,13 @@ static uint32_t client_link(int fd, uint32_t connection_id, uint8_t type)
     WireWriter w;
     wire_writer_init(&w);
     g_assert_true(link_write_mess(&w, connection_id, type, 0, &common, 1, &channel, 1));
-    send_writer(fd, &w);
+    test_socket_send_writer(fd, &w);
     uint8_t header[LINK_HEADER_SIZE];
-    g_assert_true(read_all(fd, header, sizeof(header)));
+    g_assert_true(test_socket_read_all(fd, header, sizeof(header)));
     uint32_t body_size;
     g_assert_cmpint(link_parse_reply_header(header, &body_size), ==, SPICE_LINK_ERR_OK);
     uint8_t *body = g_malloc(body_size);
-    g_assert_true(read_all(fd, body, body_size));
+    g_assert_true(test_socket_read_all(fd, body, body_size));
     LinkReply reply;
     g_assert_cmpint(link_parse_reply(body, body_size, &reply), ==, SPICE_LINK_ERR_OK);
     g_free(body);
@@ -125,9 +94,9 @@ static uint32_t client_link(int fd, uint32_t connection_id, uint8_t type)
     g_assert_true(link_ticket_encrypt(reply.pub_key, sizeof(reply.pub_key), "", ticket));
     link_write_auth_mechanism(&w, SPICE_COMMON_CAP_AUTH_SPICE);
     wire_write_bytes(&w, ticket, sizeof(ticket));
-    send_writer(fd, &w);
+    test_socket_send_writer(fd, &w);
     uint8_t result[LINK_RESULT_SIZE];
-    g_assert_true(read_all(fd, result, sizeof(result)));
+    g_assert_true(test_socket_read_all(fd, result, sizeof(result)));
     g_assert_cmpuint(link_parse_result(result), ==, SPICE_LINK_ERR_OK);
     link_reply_clear(&reply);
     wire_writer_finish(&w);
@@ -143,7 +112,7 @@ typedef struct Msg {
 static bool client_recv(int fd, Msg *msg)
 {
     uint8_t header[FRAMING_MINI_HEADER_SIZE];
-    if (!read_all(fd, header, sizeof(header))) {
+    if (!test_socket_read_all(fd, header, sizeof(header))) {
         return false;
     }
     FrameHeader hdr;
@@ -152,7 +121,7 @@ static bool client_recv(int fd, Msg *msg)
     msg->type = hdr.type;
     msg->size = hdr.size;
     msg->body = g_malloc(hdr.size + 1);
-    g_assert_true(read_all(fd, msg->body, hdr.size));
+    g_assert_true(test_socket_read_all(fd, msg->body, hdr.size));
     return true;
 }
 
@@ -163,7 +132,7 @@ static void client_send(int fd, uint16_t type, const void *body, uint32_t size)
     FrameHeader hdr = { .type = type, .size = size };
     framing_write_header(&w, true, &hdr);
     wire_write_bytes(&w, body, size);
-    send_writer(fd, &w);
+    test_socket_send_writer(fd, &w);
     wire_writer_finish(&w);
 }
 
