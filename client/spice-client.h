@@ -44,10 +44,19 @@ typedef enum SpiceClientDisplayEvent {
     SPICE_CLIENT_DISPLAY_MARK,       /* the server's MARK: the first full picture is there */
 } SpiceClientDisplayEvent;
 
+typedef enum SpiceClientMouseMode {
+    SPICE_CLIENT_MOUSE_MODE_SERVER = 1,   /* relative motion; the server draws the pointer */
+    SPICE_CLIENT_MOUSE_MODE_CLIENT = 2,   /* absolute positions; the client draws the cursor */
+} SpiceClientMouseMode;
+
 typedef struct SpiceClientCallbacks {
     void (*state_changed)(SpiceClientSession *session, SpiceClientState state, void *user);
     void (*display_event)(SpiceClientSession *session, unsigned display_id,
                           SpiceClientDisplayEvent event, void *user);
+    /* The cursor's shape, position or visibility changed (see spice_client_session_get_cursor). */
+    void (*cursor_changed)(SpiceClientSession *session, void *user);
+    /* The server switched the mouse mode (MAIN_INIT or MAIN_MOUSE_MODE). */
+    void (*mouse_mode_changed)(SpiceClientSession *session, SpiceClientMouseMode mode, void *user);
 } SpiceClientCallbacks;
 
 /* @password may be NULL (an empty ticket is sent, as every client does). Copies its arguments. */
@@ -87,3 +96,44 @@ bool spice_client_session_display_marked(const SpiceClientSession *session, unsi
  * (105)"), or NULL: pictures drawn after it may be incomplete. Owned by the session. */
 const char *spice_client_session_display_problem(const SpiceClientSession *session,
                                                  unsigned display_id);
+
+/* ---- inputs (client/inputs.c, client/keymap.c) ---- */
+
+/*
+ * Keys. @scancode: PC set-1 make code; 0x100 set for E0-extended keys (Right Ctrl = 0x11d).
+ * Pause is 0x45 | 0x100 by the same convention as upstream (sent as E1 1D 45). False when there
+ * is no inputs channel yet or the code is out of range. The session remembers pressed keys so
+ * release_all_keys can release them (call it on focus loss or ungrab).
+ */
+bool spice_client_session_key_press(SpiceClientSession *s, uint32_t scancode);
+bool spice_client_session_key_release(SpiceClientSession *s, uint32_t scancode);
+void spice_client_session_release_all_keys(SpiceClientSession *s);
+/* Linux evdev KEY_* code -> scancode as above; 0: unknown. */
+uint32_t spice_client_keymap_evdev_to_scancode(uint32_t evdev_code);
+/* X11 / GDK hardware_keycode (evdev + 8 under evdev/xkb and Wayland) -> scancode; 0: unknown. */
+uint32_t spice_client_keymap_x11_keycode_to_scancode(uint32_t keycode);
+
+/* The current mouse mode (SERVER until the main channel says otherwise). */
+SpiceClientMouseMode spice_client_session_get_mouse_mode(const SpiceClientSession *s);
+/* Client mode: absolute position on display @display_id. @buttons_mask: SPICE_MOUSE_BUTTON_MASK_*
+ * held now. False when there is no inputs channel or the mode is not CLIENT. */
+bool spice_client_session_mouse_position(SpiceClientSession *s, unsigned display_id, int x, int y,
+                                         uint32_t buttons_mask);
+/* Server mode: relative motion. False when there is no inputs channel or the mode is not SERVER. */
+bool spice_client_session_mouse_motion(SpiceClientSession *s, int dx, int dy, uint32_t buttons_mask);
+/* @button: SPICE_MOUSE_BUTTON_*; @buttons_mask: the mask AFTER this press/release. */
+bool spice_client_session_mouse_button(SpiceClientSession *s, int button, bool pressed,
+                                       uint32_t buttons_mask);
+
+/* ---- cursor (client/cursor.c) ---- */
+
+typedef struct SpiceClientCursor {
+    bool visible;
+    int x, y;             /* the pointer position the server last set (server mode) */
+    int hot_x, hot_y;
+    pixman_image_t *shape;   /* borrowed a8r8g8b8, NULL = none/default; valid until the next
+                              * return to the main loop */
+} SpiceClientCursor;
+
+/* False (and @out zeroed) when there is no cursor channel or it has not said INIT yet. */
+bool spice_client_session_get_cursor(SpiceClientSession *s, SpiceClientCursor *out);

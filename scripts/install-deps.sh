@@ -11,6 +11,7 @@ PACKAGES="
   build-essential meson ninja-build pkg-config clang libclang-rt-14-dev
   libspice-protocol-dev libpixman-1-dev libssl-dev libglib2.0-dev
   libgdk-pixbuf-2.0-dev libjpeg-dev liblz4-dev zlib1g-dev libopus-dev
+  libgtk-3-dev
   libspice-server1 libspice-server-dev
   qemu-system-x86 qemu-utils
   spice-client-gtk virt-viewer gir1.2-spiceclientglib-2.0 gir1.2-spiceclientgtk-3.0
