@@ -7,8 +7,10 @@
 #include <spice/protocol.h>
 
 #include "client/client-channel.h"
+#include "client/cursor.h"
 #include "client/display-state.h"
 #include "client/image-decode.h"
+#include "client/inputs.h"
 #include "protocol/link.h"
 #include "protocol/wire.h"
 
@@ -22,6 +24,8 @@ typedef struct SessionChannel {
     SpiceClientSession *session;
     ClientChannel *channel;
     DisplayState *display;     /* display channels only */
+    InputsState *inputs;       /* the inputs channel only (created when it links) */
+    CursorState *cursor;       /* cursor channels only */
 } SessionChannel;
 
 struct SpiceClientSession {
@@ -41,6 +45,11 @@ struct SpiceClientSession {
     SessionChannel *main;
     GPtrArray *channels;       /* SessionChannel* (owned), every channel but main */
     ImageCaches *caches;
+
+    /* Inputs and cursor (client/inputs.c, client/cursor.c). */
+    SessionChannel *inputs;    /* borrowed from @channels; NULL until the inputs channel links */
+    uint32_t supported_mouse_modes;   /* SPICE_MOUSE_MODE_* bits from MAIN_INIT / MOUSE_MODE */
+    SpiceClientMouseMode mouse_mode;
 };
 
 const char *spice_client_error_to_string(SpiceClientError error)
@@ -89,8 +98,13 @@ static void session_fail(SpiceClientSession *s, SpiceClientError error, const ch
 static void session_channel_free(gpointer p)
 {
     SessionChannel *sc = p;
+    if (sc->session && sc->session->inputs == sc) {
+        sc->session->inputs = NULL;
+    }
     client_channel_free(sc->channel);
     display_state_free(sc->display);
+    inputs_state_free(sc->inputs);
+    cursor_state_free(sc->cursor);
     g_free(sc);
 }
 
@@ -169,6 +183,75 @@ static void on_other_message(ClientChannel *ch, uint16_t type, const uint8_t *bo
     /* Cursor shapes and input acks are not used by this client yet. */
 }
 
+/* ---- inputs and cursor channels ---- */
+
+static void inputs_send(void *user, uint16_t type, const uint8_t *body, size_t size)
+{
+    SessionChannel *sc = user;
+    client_channel_send(sc->channel, type, body, size);
+}
+
+static void on_inputs_linked(ClientChannel *ch, void *user)
+{
+    SessionChannel *sc = user;
+    if (sc->inputs == NULL) {
+        sc->inputs = inputs_state_new(inputs_send, sc);
+    }
+    if (sc->session->inputs == NULL) {
+        sc->session->inputs = sc;
+    }
+}
+
+static void on_inputs_message(ClientChannel *ch, uint16_t type, const uint8_t *body, size_t size,
+                              void *user)
+{
+    SessionChannel *sc = user;
+    if (sc->inputs) {
+        inputs_state_handle(sc->inputs, type, body, size);
+    }
+}
+
+static void on_cursor_message(ClientChannel *ch, uint16_t type, const uint8_t *body, size_t size,
+                              void *user)
+{
+    SessionChannel *sc = user;
+    SpiceClientSession *s = sc->session;
+    if (cursor_state_handle(sc->cursor, type, body, size) == CURSOR_RESULT_CHANGED
+        && s->callbacks.cursor_changed) {
+        s->callbacks.cursor_changed(s, s->user);
+    }
+}
+
+/* Applies the server's mouse modes; asks for client mode when offered (as remote-viewer does). */
+static void apply_mouse_modes(SpiceClientSession *s, ClientChannel *main_ch, uint32_t supported,
+                              uint32_t current)
+{
+    s->supported_mouse_modes = supported;
+    SpiceClientMouseMode mode = current == SPICE_MOUSE_MODE_CLIENT ? SPICE_CLIENT_MOUSE_MODE_CLIENT
+                                                                    : SPICE_CLIENT_MOUSE_MODE_SERVER;
+    if (mode != s->mouse_mode) {
+        s->mouse_mode = mode;
+        if (s->callbacks.mouse_mode_changed) {
+            s->callbacks.mouse_mode_changed(s, mode, s->user);
+        }
+    }
+    if ((supported & SPICE_MOUSE_MODE_CLIENT) && current != SPICE_MOUSE_MODE_CLIENT) {
+        uint8_t req[2] = { SPICE_MOUSE_MODE_CLIENT, 0 };
+        client_channel_send(main_ch, SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST, req, sizeof(req));
+    }
+}
+
+/* Where a channel of @type connects (the strings stay the session's). */
+static ClientTarget session_target(const SpiceClientSession *s, uint8_t type)
+{
+    ClientTarget t = {
+        .host = s->host, .port = s->port, .tls_port = s->tls_port, .tls = s->tls,
+        .secure = type < 32 && (s->secure_channels & (1u << type)) != 0,
+        .unix_path = s->unix_path,
+    };
+    return t;
+}
+
 static void open_channel(SpiceClientSession *s, uint8_t type, uint8_t id)
 {
     if (s->channels->len >= MAX_CHANNELS) {
@@ -195,6 +278,12 @@ static void open_channel(SpiceClientSession *s, uint8_t type, uint8_t id)
         /* We decode SPICE_IMAGE_TYPE_LZ4 (codecs/lz4-image.h); the server sends it only then. */
         link_caps_set(&caps, SPICE_DISPLAY_CAP_LZ4_COMPRESSION);
         ncaps = 1;
+    } else if (type == SPICE_CHANNEL_INPUTS) {
+        h.linked = on_inputs_linked;
+        h.message = on_inputs_message;
+    } else if (type == SPICE_CHANNEL_CURSOR) {
+        sc->cursor = cursor_state_new();
+        h.message = on_cursor_message;
     }
     sc->channel = client_channel_new(s->host, s->port, s->password, s->session_id, type, id,
                                      &caps, ncaps, s->link_timeout_s, &h, sc);
@@ -221,6 +310,9 @@ static void on_main_message(ClientChannel *ch, uint16_t type, const uint8_t *bod
             return;
         }
         uint32_t id = wire_read_u32(&r);
+        wire_read_u32(&r);   /* display_channels_hint */
+        uint32_t supported_modes = wire_read_u32(&r);
+        uint32_t current_mode = wire_read_u32(&r);
         if (!wire_reader_ok(&r) || size < 32) {
             session_fail(s, SPICE_CLIENT_ERROR_PROTOCOL, "main channel: malformed MAIN_INIT");
             return;
@@ -228,6 +320,28 @@ static void on_main_message(ClientChannel *ch, uint16_t type, const uint8_t *bod
         s->session_id = id;
         client_channel_send(ch, SPICE_MSGC_MAIN_ATTACH_CHANNELS, NULL, 0);
         set_state(s, SPICE_CLIENT_STATE_CONNECTED);
+        if (s->state == SPICE_CLIENT_STATE_CONNECTED) {
+            apply_mouse_modes(s, ch, supported_modes, current_mode);
+        }
+        return;
+    }
+    case SPICE_MSG_MAIN_MOUSE_MODE: {
+        uint16_t supported_modes = wire_read_u16(&r);
+        uint16_t current_mode = wire_read_u16(&r);
+        if (!wire_reader_ok(&r)) {
+            g_warning("main channel: dropped a MOUSE_MODE of %zu bytes (needs 4)", size);
+            return;
+        }
+        apply_mouse_modes(s, ch, supported_modes, current_mode);
+        return;
+    }
+    case SPICE_MSG_MAIN_MULTI_MEDIA_TIME: {
+        uint32_t mm_time = wire_read_u32(&r);
+        if (!wire_reader_ok(&r)) {
+            g_warning("main channel: dropped a MULTI_MEDIA_TIME of %zu bytes (needs 4)", size);
+            return;
+        }
+        set_mm_time(s, mm_time);
         return;
     }
     case SPICE_MSG_MAIN_CHANNELS_LIST: {
@@ -261,6 +375,7 @@ SpiceClientSession *spice_client_session_new(const char *host, uint16_t port, co
     s->link_timeout_s = 10;
     s->channels = g_ptr_array_new_with_free_func(session_channel_free);
     s->caches = image_caches_new();
+    s->mouse_mode = SPICE_CLIENT_MOUSE_MODE_SERVER;
     return s;
 }
 
@@ -363,4 +478,79 @@ const char *spice_client_session_display_problem(const SpiceClientSession *sessi
 {
     SessionChannel *sc = find_display(session, display_id);
     return sc ? display_state_problem(sc->display) : NULL;
+}
+
+/* ---- inputs and cursor API (client/inputs.c, client/cursor.c do the work) ---- */
+
+bool spice_client_session_key_press(SpiceClientSession *s, uint32_t scancode)
+{
+    return s->inputs != NULL && inputs_state_key(s->inputs->inputs, scancode, true);
+}
+
+bool spice_client_session_key_release(SpiceClientSession *s, uint32_t scancode)
+{
+    return s->inputs != NULL && inputs_state_key(s->inputs->inputs, scancode, false);
+}
+
+void spice_client_session_release_all_keys(SpiceClientSession *s)
+{
+    if (s->inputs != NULL) {
+        inputs_state_release_all(s->inputs->inputs);
+    }
+}
+
+bool spice_client_session_set_lock_modifiers(SpiceClientSession *s, uint32_t modifiers)
+{
+    if (s->inputs == NULL) {
+        return false;
+    }
+    inputs_state_send_modifiers(s->inputs->inputs, (uint16_t)modifiers);
+    return true;
+}
+
+uint32_t spice_client_session_get_lock_modifiers(const SpiceClientSession *s)
+{
+    return s->inputs != NULL ? inputs_state_guest_modifiers(s->inputs->inputs) : 0;
+}
+
+SpiceClientMouseMode spice_client_session_get_mouse_mode(const SpiceClientSession *s)
+{
+    return s->mouse_mode;
+}
+
+bool spice_client_session_mouse_position(SpiceClientSession *s, unsigned display_id, int x, int y,
+                                         uint32_t buttons_mask)
+{
+    if (s->inputs == NULL || s->mouse_mode != SPICE_CLIENT_MOUSE_MODE_CLIENT || display_id > 255) {
+        return false;
+    }
+    inputs_state_position(s->inputs->inputs, display_id, x, y, buttons_mask);
+    return true;
+}
+
+bool spice_client_session_mouse_motion(SpiceClientSession *s, int dx, int dy, uint32_t buttons_mask)
+{
+    if (s->inputs == NULL || s->mouse_mode != SPICE_CLIENT_MOUSE_MODE_SERVER) {
+        return false;
+    }
+    inputs_state_motion(s->inputs->inputs, dx, dy, buttons_mask);
+    return true;
+}
+
+bool spice_client_session_mouse_button(SpiceClientSession *s, int button, bool pressed,
+                                       uint32_t buttons_mask)
+{
+    return s->inputs != NULL && inputs_state_button(s->inputs->inputs, button, pressed, buttons_mask);
+}
+
+bool spice_client_session_get_cursor(SpiceClientSession *s, SpiceClientCursor *out)
+{
+    for (guint i = 0; i < s->channels->len; i++) {
+        SessionChannel *sc = g_ptr_array_index(s->channels, i);
+        if (sc->cursor != NULL && cursor_state_get(sc->cursor, out)) {
+            return true;
+        }
+    }
+    memset(out, 0, sizeof(*out));
+    return false;
 }

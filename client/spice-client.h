@@ -101,13 +101,19 @@ const char *spice_client_session_display_problem(const SpiceClientSession *sessi
 
 /*
  * Keys. @scancode: PC set-1 make code; 0x100 set for E0-extended keys (Right Ctrl = 0x11d).
- * Pause is 0x45 | 0x100 by the same convention as upstream (sent as E1 1D 45). False when there
- * is no inputs channel yet or the code is out of range. The session remembers pressed keys so
- * release_all_keys can release them (call it on focus loss or ungrab).
+ * Two keys are special, as on a PC keyboard: Pause is 0x146 and goes out as E1 1D 45 E1 9D C5 on
+ * press (nothing on release); Print Screen is 0x137 (E0 37). False when there is no inputs
+ * channel yet or the code is not a set-1 code (0x01..0x7f, 0x101..0x17f). The session
+ * remembers pressed keys so release_all_keys can release them (call it on focus loss or ungrab).
  */
 bool spice_client_session_key_press(SpiceClientSession *s, uint32_t scancode);
 bool spice_client_session_key_release(SpiceClientSession *s, uint32_t scancode);
 void spice_client_session_release_all_keys(SpiceClientSession *s);
+/* Lock keys, as SPICE_KEYBOARD_MODIFIER_FLAGS_* (scroll 1, num 2, caps 4). set: tells the server
+ * the client keyboard's locks (it toggles the guest's to match; call on focus-in). get: the
+ * guest's locks (INPUTS_INIT / KEY_MODIFIERS), 0 before the inputs channel is up. */
+bool spice_client_session_set_lock_modifiers(SpiceClientSession *s, uint32_t modifiers);
+uint32_t spice_client_session_get_lock_modifiers(const SpiceClientSession *s);
 /* Linux evdev KEY_* code -> scancode as above; 0: unknown. */
 uint32_t spice_client_keymap_evdev_to_scancode(uint32_t evdev_code);
 /* X11 / GDK hardware_keycode (evdev + 8 under evdev/xkb and Wayland) -> scancode; 0: unknown. */

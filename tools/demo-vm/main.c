@@ -77,9 +77,9 @@ static bool configure_server(SpiceServer *server, const DemoOptions *opts)
         return false;
     }
     spice_server_set_image_compression(server, (SpiceImageCompression)opts->image_compression);
-    spice_server_set_jpeg_compression(server, SPICE_WAN_COMPRESSION_AUTO);
-    spice_server_set_zlib_glz_compression(server, SPICE_WAN_COMPRESSION_AUTO);
-    spice_server_set_streaming_video(server, SPICE_STREAM_VIDEO_OFF);
+    spice_server_set_jpeg_compression(server, (spice_wan_compression_t)opts->jpeg_wan);
+    spice_server_set_zlib_glz_compression(server, (spice_wan_compression_t)opts->zlib_glz_wan);
+    spice_server_set_streaming_video(server, opts->streaming_video);
     spice_server_set_agent_mouse(server, 1);
     spice_server_set_playback_compression(server, opts->raw_playback ? 0 : 1);
     spice_server_set_name(server, opts->name);

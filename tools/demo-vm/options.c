@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include <spice/enums.h>
+#include <spice.h>
 
 #define MIN_WIDTH 320
 #define MIN_HEIGHT 200
@@ -19,6 +19,40 @@ static bool parse_image_compression(const char *text, int *out)
         { "auto_lz", SPICE_IMAGE_COMPRESSION_AUTO_LZ }, { "quic", SPICE_IMAGE_COMPRESSION_QUIC },
         { "glz", SPICE_IMAGE_COMPRESSION_GLZ },       { "lz", SPICE_IMAGE_COMPRESSION_LZ },
         { "lz4", SPICE_IMAGE_COMPRESSION_LZ4 },
+    };
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+        if (strcmp(text, modes[i].name) == 0) {
+            *out = modes[i].value;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* QEMU's -spice jpeg-wan-compression= and zlib-glz-wan-compression= values. */
+static bool parse_wan(const char *text, int *out)
+{
+    static const struct { const char *name; int value; } modes[] = {
+        { "auto", SPICE_WAN_COMPRESSION_AUTO },
+        { "never", SPICE_WAN_COMPRESSION_NEVER },
+        { "always", SPICE_WAN_COMPRESSION_ALWAYS },
+    };
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+        if (strcmp(text, modes[i].name) == 0) {
+            *out = modes[i].value;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* QEMU's -spice streaming-video= values. */
+static bool parse_streaming(const char *text, int *out)
+{
+    static const struct { const char *name; int value; } modes[] = {
+        { "off", SPICE_STREAM_VIDEO_OFF },
+        { "all", SPICE_STREAM_VIDEO_ALL },
+        { "filter", SPICE_STREAM_VIDEO_FILTER },
     };
     for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
         if (strcmp(text, modes[i].name) == 0) {
@@ -55,6 +89,7 @@ bool demo_options_parse(int argc, char **argv, DemoOptions *opts)
     gboolean raw_playback = FALSE;
     char *size = NULL;
     char *compression = NULL;
+    char *jpeg_wan = NULL, *zlib_glz_wan = NULL, *streaming = NULL;
     int expiry = -1;
     GOptionEntry entries[] = {
         { "port", 'p', 0, G_OPTION_ARG_INT, &opts->port, "TCP port to listen on (default 5900)", "N" },
@@ -64,6 +99,9 @@ bool demo_options_parse(int argc, char **argv, DemoOptions *opts)
         { "ticket-expiry", 0, 0, G_OPTION_ARG_INT, &expiry, "The password expires after SECONDS (with --password)", "SECONDS" },
         { "image", 0, 0, G_OPTION_ARG_FILENAME, &opts->image, "Show this PNG or JPEG pixel for pixel instead of the desktop", "FILE" },
         { "image-compression", 0, 0, G_OPTION_ARG_STRING, &compression, "Image compression the server is given: off, auto_glz (default), auto_lz, quic, glz, lz, lz4", "MODE" },
+        { "jpeg-wan-compression", 0, 0, G_OPTION_ARG_STRING, &jpeg_wan, "JPEG for photo-like images on slow links: auto (default), never, always", "MODE" },
+        { "zlib-glz-wan-compression", 0, 0, G_OPTION_ARG_STRING, &zlib_glz_wan, "zlib over GLZ on slow links: auto (default), never, always", "MODE" },
+        { "streaming-video", 0, 0, G_OPTION_ARG_STRING, &streaming, "Video streams for often-redrawn regions: off (default), all, filter", "MODE" },
         { "image-redraw", 0, 0, G_OPTION_ARG_DOUBLE, &opts->image_redraw, "Draw --image again every SECONDS (for recording what clients receive)", "SECONDS" },
         { "size", 0, 0, G_OPTION_ARG_STRING, &size, "Desktop size (default 1024x768)", "WxH" },
         { "name", 0, 0, G_OPTION_ARG_STRING, &opts->name, "VM name shown to clients (default spice-demo-vm)", "NAME" },
@@ -90,6 +128,9 @@ bool demo_options_parse(int argc, char **argv, DemoOptions *opts)
         g_error_free(error);
         g_free(size);
         g_free(compression);
+        g_free(jpeg_wan);
+        g_free(zlib_glz_wan);
+        g_free(streaming);
         return false;
     }
     opts->noauth = noauth;
@@ -118,6 +159,15 @@ bool demo_options_parse(int argc, char **argv, DemoOptions *opts)
     } else if (compression != NULL && !parse_image_compression(compression, &opts->image_compression)) {
         fprintf(stderr, "spice-demo-vm: --image-compression %s: use off, auto_glz, auto_lz, quic, glz, lz or lz4\n", compression);
         ok = false;
+    } else if (jpeg_wan != NULL && !parse_wan(jpeg_wan, &opts->jpeg_wan)) {
+        fprintf(stderr, "spice-demo-vm: --jpeg-wan-compression %s: use auto, never or always\n", jpeg_wan);
+        ok = false;
+    } else if (zlib_glz_wan != NULL && !parse_wan(zlib_glz_wan, &opts->zlib_glz_wan)) {
+        fprintf(stderr, "spice-demo-vm: --zlib-glz-wan-compression %s: use auto, never or always\n", zlib_glz_wan);
+        ok = false;
+    } else if (streaming != NULL && !parse_streaming(streaming, &opts->streaming_video)) {
+        fprintf(stderr, "spice-demo-vm: --streaming-video %s: use off, all or filter\n", streaming);
+        ok = false;
     } else if (opts->image_redraw < 0 || (opts->image_redraw > 0 && opts->image == NULL)) {
         fprintf(stderr, "spice-demo-vm: --image-redraw takes a number of seconds above 0 and needs --image\n");
         ok = false;
@@ -130,6 +180,9 @@ bool demo_options_parse(int argc, char **argv, DemoOptions *opts)
     }
     g_free(size);
     g_free(compression);
+    g_free(jpeg_wan);
+    g_free(zlib_glz_wan);
+    g_free(streaming);
     if (!ok) {
         demo_options_clear(opts);
         return false;
@@ -137,6 +190,16 @@ bool demo_options_parse(int argc, char **argv, DemoOptions *opts)
     opts->ticket_expiry = expiry > 0 ? expiry : 0;
     if (opts->image_compression == 0) {
         opts->image_compression = SPICE_IMAGE_COMPRESSION_AUTO_GLZ;
+    }
+    /* Zero is each enum's INVALID value: what QEMU sets when the option is absent. */
+    if (opts->jpeg_wan == 0) {
+        opts->jpeg_wan = SPICE_WAN_COMPRESSION_AUTO;
+    }
+    if (opts->zlib_glz_wan == 0) {
+        opts->zlib_glz_wan = SPICE_WAN_COMPRESSION_AUTO;
+    }
+    if (opts->streaming_video == 0) {
+        opts->streaming_video = SPICE_STREAM_VIDEO_OFF;
     }
     if (opts->width == 0) {
         opts->width = 1024;

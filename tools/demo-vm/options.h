@@ -19,6 +19,9 @@ typedef struct DemoOptions {
     bool raw_playback;   /* spice_server_set_playback_compression(0): no Opus even if the client can */
     double image_redraw;  /* seconds between full redraws of --image, 0 = draw it once */
     int image_compression; /* SpiceImageCompression; default AUTO_GLZ (QEMU's default) */
+    int jpeg_wan;          /* spice_wan_compression_t; default AUTO (QEMU's default) */
+    int zlib_glz_wan;      /* spice_wan_compression_t; default AUTO (QEMU's default) */
+    int streaming_video;   /* SPICE_STREAM_VIDEO_*; default OFF (QEMU's default) */
 } DemoOptions;
 
 /*
