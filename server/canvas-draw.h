@@ -1,52 +1,23 @@
-/* canvas-draw: renders every QXL draw op (rop descriptors, rop3, brushes, masks, stroke, text, alpha, composite) into a Surface. */
+/* canvas-draw: every QXL draw op (rop descriptors, rop3, brushes, masks, stroke, text, alpha, composite) on a Surface, through the shared canvas/ renderer. */
 #pragma once
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <pixman.h>
 
+#include "canvas/canvas.h"
 #include "qxl/qxl-parse.h"
 #include "surface.h"
 
 /*
  * The worker resolves guest images into pixman images (bitmaps converted, other surfaces wrapped)
  * and computes the region a draw may touch (bbox, clip, QMask, surface bounds); these functions
- * then change exactly the pixels of that region, with upstream's canvas semantics:
- *
- * - A rop descriptor (SPICE_ROPD_*) combines an input "s" with the destination "d": PUT s, OR,
- *   AND, XOR; each input optionally inverted first, the result optionally inverted
- *   (INVERS_RES); BLACKNESS, WHITENESS and INVERS (of d) ignore the inputs. Which input bits
- *   apply depends on the draw: FILL uses INVERS_BRUSH for s and INVERS_DEST for d; COPY/BLEND
- *   INVERS_SRC and INVERS_DEST; OPAQUE draws the source, then the brush over it with
- *   INVERS_BRUSH for the brush and INVERS_SRC for the drawn source.
- * - ROP3 is the Windows ternary raster operation over pattern (brush), source and destination.
- * - Colors of solid brushes are in the surface's own format (16-bit surfaces: 555 or 565).
- *
- * Work is done in 32-bit temporaries as large as the region's extents (the region lies inside the
- * surface, so they are bounded by the surface size); when memory runs out the draw is skipped
- * with one log line. Images passed in are borrowed and may be modified (transform, repeat,
- * filter) during the call, so pass images the caller owns (e.g. a fresh wrapper of a surface).
+ * turn the parsed QXL structs into canvas/canvas.h's neutral ones and render with it, so the
+ * server and our client draw with one piece of code. The semantics (rop descriptors, rop3,
+ * brushes, strokes, text, composite) are documented in canvas/canvas.h; CanvasBrush and
+ * CanvasSource come from there. Images passed in are borrowed and may be modified (transform,
+ * repeat, filter) during the call, so pass images the caller owns.
  */
-
-typedef struct CanvasBrush {
-    uint32_t type;             /* SPICE_BRUSH_TYPE_NONE, _SOLID or _PATTERN */
-    uint32_t color;            /* SOLID, in the surface's format */
-    pixman_image_t *pattern;   /* PATTERN: borrowed tile */
-    int32_t pattern_x;         /* tile origin on the surface */
-    int32_t pattern_y;
-} CanvasBrush;
-
-/* A source image and the part of it mapped onto the draw's bbox (scaled when sizes differ). */
-typedef struct CanvasSource {
-    pixman_image_t *image;     /* borrowed */
-    pixman_box32_t area;       /* inside the image */
-    bool smooth;               /* SPICE_IMAGE_SCALE_MODE_INTERPOLATE */
-} CanvasSource;
-
-/* Applies a rop descriptor to two 32-bit values, for callers and tests. */
-uint32_t canvas_ropd_apply(uint16_t ropd, bool invert_s, bool invert_d, uint32_t s, uint32_t d);
-/* The ternary rop: each result bit is bit (p << 2 | s << 1 | d) of @rop3. */
-uint32_t canvas_rop3_apply(uint8_t rop3, uint32_t p, uint32_t s, uint32_t d);
 
 /*
  * Intersects @region with a QMask: @mask is a 1-bit top-down image (format 1BIT_LE or 1BIT_BE,
