@@ -1,21 +1,76 @@
-/* bench-codecs: encode/decode throughput and size of each codec on synthetic 1920x1080 images. */
+/* bench-codecs: per-codec encode/decode MP/s and bits per pixel on desktop images, ours vs upstream. */
 /*
- * Not a test: prints one line per codec, format and image kind. Build it optimised and without
- * sanitizers for meaningful numbers, e.g.
- *   meson setup build-rel -Dbuildtype=release && ninja -C build-rel tests/unit/bench-codecs
- * Usage: bench-codecs [seconds-per-measurement] (default 0.5)
+ * Not a test (CI runs only --smoke). Build optimised and without sanitizers for numbers:
+ *   meson setup build-bench --buildtype=release && ninja -C build-bench
+ *   tests/bench/build-upstream-shim.sh build-bench/upstream        (optional: upstream side)
+ *   build-bench/tests/bench/bench-codecs --upstream build-bench/upstream/libupstream-codecs.so
+ *
+ * Usage: bench-codecs [--reps N] [--codecs quic,lz,glz,lz4] [--upstream LIB] [--glz-window PX]
+ *                     [--smoke] [IMAGE_OR_DIR ...]
+ * Images are PNG/PPM (anything gdk-pixbuf reads), coded as 32-bit XRGB like a QXL surface.
+ * Without images the standard 1920x1080 set (tests/bench/make-bench-images.py) is generated
+ * into the build directory once. --smoke uses tiny built-in pictures and one repetition.
+ *
+ * Every measurement is repeated --reps times, ours and upstream's interleaved within each
+ * repetition so both see the same machine load; the best (shortest) time of each is kept.
+ * Before timing, each stream is decoded and compared with the source: ours by our decoder,
+ * upstream's by upstream's, and across (upstream decodes our QUIC and LZ, ours decodes
+ * upstream's QUIC, LZ and GLZ); QUIC streams are also compared byte for byte. Any mismatch is
+ * reported on the line and makes the exit status 1.
  */
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <gdk-pixbuf/gdk-pixbuf.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "codecs/glz.h"
 #include "codecs/lz.h"
+#include "codecs/lz4-image.h"
 #include "codecs/quic.h"
+#include "tests/bench/upstream-shim.h"
 #include "test-pixbuf-images.h"
 
-#define WIDTH 1920u
-#define HEIGHT 1080u
+#define MAX_IMAGES 64
+
+typedef struct Image {
+    char name[64];
+    Pixbuf pb;   /* XRGB32, packed, owned */
+} Image;
+
+typedef struct Upstream {
+#define DECLARE_FIELD(type, name) type name;
+    UPSTREAM_SHIM_SYMBOLS(DECLARE_FIELD)
+#undef DECLARE_FIELD
+} Upstream;
+
+typedef struct Options {
+    unsigned reps;
+    bool smoke;
+    bool want[4];   /* quic, lz, glz, lz4 */
+    uint32_t glz_window;
+    const char *upstream_path;
+} Options;
+
+enum { CODEC_QUIC, CODEC_LZ, CODEC_GLZ, CODEC_LZ4, CODEC_COUNT };
+static const char *const codec_names[CODEC_COUNT] = { "quic", "lz", "glz", "lz4" };
+
+/* Best times (seconds) and sizes of one codec on one image; < 0 = not measured. */
+typedef struct Result {
+    double enc, dec, up_enc, up_dec;
+    size_t bytes, up_bytes;
+    char check[96];
+} Result;
+
+static int exit_status;
+static volatile unsigned copy_sink;
 
 static double now(void)
 {
@@ -24,113 +79,538 @@ static double now(void)
     return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-typedef CodecStatus (*EncodeFn)(const Pixbuf *src, int type, uint8_t *out, size_t cap,
-                                size_t *size);
-typedef CodecStatus (*DecodeFn)(const uint8_t *data, size_t size, Pixbuf *dst);
-
-static CodecStatus lz_enc(const Pixbuf *src, int type, uint8_t *out, size_t cap, size_t *size)
+static void keep_best(double *best, double t)
 {
-    return lz_encode(src, (LzImageType)type, true, out, cap, size);
-}
-
-static CodecStatus lz_dec(const uint8_t *data, size_t size, Pixbuf *dst)
-{
-    return lz_decode(data, size, NULL, dst, NULL);
-}
-
-static CodecStatus quic_enc(const Pixbuf *src, int type, uint8_t *out, size_t cap, size_t *size)
-{
-    return quic_encode(src, (QuicImageType)type, out, cap, size);
-}
-
-static CodecStatus quic_dec(const uint8_t *data, size_t size, Pixbuf *dst)
-{
-    return quic_decode(data, size, dst, NULL);
-}
-
-/* Runs @fn repeatedly for about @seconds and returns megapixels per second. */
-#define MEASURE(seconds, result, body)                               \
-    do {                                                             \
-        unsigned iters = 0;                                          \
-        double start = now(), elapsed;                               \
-        do {                                                         \
-            body;                                                    \
-            iters++;                                                 \
-        } while ((elapsed = now() - start) < (seconds));             \
-        result = (double)WIDTH * HEIGHT * iters / elapsed / 1e6;     \
-    } while (0)
-
-static void bench(const char *codec, const char *fmt_name, PixbufFormat fmt, int type,
-                  size_t bound, EncodeFn enc, DecodeFn dec, double seconds)
-{
-    Pixbuf src, dst;
-    if (pixbuf_alloc(&src, fmt, WIDTH, HEIGHT) != CODEC_OK ||
-        pixbuf_alloc(&dst, fmt, WIDTH, HEIGHT) != CODEC_OK) {
-        fprintf(stderr, "bench-codecs: out of memory\n");
-        exit(1);
+    if (*best < 0 || t < *best) {
+        *best = t;
     }
-    uint8_t *out = malloc(bound);
-    for (int k = TEST_IMAGE_GRADIENT; k < TEST_IMAGE_KIND_COUNT; k++) {
-        test_image_fill(&src, (TestImageKind)k, 1);
-        size_t size = 0;
-        double enc_mps, dec_mps;
-        MEASURE(seconds, enc_mps, {
-            if (enc(&src, type, out, bound, &size) != CODEC_OK) {
-                fprintf(stderr, "bench-codecs: %s encode failed\n", codec);
-                exit(1);
-            }
-        });
-        MEASURE(seconds, dec_mps, {
-            if (dec(out, size, &dst) != CODEC_OK) {
-                fprintf(stderr, "bench-codecs: %s decode failed\n", codec);
-                exit(1);
-            }
-        });
-        printf("%-5s %-7s %-9s enc %7.1f MP/s  dec %7.1f MP/s  %6.3f bpp  (%zu bytes)\n", codec,
-               fmt_name, test_image_kind_name((TestImageKind)k), enc_mps, dec_mps,
-               8.0 * size / ((double)WIDTH * HEIGHT), size);
+}
+
+static void note(Result *r, const char *what)
+{
+    size_t len = strlen(r->check);
+    snprintf(r->check + len, sizeof(r->check) - len, "%s%s", len ? "," : "", what);
+}
+
+static void fail(Result *r, const char *what)
+{
+    note(r, what);
+    exit_status = 1;
+}
+
+/* ---- images ---- */
+
+static bool load_image(const char *path, Image *out)
+{
+    GError *err = NULL;
+    GdkPixbuf *gp = gdk_pixbuf_new_from_file(path, &err);
+    if (gp == NULL) {
+        fprintf(stderr, "bench-codecs: cannot load %s: %s\n", path, err ? err->message : "?");
+        g_clear_error(&err);
+        return false;
     }
-    free(out);
-    pixbuf_free(&src);
-    pixbuf_free(&dst);
+    int w = gdk_pixbuf_get_width(gp), h = gdk_pixbuf_get_height(gp);
+    int channels = gdk_pixbuf_get_n_channels(gp), stride = gdk_pixbuf_get_rowstride(gp);
+    const guchar *px = gdk_pixbuf_read_pixels(gp);
+    if (pixbuf_alloc(&out->pb, PIXBUF_FORMAT_XRGB32, (uint32_t)w, (uint32_t)h) != CODEC_OK) {
+        g_object_unref(gp);
+        return false;
+    }
+    for (int y = 0; y < h; y++) {
+        const guchar *s = px + (size_t)y * stride;
+        uint8_t *d = pixbuf_row(&out->pb, (uint32_t)y);
+        for (int x = 0; x < w; x++, s += channels, d += 4) {
+            d[0] = s[2];
+            d[1] = s[1];
+            d[2] = s[0];
+            d[3] = 0;
+        }
+    }
+    g_object_unref(gp);
+    const char *base = strrchr(path, '/');
+    snprintf(out->name, sizeof(out->name), "%s", base ? base + 1 : path);
+    char *dot = strrchr(out->name, '.');
+    if (dot != NULL) {
+        *dot = '\0';
+    }
+    return true;
+}
+
+static int compare_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Loads files and directories (their *.png / *.ppm in name order) into @images. */
+static size_t load_paths(char **paths, int count, Image *images)
+{
+    size_t n = 0;
+    for (int i = 0; i < count && n < MAX_IMAGES; i++) {
+        struct stat st;
+        if (stat(paths[i], &st) != 0) {
+            fprintf(stderr, "bench-codecs: %s: %s\n", paths[i], strerror(errno));
+            continue;
+        }
+        if (!S_ISDIR(st.st_mode)) {
+            n += load_image(paths[i], &images[n]);
+            continue;
+        }
+        DIR *dir = opendir(paths[i]);
+        char *names[MAX_IMAGES];
+        size_t k = 0;
+        for (struct dirent *e; dir && (e = readdir(dir)) != NULL && k < MAX_IMAGES;) {
+            const char *ext = strrchr(e->d_name, '.');
+            if (ext && (strcmp(ext, ".png") == 0 || strcmp(ext, ".ppm") == 0)) {
+                names[k++] = g_strdup_printf("%s/%s", paths[i], e->d_name);
+            }
+        }
+        if (dir) {
+            closedir(dir);
+        }
+        qsort(names, k, sizeof(names[0]), compare_names);
+        for (size_t j = 0; j < k; j++) {
+            if (n < MAX_IMAGES) {
+                n += load_image(names[j], &images[n]);
+            }
+            g_free(names[j]);
+        }
+    }
+    return n;
+}
+
+/* Tiny synthetic pictures for --smoke (and a scrolled pair, for GLZ's cross-image path). */
+static size_t smoke_images(Image *images)
+{
+    static const TestImageKind kinds[] = { TEST_IMAGE_GRADIENT, TEST_IMAGE_TEXT, TEST_IMAGE_NOISE };
+    size_t n = 0;
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++, n++) {
+        pixbuf_alloc(&images[n].pb, PIXBUF_FORMAT_XRGB32, 96, 64);
+        test_image_fill(&images[n].pb, kinds[i], 1);
+        snprintf(images[n].name, sizeof(images[n].name), "%s", test_image_kind_name(kinds[i]));
+    }
+    pixbuf_alloc(&images[n].pb, PIXBUF_FORMAT_XRGB32, 96, 64);
+    for (uint32_t y = 0; y < 64; y++) {   /* the text picture moved up by 5 rows */
+        memcpy(pixbuf_row(&images[n].pb, y), pixbuf_row(&images[1].pb, (y + 5) % 64), 96 * 4);
+    }
+    snprintf(images[n].name, sizeof(images[n].name), "text-scrolled");
+    return n + 1;
+}
+
+/* Runs make-bench-images.py into @dir unless it already holds the set. */
+static bool generate_default_images(const char *dir)
+{
+    char marker[4096];
+    snprintf(marker, sizeof(marker), "%s/scroll-b.png", dir);
+    if (access(marker, R_OK) == 0) {
+        return true;
+    }
+    fprintf(stderr, "bench-codecs: drawing the standard images into %s\n", dir);
+    pid_t pid = fork();
+    if (pid == 0) {
+        execl("/usr/bin/python3", "python3", BENCH_IMAGE_SCRIPT, dir, (char *)NULL);
+        _exit(127);
+    }
+    int status = 0;
+    return pid > 0 && waitpid(pid, &status, 0) == pid && WIFEXITED(status) &&
+           WEXITSTATUS(status) == 0;
+}
+
+/* ---- checks ---- */
+
+/* Same RGB in every pixel (the X byte is not coded by any of these codecs). */
+static bool same_rgb(const Pixbuf *a, const uint8_t *b, size_t b_stride)
+{
+    for (uint32_t y = 0; y < a->height; y++) {
+        const uint8_t *p = pixbuf_row(a, y), *q = b + y * b_stride;
+        for (uint32_t x = 0; x < a->width; x++) {
+            if (p[4 * x] != q[4 * x] || p[4 * x + 1] != q[4 * x + 1] ||
+                p[4 * x + 2] != q[4 * x + 2]) {
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
+/* ---- one codec on one image (QUIC, LZ, LZ4: no state across images) ---- */
+
+typedef struct Buffers {
+    uint8_t *out, *up_out;
+    size_t cap;
+    Pixbuf dec;
+} Buffers;
+
+static bool ours_encode(int codec, const Pixbuf *src, uint8_t *out, size_t cap, size_t *size)
+{
+    switch (codec) {
+    case CODEC_QUIC: return quic_encode(src, QUIC_IMAGE_TYPE_RGB32, out, cap, size) == CODEC_OK;
+    case CODEC_LZ: return lz_encode(src, LZ_IMAGE_TYPE_RGB32, true, out, cap, size) == CODEC_OK;
+    case CODEC_LZ4: return lz4_image_encode(src, true, 0, out, cap, size) == CODEC_OK;
+    }
+    return false;
+}
+
+static bool ours_decode(int codec, const uint8_t *data, size_t size, Pixbuf *dst)
+{
+    switch (codec) {
+    case CODEC_QUIC: return quic_decode(data, size, dst, NULL) == CODEC_OK;
+    case CODEC_LZ: return lz_decode(data, size, NULL, dst, NULL) == CODEC_OK;
+    case CODEC_LZ4: return lz4_image_decode(data, size, dst, NULL) == CODEC_OK;
+    }
+    return false;
+}
+
+static bool up_encode(const Upstream *up, int codec, const Pixbuf *src, uint8_t *out, size_t cap,
+                      size_t *size)
+{
+    int w = (int)src->width, h = (int)src->height, s = (int)src->stride;
+    switch (codec) {
+    case CODEC_QUIC: return up->up_quic_encode(QUIC_IMAGE_TYPE_RGB32, w, h, src->data, s, out, cap, size) == 0;
+    case CODEC_LZ: return up->up_lz_encode(LZ_IMAGE_TYPE_RGB32, w, h, src->data, s, out, cap, size) == 0;
+    }
+    return false;
+}
+
+static bool up_decode(const Upstream *up, int codec, const uint8_t *data, size_t size, Pixbuf *dst)
+{
+    switch (codec) {
+    case CODEC_QUIC:
+        return up->up_quic_decode(data, size, QUIC_IMAGE_TYPE_RGB32, dst->data, (int)dst->stride) == 0;
+    case CODEC_LZ: return up->up_lz_decode(data, size, LZ_IMAGE_TYPE_RGB32, dst->data) == 0;
+    }
+    return false;
+}
+
+static void bench_stateless(int codec, const Image *img, const Upstream *up, const Options *o,
+                            Buffers *b, Result *r)
+{
+    const Pixbuf *src = &img->pb;
+    bool has_up = up != NULL && codec != CODEC_LZ4;
+    if (!ours_encode(codec, src, b->out, b->cap, &r->bytes)) {
+        fail(r, "ENCODE-FAILED");
+        return;
+    }
+    if (!ours_decode(codec, b->out, r->bytes, &b->dec) || !same_rgb(src, b->dec.data, b->dec.stride)) {
+        fail(r, "OWN-DECODE-MISMATCH");
+    }
+    if (has_up) {
+        if (!up_encode(up, codec, src, b->up_out, b->cap, &r->up_bytes)) {
+            fail(r, "UPSTREAM-ENCODE-FAILED");
+            has_up = false;
+        } else {
+            if (!up_decode(up, codec, b->up_out, r->up_bytes, &b->dec) ||
+                !same_rgb(src, b->dec.data, b->dec.stride)) {
+                fail(r, "UPSTREAM-SELF-MISMATCH");
+            }
+            bool cross = up_decode(up, codec, b->out, r->bytes, &b->dec) &&
+                         same_rgb(src, b->dec.data, b->dec.stride);
+            note(r, cross ? "upstream-decodes-ours" : "UPSTREAM-REJECTS-OURS");
+            exit_status |= !cross;
+            cross = ours_decode(codec, b->up_out, r->up_bytes, &b->dec) &&
+                    same_rgb(src, b->dec.data, b->dec.stride);
+            note(r, cross ? "ours-decodes-upstream" : "OURS-REJECTS-UPSTREAM");
+            exit_status |= !cross;
+            if (codec == CODEC_QUIC) {
+                bool same = r->bytes == r->up_bytes && memcmp(b->out, b->up_out, r->bytes) == 0;
+                note(r, same ? "byte-identical" : "QUIC-BYTES-DIFFER");
+                exit_status |= !same;
+            }
+        }
+    }
+    for (unsigned rep = 0; rep < o->reps; rep++) {
+        size_t size;
+        double t = now();
+        ours_encode(codec, src, b->out, b->cap, &size);
+        keep_best(&r->enc, now() - t);
+        if (has_up) {
+            t = now();
+            up_encode(up, codec, src, b->up_out, b->cap, &size);
+            keep_best(&r->up_enc, now() - t);
+        }
+        t = now();
+        ours_decode(codec, b->out, r->bytes, &b->dec);
+        keep_best(&r->dec, now() - t);
+        if (has_up) {
+            t = now();
+            up_decode(up, codec, b->up_out, r->up_bytes, &b->dec);
+            keep_best(&r->up_dec, now() - t);
+        }
+    }
+}
+
+/* ---- GLZ: the images are one sequence through one dictionary (and one decoder window) ---- */
+
+static void bench_glz(const Image *images, size_t n, const Upstream *up, const Options *o,
+                      Result *results /* [n] */)
+{
+    uint8_t **streams = calloc(n, sizeof(*streams));
+    uint8_t **up_streams = calloc(n, sizeof(*up_streams));
+    for (size_t i = 0; i < n; i++) {
+        size_t cap = glz_encode_bound(LZ_IMAGE_TYPE_RGB32, images[i].pb.width, images[i].pb.height);
+        streams[i] = malloc(cap);
+        up_streams[i] = malloc(cap);
+    }
+    for (unsigned rep = 0; rep < o->reps + 1; rep++) {
+        bool first = rep == 0;   /* untimed pass: sizes and checks */
+        GlzDictionary *dict = glz_dictionary_new(o->glz_window);
+        bool up_ok = up != NULL && up->up_glz_reset(o->glz_window) == 0;
+        for (size_t i = 0; i < n; i++) {
+            Result *r = &results[i];
+            const Pixbuf *src = &images[i].pb;
+            size_t cap = glz_encode_bound(LZ_IMAGE_TYPE_RGB32, src->width, src->height), size;
+            double t = now();
+            CodecStatus st = glz_encode(dict, src, LZ_IMAGE_TYPE_RGB32, true, streams[i], cap,
+                                        &size, NULL);
+            if (!first) {
+                keep_best(&r->enc, now() - t);
+            } else if (st != CODEC_OK) {
+                fail(r, "ENCODE-FAILED");
+            } else {
+                r->bytes = size;
+            }
+            if (up_ok) {
+                t = now();
+                int ust = up->up_glz_encode(LZ_IMAGE_TYPE_RGB32, (int)src->width, (int)src->height,
+                                            src->data, (int)src->stride, up_streams[i], cap, &size);
+                if (!first) {
+                    keep_best(&r->up_enc, now() - t);
+                } else if (ust != 0) {
+                    fail(r, "UPSTREAM-ENCODE-FAILED");
+                } else {
+                    r->up_bytes = size;
+                }
+            }
+        }
+        glz_dictionary_free(dict);
+
+        /* Decode the sequence with our window (upstream's GLZ decoder is spice-gtk's). */
+        for (int side = 0; side < (first && up_ok ? 2 : 1); side++) {
+            GlzWindow *win = glz_window_new((uint64_t)o->glz_window * 2);
+            for (size_t i = 0; i < n; i++) {
+                Result *r = &results[i];
+                Pixbuf out;
+                double t = now();
+                CodecStatus st = glz_decode(win, side ? up_streams[i] : streams[i],
+                                            side ? r->up_bytes : r->bytes, &out, NULL);
+                double dt = now() - t;
+                bool ok = st == CODEC_OK && same_rgb(&images[i].pb, out.data, out.stride);
+                if (st == CODEC_OK) {
+                    pixbuf_free(&out);
+                }
+                if (!first) {
+                    keep_best(&r->dec, dt);
+                } else if (side == 0 && !ok) {
+                    fail(r, "OWN-DECODE-MISMATCH");
+                } else if (side == 1) {
+                    note(r, ok ? "ours-decodes-upstream" : "OURS-REJECTS-UPSTREAM");
+                    exit_status |= !ok;
+                }
+            }
+            glz_window_free(win);
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(streams[i]);
+        free(up_streams[i]);
+    }
+    free(streams);
+    free(up_streams);
+}
+
+/* ---- output ---- */
+
+static double mps(uint64_t pixels, double seconds)
+{
+    return seconds > 0 ? pixels / seconds / 1e6 : 0;
+}
+
+static void print_rate(double ours, double theirs, bool has_up)
+{
+    if (!has_up) {
+        printf(" %8.1f %8s %6s |", ours, "-", "-");
+    } else {
+        printf(" %8.1f %8.1f %5.2fx |", ours, theirs, theirs > 0 ? ours / theirs : 0);
+    }
+}
+
+static void print_header(void)
+{
+    printf("%-13s %-5s | %8s %8s %6s | %8s %8s %6s | %6s %6s | %s\n", "image", "codec",
+           "enc MP/s", "upstream", "ratio", "dec MP/s", "upstream", "ratio", "bpp", "up bpp",
+           "checks");
+}
+
+static void print_line(const char *image, int codec, uint64_t pixels, const Result *r,
+                       bool has_up_enc, bool has_up_dec)
+{
+    printf("%-13s %-5s |", image, codec_names[codec]);
+    print_rate(mps(pixels, r->enc), mps(pixels, r->up_enc), has_up_enc);
+    print_rate(mps(pixels, r->dec), mps(pixels, r->up_dec), has_up_dec);
+    printf(" %6.3f", 8.0 * r->bytes / pixels);
+    if (has_up_enc) {
+        printf(" %6.3f", 8.0 * r->up_bytes / pixels);
+    } else {
+        printf(" %6s", "-");
+    }
+    printf(" | %s\n", r->check[0] ? r->check : "ok");
+}
+
+static bool load_upstream(const char *path, Upstream *up)
+{
+    void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (lib == NULL) {
+        fprintf(stderr, "bench-codecs: %s (build it with tests/bench/build-upstream-shim.sh)\n",
+                dlerror());
+        return false;
+    }
+#define LOOKUP(type, name)                                                      \
+    if ((up->name = (type)dlsym(lib, #name)) == NULL) {                         \
+        fprintf(stderr, "bench-codecs: %s lacks %s\n", path, #name);            \
+        return false;                                                           \
+    }
+    UPSTREAM_SHIM_SYMBOLS(LOOKUP)
+#undef LOOKUP
+    return true;
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: bench-codecs [--reps N] [--codecs quic,lz,glz,lz4] [--upstream LIB]\n"
+                    "                    [--glz-window PIXELS] [--smoke] [IMAGE_OR_DIR ...]\n");
+    exit(2);
 }
 
 int main(int argc, char **argv)
 {
-    double seconds = argc > 1 ? atof(argv[1]) : 0.5;
-    if (seconds <= 0) {
-        seconds = 0.5;
-    }
-
-    /* Ceiling: copying the 32-bit frame. */
-    size_t bytes = (size_t)WIDTH * HEIGHT * 4;
-    uint8_t *a = calloc(1, bytes), *b = calloc(1, bytes);
-    double copy_mps;
-    MEASURE(seconds, copy_mps, {
-        memcpy(b, a, bytes);
-        a[0] = b[1];
-    });
-    printf("memcpy 1920x1080x4: %.1f MP/s (%.2f GB/s)\n", copy_mps, copy_mps * 4 / 1000);
-    free(a);
-    free(b);
-
-    static const struct { const char *name; PixbufFormat fmt; LzImageType lz; QuicImageType quic; }
-    formats[] = {
-        { "rgb32", PIXBUF_FORMAT_XRGB32, LZ_IMAGE_TYPE_RGB32, QUIC_IMAGE_TYPE_RGB32 },
-        { "rgba", PIXBUF_FORMAT_ARGB32, LZ_IMAGE_TYPE_RGBA, QUIC_IMAGE_TYPE_RGBA },
-        { "rgb24", PIXBUF_FORMAT_RGB24, LZ_IMAGE_TYPE_RGB24, QUIC_IMAGE_TYPE_RGB24 },
-        { "rgb16", PIXBUF_FORMAT_RGB16, LZ_IMAGE_TYPE_RGB16, QUIC_IMAGE_TYPE_RGB16 },
-        { "plt8", PIXBUF_FORMAT_PLT8, LZ_IMAGE_TYPE_PLT8, QUIC_IMAGE_TYPE_INVALID },
-        { "a8", PIXBUF_FORMAT_A8, LZ_IMAGE_TYPE_A8, QUIC_IMAGE_TYPE_GRAY },
-    };
-    for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
-        bench("lz", formats[i].name, formats[i].fmt, formats[i].lz,
-              lz_encode_bound(formats[i].lz, WIDTH, HEIGHT), lz_enc, lz_dec, seconds);
-        if (formats[i].quic != QUIC_IMAGE_TYPE_INVALID) {
-            bench("quic", formats[i].name, formats[i].fmt, formats[i].quic,
-                  quic_encode_bound(formats[i].quic, WIDTH, HEIGHT), quic_enc, quic_dec,
-                  seconds);
+    Options o = { .reps = 5, .want = { true, true, true, true }, .glz_window = 1u << 23 };
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "--smoke") == 0) {
+            o.smoke = true;
+            o.reps = 1;
+        } else if (strcmp(argv[i], "--reps") == 0 && i + 1 < argc) {
+            o.reps = (unsigned)atoi(argv[++i]);
+        } else if (strcmp(argv[i], "--glz-window") == 0 && i + 1 < argc) {
+            o.glz_window = (uint32_t)strtoul(argv[++i], NULL, 0);
+        } else if (strcmp(argv[i], "--upstream") == 0 && i + 1 < argc) {
+            o.upstream_path = argv[++i];
+        } else if (strcmp(argv[i], "--codecs") == 0 && i + 1 < argc) {
+            char *list = g_strdup(argv[++i]), *save = NULL;
+            memset(o.want, 0, sizeof(o.want));
+            for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+                for (int c = 0; c < CODEC_COUNT; c++) {
+                    o.want[c] |= strcmp(t, codec_names[c]) == 0;
+                }
+            }
+            g_free(list);
+        } else {
+            usage();
         }
     }
-    return 0;
+    if (o.reps == 0) {
+        usage();
+    }
+
+    static Image images[MAX_IMAGES];
+    size_t n;
+    if (o.smoke) {
+        n = smoke_images(images);
+    } else if (i < argc) {
+        n = load_paths(argv + i, argc - i, images);
+    } else {
+        char *dir = BENCH_IMAGE_DIR;
+        n = generate_default_images(dir) ? load_paths(&dir, 1, images) : 0;
+    }
+    if (n == 0) {
+        fprintf(stderr, "bench-codecs: no images\n");
+        return 2;
+    }
+    Upstream upstream, *up = NULL;
+    if (o.upstream_path != NULL) {
+        if (!load_upstream(o.upstream_path, &upstream)) {
+            return 2;
+        }
+        up = &upstream;
+    }
+
+    /* Ceiling: a plain copy of each frame. */
+    uint64_t total_pixels = 0;
+    double copy_best = 0;
+    for (size_t k = 0; k < n; k++) {
+        const Pixbuf *src = &images[k].pb;
+        size_t bytes = (size_t)src->stride * src->height;
+        uint8_t *dst = malloc(bytes);
+        memset(dst, 1, bytes);   /* fault the pages in before timing */
+        double best = -1;
+        for (unsigned rep = 0; rep < o.reps + 2; rep++) {
+            double t = now();
+            memcpy(dst, src->data, bytes);
+            copy_sink += dst[(rep * 4099u) % bytes];   /* keeps the copy observable */
+            keep_best(&best, now() - t);
+        }
+        free(dst);
+        copy_best += best;
+        total_pixels += (uint64_t)src->width * src->height;
+    }
+    printf("bench-codecs: %zu images, %u repetitions (best kept), 32-bit pixels, upstream: %s\n",
+           n, o.reps, up ? o.upstream_path : "not loaded (--upstream LIB)");
+    printf("memcpy        ceiling %8.1f MP/s\n", mps(total_pixels, copy_best));
+    print_header();
+
+    Result *results = calloc(CODEC_COUNT * n, sizeof(Result));
+    for (size_t k = 0; k < CODEC_COUNT * n; k++) {
+        results[k].enc = results[k].dec = results[k].up_enc = results[k].up_dec = -1;
+    }
+    for (size_t k = 0; k < n; k++) {
+        const Pixbuf *src = &images[k].pb;
+        Buffers b = { 0 };
+        b.cap = quic_encode_bound(QUIC_IMAGE_TYPE_RGB32, src->width, src->height);
+        size_t lz_cap = lz_encode_bound(LZ_IMAGE_TYPE_RGB32, src->width, src->height);
+        size_t lz4_cap = lz4_image_encode_bound(PIXBUF_FORMAT_XRGB32, src->width, src->height, 0);
+        b.cap = b.cap > lz_cap ? b.cap : lz_cap;
+        b.cap = b.cap > lz4_cap ? b.cap : lz4_cap;
+        b.out = malloc(b.cap);
+        b.up_out = malloc(b.cap);
+        pixbuf_alloc(&b.dec, PIXBUF_FORMAT_XRGB32, src->width, src->height);
+        for (int c = 0; c < CODEC_COUNT; c++) {
+            if (o.want[c] && c != CODEC_GLZ) {
+                bench_stateless(c, &images[k], up, &o, &b, &results[c * n + k]);
+            }
+        }
+        pixbuf_free(&b.dec);
+        free(b.out);
+        free(b.up_out);
+    }
+    if (o.want[CODEC_GLZ]) {
+        bench_glz(images, n, up, &o, &results[CODEC_GLZ * n]);
+    }
+
+    for (int c = 0; c < CODEC_COUNT; c++) {
+        if (!o.want[c]) {
+            continue;
+        }
+        bool up_enc = up != NULL && c != CODEC_LZ4, up_dec = up_enc && c != CODEC_GLZ;
+        Result sum = { .check = "-" };
+        for (size_t k = 0; k < n; k++) {
+            const Result *r = &results[c * n + k];
+            print_line(images[k].name, c, (uint64_t)images[k].pb.width * images[k].pb.height, r,
+                       up_enc, up_dec);
+            sum.enc += r->enc;
+            sum.dec += r->dec;
+            sum.up_enc += r->up_enc;
+            sum.up_dec += r->up_dec;
+            sum.bytes += r->bytes;
+            sum.up_bytes += r->up_bytes;
+        }
+        print_line("ALL", c, total_pixels, &sum, up_enc, up_dec);
+    }
+    if (!up) {
+        printf("(upstream side: tests/bench/build-upstream-shim.sh BUILDDIR/upstream, then "
+               "--upstream BUILDDIR/upstream/libupstream-codecs.so)\n");
+    }
+    for (size_t k = 0; k < n; k++) {
+        pixbuf_free(&images[k].pb);
+    }
+    free(results);
+    return exit_status;
 }

@@ -1,0 +1,38 @@
+/* upstream-shim: the plain C interface bench-codecs uses to call upstream's codecs via dlopen. */
+#pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * upstream-shim.c is compiled by tests/bench/build-upstream-shim.sh against spice 0.15.1's own
+ * codec sources (Debian's source package, fetched into the build directory at bench time and
+ * never committed) into libupstream-codecs.so. bench-codecs dlopen()s it with --upstream and
+ * looks up the symbols below; nothing else of upstream's is visible.
+ *
+ * Types are upstream's QuicImageType / LzImageType values (the same numbers as ours). Pixels are
+ * top-down rows of @stride bytes; buffers are caller-owned. Every function returns 0 on success
+ * and -1 when upstream reported an error (its error callback), never aborts.
+ */
+#define UPSTREAM_SHIM_ABI 1
+
+typedef int (*UpQuicEncodeFn)(int type, int width, int height, const uint8_t *pixels,
+                              int stride, uint8_t *out, size_t capacity, size_t *out_size);
+/* Decodes into @pixels as upstream's client does (RGB32 / RGBA output for 4-byte types). */
+typedef int (*UpQuicDecodeFn)(const uint8_t *data, size_t size, int out_type, uint8_t *pixels,
+                              int stride);
+typedef int (*UpLzEncodeFn)(int type, int width, int height, const uint8_t *pixels, int stride,
+                            uint8_t *out, size_t capacity, size_t *out_size);
+typedef int (*UpLzDecodeFn)(const uint8_t *data, size_t size, int out_type, uint8_t *pixels);
+/* GLZ: one encoder on one dictionary of @window_pixels, kept across calls until reset. */
+typedef int (*UpGlzResetFn)(uint32_t window_pixels);
+typedef int (*UpGlzEncodeFn)(int type, int width, int height, const uint8_t *pixels, int stride,
+                             uint8_t *out, size_t capacity, size_t *out_size);
+
+#define UPSTREAM_SHIM_SYMBOLS(X) \
+    X(UpQuicEncodeFn, up_quic_encode) \
+    X(UpQuicDecodeFn, up_quic_decode) \
+    X(UpLzEncodeFn, up_lz_encode) \
+    X(UpLzDecodeFn, up_lz_decode) \
+    X(UpGlzResetFn, up_glz_reset) \
+    X(UpGlzEncodeFn, up_glz_encode)
