@@ -124,6 +124,8 @@ static void write_inline_bitmap(WireWriter *w, size_t ptr_offset, const DisplayB
         .stride = bitmap->stride,
         .pixels = bitmap->pixels,
         .glz = bitmap->glz,
+        .peer = bitmap->peer,
+        .lossy_ok = bitmap->lossy_ok,
     };
     image_encoder_write(w, &src, bitmap->compression);
 }

@@ -1,11 +1,13 @@
 /* display-channel-messages: builds the bodies of the display channel's server messages (spice.proto DisplayChannel). */
 #pragma once
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <pixman.h>
 #include <spice/enums.h>
 
 #include "codecs/glz.h"
+#include "image-encoder.h"
 #include "protocol/wire.h"
 
 /*
@@ -37,6 +39,10 @@ typedef struct DisplayBitmap {
     /* Borrowed; the dictionary of the one client this message goes to, or NULL (GLZ policies
      * then send LZ_RGB). See ImageEncoderSource.glz for the rule it carries. */
     GlzDictionary *glz;
+    /* srvcomp: what the one client this message goes to takes (LZ4, JPEG, zlib over GLZ) and
+     * whether this draw may be lossy; zero = lossless LZ/GLZ/QUIC only. */
+    ImageEncoderPeer peer;
+    bool lossy_ok;
 } DisplayBitmap;
 
 /* One head of MONITORS_CONFIG. */

@@ -1,11 +1,13 @@
-/* image-encoder: the image compression policy of the display channel, over codecs/ LZ, GLZ and QUIC. */
+/* image-encoder: the image compression policy of the display channel, over codecs/ LZ, GLZ, LZ4, QUIC and JPEG. */
 #include "image-encoder.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "codecs/glz.h"
+#include "codecs/jpeg.h"
 #include "codecs/lz.h"
+#include "codecs/lz4-image.h"
 #include "codecs/pixbuf.h"
 #include "codecs/quic.h"
 
@@ -66,22 +68,62 @@ bool image_encoder_is_photo_like(const ImageEncoderSource *src)
     return total > 0 && (gradual + sharp) * 2 >= total && gradual >= sharp;
 }
 
+bool image_encoder_wan_enabled(spice_wan_compression_t state, bool slow_link)
+{
+    switch (state) {
+    case SPICE_WAN_COMPRESSION_ALWAYS:
+        return true;
+    case SPICE_WAN_COMPRESSION_AUTO:
+        return slow_link;
+    default:   /* NEVER, INVALID */
+        return false;
+    }
+}
+
+bool image_encoder_policy_valid(uint8_t value)
+{
+    switch (value) {
+    case SPICE_IMAGE_COMPRESSION_OFF:
+    case SPICE_IMAGE_COMPRESSION_AUTO_GLZ:
+    case SPICE_IMAGE_COMPRESSION_AUTO_LZ:
+    case SPICE_IMAGE_COMPRESSION_QUIC:
+    case SPICE_IMAGE_COMPRESSION_GLZ:
+    case SPICE_IMAGE_COMPRESSION_LZ:
+    case SPICE_IMAGE_COMPRESSION_LZ4:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* QUIC's place: JPEG instead when this client takes it and the draw may be lossy. */
+static uint8_t quic_or_jpeg(const ImageEncoderSource *src)
+{
+    if (src->peer.jpeg && src->lossy_ok) {
+        return src->format == SPICE_BITMAP_FMT_RGBA ? SPICE_IMAGE_TYPE_JPEG_ALPHA :
+                                                      SPICE_IMAGE_TYPE_JPEG;
+    }
+    return SPICE_IMAGE_TYPE_QUIC;
+}
+
 uint8_t image_encoder_choose(const ImageEncoderSource *src, SpiceImageCompression policy)
 {
     switch (policy) {
     case SPICE_IMAGE_COMPRESSION_QUIC:
-        return SPICE_IMAGE_TYPE_QUIC;
+        return quic_or_jpeg(src);
     case SPICE_IMAGE_COMPRESSION_GLZ:
         /* No dictionary (several clients share this image, or none was set up): LZ. */
         return src->glz ? SPICE_IMAGE_TYPE_GLZ_RGB : SPICE_IMAGE_TYPE_LZ_RGB;
+    case SPICE_IMAGE_COMPRESSION_LZ4:
+        /* Only a client that said it decodes LZ4 gets it; the others LZ, as upstream. */
+        return src->peer.lz4 ? SPICE_IMAGE_TYPE_LZ4 : SPICE_IMAGE_TYPE_LZ_RGB;
     case SPICE_IMAGE_COMPRESSION_LZ:
-    case SPICE_IMAGE_COMPRESSION_LZ4:   /* no LZ4 coder yet: LZ */
         return SPICE_IMAGE_TYPE_LZ_RGB;
     case SPICE_IMAGE_COMPRESSION_AUTO_LZ:
-        return image_encoder_is_photo_like(src) ? SPICE_IMAGE_TYPE_QUIC : SPICE_IMAGE_TYPE_LZ_RGB;
+        return image_encoder_is_photo_like(src) ? quic_or_jpeg(src) : SPICE_IMAGE_TYPE_LZ_RGB;
     case SPICE_IMAGE_COMPRESSION_AUTO_GLZ:
         if (image_encoder_is_photo_like(src)) {
-            return SPICE_IMAGE_TYPE_QUIC;
+            return quic_or_jpeg(src);
         }
         return src->glz ? SPICE_IMAGE_TYPE_GLZ_RGB : SPICE_IMAGE_TYPE_LZ_RGB;
     default:   /* OFF, INVALID and anything unknown */
@@ -117,52 +159,155 @@ static void write_bitmap(WireWriter *w, const ImageEncoderSource *src)
     }
 }
 
+/* A coded image body: the bytes after the descriptor. */
+typedef struct EncodedBody {
+    uint8_t *stream;     /* malloc'd, owned */
+    size_t size;         /* bytes of @stream */
+    uint8_t type;        /* SPICE_IMAGE_TYPE_* */
+    uint32_t glz_size;   /* ZLIB_GLZ_RGB: the inflated GLZ stream's size */
+    JpegAlphaDescriptor alpha;   /* JPEG_ALPHA: the descriptor in front of the data */
+} EncodedBody;
+
+/* Bytes of the body in front of the stream, per type. */
+static size_t body_header_size(uint8_t type)
+{
+    switch (type) {
+    case SPICE_IMAGE_TYPE_ZLIB_GLZ_RGB:
+        return 8;                             /* glz_data_size, data_size */
+    case SPICE_IMAGE_TYPE_JPEG_ALPHA:
+        return JPEG_ALPHA_DESCRIPTOR_SIZE;    /* flags, jpeg_size, data_size */
+    default:
+        return COMPRESSED_BODY_HEADER;        /* data_size */
+    }
+}
+
+static size_t stream_bound(const ImageEncoderSource *src, uint8_t type)
+{
+    bool alpha = src->format == SPICE_BITMAP_FMT_RGBA;
+    LzImageType lz_type = alpha ? LZ_IMAGE_TYPE_RGBA : LZ_IMAGE_TYPE_RGB32;
+    switch (type) {
+    case SPICE_IMAGE_TYPE_QUIC:
+        return quic_encode_bound(alpha ? QUIC_IMAGE_TYPE_RGBA : QUIC_IMAGE_TYPE_RGB32, src->width,
+                                 src->height);
+    case SPICE_IMAGE_TYPE_GLZ_RGB:
+        return glz_encode_bound(lz_type, src->width, src->height);
+    case SPICE_IMAGE_TYPE_LZ4:
+        return lz4_image_encode_bound(alpha ? PIXBUF_FORMAT_ARGB32 : PIXBUF_FORMAT_XRGB32,
+                                      src->width, src->height, 0);
+    case SPICE_IMAGE_TYPE_JPEG:
+        return jpeg_encode_bound(src->width, src->height);
+    case SPICE_IMAGE_TYPE_JPEG_ALPHA:
+        return jpeg_alpha_encode_bound(src->width, src->height);
+    default:
+        return lz_encode_bound(lz_type, src->width, src->height);
+    }
+}
+
+/* GLZ stream -> zlib when that is smaller (upstream's rule); @body keeps GLZ otherwise. */
+static void try_zlib(EncodedBody *body)
+{
+    if (body->size < IMAGE_ENCODER_ZLIB_MIN_GLZ || body->size > UINT32_MAX) {
+        return;
+    }
+    /* Deflate must win by a byte at least, counting the extra u32 of the ZLIB_GLZ body. */
+    size_t capacity = body->size - 5;
+    uint8_t *zstream = malloc(capacity);
+    size_t zsize = 0;
+    if (zstream == NULL || glz_zlib_compress(body->stream, body->size, zstream, capacity,
+                                             &zsize) != CODEC_OK) {
+        free(zstream);
+        return;
+    }
+    body->glz_size = (uint32_t)body->size;
+    free(body->stream);
+    body->stream = zstream;
+    body->size = zsize;
+    body->type = SPICE_IMAGE_TYPE_ZLIB_GLZ_RGB;
+}
+
 /*
- * Codes @src as @type into a buffer of @capacity bytes (the most that still beats BITMAP).
- * Returns the malloc'd stream (caller frees) and its size, or NULL when the coder needs more
- * room, cannot code this image or runs out of memory.
+ * Codes @src as @type with a body no larger than @max_body (the most that still beats BITMAP).
+ * Fills @body and returns true, or false when the coder needs more room, cannot code this image
+ * or runs out of memory (nothing to free then).
  */
-static uint8_t *encode_stream(const ImageEncoderSource *src, uint8_t type, size_t capacity,
-                              size_t *out_size)
+static bool encode_body(const ImageEncoderSource *src, uint8_t type, size_t max_body,
+                        EncodedBody *body)
 {
     bool alpha = src->format == SPICE_BITMAP_FMT_RGBA;
     Pixbuf view;
     size_t data_size = (size_t)(src->height - 1) * src->stride + (size_t)src->width * 4;
     if (pixbuf_init_view(&view, alpha ? PIXBUF_FORMAT_ARGB32 : PIXBUF_FORMAT_XRGB32, src->width,
                          src->height, src->stride, (void *)src->pixels, data_size) != CODEC_OK) {
-        return NULL;
+        return false;
     }
-    LzImageType lz_type = alpha ? LZ_IMAGE_TYPE_RGBA : LZ_IMAGE_TYPE_RGB32;
-    size_t bound = type == SPICE_IMAGE_TYPE_QUIC ?
-        quic_encode_bound(alpha ? QUIC_IMAGE_TYPE_RGBA : QUIC_IMAGE_TYPE_RGB32, src->width,
-                          src->height) :
-        type == SPICE_IMAGE_TYPE_GLZ_RGB ? glz_encode_bound(lz_type, src->width, src->height) :
-        lz_encode_bound(lz_type, src->width, src->height);
-    if (bound == 0) {
-        return NULL;
+    size_t header = body_header_size(type);
+    size_t bound = stream_bound(src, type);
+    if (bound == 0 || max_body <= header) {
+        return false;
     }
-    capacity = capacity < bound ? capacity : bound;
+    size_t capacity = max_body - header < bound ? max_body - header : bound;
     uint8_t *stream = malloc(capacity);
     if (stream == NULL) {
-        return NULL;
+        return false;
     }
+    LzImageType lz_type = alpha ? LZ_IMAGE_TYPE_RGBA : LZ_IMAGE_TYPE_RGB32;
+    size_t size = 0;
     CodecStatus status;
-    if (type == SPICE_IMAGE_TYPE_QUIC) {
+    *body = (EncodedBody){ .type = type };
+    switch (type) {
+    case SPICE_IMAGE_TYPE_QUIC:
         status = quic_encode(&view, alpha ? QUIC_IMAGE_TYPE_RGBA : QUIC_IMAGE_TYPE_RGB32, stream,
-                             capacity, out_size);
-    } else if (type == SPICE_IMAGE_TYPE_GLZ_RGB) {
+                             capacity, &size);
+        break;
+    case SPICE_IMAGE_TYPE_GLZ_RGB:
         /* On failure (too large for the window, no room) the dictionary is unchanged and no id
          * is used, so falling back to LZ keeps the client's window in step. */
-        status = glz_encode(src->glz, &view, lz_type, true, stream, capacity, out_size, NULL);
-    } else {
+        status = glz_encode(src->glz, &view, lz_type, true, stream, capacity, &size, NULL);
+        break;
+    case SPICE_IMAGE_TYPE_LZ4:
+        /* One stream for the image: the default block size (64 KiB) keeps every block's
+         * matches within LZ4's window, as upstream's per-chunk blocks do. */
+        status = lz4_image_encode(&view, true, 0, stream, capacity, &size);
+        break;
+    case SPICE_IMAGE_TYPE_JPEG:
+        status = jpeg_encode(&view, IMAGE_ENCODER_JPEG_QUALITY, stream, capacity, &size);
+        break;
+    case SPICE_IMAGE_TYPE_JPEG_ALPHA:
+        status = jpeg_alpha_encode(&view, true, IMAGE_ENCODER_JPEG_QUALITY, stream, capacity,
+                                   &size, &body->alpha);
+        break;
+    default:
         /* Rows go top first, so the stream says top_down. */
-        status = lz_encode(&view, lz_type, true, stream, capacity, out_size);
+        status = lz_encode(&view, lz_type, true, stream, capacity, &size);
+        break;
     }
-    if (status != CODEC_OK) {
+    if (status != CODEC_OK || size > UINT32_MAX) {
         free(stream);
-        return NULL;
+        return false;
     }
-    return stream;
+    body->stream = stream;
+    body->size = size;
+    return true;
+}
+
+static void write_body(WireWriter *w, const EncodedBody *body)
+{
+    switch (body->type) {
+    case SPICE_IMAGE_TYPE_ZLIB_GLZ_RGB:
+        wire_write_u32(w, body->glz_size);
+        wire_write_u32(w, (uint32_t)body->size);
+        break;
+    case SPICE_IMAGE_TYPE_JPEG_ALPHA: {
+        uint8_t desc[JPEG_ALPHA_DESCRIPTOR_SIZE];
+        jpeg_alpha_write_descriptor(&body->alpha, desc, sizeof(desc));
+        wire_write_bytes(w, desc, sizeof(desc));
+        break;
+    }
+    default:
+        wire_write_u32(w, (uint32_t)body->size);
+        break;
+    }
+    wire_write_bytes(w, body->stream, body->size);
 }
 
 uint8_t image_encoder_write(WireWriter *w, const ImageEncoderSource *src,
@@ -173,21 +318,22 @@ uint8_t image_encoder_write(WireWriter *w, const ImageEncoderSource *src,
         type = SPICE_IMAGE_TYPE_LZ_RGB;
     }
     if (type != SPICE_IMAGE_TYPE_BITMAP) {
-        /* The stream must leave the compressed body strictly smaller than the BITMAP body. */
-        size_t raw_body = BITMAP_BODY_HEADER + (size_t)src->width * 4 * src->height;
-        size_t capacity = raw_body - COMPRESSED_BODY_HEADER - 1;
-        size_t stream_size = 0;
-        uint8_t *stream = encode_stream(src, type, capacity, &stream_size);
-        if (stream == NULL && type == SPICE_IMAGE_TYPE_GLZ_RGB) {
+        /* The body must be strictly smaller than the BITMAP body. */
+        size_t max_body = BITMAP_BODY_HEADER + (size_t)src->width * 4 * src->height - 1;
+        EncodedBody body;
+        bool ok = encode_body(src, type, max_body, &body);
+        if (!ok && type == SPICE_IMAGE_TYPE_GLZ_RGB) {
             type = SPICE_IMAGE_TYPE_LZ_RGB;   /* e.g. more pixels than the client's window */
-            stream = encode_stream(src, type, capacity, &stream_size);
+            ok = encode_body(src, type, max_body, &body);
         }
-        if (stream != NULL) {
-            write_descriptor(w, src, type);
-            wire_write_u32(w, (uint32_t)stream_size);
-            wire_write_bytes(w, stream, stream_size);
-            free(stream);
-            return type;
+        if (ok) {
+            if (body.type == SPICE_IMAGE_TYPE_GLZ_RGB && src->peer.zlib_glz) {
+                try_zlib(&body);
+            }
+            write_descriptor(w, src, body.type);
+            write_body(w, &body);
+            free(body.stream);
+            return body.type;
         }
     }
     write_bitmap(w, src);

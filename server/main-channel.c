@@ -107,6 +107,7 @@ void main_channel_send_mouse_mode(MainChannel *main, uint16_t supported, uint16_
 static void net_test_start(MainChannel *main)
 {
     main->net_stage = NET_TEST_WARMUP;
+    g_atomic_int_set(&main->reds->link_slow, 0);
     main->net_ping_ids[0] = channel_connection_send_ping(main->conn, 0);
     main->net_ping_ids[1] = channel_connection_send_ping(main->conn, 0);
     main->net_ping_ids[2] = channel_connection_send_ping(main->conn, MAIN_NET_TEST_BYTES);
@@ -141,8 +142,12 @@ static void main_on_pong(ChannelConnection *conn, uint32_t id, uint64_t roundtri
             main->bitrate_per_sec = (uint64_t)MAIN_NET_TEST_BYTES * 8 * 1000000 /
                                     (roundtrip_us - main->latency_us);
         }
-        g_debug("main channel: net test: latency %.3f ms, bitrate %" G_GUINT64_FORMAT " bps",
-                (double)main->latency_us / 1000, main->bitrate_per_sec);
+        /* Read by the display channels: AUTO jpeg/zlib-glz WAN compression (srvcomp). */
+        g_atomic_int_set(&main->reds->link_slow,
+                         main->bitrate_per_sec < REDS_SLOW_LINK_BITS_PER_SEC);
+        g_debug("main channel: net test: latency %.3f ms, bitrate %" G_GUINT64_FORMAT " bps%s",
+                (double)main->latency_us / 1000, main->bitrate_per_sec,
+                main->bitrate_per_sec < REDS_SLOW_LINK_BITS_PER_SEC ? " (slow link)" : "");
         break;
     default:
         break;
@@ -211,6 +216,7 @@ static void main_on_closed(ChannelConnection *conn, void *opaque)
     main->attached = false;
     main->session_id = 0;
     main->net_stage = NET_TEST_NONE;
+    g_atomic_int_set(&main->reds->link_slow, 0);
     agent_on_client_disconnected(main->reds->agent);
     reds_session_end(main->reds, session_id);
 }

@@ -314,6 +314,11 @@ spice_wan_compression_t reds_get_zlib_glz_state(SpiceServer *reds)
     return (spice_wan_compression_t)g_atomic_int_get(&reds->config.zlib_glz_state);
 }
 
+bool reds_is_link_slow(SpiceServer *reds)
+{
+    return g_atomic_int_get(&reds->link_slow) != 0;
+}
+
 int reds_get_streaming_video(SpiceServer *reds)
 {
     return g_atomic_int_get(&reds->config.streaming_video);

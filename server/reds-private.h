@@ -105,6 +105,8 @@ struct RedsState {
     EventLoopWatch *wake_watch;
 
     int vm_running;                     /* bool, read atomically from workers */
+    /* bool, atomic: the session's network test found the link slow (main-channel.c; srvcomp) */
+    int link_slow;
 
     /* The client session (one client at a time, as upstream's default). */
     uint32_t session_id;                /* 0: no client */

@@ -82,5 +82,10 @@ SpiceImageCompression reds_get_image_compression(SpiceServer *reds);
 spice_wan_compression_t reds_get_jpeg_state(SpiceServer *reds);
 spice_wan_compression_t reds_get_zlib_glz_state(SpiceServer *reds);
 int reds_get_streaming_video(SpiceServer *reds);    /* SPICE_STREAM_VIDEO_* */
+/* True when the main channel's network test found the client's link slow (under
+ * REDS_SLOW_LINK_BITS_PER_SEC, upstream's "low bandwidth"); false before the test ends, when it
+ * was inconclusive or without a client. Any thread. */
+#define REDS_SLOW_LINK_BITS_PER_SEC (10u * 1024u * 1024u)
+bool reds_is_link_slow(SpiceServer *reds);
 /* Current mouse mode (SPICE_MOUSE_MODE_SERVER or _CLIENT). Any thread. */
 int reds_get_mouse_mode(SpiceServer *reds);
