@@ -19,7 +19,7 @@ PACKAGES="
   xvfb xauth xdotool imagemagick x11-utils
   binutils file
   busybox-static kmod libdrm-dev
-  libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
+  libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libvirt-dev
 "
 missing=""
 for p in $PACKAGES; do
