@@ -46,20 +46,19 @@ static bool read_offset(WireReader *r, size_t size, bool allow_null, uint32_t *o
     return true;
 }
 
-static bool read_base(WireReader *r, DisplayBase *base)
+/* A Clip (type u8, then for RECTS a count and the rects inline); @clip is empty on entry. */
+static bool read_clip(WireReader *r, DisplayClip *clip)
 {
-    base->clip.rects = NULL;
-    base->clip.num_rects = 0;
-    base->surface_id = wire_read_u32(r);
-    read_rect(r, &base->box);
-    base->clip.type = wire_read_u8(r);
-    if (!wire_reader_ok(r) || !display_rect_is_sane(&base->box)) {
+    clip->rects = NULL;
+    clip->num_rects = 0;
+    clip->type = wire_read_u8(r);
+    if (!wire_reader_ok(r)) {
         return false;
     }
-    if (base->clip.type == SPICE_CLIP_TYPE_NONE) {
+    if (clip->type == SPICE_CLIP_TYPE_NONE) {
         return true;
     }
-    if (base->clip.type != SPICE_CLIP_TYPE_RECTS) {
+    if (clip->type != SPICE_CLIP_TYPE_RECTS) {
         return false;
     }
     uint32_t n = wire_read_u32(r);
@@ -67,15 +66,27 @@ static bool read_base(WireReader *r, DisplayBase *base)
         || (size_t)n * DISPLAY_RECT_SIZE > wire_reader_remaining(r)) {
         return false;
     }
-    base->clip.num_rects = n;
-    base->clip.rects = n ? g_new0(DisplayRect, n) : NULL;
+    clip->num_rects = n;
+    clip->rects = n ? g_new0(DisplayRect, n) : NULL;
     for (uint32_t i = 0; i < n; i++) {
-        read_rect(r, &base->clip.rects[i]);
-        if (!display_rect_is_sane(&base->clip.rects[i])) {
+        read_rect(r, &clip->rects[i]);
+        if (!display_rect_is_sane(&clip->rects[i])) {
             return false;
         }
     }
     return wire_reader_ok(r);
+}
+
+static bool read_base(WireReader *r, DisplayBase *base)
+{
+    base->clip.rects = NULL;
+    base->clip.num_rects = 0;
+    base->surface_id = wire_read_u32(r);
+    read_rect(r, &base->box);
+    if (!wire_reader_ok(r) || !display_rect_is_sane(&base->box)) {
+        return false;
+    }
+    return read_clip(r, &base->clip);
 }
 
 static bool read_mask(WireReader *r, size_t size, DisplayMask *mask)
@@ -305,4 +316,129 @@ bool display_parse_sub_list(const uint8_t *body, size_t size,
         }
     }
     return true;
+}
+
+/* ---- video streams (clstream) ---- */
+
+bool display_parse_stream_create(const uint8_t *body, size_t size, DisplayStreamCreate *out)
+{
+    WireReader r;
+    wire_reader_init(&r, body, size);
+    out->clip.rects = NULL;
+    out->clip.num_rects = 0;
+    out->surface_id = wire_read_u32(&r);
+    out->id = wire_read_u32(&r);
+    out->flags = wire_read_u8(&r);
+    out->codec_type = wire_read_u8(&r);
+    (void)wire_read_u64(&r);   /* stamp: unused by clients */
+    out->stream_width = wire_read_u32(&r);
+    out->stream_height = wire_read_u32(&r);
+    out->src_width = wire_read_u32(&r);
+    out->src_height = wire_read_u32(&r);
+    read_rect(&r, &out->dest);
+    if (!wire_reader_ok(&r) || !display_rect_is_sane(&out->dest)) {
+        return false;
+    }
+    return read_clip(&r, &out->clip);
+}
+
+/* The frame bytes: data_size u32 then that many bytes. */
+static bool read_frame(WireReader *r, DisplayStreamData *out)
+{
+    uint32_t n = wire_read_u32(r);
+    out->data_size = n;
+    out->data = wire_read_span(r, n);
+    return out->data != NULL && wire_reader_ok(r);
+}
+
+bool display_parse_stream_data(const uint8_t *body, size_t size, bool sized, DisplayStreamData *out)
+{
+    WireReader r;
+    wire_reader_init(&r, body, size);
+    out->id = wire_read_u32(&r);
+    out->mm_time = wire_read_u32(&r);
+    out->sized = sized;
+    out->width = out->height = 0;
+    out->dest = (DisplayRect){ 0, 0, 0, 0 };
+    if (sized) {
+        out->width = wire_read_u32(&r);
+        out->height = wire_read_u32(&r);
+        read_rect(&r, &out->dest);
+        if (!wire_reader_ok(&r) || !display_rect_is_sane(&out->dest)) {
+            return false;
+        }
+    }
+    return read_frame(&r, out);
+}
+
+bool display_parse_stream_clip(const uint8_t *body, size_t size, uint32_t *id, DisplayClip *clip)
+{
+    WireReader r;
+    wire_reader_init(&r, body, size);
+    clip->rects = NULL;
+    clip->num_rects = 0;
+    *id = wire_read_u32(&r);
+    return wire_reader_ok(&r) && read_clip(&r, clip);
+}
+
+bool display_parse_stream_destroy(const uint8_t *body, size_t size, uint32_t *id)
+{
+    WireReader r;
+    wire_reader_init(&r, body, size);
+    *id = wire_read_u32(&r);
+    return wire_reader_ok(&r);
+}
+
+bool display_parse_stream_activate_report(const uint8_t *body, size_t size,
+                                          DisplayStreamActivateReport *out)
+{
+    WireReader r;
+    wire_reader_init(&r, body, size);
+    out->stream_id = wire_read_u32(&r);
+    out->unique_id = wire_read_u32(&r);
+    out->max_window_size = wire_read_u32(&r);
+    out->timeout_ms = wire_read_u32(&r);
+    return wire_reader_ok(&r);
+}
+
+bool display_parse_wait_for_channels(const uint8_t *body, size_t size,
+                                     void (*each)(uint8_t type, uint8_t id, uint64_t serial,
+                                                  void *user),
+                                     void *user)
+{
+    WireReader r;
+    wire_reader_init(&r, body, size);
+    uint8_t count = wire_read_u8(&r);
+    if (!wire_reader_ok(&r) || (size_t)count * 10u > wire_reader_remaining(&r)) {
+        return false;
+    }
+    for (uint8_t i = 0; i < count; i++) {
+        uint8_t type = wire_read_u8(&r);
+        uint8_t id = wire_read_u8(&r);
+        uint64_t serial = wire_read_u64(&r);
+        each(type, id, serial, user);
+    }
+    return wire_reader_ok(&r);
+}
+
+/* ---- building blocks for display-parse-draw.c (clcanvas) ---- */
+
+bool display_read_base(WireReader *r, DisplayBase *base)
+{
+    return read_base(r, base);
+}
+
+bool display_read_offset(WireReader *r, size_t size, bool allow_null, uint32_t *out)
+{
+    return read_offset(r, size, allow_null, out);
+}
+
+bool display_read_mask(WireReader *r, size_t size, DisplayMask *mask)
+{
+    return read_mask(r, size, mask);
+}
+
+void display_read_rect(WireReader *r, DisplayRect *out)
+{
+    read_rect(r, out);
 }

@@ -129,3 +129,55 @@ bool display_parse_sub_list(const uint8_t *body, size_t size,
                             void (*each)(uint16_t type, const uint8_t *sub, size_t sub_size,
                                          void *user),
                             void *user);
+
+/* ---- video streams (clstream) ---- */
+
+/* STREAM_CREATE. The caller frees out->clip with display_clip_clear (also after false). */
+typedef struct DisplayStreamCreate {
+    uint32_t surface_id, id;
+    uint8_t flags;                /* SPICE_STREAM_FLAGS_TOP_DOWN */
+    uint8_t codec_type;           /* SPICE_VIDEO_CODEC_TYPE_* */
+    uint32_t stream_width, stream_height;   /* size of the coded frames */
+    uint32_t src_width, src_height;         /* size of the source area they show */
+    DisplayRect dest;             /* where on the surface (sane) */
+    DisplayClip clip;
+} DisplayStreamCreate;
+bool display_parse_stream_create(const uint8_t *body, size_t size, DisplayStreamCreate *out);
+
+/* STREAM_DATA, or with @sized STREAM_DATA_SIZED (adds the frame's size and its own dest). */
+typedef struct DisplayStreamData {
+    uint32_t id;
+    uint32_t mm_time;             /* when to show it, on the server's multimedia clock (ms) */
+    bool sized;
+    uint32_t width, height;       /* sized only */
+    DisplayRect dest;             /* sized only (sane) */
+    const uint8_t *data;          /* points into the body */
+    uint32_t data_size;
+} DisplayStreamData;
+bool display_parse_stream_data(const uint8_t *body, size_t size, bool sized, DisplayStreamData *out);
+
+/* STREAM_CLIP; the caller frees @clip with display_clip_clear (also after false). */
+bool display_parse_stream_clip(const uint8_t *body, size_t size, uint32_t *id, DisplayClip *clip);
+bool display_parse_stream_destroy(const uint8_t *body, size_t size, uint32_t *id);
+
+typedef struct DisplayStreamActivateReport {
+    uint32_t stream_id, unique_id, max_window_size, timeout_ms;
+} DisplayStreamActivateReport;
+bool display_parse_stream_activate_report(const uint8_t *body, size_t size,
+                                          DisplayStreamActivateReport *out);
+
+/* WAIT_FOR_CHANNELS (any channel; also the body of INVAL_ALL_PIXMAPS): calls @each for every
+ * (channel type, channel id, message serial); false if malformed (some may have been called). */
+bool display_parse_wait_for_channels(const uint8_t *body, size_t size,
+                                     void (*each)(uint8_t type, uint8_t id, uint64_t serial,
+                                                  void *user),
+                                     void *user);
+
+/* ---- building blocks for the draw parsers of display-parse-draw.c (clcanvas) ---- */
+#include "protocol/wire.h"
+/* DisplayBase at @r (clip rects g_malloc'd: display_clip_clear, also after false). */
+bool display_read_base(WireReader *r, DisplayBase *base);
+/* A u32 offset from the body start that must lie inside it (0 = NULL, allowed if @allow_null). */
+bool display_read_offset(WireReader *r, size_t size, bool allow_null, uint32_t *out);
+bool display_read_mask(WireReader *r, size_t size, DisplayMask *mask);
+void display_read_rect(WireReader *r, DisplayRect *out);

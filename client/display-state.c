@@ -6,6 +6,7 @@
 #include <glib.h>
 #include <spice/enums.h>
 
+#include "client/display-draw.h"
 #include "client/display-parse.h"
 
 struct DisplayState {
@@ -87,11 +88,6 @@ bool display_state_marked(const DisplayState *ds)
 const char *display_state_problem(const DisplayState *ds)
 {
     return ds->problem;
-}
-
-static pixman_image_t *lookup_surface(uint32_t id, void *user)
-{
-    return display_state_surface(user, id);
 }
 
 static pixman_format_code_t surface_format(uint32_t fmt)
@@ -187,339 +183,21 @@ static void untarget(pixman_image_t *dst, pixman_region32_t *region)
     pixman_region32_fini(region);
 }
 
-static bool decode(DisplayState *ds, const uint8_t *body, size_t size, uint32_t offset,
-                   pixman_image_t **out)
+/* ---- what display-draw.c needs from us ---- */
+
+static pixman_image_t *env_surface(uint32_t id, void *user)
 {
-    char *message = NULL;
-    ImageStatus st = image_decode(body, size, offset, ds->caches, lookup_surface, ds, out, &message);
-    if (st != IMAGE_OK) {
-        /* One log line per status kind and image type keeps a GLZ stream from flooding. */
-        char *kind = g_strdup_printf("image-%d-%.24s", st, message ? message : "");
-        problem(ds, kind, message ? message : "image decoding failed");
-        g_free(kind);
-        g_free(message);
-        return false;
-    }
-    if (message != NULL) {
-        problem(ds, "cache-full", message);
-        g_free(message);
-    }
-    return true;
+    return display_state_surface(user, id);
 }
 
-static void note_unhandled_mask(DisplayState *ds, const DisplayMask *mask)
+static void env_problem(const char *kind, const char *message, void *user)
 {
-    if (mask->bitmap_offset != 0) {
-        problem(ds, "mask", "draw masks are not rendered yet (drawn without the mask)");
-    }
+    problem(user, kind, message);
 }
 
-/*
- * Composites @src's @area onto @dst's @box with @op (and an optional @mask, sampled in box
- * coordinates), scaling when the sizes differ. @dst already has its clip set.
- */
-static void composite_area(pixman_op_t op, pixman_image_t *src, pixman_image_t *mask,
-                           pixman_image_t *dst, const DisplayRect *area, const DisplayRect *box,
-                           uint8_t scale_mode)
+static void env_malformed(const char *what, size_t size, void *user)
 {
-    int64_t bw = (int64_t)box->right - box->left;
-    int64_t bh = (int64_t)box->bottom - box->top;
-    int64_t sw = (int64_t)area->right - area->left;
-    int64_t sh = (int64_t)area->bottom - area->top;
-    if (bw <= 0 || bh <= 0 || sw <= 0 || sh <= 0 || bw > INT32_MAX || bh > INT32_MAX
-        || sw > 65535 || sh > 65535) {
-        return;
-    }
-    if (sw == bw && sh == bh) {
-        pixman_image_composite32(op, src, mask, dst, area->left, area->top, 0, 0, box->left,
-                                 box->top, (int32_t)bw, (int32_t)bh);
-        return;
-    }
-    /* Scaled: dest pixel p (relative to the box) samples src at area.origin + p * s. */
-    pixman_transform_t t;
-    pixman_transform_init_identity(&t);
-    t.matrix[0][0] = (pixman_fixed_t)((sw << 16) / bw);
-    t.matrix[1][1] = (pixman_fixed_t)((sh << 16) / bh);
-    t.matrix[0][2] = pixman_int_to_fixed(area->left);
-    t.matrix[1][2] = pixman_int_to_fixed(area->top);
-    pixman_image_set_transform(src, &t);
-    pixman_image_set_filter(src, scale_mode == SPICE_IMAGE_SCALE_MODE_NEAREST
-                            ? PIXMAN_FILTER_NEAREST : PIXMAN_FILTER_BILINEAR, NULL, 0);
-    pixman_image_composite32(op, src, mask, dst, 0, 0, 0, 0, box->left, box->top, (int32_t)bw,
-                             (int32_t)bh);
-    pixman_image_set_transform(src, NULL);
-    pixman_image_set_filter(src, PIXMAN_FILTER_NEAREST, NULL, 0);
-}
-
-static DisplayResult draw_copy(DisplayState *ds, const uint8_t *body, size_t size, const char *what)
-{
-    DisplayCopy c;
-    bool ok = strcmp(what, "DRAW_OPAQUE") == 0 ? display_parse_draw_opaque(body, size, &c)
-                                               : display_parse_draw_copy(body, size, &c);
-    if (!ok) {
-        display_clip_clear(&c.base.clip);
-        malformed(ds, what, size);
-        return DISPLAY_RESULT_DROPPED;
-    }
-    DisplayResult result = DISPLAY_RESULT_DROPPED;
-    if ((c.rop_descriptor & SPICE_ROPD_MASK) != SPICE_ROPD_OP_PUT) {
-        char *msg = g_strdup_printf("%s with rop descriptor 0x%x is not rendered yet", what,
-                                    c.rop_descriptor);
-        problem(ds, msg, msg);
-        g_free(msg);
-        display_clip_clear(&c.base.clip);
-        return result;
-    }
-    pixman_image_t *src = NULL;
-    pixman_region32_t region;
-    pixman_image_t *dst;
-    if (decode(ds, body, size, c.src_bitmap_offset, &src)
-        && (dst = target(ds, &c.base, &region)) != NULL) {
-        note_unhandled_mask(ds, &c.mask);
-        composite_area(PIXMAN_OP_SRC, src, NULL, dst, &c.src_area, &c.base.box, c.scale_mode);
-        untarget(dst, &region);
-        result = DISPLAY_RESULT_DRAW;
-    }
-    if (src) {
-        pixman_image_unref(src);
-    }
-    display_clip_clear(&c.base.clip);
-    return result;
-}
-
-static DisplayResult draw_alpha_blend(DisplayState *ds, const uint8_t *body, size_t size)
-{
-    DisplayAlphaBlend a;
-    if (!display_parse_alpha_blend(body, size, &a)) {
-        display_clip_clear(&a.base.clip);
-        malformed(ds, "DRAW_ALPHA_BLEND", size);
-        return DISPLAY_RESULT_DROPPED;
-    }
-    DisplayResult result = DISPLAY_RESULT_DROPPED;
-    pixman_image_t *src = NULL;
-    pixman_region32_t region;
-    pixman_image_t *dst;
-    if (decode(ds, body, size, a.src_bitmap_offset, &src) && (dst = target(ds, &a.base, &region)) != NULL) {
-        /* Without SRC_SURFACE_HAS_ALPHA the source's alpha bytes mean nothing: read it as xRGB. */
-        pixman_image_t *use = src;
-        if (!(a.alpha_flags & SPICE_ALPHA_FLAGS_SRC_SURFACE_HAS_ALPHA)
-            && pixman_image_get_format(src) == PIXMAN_a8r8g8b8) {
-            use = pixman_image_create_bits(PIXMAN_x8r8g8b8, pixman_image_get_width(src),
-                                           pixman_image_get_height(src), pixman_image_get_data(src),
-                                           pixman_image_get_stride(src));
-        }
-        pixman_color_t alpha = { 0, 0, 0, (uint16_t)(a.alpha * 0x101) };
-        pixman_image_t *mask = pixman_image_create_solid_fill(&alpha);
-        if (use != NULL && mask != NULL) {
-            composite_area(PIXMAN_OP_OVER, use, mask, dst, &a.src_area, &a.base.box,
-                           SPICE_IMAGE_SCALE_MODE_INTERPOLATE);
-            result = DISPLAY_RESULT_DRAW;
-        }
-        if (mask) {
-            pixman_image_unref(mask);
-        }
-        if (use != NULL && use != src) {
-            pixman_image_unref(use);
-        }
-        untarget(dst, &region);
-    }
-    if (src) {
-        pixman_image_unref(src);
-    }
-    display_clip_clear(&a.base.clip);
-    return result;
-}
-
-/* Reads pixel (x, y) of a 32-bit image as xRGB; 0 outside it. */
-static uint32_t pixel32(pixman_image_t *img, int x, int y)
-{
-    if (x < 0 || y < 0 || x >= pixman_image_get_width(img) || y >= pixman_image_get_height(img)) {
-        return 0;
-    }
-    const uint8_t *d = (const uint8_t *)pixman_image_get_data(img);
-    return ((const uint32_t *)(const void *)(d + (size_t)y * (size_t)pixman_image_get_stride(img)))[x];
-}
-
-static DisplayResult draw_transparent(DisplayState *ds, const uint8_t *body, size_t size)
-{
-    DisplayTransparent t;
-    if (!display_parse_transparent(body, size, &t)) {
-        display_clip_clear(&t.base.clip);
-        malformed(ds, "DRAW_TRANSPARENT", size);
-        return DISPLAY_RESULT_DROPPED;
-    }
-    DisplayResult result = DISPLAY_RESULT_DROPPED;
-    pixman_image_t *src = NULL;
-    pixman_region32_t region;
-    pixman_image_t *dst;
-    int64_t bw = (int64_t)t.base.box.right - t.base.box.left;
-    int64_t bh = (int64_t)t.base.box.bottom - t.base.box.top;
-    bool same_size = bw == (int64_t)t.src_area.right - t.src_area.left
-                     && bh == (int64_t)t.src_area.bottom - t.src_area.top;
-    if (!same_size) {
-        problem(ds, "transparent-scaled", "scaled DRAW_TRANSPARENT is not rendered yet");
-    } else if (decode(ds, body, size, t.src_bitmap_offset, &src)
-               && (dst = target(ds, &t.base, &region)) != NULL) {
-        if (PIXMAN_FORMAT_BPP(pixman_image_get_format(dst)) == 32
-            && PIXMAN_FORMAT_BPP(pixman_image_get_format(src)) == 32) {
-            pixman_box32_t surf = { 0, 0, pixman_image_get_width(dst), pixman_image_get_height(dst) };
-            pixman_region32_t bounds;
-            pixman_region32_init_rects(&bounds, &surf, 1);
-            pixman_region32_intersect(&region, &region, &bounds);
-            pixman_region32_fini(&bounds);
-            int n = 0;
-            pixman_box32_t *boxes = pixman_region32_rectangles(&region, &n);
-            uint8_t *bits = (uint8_t *)pixman_image_get_data(dst);
-            int stride = pixman_image_get_stride(dst);
-            int64_t dx = (int64_t)t.src_area.left - t.base.box.left;
-            int64_t dy = (int64_t)t.src_area.top - t.base.box.top;
-            for (int i = 0; i < n; i++) {
-                for (int y = boxes[i].y1; y < boxes[i].y2; y++) {
-                    uint32_t *row = (uint32_t *)(void *)(bits + (size_t)y * (size_t)stride);
-                    for (int x = boxes[i].x1; x < boxes[i].x2; x++) {
-                        int64_t sx = x + dx, sy = y + dy;
-                        if (sx < 0 || sy < 0 || sx > INT32_MAX || sy > INT32_MAX) {
-                            continue;
-                        }
-                        uint32_t v = pixel32(src, (int)sx, (int)sy);
-                        if ((v & 0xffffff) != (t.src_color & 0xffffff)) {
-                            row[x] = v;
-                        }
-                    }
-                }
-            }
-            result = DISPLAY_RESULT_DRAW;
-        } else {
-            problem(ds, "transparent-format", "DRAW_TRANSPARENT on a non-32-bit surface is not rendered yet");
-        }
-        untarget(dst, &region);
-    }
-    if (src) {
-        pixman_image_unref(src);
-    }
-    display_clip_clear(&t.base.clip);
-    return result;
-}
-
-static pixman_image_t *solid(uint32_t xrgb)
-{
-    pixman_color_t color = {
-        .red = (uint16_t)(((xrgb >> 16) & 0xff) * 0x101),
-        .green = (uint16_t)(((xrgb >> 8) & 0xff) * 0x101),
-        .blue = (uint16_t)((xrgb & 0xff) * 0x101),
-        .alpha = 0xffff,
-    };
-    return pixman_image_create_solid_fill(&color);
-}
-
-/* Fills the clipped box of @base with @src (solid or a repeating pattern anchored at @ox,@oy). */
-static DisplayResult fill_with(DisplayState *ds, const DisplayBase *base, pixman_image_t *src,
-                               int32_t ox, int32_t oy)
-{
-    pixman_region32_t region;
-    pixman_image_t *dst = target(ds, base, &region);
-    if (dst == NULL) {
-        return DISPLAY_RESULT_DROPPED;
-    }
-    int64_t bw = (int64_t)base->box.right - base->box.left;
-    int64_t bh = (int64_t)base->box.bottom - base->box.top;
-    if (bw > 0 && bh > 0 && bw <= INT32_MAX && bh <= INT32_MAX) {
-        pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, dst, base->box.left - ox,
-                                 base->box.top - oy, 0, 0, base->box.left, base->box.top,
-                                 (int32_t)bw, (int32_t)bh);
-    }
-    untarget(dst, &region);
-    return DISPLAY_RESULT_DRAW;
-}
-
-static DisplayResult draw_fill(DisplayState *ds, const uint8_t *body, size_t size)
-{
-    DisplayFill f;
-    if (!display_parse_draw_fill(body, size, &f)) {
-        display_clip_clear(&f.base.clip);
-        malformed(ds, "DRAW_FILL", size);
-        return DISPLAY_RESULT_DROPPED;
-    }
-    DisplayResult result = DISPLAY_RESULT_DROPPED;
-    uint16_t rop = f.rop_descriptor & SPICE_ROPD_MASK;
-    pixman_image_t *src = NULL;
-    int32_t ox = 0, oy = 0;
-    note_unhandled_mask(ds, &f.mask);
-    if (rop == SPICE_ROPD_OP_BLACKNESS || rop == SPICE_ROPD_OP_WHITENESS) {
-        src = solid(rop == SPICE_ROPD_OP_BLACKNESS ? 0 : 0xffffff);
-    } else if (rop != SPICE_ROPD_OP_PUT) {
-        char *msg = g_strdup_printf("DRAW_FILL with rop descriptor 0x%x is not rendered yet",
-                                    f.rop_descriptor);
-        problem(ds, msg, msg);
-        g_free(msg);
-    } else if (f.brush_type == SPICE_BRUSH_TYPE_SOLID) {
-        src = solid(f.brush_color);
-    } else if (f.brush_type == SPICE_BRUSH_TYPE_PATTERN) {
-        if (decode(ds, body, size, f.brush_pattern_offset, &src)) {
-            pixman_image_set_repeat(src, PIXMAN_REPEAT_NORMAL);
-            ox = f.pattern_x;
-            oy = f.pattern_y;
-        }
-    } else {
-        result = DISPLAY_RESULT_NONE;   /* no brush: nothing to draw */
-    }
-    if (src) {
-        result = fill_with(ds, &f.base, src, ox, oy);
-        pixman_image_set_repeat(src, PIXMAN_REPEAT_NONE);
-        pixman_image_unref(src);
-    }
-    display_clip_clear(&f.base.clip);
-    return result;
-}
-
-/* BLACKNESS / WHITENESS / INVERS: DisplayBase + mask. */
-static DisplayResult draw_flat(DisplayState *ds, uint16_t type, const uint8_t *body, size_t size)
-{
-    DisplayFlat cb;
-    if (!display_parse_flat(body, size, &cb)) {
-        display_clip_clear(&cb.base.clip);
-        malformed(ds, "DRAW_BLACKNESS/WHITENESS/INVERS", size);
-        return DISPLAY_RESULT_DROPPED;
-    }
-    note_unhandled_mask(ds, &cb.mask);
-    DisplayResult result;
-    if (type == SPICE_MSG_DISPLAY_DRAW_INVERS) {
-        pixman_region32_t region;
-        pixman_image_t *dst = target(ds, &cb.base, &region);
-        result = DISPLAY_RESULT_DROPPED;
-        if (dst != NULL) {
-            pixman_format_code_t fmt = pixman_image_get_format(dst);
-            if (PIXMAN_FORMAT_BPP(fmt) == 32) {
-                pixman_box32_t surf = { 0, 0, pixman_image_get_width(dst), pixman_image_get_height(dst) };
-                pixman_region32_t bounds;
-                pixman_region32_init_rects(&bounds, &surf, 1);
-                pixman_region32_intersect(&region, &region, &bounds);
-                pixman_region32_fini(&bounds);
-                int n = 0;
-                pixman_box32_t *boxes = pixman_region32_rectangles(&region, &n);
-                uint8_t *bits = (uint8_t *)pixman_image_get_data(dst);
-                int stride = pixman_image_get_stride(dst);
-                for (int i = 0; i < n; i++) {
-                    for (int y = boxes[i].y1; y < boxes[i].y2; y++) {
-                        uint32_t *row = (uint32_t *)(void *)(bits + (size_t)y * (size_t)stride);
-                        for (int x = boxes[i].x1; x < boxes[i].x2; x++) {
-                            row[x] ^= 0x00ffffff;
-                        }
-                    }
-                }
-                result = DISPLAY_RESULT_DRAW;
-            } else {
-                problem(ds, "invers-format", "DRAW_INVERS on a non-32-bit surface is not rendered yet");
-            }
-            untarget(dst, &region);
-        }
-    } else {
-        pixman_image_t *src = solid(type == SPICE_MSG_DISPLAY_DRAW_BLACKNESS ? 0 : 0xffffff);
-        result = fill_with(ds, &cb.base, src, 0, 0);
-        pixman_image_unref(src);
-    }
-    display_clip_clear(&cb.base.clip);
-    return result;
+    malformed(user, what, size);
 }
 
 static DisplayResult copy_bits(DisplayState *ds, const uint8_t *body, size_t size)
@@ -566,10 +244,6 @@ static void inval_one(uint8_t type, uint64_t id, void *user)
 static const char *draw_name(uint16_t type)
 {
     switch (type) {
-    case SPICE_MSG_DISPLAY_DRAW_ROP3: return "DRAW_ROP3";
-    case SPICE_MSG_DISPLAY_DRAW_STROKE: return "DRAW_STROKE";
-    case SPICE_MSG_DISPLAY_DRAW_TEXT: return "DRAW_TEXT";
-    case SPICE_MSG_DISPLAY_DRAW_COMPOSITE: return "DRAW_COMPOSITE";
     case SPICE_MSG_DISPLAY_STREAM_CREATE: return "STREAM_CREATE (video streams)";
     case SPICE_MSG_DISPLAY_STREAM_DATA: return "STREAM_DATA";
     case SPICE_MSG_DISPLAY_STREAM_DATA_SIZED: return "STREAM_DATA_SIZED";
@@ -581,29 +255,17 @@ DisplayResult display_state_handle(DisplayState *ds, uint16_t type, const uint8_
 {
     uint64_t id;
     DisplayMonitors mon;
+    if (display_draw_handles(type)) {
+        /* Every draw type, through the canvas shared with the server (display-draw.c). */
+        DisplayDrawEnv env = { .caches = ds->caches, .surface = env_surface,
+                               .problem = env_problem, .malformed = env_malformed, .user = ds };
+        return display_draw(&env, type, body, size);
+    }
     switch (type) {
     case SPICE_MSG_DISPLAY_SURFACE_CREATE:
         return surface_create(ds, body, size);
     case SPICE_MSG_DISPLAY_SURFACE_DESTROY:
         return surface_destroy(ds, body, size);
-    case SPICE_MSG_DISPLAY_DRAW_COPY:
-        return draw_copy(ds, body, size, "DRAW_COPY");
-    case SPICE_MSG_DISPLAY_DRAW_BLEND:
-        /* Same layout as DRAW_COPY; with a PUT rop it is a copy. */
-        return draw_copy(ds, body, size, "DRAW_BLEND");
-    case SPICE_MSG_DISPLAY_DRAW_OPAQUE:
-        /* With a PUT rop the brush does not show: it is a copy. */
-        return draw_copy(ds, body, size, "DRAW_OPAQUE");
-    case SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND:
-        return draw_alpha_blend(ds, body, size);
-    case SPICE_MSG_DISPLAY_DRAW_TRANSPARENT:
-        return draw_transparent(ds, body, size);
-    case SPICE_MSG_DISPLAY_DRAW_FILL:
-        return draw_fill(ds, body, size);
-    case SPICE_MSG_DISPLAY_DRAW_BLACKNESS:
-    case SPICE_MSG_DISPLAY_DRAW_WHITENESS:
-    case SPICE_MSG_DISPLAY_DRAW_INVERS:
-        return draw_flat(ds, type, body, size);
     case SPICE_MSG_DISPLAY_COPY_BITS:
         return copy_bits(ds, body, size);
     case SPICE_MSG_DISPLAY_MARK:
