@@ -9,7 +9,9 @@
 #include "client/client-channel.h"
 #include "client/cursor.h"
 #include "client/cursor.h"
+#include "client/display-parse.h"
 #include "client/display-state.h"
+#include "client/display-stream.h"
 #include "client/image-decode.h"
 #include "client/inputs.h"
 #include "client/inputs.h"
@@ -26,6 +28,7 @@ typedef struct SessionChannel {
     SpiceClientSession *session;
     ClientChannel *channel;
     DisplayState *display;     /* display channels only */
+    DisplayStreams *streams;   /* display channels only: video streams (clstream) */
     InputsState *inputs;       /* the inputs channel only (created when it links) */
     CursorState *cursor;       /* cursor channels only */
     InputsState *inputs;       /* the inputs channel only (created when it links) */
@@ -49,6 +52,9 @@ struct SpiceClientSession {
     SessionChannel *main;
     GPtrArray *channels;       /* SessionChannel* (owned), every channel but main */
     ImageCaches *caches;
+    /* The server's multimedia clock (clstream): local monotonic ms minus the server's mm time,
+     * from MAIN_INIT and MULTI_MEDIA_TIME. Video frames are shown when it reaches their stamp. */
+    int64_t mm_offset_ms;
 
     /* Inputs and cursor (client/inputs.c, client/cursor.c). */
     SessionChannel *inputs;    /* borrowed from @channels; NULL until the inputs channel links */
@@ -108,6 +114,7 @@ static void session_channel_free(gpointer p)
     if (sc->session && sc->session->inputs == sc) {
         sc->session->inputs = NULL;
     }
+    display_streams_free(sc->streams);
     client_channel_free(sc->channel);
     display_state_free(sc->display);
     inputs_state_free(sc->inputs);
@@ -168,12 +175,114 @@ static void on_display_linked(ClientChannel *ch, void *user)
     }
 }
 
+/* ---- video streams (clstream): client/display-stream.c does the work ---- */
+
+static uint32_t session_mm_time(SpiceClientSession *s)
+{
+    return (uint32_t)(g_get_monotonic_time() / 1000 - s->mm_offset_ms);
+}
+
+static void set_mm_time(SpiceClientSession *s, uint32_t server_mm_time)
+{
+    s->mm_offset_ms = g_get_monotonic_time() / 1000 - (int64_t)server_mm_time;
+    for (guint i = 0; i < s->channels->len; i++) {
+        SessionChannel *sc = g_ptr_array_index(s->channels, i);
+        if (sc->streams) {
+            display_streams_reschedule(sc->streams);
+        }
+    }
+}
+
+static pixman_image_t *stream_surface(uint32_t surface_id, void *user)
+{
+    SessionChannel *sc = user;
+    return display_state_surface(sc->display, surface_id);
+}
+
+static uint32_t stream_mm_time(void *user)
+{
+    SessionChannel *sc = user;
+    return session_mm_time(sc->session);
+}
+
+static void stream_send_report(const uint8_t *body, size_t size, void *user)
+{
+    SessionChannel *sc = user;
+    if (client_channel_server_has_cap(sc->channel, SPICE_DISPLAY_CAP_STREAM_REPORT)) {
+        client_channel_send(sc->channel, SPICE_MSGC_DISPLAY_STREAM_REPORT, body, size);
+    }
+}
+
+static void stream_frame_shown(uint32_t surface_id, void *user)
+{
+    SessionChannel *sc = user;
+    SpiceClientSession *s = sc->session;
+    if (s->callbacks.display_event) {
+        s->callbacks.display_event(s, client_channel_id(sc->channel), SPICE_CLIENT_DISPLAY_DRAW,
+                                   s->user);
+    }
+}
+
+/* Streams end with their surface (SURFACE_DESTROY) or with all surfaces (RESET). */
+static void note_surfaces_for_streams(SessionChannel *sc, uint16_t type, const uint8_t *body,
+                                      size_t size)
+{
+    uint32_t surface_id;
+    if (type == SPICE_MSG_DISPLAY_RESET) {
+        display_streams_clear(sc->streams);
+    } else if (type == SPICE_MSG_DISPLAY_SURFACE_DESTROY
+               && display_parse_surface_destroy(body, size, &surface_id)) {
+        display_streams_surface_gone(sc->streams, surface_id);
+    }
+}
+
+size_t spice_client_session_stream_stats(const SpiceClientSession *session,
+                                         SpiceClientStreamStats *out, size_t max)
+{
+    size_t total = 0;
+    for (guint i = 0; i < session->channels->len; i++) {
+        SessionChannel *sc = g_ptr_array_index(session->channels, i);
+        if (sc->streams == NULL) {
+            continue;
+        }
+        size_t n = display_streams_stats(sc->streams, NULL, 0);
+        DisplayStreamStats *all = g_new0(DisplayStreamStats, n ? n : 1);
+        display_streams_stats(sc->streams, all, n);
+        for (size_t k = 0; k < n; k++, total++) {
+            if (total >= max) {
+                continue;
+            }
+            const DisplayStreamStats *d = &all[k];
+            SpiceClientStreamStats *o = &out[total];
+            o->display_id = client_channel_id(sc->channel);
+            o->stream_id = d->stream_id;
+            o->width = d->width;
+            o->height = d->height;
+            o->frames_received = d->received;
+            o->frames_decoded = d->decoded;
+            o->frames_shown = d->shown;
+            o->frames_dropped = d->dropped;
+            o->active = d->active;
+            o->seconds_shown = d->shown > 1 ? (double)(d->last_shown_us - d->first_shown_us) / 1e6 : 0;
+            o->fps = o->seconds_shown > 0 ? (double)(d->shown - 1) / o->seconds_shown : 0;
+        }
+        g_free(all);
+    }
+    return total;
+}
+
 static void on_display_message(ClientChannel *ch, uint16_t type, const uint8_t *body, size_t size,
                                void *user)
 {
     SessionChannel *sc = user;
     SpiceClientSession *s = sc->session;
-    DisplayResult r = display_state_handle(sc->display, type, body, size);
+    DisplayResult r;
+    if (display_streams_handles(type)) {
+        r = display_streams_handle(sc->streams, type, body, size);
+    } else {
+        r = display_state_handle(sc->display, type, body, size);
+        note_surfaces_for_streams(sc, type, body, size);
+    }
     SpiceClientDisplayEvent ev;
     switch (r) {
     case DISPLAY_RESULT_SURFACE: ev = SPICE_CLIENT_DISPLAY_SURFACE; break;
@@ -340,6 +449,16 @@ static void open_channel(SpiceClientSession *s, uint8_t type, uint8_t id)
     uint32_t ncaps = 0;
     if (type == SPICE_CHANNEL_DISPLAY) {
         sc->display = display_state_new(id, s->caches);
+        StreamHost host = { .surface = stream_surface, .mm_time = stream_mm_time,
+                            .send_report = stream_send_report, .frame_shown = stream_frame_shown,
+                            .user = sc };
+        sc->streams = display_streams_new(id, &host, true);
+        /* Video streams: MJPEG only (MULTI_CODEC + CODEC_MJPEG say so explicitly), sized frames,
+         * and STREAM_REPORTs so the server can adapt its frame rate to what we show. */
+        link_caps_set(&caps, SPICE_DISPLAY_CAP_SIZED_STREAM);
+        link_caps_set(&caps, SPICE_DISPLAY_CAP_STREAM_REPORT);
+        link_caps_set(&caps, SPICE_DISPLAY_CAP_MULTI_CODEC);
+        link_caps_set(&caps, SPICE_DISPLAY_CAP_CODEC_MJPEG);
         h.linked = on_display_linked;
         h.message = on_display_message;
         link_caps_set(&caps, SPICE_DISPLAY_CAP_MONITORS_CONFIG);
@@ -386,6 +505,9 @@ static void on_main_message(ClientChannel *ch, uint16_t type, const uint8_t *bod
             return;
         }
         s->session_id = id;
+        WireReader mm;
+        wire_reader_init(&mm, body + 24, size - 24);   /* multi_media_time (size >= 32) */
+        set_mm_time(s, wire_read_u32(&mm));
         client_channel_send(ch, SPICE_MSGC_MAIN_ATTACH_CHANNELS, NULL, 0);
         set_state(s, SPICE_CLIENT_STATE_CONNECTED);
         if (s->state == SPICE_CLIENT_STATE_CONNECTED) {
@@ -423,6 +545,15 @@ static void on_main_message(ClientChannel *ch, uint16_t type, const uint8_t *bod
             return;
         }
         apply_mouse_modes(s, ch, supported_modes, current_mode);
+        return;
+    }
+    case SPICE_MSG_MAIN_MULTI_MEDIA_TIME: {
+        uint32_t mm_time = wire_read_u32(&r);
+        if (!wire_reader_ok(&r)) {
+            g_warning("main channel: dropped a MULTI_MEDIA_TIME of %zu bytes (needs 4)", size);
+            return;
+        }
+        set_mm_time(s, mm_time);
         return;
     }
     case SPICE_MSG_MAIN_CHANNELS_LIST: {

@@ -143,3 +143,20 @@ typedef struct SpiceClientCursor {
 
 /* False (and @out zeroed) when there is no cursor channel or it has not said INIT yet. */
 bool spice_client_session_get_cursor(SpiceClientSession *s, SpiceClientCursor *out);
+
+/* ---- video streams (client/display-stream.c) ---- */
+
+typedef struct SpiceClientStreamStats {
+    unsigned display_id;
+    uint32_t stream_id;
+    uint32_t width, height;       /* of the coded frames */
+    uint64_t frames_received, frames_decoded, frames_shown, frames_dropped;
+    bool active;                  /* the server has not ended it yet */
+    double seconds_shown;         /* from its first shown frame to its last */
+    double fps;                   /* frames shown per second over that time (0 below 2 frames) */
+} SpiceClientStreamStats;
+
+/* Every MJPEG video stream the server opened so far (oldest first per display): fills up to
+ * @max entries of @out (may be NULL when @max is 0) and returns how many there are. */
+size_t spice_client_session_stream_stats(const SpiceClientSession *session,
+                                         SpiceClientStreamStats *out, size_t max);

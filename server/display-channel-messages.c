@@ -115,7 +115,21 @@ void display_msg_write_draw_copy(WireWriter *w, const DisplayDrawBase *base,
  * body; patches the pointer. */
 static void write_inline_bitmap(WireWriter *w, size_t ptr_offset, const DisplayBitmap *bitmap)
 {
-    wire_writer_patch_u32(w, ptr_offset, (uint32_t)wire_writer_size(w));
+    size_t descriptor = wire_writer_size(w);
+    wire_writer_patch_u32(w, ptr_offset, (uint32_t)descriptor);
+    uint8_t type = bitmap->from_cache_type;
+    if (type != 0) {
+        /* The client holds the pixels: the descriptor alone names them. */
+        wire_write_u64(w, bitmap->image_id);
+        wire_write_u8(w, type);
+        wire_write_u8(w, 0);
+        wire_write_u32(w, bitmap->width);
+        wire_write_u32(w, bitmap->height);
+        if (bitmap->out_image_type) {
+            *bitmap->out_image_type = type;
+        }
+        return;
+    }
     ImageEncoderSource src = {
         .image_id = bitmap->image_id,
         .format = bitmap->format,
@@ -127,7 +141,14 @@ static void write_inline_bitmap(WireWriter *w, size_t ptr_offset, const DisplayB
         .peer = bitmap->peer,
         .lossy_ok = bitmap->lossy_ok,
     };
-    image_encoder_write(w, &src, bitmap->compression);
+    type = image_encoder_write(w, &src, bitmap->compression);
+    if (bitmap->descriptor_flags) {
+        /* The descriptor's type and flags bytes follow its u64 id. */
+        wire_writer_patch_u16(w, descriptor + 8, (uint16_t)(type | bitmap->descriptor_flags << 8));
+    }
+    if (bitmap->out_image_type) {
+        *bitmap->out_image_type = type;
+    }
 }
 
 static void write_brush(WireWriter *w, uint8_t type, uint32_t color)
@@ -207,5 +228,14 @@ void display_msg_write_monitors_config(WireWriter *w, const DisplayHead *heads, 
         wire_write_u32(w, heads[i].x);
         wire_write_u32(w, heads[i].y);
         wire_write_u32(w, heads[i].flags);
+    }
+}
+
+void display_msg_write_inval_list(WireWriter *w, const uint64_t *ids, uint16_t count)
+{
+    wire_write_u16(w, count);
+    for (uint16_t i = 0; i < count; i++) {
+        wire_write_u8(w, SPICE_RES_TYPE_PIXMAP);
+        wire_write_u64(w, ids[i]);
     }
 }

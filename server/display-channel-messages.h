@@ -43,6 +43,11 @@ typedef struct DisplayBitmap {
      * whether this draw may be lossy; zero = lossless LZ/GLZ/QUIC only. */
     ImageEncoderPeer peer;
     bool lossy_ok;
+    /* pixcache: the pixmap cache's part (server/pixmap-cache.h); all zero = not cached. */
+    bool cacheable;             /* the guest marked it QXL_IMAGE_CACHE (read by display-channel.c) */
+    uint8_t from_cache_type;    /* SPICE_IMAGE_TYPE_FROM_CACHE(_LOSSLESS): descriptor only; 0: encode */
+    uint8_t descriptor_flags;   /* SPICE_IMAGE_FLAGS_* put in the encoded image's descriptor */
+    uint8_t *out_image_type;    /* optional, borrowed: receives the SPICE_IMAGE_TYPE_* written */
 } DisplayBitmap;
 
 /* One head of MONITORS_CONFIG. */
@@ -108,5 +113,7 @@ void display_msg_write_image_draw(WireWriter *w, const DisplayDrawBase *base,
 void display_msg_write_draw_mask_only(WireWriter *w, const DisplayDrawBase *base);
 void display_msg_write_copy_bits(WireWriter *w, const DisplayDrawBase *base, int32_t src_x,
                                  int32_t src_y);
+/* INVAL_LIST of @count pixmap ids (SPICE_RES_TYPE_PIXMAP). */
+void display_msg_write_inval_list(WireWriter *w, const uint64_t *ids, uint16_t count);
 void display_msg_write_monitors_config(WireWriter *w, const DisplayHead *heads, uint16_t count,
                                        uint16_t max_allowed);

@@ -4,8 +4,10 @@
 #include <glib.h>
 #include <spice/enums.h>
 #include <spice/protocol.h>
+#include <sys/socket.h>
 
 #include "channel-connection.h"
+#include "pixmap-cache.h"
 
 /* A dirty region with more rects than this is replaced by its bounding box (bounded work). */
 #define DIRTY_MAX_RECTS 32
@@ -14,9 +16,6 @@
 #define DISPLAY_ACK_WINDOW 20
 #define DISPLAY_INIT_SIZE 14u        /* u8 + i64 + u8 + i32 */
 #define DISPLAY_STREAM_REPORT_SIZE 32u
-/* Largest GLZ window we honour (pixels): bounds the history memory a client can ask for. The
- * codec caps it further at what its stream format can reference. */
-#define GLZ_WINDOW_MAX_PIXELS (64u * 1024u * 1024u)
 
 typedef struct DisplayClient {
     DisplayChannel *display;
@@ -26,15 +25,15 @@ typedef struct DisplayClient {
     bool monitors_pending;       /* a MONITORS_CONFIG is owed once the client drains */
     pixman_region32_t dirty;     /* primary area the client has not been sent yet */
     /*
-     * Owned; NULL = no GLZ for this client. Created at DISPLAY_INIT with the client's window
-     * size, so a reconnect (a new DisplayClient) starts a new dictionary, as the client's new
-     * window expects. Only the worker thread touches it. The client keeps one window per
-     * session shared by its display channels; with one QXL there is one display channel, so a
-     * dictionary per display client is one per client. (Several display channels of one client
-     * would need the dictionary shared between them, keyed by the client and its
-     * glz_dictionary_id: not done, as we run one display channel.)
+     * A reference, taken at DISPLAY_INIT (NULL before): the client's pixmap cache mirror and GLZ
+     * dictionary, shared with the client's other display channels (server/pixmap-cache.h says
+     * how and how it stays in the client's order). Every image built with it must be sent to
+     * this client: forward_draw builds image draws per client for that reason.
      */
-    GlzDictionary *glz;
+    PixmapCache *cache;
+    /* srvcomp: the client's PREFERRED_COMPRESSION (image_encoder_policy_valid), 0: none yet,
+     * the server's policy applies. Overrides the server's policy for this client, as upstream. */
+    uint8_t preferred_compression;
 } DisplayClient;
 
 struct DisplayChannel {
@@ -55,7 +54,7 @@ struct DisplayChannel {
 static void client_free(DisplayClient *client)
 {
     pixman_region32_fini(&client->dirty);
-    glz_dictionary_free(client->glz);
+    pixmap_cache_detach(client->cache, client->display->id);
     g_free(client);
 }
 
@@ -105,24 +104,46 @@ static SpiceImageCompression image_compression(const DisplayChannel *display)
     return display->reds ? reds_get_image_compression(display->reds) : SPICE_IMAGE_COMPRESSION_OFF;
 }
 
-/*
- * The dictionary a draw encoded once for every client may use: only when exactly one client is
- * linked (an image joins one client's dictionary, and a second client would get an id its
- * window never saw). forward_draw builds the message only for a client it then sends it to,
- * so an image that joined the dictionary always reaches its client.
- */
-static GlzDictionary *shared_draw_glz(const DisplayChannel *display)
+/* srvcomp: how images for @client are coded: its preferred compression (else the server's),
+ * what it decodes beyond the basics, and whether this draw may be lossy (JPEG). */
+static void bitmap_encoding_for_client(const DisplayClient *client, DisplayBitmap *bitmap,
+                                       bool lossy_ok)
 {
-    GlzDictionary *glz = NULL;
-    unsigned linked = 0;
-    for (guint i = 0; i < display->clients->len; i++) {
-        DisplayClient *client = g_ptr_array_index(display->clients, i);
-        if (client->conn) {
-            linked++;
-            glz = client->glz;
-        }
+    SpiceServer *reds = client->display->reds;
+    bitmap->compression = client->preferred_compression && reds ?
+                          (SpiceImageCompression)client->preferred_compression :
+                          image_compression(client->display);
+    bitmap->lossy_ok = lossy_ok;
+    bitmap->peer = (ImageEncoderPeer){ 0 };
+    if (reds == NULL || client->conn == NULL) {
+        return;
     }
-    return linked == 1 ? glz : NULL;
+    const LinkedPeer *peer = channel_connection_get_peer(client->conn);
+    bool slow = reds_is_link_slow(reds);
+    /* Upstream keeps LZ4 off unix sockets (local clients gain nothing from it). */
+    bool is_unix = peer->event_info && peer->event_info->laddr_ext.ss_family == AF_UNIX;
+    bitmap->peer.lz4 = !is_unix &&
+                       linked_peer_has_channel_cap(peer, SPICE_DISPLAY_CAP_LZ4_COMPRESSION);
+    bitmap->peer.jpeg = image_encoder_wan_enabled(reds_get_jpeg_state(reds), slow);
+    bitmap->peer.zlib_glz = image_encoder_wan_enabled(reds_get_zlib_glz_state(reds), slow);
+}
+
+/* Sends the ids the client must drop from its pixmap cache (evicted entries) as INVAL_LIST:
+ * before anything that might reuse their space, and before the message is built (see
+ * pixmap-cache.h on the order). */
+static void send_invalidations(DisplayClient *client)
+{
+    uint64_t ids[PIXMAP_CACHE_MAX_INVAL_LIST];
+    size_t n;
+    while (client->conn &&
+           (n = pixmap_cache_take_invalidations(client->cache, client->display->id, ids,
+                                                PIXMAP_CACHE_MAX_INVAL_LIST)) > 0) {
+        WireWriter writer;
+        wire_writer_init(&writer);
+        display_msg_write_inval_list(&writer, ids, (uint16_t)n);
+        channel_connection_send_writer(client->conn, SPICE_MSG_DISPLAY_INVAL_LIST, &writer);
+        wire_writer_finish(&writer);
+    }
 }
 
 /* Sends @box (inside the primary) from the canvas as one DRAW_COPY: uncompressed, read straight
@@ -142,7 +163,7 @@ static void send_canvas_box(DisplayClient *client, const pixman_box32_t *box)
     pixman_box32_t src_area = { 0, 0, (int32_t)w, (int32_t)h };
     WireWriter writer;
     wire_writer_init(&writer);
-    bitmap.compression = image_compression(display);
+    bitmap_encoding_for_client(client, &bitmap, false);   /* canvas content stays lossless */
     if (bitmap.compression == SPICE_IMAGE_COMPRESSION_OFF) {
         uint8_t *pixels = display_msg_write_draw_copy_reserve(&writer, &base, &bitmap, &src_area,
                                                               SPICE_ROPD_OP_PUT,
@@ -153,9 +174,10 @@ static void send_canvas_box(DisplayClient *client, const pixman_box32_t *box)
         surface_read_rect_32(display->primary, box, pixels, w * 4);
         bitmap.pixels = pixels;
         bitmap.stride = w * 4;
-        bitmap.glz = client->glz;   /* this message goes to this client only */
+        bitmap.glz = pixmap_cache_glz_begin(client->cache);   /* this message goes to this client only */
         display_msg_write_draw_copy(&writer, &base, &bitmap, &src_area, SPICE_ROPD_OP_PUT,
                                     SPICE_IMAGE_SCALE_MODE_NEAREST);
+        pixmap_cache_glz_end(client->cache, bitmap.glz);
         g_free(pixels);
     }
     channel_connection_send_writer(client->conn, SPICE_MSG_DISPLAY_DRAW_COPY, &writer);
@@ -264,12 +286,13 @@ static bool handle_init(DisplayClient *client, const uint8_t *body, uint32_t siz
     }
     WireReader r;
     wire_reader_init(&r, body, size);
-    wire_read_u8(&r);                          /* pixmap_cache_id */
-    int64_t cache_size = (int64_t)wire_read_u64(&r);
-    wire_read_u8(&r);                          /* glz_dictionary_id */
-    int32_t glz_window = wire_read_i32(&r);
-    /* We keep no pixmap cache yet, so its size is only sanity-checked. */
-    if (!wire_reader_ok(&r) || cache_size < 0 || glz_window < 0) {
+    PixmapCacheInit init;
+    init.pixmap_cache_id = wire_read_u8(&r);
+    init.pixmap_cache_size = (int64_t)wire_read_u64(&r);
+    init.glz_dictionary_id = wire_read_u8(&r);
+    init.glz_window_size = wire_read_i32(&r);
+    /* Sizes are clamped to sane limits by pixmap_cache_attach (PIXMAP_CACHE_MAX_*). */
+    if (!wire_reader_ok(&r) || init.pixmap_cache_size < 0 || init.glz_window_size < 0) {
         g_message("display channel: DISPLAY_INIT with negative cache sizes; closing");
         return false;
     }
@@ -278,14 +301,10 @@ static bool handle_init(DisplayClient *client, const uint8_t *body, uint32_t siz
         return true;
     }
     client->initialized = true;
-    if (glz_window > 0) {
-        uint32_t pixels = MIN((uint32_t)glz_window, GLZ_WINDOW_MAX_PIXELS);
-        client->glz = glz_dictionary_new(pixels);
-        if (!client->glz) {
-            g_message("display channel: no memory for a GLZ dictionary of %u pixels; this client "
-                      "gets LZ instead of GLZ", pixels);
-        }
-    }
+    /* One cache and dictionary per client session, shared by its display channels. */
+    client->cache = pixmap_cache_attach(client->display->reds,
+                                        channel_connection_get_peer(client->conn)->connection_id,
+                                        client->display->id, &init);
     channel_connection_send(client->conn, SPICE_MSG_DISPLAY_INVAL_ALL_PALETTES, NULL, 0);
     if (client->display->primary) {
         send_primary_start(client);
@@ -304,8 +323,18 @@ static bool display_handle_message(ChannelConnection *conn, uint16_t type, const
         /* We open no streams; a report is harmless and ignored. */
         return size == DISPLAY_STREAM_REPORT_SIZE;
     case SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION:
-        /* Accepted; images are sent uncompressed until the encoders land. */
-        return size == 1;
+        if (size != 1) {
+            return false;
+        }
+        /* As upstream: a value we do not know is refused with a log line, the channel stays. */
+        if (!image_encoder_policy_valid(body[0])) {
+            g_message("display channel: the client asked for image compression %u, which is "
+                      "not a SpiceImageCompression value; keeping the current one", body[0]);
+            return true;
+        }
+        client->preferred_compression = body[0];
+        g_debug("display channel: the client prefers image compression %u", body[0]);
+        return true;
     case SPICE_MSGC_DISPLAY_GL_DRAW_DONE:
         return size == 0;
     case SPICE_MSGC_DISPLAY_PREFERRED_VIDEO_CODEC_TYPE:
@@ -481,11 +510,16 @@ void display_channel_set_monitors_config(DisplayChannel *display, const DisplayH
     reap_closed_clients(display);
 }
 
-typedef void (*WriteDrawFunc)(WireWriter *w, const void *args);
+/* Builds a draw's body; @client is the one it goes to when the body is built per client. */
+typedef void (*WriteDrawFunc)(WireWriter *w, const void *args, DisplayClient *client);
 
-/* Sends a draw to clients in step with the canvas; clients that are behind get @changed as dirty. */
-static void forward_draw(DisplayChannel *display, uint16_t type, WriteDrawFunc write,
-                         const void *args, const pixman_region32_t *changed)
+/*
+ * Sends a draw to clients in step with the canvas; clients that are behind get @changed as dirty.
+ * @per_client: the body depends on the client (its pixmap cache and GLZ dictionary), so it is
+ * built for each client right before it is sent to it; otherwise once for all.
+ */
+static void forward_draw_to(DisplayChannel *display, uint16_t type, WriteDrawFunc write,
+                            const void *args, const pixman_region32_t *changed, bool per_client)
 {
     WireWriter writer;
     bool built = false;
@@ -505,9 +539,18 @@ static void forward_draw(DisplayChannel *display, uint16_t type, WriteDrawFunc w
             add_dirty(client, changed);
             continue;
         }
+        send_invalidations(client);
+        if (per_client) {
+            WireWriter own;
+            wire_writer_init(&own);
+            write(&own, args, client);
+            channel_connection_send_writer(client->conn, type, &own);
+            wire_writer_finish(&own);
+            continue;
+        }
         if (!built) {
             wire_writer_init(&writer);
-            write(&writer, args);
+            write(&writer, args, NULL);
             built = true;
         }
         channel_connection_send_writer(client->conn, type, &writer);
@@ -519,13 +562,48 @@ static void forward_draw(DisplayChannel *display, uint16_t type, WriteDrawFunc w
     reap_closed_clients(display);
 }
 
+static void forward_draw(DisplayChannel *display, uint16_t type, WriteDrawFunc write,
+                         const void *args, const pixman_region32_t *changed)
+{
+    forward_draw_to(display, type, write, args, changed, false);
+}
+
+/*
+ * Fills in @bitmap's per-client part for @client: the cache decision for a cacheable image
+ * (pixmap_cache_decide) and the GLZ dictionary, locked until bitmap_for_client_done.
+ */
+static void bitmap_for_client(DisplayClient *client, DisplayBitmap *bitmap, bool need_lossless)
+{
+    DisplayChannel *display = client->display;
+    if (bitmap->cacheable && client->cache) {
+        bool lossy_possible = display->reds &&
+                              reds_get_jpeg_state(display->reds) != SPICE_WAN_COMPRESSION_NEVER;
+        PixmapCacheDecision d = pixmap_cache_decide(client->cache, display->id, bitmap->image_id,
+                                                    bitmap->width, bitmap->height, need_lossless,
+                                                    lossy_possible);
+        bitmap->image_id = d.wire_id;
+        bitmap->from_cache_type = d.from_cache_type;
+        bitmap->descriptor_flags = d.descriptor_flags;
+    }
+    bitmap->glz = bitmap->from_cache_type ? NULL : pixmap_cache_glz_begin(client->cache);
+}
+
+static void bitmap_for_client_done(DisplayClient *client, const DisplayBitmap *bitmap,
+                                   uint64_t guest_id, uint8_t type_written)
+{
+    pixmap_cache_glz_end(client->cache, bitmap->glz);
+    if (bitmap->descriptor_flags) {
+        pixmap_cache_encoded(client->cache, client->display->id, guest_id, type_written);
+    }
+}
+
 typedef struct FillArgs {
     const DisplayDrawBase *base;
     uint32_t color;
     uint16_t rop;
 } FillArgs;
 
-static void write_fill(WireWriter *w, const void *opaque)
+static void write_fill(WireWriter *w, const void *opaque, DisplayClient *client)
 {
     const FillArgs *a = opaque;
     display_msg_write_draw_fill(w, a->base, a->color, a->rop);
@@ -547,10 +625,17 @@ typedef struct CopyArgs {
     uint8_t scale_mode;
 } CopyArgs;
 
-static void write_copy(WireWriter *w, const void *opaque)
+static void write_copy(WireWriter *w, const void *opaque, DisplayClient *client)
 {
     const CopyArgs *a = opaque;
-    display_msg_write_draw_copy(w, a->base, a->bitmap, a->src_area, a->rop, a->scale_mode);
+    DisplayBitmap bitmap = *a->bitmap;
+    uint8_t type = 0;
+    bitmap.out_image_type = &type;
+    /* Lossy (JPEG) only where upstream allows it: a plain PUT. */
+    bitmap_for_client(client, &bitmap, a->rop != SPICE_ROPD_OP_PUT);
+    bitmap_encoding_for_client(client, &bitmap, a->rop == SPICE_ROPD_OP_PUT);
+    display_msg_write_draw_copy(w, a->base, &bitmap, a->src_area, a->rop, a->scale_mode);
+    bitmap_for_client_done(client, &bitmap, a->bitmap->image_id, type);
 }
 
 static void forward_copy(DisplayChannel *display, uint16_t msg_type, const DisplayDrawBase *base,
@@ -560,12 +645,12 @@ static void forward_copy(DisplayChannel *display, uint16_t msg_type, const Displ
 {
     DisplayBitmap encoded = *bitmap;
     encoded.compression = image_compression(display);
-    encoded.glz = shared_draw_glz(display);
     CopyArgs args = { base, &encoded, src_area, rop_descriptor, scale_mode };
     /* A bitmap too big for one message goes out in bands from the canvas instead. */
     uint64_t bytes = (uint64_t)bitmap->width * bitmap->height * 4;
-    forward_draw(display, msg_type, bytes <= DISPLAY_CHANNEL_MAX_PIXEL_MESSAGE ? write_copy : NULL,
-                 &args, changed);
+    forward_draw_to(display, msg_type,
+                    bytes <= DISPLAY_CHANNEL_MAX_PIXEL_MESSAGE ? write_copy : NULL, &args, changed,
+                    true);
 }
 
 void display_channel_draw_copy(DisplayChannel *display, const DisplayDrawBase *base,
@@ -592,10 +677,18 @@ typedef struct ImageDrawArgs {
     const DisplayBitmap *bitmap;
 } ImageDrawArgs;
 
-static void write_image_draw(WireWriter *w, const void *opaque)
+static void write_image_draw(WireWriter *w, const void *opaque, DisplayClient *client)
 {
     const ImageDrawArgs *a = opaque;
-    display_msg_write_image_draw(w, a->base, a->draw, a->bitmap);
+    DisplayBitmap bitmap = *a->bitmap;
+    uint8_t type = 0;
+    bitmap.out_image_type = &type;
+    bool lossy_ok = a->draw->msg_type == SPICE_MSG_DISPLAY_DRAW_OPAQUE &&
+                    a->draw->rop_descriptor == SPICE_ROPD_OP_PUT;
+    bitmap_for_client(client, &bitmap, !lossy_ok);
+    bitmap_encoding_for_client(client, &bitmap, lossy_ok);
+    display_msg_write_image_draw(w, a->base, a->draw, &bitmap);
+    bitmap_for_client_done(client, &bitmap, a->bitmap->image_id, type);
 }
 
 void display_channel_draw_image(DisplayChannel *display, const DisplayDrawBase *base,
@@ -604,14 +697,14 @@ void display_channel_draw_image(DisplayChannel *display, const DisplayDrawBase *
 {
     DisplayBitmap encoded = *bitmap;
     encoded.compression = image_compression(display);
-    encoded.glz = shared_draw_glz(display);
     ImageDrawArgs args = { base, draw, &encoded };
     uint64_t bytes = (uint64_t)bitmap->width * bitmap->height * 4;
-    forward_draw(display, draw->msg_type,
-                 bytes <= DISPLAY_CHANNEL_MAX_PIXEL_MESSAGE ? write_image_draw : NULL, &args, changed);
+    forward_draw_to(display, draw->msg_type,
+                    bytes <= DISPLAY_CHANNEL_MAX_PIXEL_MESSAGE ? write_image_draw : NULL, &args,
+                    changed, true);
 }
 
-static void write_mask_only(WireWriter *w, const void *opaque)
+static void write_mask_only(WireWriter *w, const void *opaque, DisplayClient *client)
 {
     display_msg_write_draw_mask_only(w, opaque);
 }
@@ -628,7 +721,7 @@ typedef struct CopyBitsArgs {
     int32_t src_y;
 } CopyBitsArgs;
 
-static void write_copy_bits(WireWriter *w, const void *opaque)
+static void write_copy_bits(WireWriter *w, const void *opaque, DisplayClient *client)
 {
     const CopyBitsArgs *a = opaque;
     display_msg_write_copy_bits(w, a->base, a->src_x, a->src_y);
@@ -652,6 +745,7 @@ void display_channel_flush(DisplayChannel *display)
     for (guint i = 0; i < display->clients->len; i++) {
         DisplayClient *client = g_ptr_array_index(display->clients, i);
         if (client_has_surface(client)) {
+            send_invalidations(client);
             if (client->monitors_pending && !channel_connection_is_blocked(client->conn)) {
                 send_monitors_config(client);
             }
@@ -673,4 +767,12 @@ void display_channel_disconnect_all(DisplayChannel *display)
     }
     display->busy--;
     reap_closed_clients(display);
+}
+
+void display_channel_reset_image_cache(DisplayChannel *display)
+{
+    for (guint i = 0; i < display->clients->len; i++) {
+        DisplayClient *client = g_ptr_array_index(display->clients, i);
+        pixmap_cache_reset_channel(client->cache, display->id);
+    }
 }

@@ -92,6 +92,10 @@ void display_channel_copy_bits(DisplayChannel *display, const DisplayDrawBase *b
 /* An area changed with no draw message to describe it: clients get it from the canvas. */
 void display_channel_invalidate(DisplayChannel *display, const pixman_region32_t *changed);
 
+/* The guest's image ids start over (spice_qxl_reset_image_cache): cached copies of this
+ * channel's images are forgotten (and invalidated on the clients before their next message). */
+void display_channel_reset_image_cache(DisplayChannel *display);
+
 /* Sends clients that fell behind what they miss, as far as their windows allow. */
 void display_channel_flush(DisplayChannel *display);
 

@@ -185,6 +185,35 @@ static void render_fill(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget
 }
 
 /*
+ * pixcache: the bitmap a draw of @area of the converted (32-bit, tight) @converted sends, and
+ * the area within it (*@wire_area). An image the guest marked QXL_IMAGE_CACHE goes whole when
+ * it fits one message, so the client can cache it and later draws of any part of it come from
+ * the cache; otherwise only the @area part goes, uncached.
+ */
+static void wire_bitmap_part(const QxlImage *image, pixman_image_t *converted,
+                             const pixman_box32_t *area, uint8_t format, DisplayBitmap *bitmap,
+                             pixman_box32_t *wire_area)
+{
+    const uint8_t *pixels = (const uint8_t *)pixman_image_get_data(converted);
+    uint32_t stride = (uint32_t)pixman_image_get_stride(converted);
+    uint32_t w = (uint32_t)pixman_image_get_width(converted);
+    uint32_t h = (uint32_t)pixman_image_get_height(converted);
+    bool whole = (image->flags & QXL_IMAGE_CACHE) &&
+                 (uint64_t)w * h * 4 <= DISPLAY_CHANNEL_MAX_PIXEL_MESSAGE;
+    *bitmap = (DisplayBitmap){
+        .image_id = image->id,
+        .format = format,
+        .width = whole ? w : (uint32_t)(area->x2 - area->x1),
+        .height = whole ? h : (uint32_t)(area->y2 - area->y1),
+        .stride = stride,
+        .pixels = whole ? pixels : pixels + (size_t)area->y1 * stride + (size_t)area->x1 * 4,
+        .cacheable = whole,
+    };
+    *wire_area = whole ? *area :
+                 (pixman_box32_t){ 0, 0, (int32_t)bitmap->width, (int32_t)bitmap->height };
+}
+
+/*
  * Sends a draw whose source is a converted guest bitmap as its own message (the src_area part
  * of the bitmap inline); anything else (surface images, 8-bit alpha) goes from the canvas.
  */
@@ -202,17 +231,10 @@ static void send_image_draw(QxlWorker *worker, DrawTarget *t, const DisplayDrawB
         changed_from_canvas(worker, t);
         return;
     }
-    const uint8_t *pixels = (const uint8_t *)pixman_image_get_data(converted);
-    uint32_t stride = (uint32_t)pixman_image_get_stride(converted);
-    DisplayBitmap bitmap = {
-        .image_id = image->id,
-        .format = format == PIXMAN_a8r8g8b8 ? SPICE_BITMAP_FMT_RGBA : SPICE_BITMAP_FMT_32BIT,
-        .width = (uint32_t)(area->x2 - area->x1),
-        .height = (uint32_t)(area->y2 - area->y1),
-        .stride = stride,
-        .pixels = pixels + (size_t)area->y1 * stride + (size_t)area->x1 * 4,
-    };
-    draw->src_area = (pixman_box32_t){ 0, 0, (int32_t)bitmap.width, (int32_t)bitmap.height };
+    DisplayBitmap bitmap;
+    wire_bitmap_part(image, converted, area,
+                     format == PIXMAN_a8r8g8b8 ? SPICE_BITMAP_FMT_RGBA : SPICE_BITMAP_FMT_32BIT,
+                     &bitmap, &draw->src_area);
     mark_guest_dirty(worker, &t->area);
     display_channel_draw_image(worker->display, base, draw, &bitmap, &t->area);
 }
@@ -265,18 +287,11 @@ static void render_copy_plain(QxlWorker *worker, const QxlDrawCommand *cmd, Draw
     }
     if (t->is_primary) {
         mark_guest_dirty(worker, &t->area);
-        /* The client gets only the src_area part of the converted 32-bit image. */
-        const uint8_t *pixels = (const uint8_t *)pixman_image_get_data(src);
-        uint32_t stride = (uint32_t)pixman_image_get_stride(src);
-        DisplayBitmap bitmap = {
-            .image_id = copy->src->id,
-            .format = wire_format,
-            .width = (uint32_t)(src_area.x2 - src_area.x1),
-            .height = (uint32_t)(src_area.y2 - src_area.y1),
-            .stride = stride,
-            .pixels = pixels + (size_t)src_area.y1 * stride + (size_t)src_area.x1 * 4,
-        };
-        pixman_box32_t wire_src_area = { 0, 0, (int32_t)bitmap.width, (int32_t)bitmap.height };
+        /* The client gets the src_area part of the converted 32-bit image (or all of it, to
+         * cache). */
+        DisplayBitmap bitmap;
+        pixman_box32_t wire_src_area;
+        wire_bitmap_part(copy->src, src, &src_area, wire_format, &bitmap, &wire_src_area);
         if (cmd->type == QXL_DRAW_BLEND) {
             display_channel_draw_blend(worker->display, base, &bitmap, &wire_src_area,
                                        copy->rop_descriptor, copy->scale_mode, &t->area);

@@ -180,7 +180,8 @@ void qxl_worker_run_request(QxlWorker *worker, const QxlRequest *request)
         cursor_channel_reset(worker->cursor);
         break;
     case QXL_REQUEST_RESET_IMAGE_CACHE:
-        /* Nothing is cached (images are sent uncompressed and uncached). */
+        /* pixcache: the guest's image ids start over; cached copies are stale. */
+        display_channel_reset_image_cache(worker->display);
         break;
     case QXL_REQUEST_DRIVER_UNLOAD:
         /* The guest driver's monitor layout is gone: back to one head on the primary. */

@@ -5,7 +5,9 @@
 #include <glib.h>
 
 #include "codecs/glz.h"
+#include "codecs/jpeg.h"
 #include "codecs/lz.h"
+#include "codecs/lz4-image.h"
 #include "codecs/quic.h"
 #include "server/image-encoder.h"
 
@@ -100,6 +102,39 @@ static void assert_same_pixels(const ImageEncoderSource *src, const uint8_t *got
     }
 }
 
+/* Mean squared error of the colour channels of @got against the source (alpha not counted). */
+static double mse_of(const ImageEncoderSource *src, const uint8_t *got, size_t got_stride)
+{
+    double sum = 0;
+    for (uint32_t y = 0; y < src->height; y++) {
+        for (uint32_t x = 0; x < src->width; x++) {
+            const uint8_t *a = src->pixels + (size_t)y * src->stride + (size_t)x * 4;
+            const uint8_t *b = got + (size_t)y * got_stride + (size_t)x * 4;
+            for (int c = 0; c < 3; c++) {
+                double d = (double)a[c] - (double)b[c];
+                sum += d * d;
+            }
+        }
+    }
+    return sum / ((double)src->width * src->height * 3);
+}
+
+/* Lossy types must stay this close to the source: a PSNR of 30 dB or more, i.e. an MSE of at
+ * most 255^2 / 10^3 (the interop tests use the same bar). */
+#define MAX_JPEG_MSE (255.0 * 255.0 / 1000.0)
+static double last_mse;
+
+/* JPEG_ALPHA: the alpha plane is exact (LZ) even though the colour is JPEG. */
+static void assert_same_alpha(const ImageEncoderSource *src, const uint8_t *got, size_t got_stride)
+{
+    for (uint32_t y = 0; y < src->height; y++) {
+        for (uint32_t x = 0; x < src->width; x++) {
+            g_assert_cmpuint(src->pixels[(size_t)y * src->stride + (size_t)x * 4 + 3], ==,
+                             got[(size_t)y * got_stride + (size_t)x * 4 + 3]);
+        }
+    }
+}
+
 /*
  * Encodes @src under @policy, parses what was written as a client would (descriptor, body),
  * decodes it with our decoders and compares the pixels. Returns the image type on the wire and
@@ -136,6 +171,23 @@ static uint8_t encode_and_check(const ImageEncoderSource *src, SpiceImageCompres
         const uint8_t *rows = wire_read_span(&r, (size_t)src->width * 4 * src->height);
         g_assert_nonnull(rows);
         assert_same_pixels(src, rows, (size_t)src->width * 4);
+    } else if (type == SPICE_IMAGE_TYPE_JPEG_ALPHA) {
+        const uint8_t *desc_bytes = wire_read_span(&r, JPEG_ALPHA_DESCRIPTOR_SIZE);
+        g_assert_nonnull(desc_bytes);
+        JpegAlphaDescriptor desc;
+        g_assert_cmpint(jpeg_alpha_read_descriptor(desc_bytes, JPEG_ALPHA_DESCRIPTOR_SIZE, &desc),
+                        ==, CODEC_OK);
+        g_assert_true(desc.top_down);
+        g_assert_cmpuint(desc.data_size, ==, wire_reader_remaining(&r));
+        const uint8_t *data = wire_read_span(&r, desc.data_size);
+        g_assert_nonnull(data);
+        g_assert_cmpint(jpeg_alpha_decode_new(&desc, data, desc.data_size, 1u << 24, &out), ==,
+                        CODEC_OK);
+        assert_same_alpha(src, out.data, out.stride);
+        last_mse = mse_of(src, out.data, out.stride);
+        g_assert_cmpfloat(last_mse, <=, MAX_JPEG_MSE);
+        pixbuf_free(&out);
+        g_assert_cmpuint(wire_reader_offset(&r) - body_start, <, raw_body);
     } else {
         uint32_t data_size = wire_read_u32(&r);
         g_assert_cmpuint(data_size, ==, wire_reader_remaining(&r));
@@ -149,6 +201,16 @@ static uint8_t encode_and_check(const ImageEncoderSource *src, SpiceImageCompres
             g_assert_true(hdr.top_down);
             g_assert_cmpint(hdr.type, ==, src->format == SPICE_BITMAP_FMT_RGBA ?
                             LZ_IMAGE_TYPE_RGBA : LZ_IMAGE_TYPE_RGB32);
+        } else if (type == SPICE_IMAGE_TYPE_LZ4) {
+            Lz4ImageHeader hdr;
+            st = lz4_image_decode_new(data, data_size, src->width, src->height, 1u << 24, &out,
+                                      &hdr);
+            g_assert_cmpstr(codec_status_to_str(st), ==, codec_status_to_str(CODEC_OK));
+            g_assert_true(hdr.top_down);
+            g_assert_cmpint(hdr.format, ==, fmt);
+        } else if (type == SPICE_IMAGE_TYPE_JPEG) {
+            st = jpeg_decode_new(data, data_size, PIXBUF_FORMAT_XRGB32, 1u << 24, &out);
+            g_assert_cmpstr(codec_status_to_str(st), ==, codec_status_to_str(CODEC_OK));
         } else {
             g_assert_cmpuint(type, ==, SPICE_IMAGE_TYPE_QUIC);
             QuicHeader hdr;
@@ -159,7 +221,12 @@ static uint8_t encode_and_check(const ImageEncoderSource *src, SpiceImageCompres
         }
         g_assert_cmpuint(out.width, ==, src->width);
         g_assert_cmpuint(out.height, ==, src->height);
-        assert_same_pixels(src, out.data, out.stride);
+        if (type == SPICE_IMAGE_TYPE_JPEG) {
+            last_mse = mse_of(src, out.data, out.stride);
+            g_assert_cmpfloat(last_mse, <=, MAX_JPEG_MSE);
+        } else {
+            assert_same_pixels(src, out.data, out.stride);
+        }
         pixbuf_free(&out);
         /* Never bigger than the raw bitmap. */
         g_assert_cmpuint(wire_reader_offset(&r) - body_start, <, raw_body);
@@ -312,14 +379,21 @@ static uint8_t encode_glz_and_check(const ImageEncoderSource *src, SpiceImageCom
     g_assert_cmpuint(wire_read_u32(&r), ==, src->width);
     g_assert_cmpuint(wire_read_u32(&r), ==, src->height);
     *body_size = 0;
-    if (type == SPICE_IMAGE_TYPE_GLZ_RGB) {
+    if (type == SPICE_IMAGE_TYPE_GLZ_RGB || type == SPICE_IMAGE_TYPE_ZLIB_GLZ_RGB) {
+        uint32_t glz_size = type == SPICE_IMAGE_TYPE_ZLIB_GLZ_RGB ? wire_read_u32(&r) : 0;
         uint32_t data_size = wire_read_u32(&r);
         g_assert_cmpuint(data_size, ==, wire_reader_remaining(&r));
         const uint8_t *data = wire_read_span(&r, data_size);
         g_assert_nonnull(data);
         Pixbuf out = { 0 };
         GlzHeader hdr;
-        CodecStatus st = glz_decode(window, data, data_size, &out, &hdr);
+        CodecStatus st = type == SPICE_IMAGE_TYPE_GLZ_RGB ?
+                         glz_decode(window, data, data_size, &out, &hdr) :
+                         glz_zlib_decode(window, data, data_size, glz_size, &out, &hdr);
+        if (type == SPICE_IMAGE_TYPE_ZLIB_GLZ_RGB) {
+            g_assert_cmpuint(data_size, <, glz_size);   /* only when deflate shrinks it */
+            g_assert_cmpuint(glz_size, >=, IMAGE_ENCODER_ZLIB_MIN_GLZ);
+        }
         g_assert_cmpstr(codec_status_to_str(st), ==, codec_status_to_str(CODEC_OK));
         g_assert_true(hdr.top_down);
         g_assert_cmpint(hdr.type, ==, src->format == SPICE_BITMAP_FMT_RGBA ?
@@ -419,6 +493,194 @@ static void test_glz_too_large_goes_lz(void)
     glz_dictionary_free(dict);
 }
 
+/* ---- srvcomp: LZ4, JPEG, ZLIB_GLZ and the per-client inputs of the policy ---- */
+
+static const ImageEncoderPeer peer_all = { .lz4 = true, .jpeg = true, .zlib_glz = true };
+
+/* Encodes a fresh image of @content with @peer and @lossy_ok; returns the type, @size the wire
+ * bytes. Every type is decoded and checked by encode_and_check. */
+static uint8_t type_with_peer(Content content, uint8_t format, uint32_t w, uint32_t h,
+                              SpiceImageCompression policy, ImageEncoderPeer peer, bool lossy_ok,
+                              size_t *size)
+{
+    TestImage img;
+    make_image(&img, content, format, w, h, 12, 31);
+    if (format == SPICE_BITMAP_FMT_32BIT) {
+        /* A guest's unused 4th byte is constant; LZ4 (unlike LZ and QUIC) carries it, so
+         * make_image's random garbage there would defeat it. */
+        for (uint32_t y = 0; y < h; y++) {
+            for (uint32_t x = 0; x < w; x++) {
+                img.buf[(size_t)y * img.src.stride + (size_t)x * 4 + 3] = 0;
+            }
+        }
+    }
+    img.src.peer = peer;
+    img.src.lossy_ok = lossy_ok;
+    uint8_t type = encode_and_check(&img.src, policy, size);
+    free_image(&img);
+    return type;
+}
+
+/* LZ4 goes only to a client that decodes it; everything else under LZ4 is LZ, as upstream. */
+static void test_lz4_needs_the_cap(void)
+{
+    static const uint8_t formats[] = { SPICE_BITMAP_FMT_32BIT, SPICE_BITMAP_FMT_RGBA };
+    ImageEncoderPeer lz4_only = { .lz4 = true };
+    for (size_t f = 0; f < G_N_ELEMENTS(formats); f++) {
+        size_t size;
+        /* (Not noisy photos: a byte matcher cannot shrink them, so they go as BITMAP.) */
+        static const Content contents[] = { CONTENT_TEXT, CONTENT_FLAT };
+        for (size_t i = 0; i < G_N_ELEMENTS(contents); i++) {
+            Content c = contents[i];
+            g_assert_cmpuint(type_with_peer((Content)c, formats[f], 200, 150,
+                                            SPICE_IMAGE_COMPRESSION_LZ4, lz4_only, false, &size),
+                             ==, SPICE_IMAGE_TYPE_LZ4);
+            g_assert_cmpuint(type_with_peer((Content)c, formats[f], 200, 150,
+                                            SPICE_IMAGE_COMPRESSION_LZ4, (ImageEncoderPeer){ 0 },
+                                            false, &size), ==, SPICE_IMAGE_TYPE_LZ_RGB);
+        }
+        /* The cap alone changes no other policy. */
+        g_assert_cmpuint(type_with_peer(CONTENT_TEXT, formats[f], 200, 150,
+                                        SPICE_IMAGE_COMPRESSION_LZ, lz4_only, false, &size), ==,
+                         SPICE_IMAGE_TYPE_LZ_RGB);
+        g_assert_cmpuint(type_with_peer(CONTENT_TEXT, formats[f], 200, 150,
+                                        SPICE_IMAGE_COMPRESSION_AUTO_LZ, lz4_only, false, &size),
+                         ==, SPICE_IMAGE_TYPE_LZ_RGB);
+    }
+}
+
+/* JPEG replaces QUIC (never LZ/GLZ) when the client allows JPEG and the draw may be lossy. */
+static void test_jpeg_replaces_quic(void)
+{
+    ImageEncoderPeer jpeg_only = { .jpeg = true };
+    static const SpiceImageCompression quic_like[] = {
+        SPICE_IMAGE_COMPRESSION_QUIC, SPICE_IMAGE_COMPRESSION_AUTO_LZ,
+        SPICE_IMAGE_COMPRESSION_AUTO_GLZ,
+    };
+    for (size_t p = 0; p < G_N_ELEMENTS(quic_like); p++) {
+        size_t jpeg_size, quic_size;
+        g_assert_cmpuint(type_with_peer(CONTENT_PHOTO, SPICE_BITMAP_FMT_32BIT, 256, 192,
+                                        quic_like[p], jpeg_only, true, &jpeg_size), ==,
+                         SPICE_IMAGE_TYPE_JPEG);
+        g_test_message("jpeg photo 256x192: %zu bytes, MSE %.2f", jpeg_size, last_mse);
+        g_assert_cmpuint(type_with_peer(CONTENT_PHOTO, SPICE_BITMAP_FMT_RGBA, 256, 192,
+                                        quic_like[p], jpeg_only, true, &jpeg_size), ==,
+                         SPICE_IMAGE_TYPE_JPEG_ALPHA);
+        /* A draw that must stay exact (ROP, masks): QUIC. */
+        g_assert_cmpuint(type_with_peer(CONTENT_PHOTO, SPICE_BITMAP_FMT_32BIT, 256, 192,
+                                        quic_like[p], jpeg_only, false, &quic_size), ==,
+                         SPICE_IMAGE_TYPE_QUIC);
+        /* A client without JPEG: QUIC. */
+        g_assert_cmpuint(type_with_peer(CONTENT_PHOTO, SPICE_BITMAP_FMT_32BIT, 256, 192,
+                                        quic_like[p], (ImageEncoderPeer){ 0 }, true, &quic_size),
+                         ==, SPICE_IMAGE_TYPE_QUIC);
+        type_with_peer(CONTENT_PHOTO, SPICE_BITMAP_FMT_32BIT, 256, 192, quic_like[p], jpeg_only,
+                       true, &jpeg_size);
+        g_assert_cmpuint(jpeg_size, <, quic_size);
+    }
+    size_t size;
+    /* Text under AUTO stays lossless with JPEG allowed. */
+    g_assert_cmpuint(type_with_peer(CONTENT_TEXT, SPICE_BITMAP_FMT_32BIT, 256, 192,
+                                    SPICE_IMAGE_COMPRESSION_AUTO_LZ, peer_all, true, &size), ==,
+                     SPICE_IMAGE_TYPE_LZ_RGB);
+    g_assert_cmpuint(type_with_peer(CONTENT_TEXT, SPICE_BITMAP_FMT_32BIT, 256, 192,
+                                    SPICE_IMAGE_COMPRESSION_AUTO_GLZ, peer_all, true, &size), ==,
+                     SPICE_IMAGE_TYPE_LZ_RGB);   /* no dictionary here */
+    /* LZ, GLZ, LZ4 and OFF never go lossy. */
+    g_assert_cmpuint(type_with_peer(CONTENT_PHOTO, SPICE_BITMAP_FMT_32BIT, 256, 192,
+                                    SPICE_IMAGE_COMPRESSION_LZ, peer_all, true, &size), ==,
+                     SPICE_IMAGE_TYPE_LZ_RGB);
+    g_assert_cmpuint(type_with_peer(CONTENT_PHOTO, SPICE_BITMAP_FMT_32BIT, 256, 192,
+                                    SPICE_IMAGE_COMPRESSION_LZ4, peer_all, true, &size), ==,
+                     SPICE_IMAGE_TYPE_LZ4);
+    g_assert_cmpuint(type_with_peer(CONTENT_PHOTO, SPICE_BITMAP_FMT_32BIT, 256, 192,
+                                    SPICE_IMAGE_COMPRESSION_OFF, peer_all, true, &size), ==,
+                     SPICE_IMAGE_TYPE_BITMAP);
+    /* Tiny images: JPEG is not smaller than the bitmap, so BITMAP (never an error). */
+    type_with_peer(CONTENT_PHOTO, SPICE_BITMAP_FMT_32BIT, 3, 3, SPICE_IMAGE_COMPRESSION_QUIC,
+                   peer_all, true, &size);
+    /* Every size and content still round trips with everything allowed. */
+    static const uint32_t sizes[][2] = { { 1, 1 }, { 3, 3 }, { 17, 9 }, { 64, 48 }, { 300, 7 } };
+    for (size_t p = 0; p < G_N_ELEMENTS(all_policies); p++) {
+        for (int c = 0; c < CONTENT_COUNT; c++) {
+            for (size_t i = 0; i < G_N_ELEMENTS(sizes); i++) {
+                if (c == CONTENT_NOISE || c == CONTENT_TEXT) {
+                    /* JPEG only meets the PSNR bar on photo-like content, and only photo-like
+                     * content gets JPEG under AUTO; under QUIC text/noise would go JPEG. */
+                    if (all_policies[p] == SPICE_IMAGE_COMPRESSION_QUIC) {
+                        continue;
+                    }
+                }
+                type_with_peer((Content)c, SPICE_BITMAP_FMT_RGBA, sizes[i][0], sizes[i][1],
+                               all_policies[p], peer_all, true, &size);
+                type_with_peer((Content)c, SPICE_BITMAP_FMT_32BIT, sizes[i][0], sizes[i][1],
+                               all_policies[p], peer_all, true, &size);
+            }
+        }
+    }
+}
+
+/* ZLIB_GLZ_RGB: zlib over GLZ when allowed and smaller; the window stays in step (the next
+ * image references the zlib one). */
+static void test_zlib_glz(void)
+{
+    GlzDictionary *dict = glz_dictionary_new(1u << 20);
+    GlzWindow *window = glz_window_new(1u << 20);
+    TestImage first, again;
+    make_image(&first, CONTENT_TEXT, SPICE_BITMAP_FMT_32BIT, 256, 192, 8, 41);
+    make_image(&again, CONTENT_TEXT, SPICE_BITMAP_FMT_32BIT, 256, 192, 0, 42);
+    first.src.glz = again.src.glz = dict;
+    first.src.peer.zlib_glz = again.src.peer.zlib_glz = true;
+    size_t first_size, again_size;
+    uint64_t id = 99;
+    g_assert_cmpuint(encode_glz_and_check(&first.src, SPICE_IMAGE_COMPRESSION_AUTO_GLZ, window,
+                                          &first_size, &id), ==, SPICE_IMAGE_TYPE_ZLIB_GLZ_RGB);
+    g_assert_cmpuint(id, ==, 0);
+    /* The redraw's GLZ stream is tiny (one long match): under 100 bytes it stays GLZ. */
+    uint8_t type = encode_glz_and_check(&again.src, SPICE_IMAGE_COMPRESSION_GLZ, window,
+                                        &again_size, &id);
+    g_assert_true(type == SPICE_IMAGE_TYPE_GLZ_RGB || type == SPICE_IMAGE_TYPE_ZLIB_GLZ_RGB);
+    g_assert_cmpuint(id, ==, 1);
+    g_test_message("zlib-glz: first %zu redraw %zu (%s)", first_size, again_size,
+                   type == SPICE_IMAGE_TYPE_GLZ_RGB ? "GLZ" : "ZLIB_GLZ");
+    /* Without the allowance: plain GLZ, larger than its zlib form. */
+    GlzDictionary *dict2 = glz_dictionary_new(1u << 20);
+    GlzWindow *window2 = glz_window_new(1u << 20);
+    first.src.glz = dict2;
+    first.src.peer.zlib_glz = false;
+    size_t plain_size;
+    g_assert_cmpuint(encode_glz_and_check(&first.src, SPICE_IMAGE_COMPRESSION_GLZ, window2,
+                                          &plain_size, &id), ==, SPICE_IMAGE_TYPE_GLZ_RGB);
+    g_assert_cmpuint(first_size, <, plain_size);
+    free_image(&first);
+    free_image(&again);
+    glz_window_free(window);
+    glz_dictionary_free(dict);
+    glz_window_free(window2);
+    glz_dictionary_free(dict2);
+}
+
+/* The WAN switches and PREFERRED_COMPRESSION's validation. */
+static void test_wan_and_preferred(void)
+{
+    g_assert_true(image_encoder_wan_enabled(SPICE_WAN_COMPRESSION_ALWAYS, false));
+    g_assert_true(image_encoder_wan_enabled(SPICE_WAN_COMPRESSION_ALWAYS, true));
+    g_assert_true(image_encoder_wan_enabled(SPICE_WAN_COMPRESSION_AUTO, true));
+    g_assert_false(image_encoder_wan_enabled(SPICE_WAN_COMPRESSION_AUTO, false));
+    g_assert_false(image_encoder_wan_enabled(SPICE_WAN_COMPRESSION_NEVER, true));
+    g_assert_false(image_encoder_wan_enabled(SPICE_WAN_COMPRESSION_INVALID, true));
+    g_assert_false(image_encoder_wan_enabled((spice_wan_compression_t)77, true));
+    unsigned valid = 0;
+    for (unsigned v = 0; v < 256; v++) {
+        valid += image_encoder_policy_valid((uint8_t)v);
+    }
+    g_assert_cmpuint(valid, ==, SPICE_IMAGE_COMPRESSION_ENUM_END - 1);   /* all but INVALID */
+    g_assert_false(image_encoder_policy_valid(SPICE_IMAGE_COMPRESSION_INVALID));
+    g_assert_true(image_encoder_policy_valid(SPICE_IMAGE_COMPRESSION_OFF));
+    g_assert_true(image_encoder_policy_valid(SPICE_IMAGE_COMPRESSION_LZ4));
+    g_assert_false(image_encoder_policy_valid(SPICE_IMAGE_COMPRESSION_ENUM_END));
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -428,5 +690,9 @@ int main(int argc, char **argv)
     g_test_add_func("/image-encoder/policy-choices", test_policy_choices);
     g_test_add_func("/image-encoder/auto-picks-the-smaller", test_auto_picks_the_smaller);
     g_test_add_func("/image-encoder/photo-heuristic", test_photo_heuristic);
+    g_test_add_func("/image-encoder/srvcomp/lz4-needs-the-cap", test_lz4_needs_the_cap);
+    g_test_add_func("/image-encoder/srvcomp/jpeg-replaces-quic", test_jpeg_replaces_quic);
+    g_test_add_func("/image-encoder/srvcomp/zlib-glz", test_zlib_glz);
+    g_test_add_func("/image-encoder/srvcomp/wan-and-preferred", test_wan_and_preferred);
     return g_test_run();
 }
