@@ -50,6 +50,64 @@ static gboolean freeze_scene(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+/*
+ * An --image sequence: the screen starts with the first image; once a display client is
+ * connected the images are drawn in order, each once as a full-screen drawable, @interval_ms
+ * apart, and the last one stays. Waiting for the client makes every frame reach it (a client
+ * linking later only gets the current picture), which is what tests of cross-image coding need.
+ */
+typedef struct Playback {
+    Scene *scene;
+    QxlDevice *dev;
+    uint32_t **frames;   /* owned by main(), n_frames entries */
+    int n_frames;
+    int next;            /* the frame drawn next */
+    guint interval_ms;
+} Playback;
+
+static gboolean playback_step(gpointer data)
+{
+    Playback *play = data;
+    scene_show_image(play->scene, play->frames[play->next]);
+    printf("spice-demo-vm: image %d of %d drawn\n", play->next + 1, play->n_frames);
+    fflush(stdout);
+    play->next++;
+    return play->next < play->n_frames ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+static gboolean playback_wait_client(gpointer data)
+{
+    Playback *play = data;
+    if (!qxl_device_client_present(play->dev)) {
+        return G_SOURCE_CONTINUE;
+    }
+    if (playback_step(play)) {
+        g_timeout_add(play->interval_ms, playback_step, play);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+/* Loads every --image; all must have the size of the first (the screen's). */
+static bool load_images(const DemoOptions *opts, uint32_t **frames, uint32_t *width, uint32_t *height)
+{
+    for (int i = 0; i < opts->n_images; i++) {
+        uint32_t w = 0, h = 0;
+        if (!image_load(opts->images[i], &frames[i], &w, &h)) {
+            return false;
+        }
+        if (i == 0) {
+            *width = w;
+            *height = h;
+        } else if (w != *width || h != *height) {
+            fprintf(stderr, "spice-demo-vm: --image %s is %ux%u but the first image is %ux%u: "
+                    "the images of a sequence must have one size\n", opts->images[i], w, h,
+                    *width, *height);
+            return false;
+        }
+    }
+    return true;
+}
+
 static gboolean redraw_scene(gpointer data)
 {
     scene_redraw(data);
@@ -109,18 +167,21 @@ int main(int argc, char **argv)
     /* QEMU ignores SIGPIPE too: a client vanishing mid-write is an error value, not a signal. */
     signal(SIGPIPE, SIG_IGN);
 
-    uint32_t *image = NULL;
     uint32_t width = (uint32_t)opts.width, height = (uint32_t)opts.height;
-    if (opts.image != NULL && !image_load(opts.image, &image, &width, &height)) {
+    int n_frames = opts.n_images;
+    uint32_t **frames = g_new0(uint32_t *, n_frames + 1);
+    QxlDevice *dev = NULL;
+    if (!load_images(&opts, frames, &width, &height) ||
+        (dev = qxl_device_new(width, height)) == NULL) {
+        for (int i = 0; i < n_frames; i++) {
+            g_free(frames[i]);
+        }
+        g_free(frames);
         demo_options_clear(&opts);
         return 1;
     }
-    QxlDevice *dev = qxl_device_new(width, height);
-    if (dev == NULL) {
-        g_free(image);
-        demo_options_clear(&opts);
-        return 1;
-    }
+    Playback playback = { .dev = dev, .frames = frames, .n_frames = n_frames,
+                          .interval_ms = (guint)opts.frame_interval_ms };
 
     GMainLoop *loop = g_main_loop_new(NULL, FALSE);
     SpiceCoreInterface *core = core_glib_interface(g_main_context_default());
@@ -162,8 +223,8 @@ int main(int argc, char **argv)
     qxl_device_power_on(dev);
     spice_server_vm_start(server);
 
-    if (image != NULL) {
-        scene = scene_new_image(dev, image, (int)width, (int)height);
+    if (n_frames > 0) {
+        scene = scene_new_image(dev, frames[0], (int)width, (int)height);
     } else {
         char *caption = g_strdup_printf("Served on %s:%d", opts.addr, opts.port);
         scene = scene_new_desktop(dev, (int)width, (int)height, caption);
@@ -177,6 +238,10 @@ int main(int argc, char **argv)
     Freeze freeze = { scene, opts.dump_frame };
     if (opts.freeze_after > 0) {
         g_timeout_add((guint)(opts.freeze_after * 1000), freeze_scene, &freeze);
+    }
+    if (n_frames > 1) {
+        playback.scene = scene;
+        g_timeout_add(50, playback_wait_client, &playback);
     }
     if (opts.image_redraw > 0) {
         g_timeout_add((guint)(opts.image_redraw * 1000), redraw_scene, scene);
@@ -216,7 +281,10 @@ out:
     scene_free(scene);
     qxl_device_free(dev);
     g_main_loop_unref(loop);
-    g_free(image);
+    for (int i = 0; i < n_frames; i++) {
+        g_free(frames[i]);
+    }
+    g_free(frames);
     demo_options_clear(&opts);
     if (status == 0) {
         printf("spice-demo-vm: stopped\n");

@@ -91,18 +91,20 @@ bool demo_options_parse(int argc, char **argv, DemoOptions *opts)
     char *compression = NULL;
     char *jpeg_wan = NULL, *zlib_glz_wan = NULL, *streaming = NULL;
     int expiry = -1;
+    int frame_interval = -1;
     GOptionEntry entries[] = {
         { "port", 'p', 0, G_OPTION_ARG_INT, &opts->port, "TCP port to listen on (default 5900)", "N" },
         { "addr", 'a', 0, G_OPTION_ARG_STRING, &opts->addr, "Address to listen on (default 127.0.0.1)", "A" },
         { "password", 0, 0, G_OPTION_ARG_STRING, &opts->password, "Clients must give this password", "PW" },
         { "noauth", 0, 0, G_OPTION_ARG_NONE, &noauth, "Clients connect without a password", NULL },
         { "ticket-expiry", 0, 0, G_OPTION_ARG_INT, &expiry, "The password expires after SECONDS (with --password)", "SECONDS" },
-        { "image", 0, 0, G_OPTION_ARG_FILENAME, &opts->image, "Show this PNG or JPEG pixel for pixel instead of the desktop", "FILE" },
+        { "image", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opts->images, "Show this PNG or JPEG pixel for pixel instead of the desktop; given several times (same size), the images play in order once a display client is connected, each drawn once", "FILE" },
+        { "frame-interval", 0, 0, G_OPTION_ARG_INT, &frame_interval, "Milliseconds between the images of an --image sequence (default 500); the last one stays", "MS" },
         { "image-compression", 0, 0, G_OPTION_ARG_STRING, &compression, "Image compression the server is given: off, auto_glz (default), auto_lz, quic, glz, lz, lz4", "MODE" },
         { "jpeg-wan-compression", 0, 0, G_OPTION_ARG_STRING, &jpeg_wan, "JPEG for photo-like images on slow links: auto (default), never, always", "MODE" },
         { "zlib-glz-wan-compression", 0, 0, G_OPTION_ARG_STRING, &zlib_glz_wan, "zlib over GLZ on slow links: auto (default), never, always", "MODE" },
         { "streaming-video", 0, 0, G_OPTION_ARG_STRING, &streaming, "Video streams for often-redrawn regions: off (default), all, filter", "MODE" },
-        { "image-redraw", 0, 0, G_OPTION_ARG_DOUBLE, &opts->image_redraw, "Draw --image again every SECONDS (for recording what clients receive)", "SECONDS" },
+        { "image-redraw", 0, 0, G_OPTION_ARG_DOUBLE, &opts->image_redraw, "Draw the shown --image again every SECONDS (for recording what clients receive)", "SECONDS" },
         { "size", 0, 0, G_OPTION_ARG_STRING, &size, "Desktop size (default 1024x768)", "WxH" },
         { "name", 0, 0, G_OPTION_ARG_STRING, &opts->name, "VM name shown to clients (default spice-demo-vm)", "NAME" },
         { "exit-after", 0, 0, G_OPTION_ARG_DOUBLE, &opts->exit_after, "Shut down cleanly after SECONDS", "SECONDS" },
@@ -134,6 +136,7 @@ bool demo_options_parse(int argc, char **argv, DemoOptions *opts)
         return false;
     }
     opts->noauth = noauth;
+    opts->n_images = opts->images ? (int)g_strv_length(opts->images) : 0;
     if (argc > 1) {
         fprintf(stderr, "spice-demo-vm: unexpected argument '%s' (options start with --, see --help)\n", argv[1]);
         ok = false;
@@ -149,7 +152,7 @@ bool demo_options_parse(int argc, char **argv, DemoOptions *opts)
     } else if (opts->port < 1 || opts->port > 65535) {
         fprintf(stderr, "spice-demo-vm: --port %d is not a TCP port: use 1..65535\n", opts->port);
         ok = false;
-    } else if (size != NULL && opts->image != NULL) {
+    } else if (size != NULL && opts->n_images > 0) {
         fprintf(stderr, "spice-demo-vm: --size and --image do not go together: the image sets the screen size\n");
         ok = false;
     } else if (size != NULL && !parse_size(size, &opts->width, &opts->height)) {
@@ -168,7 +171,10 @@ bool demo_options_parse(int argc, char **argv, DemoOptions *opts)
     } else if (streaming != NULL && !parse_streaming(streaming, &opts->streaming_video)) {
         fprintf(stderr, "spice-demo-vm: --streaming-video %s: use off, all or filter\n", streaming);
         ok = false;
-    } else if (opts->image_redraw < 0 || (opts->image_redraw > 0 && opts->image == NULL)) {
+    } else if (frame_interval != -1 && (frame_interval < 1 || frame_interval > 3600000)) {
+        fprintf(stderr, "spice-demo-vm: --frame-interval takes milliseconds from 1 to 3600000\n");
+        ok = false;
+    } else if (opts->image_redraw < 0 || (opts->image_redraw > 0 && opts->n_images == 0)) {
         fprintf(stderr, "spice-demo-vm: --image-redraw takes a number of seconds above 0 and needs --image\n");
         ok = false;
     } else if (opts->exit_after < 0 || opts->freeze_after < 0) {
@@ -188,6 +194,7 @@ bool demo_options_parse(int argc, char **argv, DemoOptions *opts)
         return false;
     }
     opts->ticket_expiry = expiry > 0 ? expiry : 0;
+    opts->frame_interval_ms = frame_interval > 0 ? frame_interval : 500;
     if (opts->image_compression == 0) {
         opts->image_compression = SPICE_IMAGE_COMPRESSION_AUTO_GLZ;
     }
@@ -218,7 +225,7 @@ void demo_options_clear(DemoOptions *opts)
 {
     g_free(opts->addr);
     g_free(opts->password);
-    g_free(opts->image);
+    g_strfreev(opts->images);
     g_free(opts->name);
     g_free(opts->dump_frame);
     memset(opts, 0, sizeof(*opts));

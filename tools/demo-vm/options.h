@@ -9,7 +9,9 @@ typedef struct DemoOptions {
     char *password;      /* NULL with --noauth */
     bool noauth;
     int ticket_expiry;   /* seconds the password stays valid, 0 = forever */
-    char *image;         /* NULL: the animated desktop */
+    char **images;       /* NULL-terminated --image files, played in order; NULL: the desktop */
+    int n_images;        /* entries of @images */
+    int frame_interval_ms; /* between images of a sequence, default 500 */
     int width, height;   /* desktop size, default 1024x768 */
     char *name;          /* VM name told to clients, default "spice-demo-vm" */
     double exit_after;   /* seconds, 0 = run until SIGINT/SIGTERM */
@@ -17,7 +19,7 @@ typedef struct DemoOptions {
     char *dump_frame;    /* PPM written when the scene freezes, or NULL */
     bool audio;          /* playback (a 440 Hz sine) and record devices */
     bool raw_playback;   /* spice_server_set_playback_compression(0): no Opus even if the client can */
-    double image_redraw;  /* seconds between full redraws of --image, 0 = draw it once */
+    double image_redraw;  /* seconds between full redraws of the shown image, 0 = never */
     int image_compression; /* SpiceImageCompression; default AUTO_GLZ (QEMU's default) */
     int jpeg_wan;          /* spice_wan_compression_t; default AUTO (QEMU's default) */
     int zlib_glz_wan;      /* spice_wan_compression_t; default AUTO (QEMU's default) */

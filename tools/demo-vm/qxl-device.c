@@ -51,6 +51,9 @@ struct QxlDevice {
     uint64_t bad_releases;
     /* Main thread only. */
     bool wakeup_pending;
+    /* Atomic (gint): the library said a display client is connected (set_client_capabilities,
+     * worker thread); read by the main thread to start an image sequence. */
+    gint client_present;
 };
 
 static QxlDevice *device_of(QXLInstance *qin)
@@ -218,6 +221,12 @@ static void iface_set_client_capabilities(QXLInstance *qin, uint8_t client_prese
                                           uint8_t caps[SPICE_CAPABILITIES_SIZE])
 {
     g_debug("qxl: client %s", client_present ? "present" : "gone");
+    g_atomic_int_set(&device_of(qin)->client_present, client_present ? 1 : 0);
+}
+
+bool qxl_device_client_present(QxlDevice *dev)
+{
+    return g_atomic_int_get(&dev->client_present) != 0;
 }
 
 static int iface_client_monitors_config(QXLInstance *qin, VDAgentMonitorsConfig *monitors_config)

@@ -25,6 +25,10 @@ QxlDevice *qxl_device_new(uint32_t width, uint32_t height);
 /* Frees the memory. Only after qxl_device_finish (the library must be done with it). Accepts NULL. */
 void qxl_device_free(QxlDevice *dev);
 
+/* Whether the library last said a display client is connected (set_client_capabilities). Any
+ * thread. */
+bool qxl_device_client_present(QxlDevice *dev);
+
 /* What to pass to spice_server_add_interface / remove_interface (interface "qxl" 3.3, id 0). */
 QXLInstance *qxl_device_instance(QxlDevice *dev);
 

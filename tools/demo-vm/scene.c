@@ -406,6 +406,12 @@ void scene_redraw(Scene *scene)
     screen_flush(scene->screen);
 }
 
+void scene_show_image(Scene *scene, const uint32_t *pixels)
+{
+    memcpy(scene->fb->pixels, pixels, (size_t)scene->width * scene->height * 4);
+    scene_redraw(scene);
+}
+
 void scene_freeze(Scene *scene)
 {
     scene->frozen = true;

@@ -23,6 +23,9 @@ Scene *scene_new_desktop(QxlDevice *dev, int width, int height, const char *capt
 Scene *scene_new_image(QxlDevice *dev, const uint32_t *pixels, int width, int height);
 /* Sends the first full frame and the cursor, then starts the frame timer. */
 void scene_start(Scene *scene);
+/* An image scene shows @pixels (width * height xRGB of the scene, copied) from now on, sent as
+ * one new full-screen drawable, like scene_redraw. */
+void scene_show_image(Scene *scene, const uint32_t *pixels);
 /* Stops the animation: the picture stays as it is (what could not be sent yet still goes out). */
 void scene_freeze(Scene *scene);
 /* Sends the whole picture again as a new drawable (clients linked after the first draw get a
