@@ -1,4 +1,4 @@
-/* spice-viewer: our SPICE viewer; --headless --screenshot saves the settled primary surface. */
+/* spice-viewer: our SPICE viewer: the GTK window, or --headless --screenshot (saves the settled primary surface). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +10,7 @@
 
 #include "client/spice-client.h"
 #include "uri.h"
+#include "viewer-window.h"
 
 /* Exit codes: a script can tell what failed without parsing the message. */
 enum {
@@ -144,6 +145,20 @@ static gboolean on_tick(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+/* What every session of this run shares; the window makes one per (re)connect. */
+typedef struct SessionConfig {
+    const SpiceUri *uri;
+    uint8_t preferred_compression;
+} SessionConfig;
+
+static SpiceClientSession *new_session(const char *password, void *user)
+{
+    const SessionConfig *cfg = user;
+    SpiceClientSession *s = spice_client_session_new(cfg->uri->host, cfg->uri->port, password);
+    spice_client_session_set_preferred_compression(s, cfg->preferred_compression);
+    return s;
+}
+
 static gboolean on_timeout(gpointer data)
 {
     Viewer *v = data;
@@ -197,8 +212,10 @@ int main(int argc, char **argv)
           "NAME" },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
+    ViewerWindowOptions window_opts = { 0 };
     GOptionContext *ctx = g_option_context_new("URI - SPICE viewer");
     g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_add_main_entries(ctx, viewer_window_option_entries(&window_opts), NULL);
     g_option_context_set_description(ctx,
         "URI: spice://host:port or spice://host?port=N&password=PW\n"
         "Exit status: 0 saved, 1 usage, 2 connect failed, 3 auth failed, 4 timeout,\n"
@@ -215,9 +232,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "spice-viewer: give exactly one URI (spice://host:port); see --help\n");
         return EXIT_USAGE;
     }
-    if (!headless || screenshot == NULL) {
-        fprintf(stderr, "spice-viewer: only --headless --screenshot FILE is implemented yet "
-                "(the GTK window is still to come)\n");
+    if (headless && screenshot == NULL) {
+        fprintf(stderr, "spice-viewer: --headless needs --screenshot FILE (see --help)\n");
         return EXIT_USAGE;
     }
     if (!(timeout_s > 0) || !(settle_s >= 0)) {
@@ -252,12 +268,23 @@ int main(int argc, char **argv)
         g_free(uri_error);
         return EXIT_USAGE;
     }
+    SessionConfig config = { .uri = &uri, .preferred_compression = preferred };
+    if (!headless) {
+        char *label = g_strdup_printf("%s:%u", uri.host, (unsigned)uri.port);
+        int code = viewer_window_run(&window_opts, label, password ? password : uri.password,
+                                     new_session, &config);
+        g_free(label);
+        viewer_window_options_clear(&window_opts);
+        spice_uri_clear(&uri);
+        g_free(screenshot);
+        g_free(password);
+        return code;
+    }
     Viewer v = { .screenshot = screenshot, .settle_s = settle_s, .exit_code = EXIT_PROTOCOL };
     v.loop = g_main_loop_new(NULL, FALSE);
-    v.session = spice_client_session_new(uri.host, uri.port, password ? password : uri.password);
+    v.session = new_session(password ? password : uri.password, &config);
     SpiceClientCallbacks cb = { .state_changed = on_state, .display_event = on_display };
     spice_client_session_set_callbacks(v.session, &cb, &v);
-    spice_client_session_set_preferred_compression(v.session, preferred);
     spice_client_session_connect(v.session);
     guint tick = g_timeout_add(100, on_tick, &v);
     guint timer = g_timeout_add((guint)(timeout_s * 1000), on_timeout, &v);
@@ -269,5 +296,6 @@ int main(int argc, char **argv)
     spice_uri_clear(&uri);
     g_free(screenshot);
     g_free(password);
+    viewer_window_options_clear(&window_opts);
     return v.exit_code;
 }
