@@ -8,12 +8,10 @@
 
 #include "client/client-channel.h"
 #include "client/cursor.h"
-#include "client/cursor.h"
 #include "client/display-parse.h"
 #include "client/display-state.h"
 #include "client/display-stream.h"
 #include "client/image-decode.h"
-#include "client/inputs.h"
 #include "client/inputs.h"
 #include "protocol/link.h"
 #include "protocol/wire.h"
@@ -29,8 +27,6 @@ typedef struct SessionChannel {
     ClientChannel *channel;
     DisplayState *display;     /* display channels only */
     DisplayStreams *streams;   /* display channels only: video streams (clstream) */
-    InputsState *inputs;       /* the inputs channel only (created when it links) */
-    CursorState *cursor;       /* cursor channels only */
     InputsState *inputs;       /* the inputs channel only (created when it links) */
     CursorState *cursor;       /* cursor channels only */
 } SessionChannel;
@@ -111,14 +107,9 @@ static void session_channel_free(gpointer p)
     if (sc->session && sc->session->inputs == sc) {
         sc->session->inputs = NULL;
     }
-    if (sc->session && sc->session->inputs == sc) {
-        sc->session->inputs = NULL;
-    }
     display_streams_free(sc->streams);
     client_channel_free(sc->channel);
     display_state_free(sc->display);
-    inputs_state_free(sc->inputs);
-    cursor_state_free(sc->cursor);
     inputs_state_free(sc->inputs);
     cursor_state_free(sc->cursor);
     g_free(sc);
@@ -370,65 +361,6 @@ static ClientTarget session_target(const SpiceClientSession *s, uint8_t type)
     return t;
 }
 
-/* ---- inputs and cursor channels ---- */
-
-static void inputs_send(void *user, uint16_t type, const uint8_t *body, size_t size)
-{
-    SessionChannel *sc = user;
-    client_channel_send(sc->channel, type, body, size);
-}
-
-static void on_inputs_linked(ClientChannel *ch, void *user)
-{
-    SessionChannel *sc = user;
-    if (sc->inputs == NULL) {
-        sc->inputs = inputs_state_new(inputs_send, sc);
-    }
-    if (sc->session->inputs == NULL) {
-        sc->session->inputs = sc;
-    }
-}
-
-static void on_inputs_message(ClientChannel *ch, uint16_t type, const uint8_t *body, size_t size,
-                              void *user)
-{
-    SessionChannel *sc = user;
-    if (sc->inputs) {
-        inputs_state_handle(sc->inputs, type, body, size);
-    }
-}
-
-static void on_cursor_message(ClientChannel *ch, uint16_t type, const uint8_t *body, size_t size,
-                              void *user)
-{
-    SessionChannel *sc = user;
-    SpiceClientSession *s = sc->session;
-    if (cursor_state_handle(sc->cursor, type, body, size) == CURSOR_RESULT_CHANGED
-        && s->callbacks.cursor_changed) {
-        s->callbacks.cursor_changed(s, s->user);
-    }
-}
-
-/* Applies the server's mouse modes; asks for client mode when offered (as remote-viewer does). */
-static void apply_mouse_modes(SpiceClientSession *s, ClientChannel *main_ch, uint32_t supported,
-                              uint32_t current)
-{
-    s->supported_mouse_modes = supported;
-    SpiceClientMouseMode mode = current == SPICE_MOUSE_MODE_CLIENT ? SPICE_CLIENT_MOUSE_MODE_CLIENT
-                                                                    : SPICE_CLIENT_MOUSE_MODE_SERVER;
-    if (mode != s->mouse_mode) {
-        s->mouse_mode = mode;
-        if (s->callbacks.mouse_mode_changed) {
-            s->callbacks.mouse_mode_changed(s, mode, s->user);
-        }
-    }
-    if ((supported & SPICE_MOUSE_MODE_CLIENT) && current != SPICE_MOUSE_MODE_CLIENT) {
-        uint8_t req[2] = { SPICE_MOUSE_MODE_CLIENT, 0 };
-        client_channel_send(main_ch, SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST, req, sizeof(req));
-    }
-}
-
-
 static void open_channel(SpiceClientSession *s, uint8_t type, uint8_t id)
 {
     if (s->channels->len >= MAX_CHANNELS) {
@@ -513,28 +445,6 @@ static void on_main_message(ClientChannel *ch, uint16_t type, const uint8_t *bod
         if (s->state == SPICE_CLIENT_STATE_CONNECTED) {
             apply_mouse_modes(s, ch, supported_modes, current_mode);
         }
-        if (s->state == SPICE_CLIENT_STATE_CONNECTED) {
-            apply_mouse_modes(s, ch, supported_modes, current_mode);
-        }
-        return;
-    }
-    case SPICE_MSG_MAIN_MOUSE_MODE: {
-        uint16_t supported_modes = wire_read_u16(&r);
-        uint16_t current_mode = wire_read_u16(&r);
-        if (!wire_reader_ok(&r)) {
-            g_warning("main channel: dropped a MOUSE_MODE of %zu bytes (needs 4)", size);
-            return;
-        }
-        apply_mouse_modes(s, ch, supported_modes, current_mode);
-        return;
-    }
-    case SPICE_MSG_MAIN_MULTI_MEDIA_TIME: {
-        uint32_t mm_time = wire_read_u32(&r);
-        if (!wire_reader_ok(&r)) {
-            g_warning("main channel: dropped a MULTI_MEDIA_TIME of %zu bytes (needs 4)", size);
-            return;
-        }
-        set_mm_time(s, mm_time);
         return;
     }
     case SPICE_MSG_MAIN_MOUSE_MODE: {
@@ -587,7 +497,6 @@ SpiceClientSession *spice_client_session_new(const char *host, uint16_t port, co
     s->link_timeout_s = 10;
     s->channels = g_ptr_array_new_with_free_func(session_channel_free);
     s->caches = image_caches_new();
-    s->mouse_mode = SPICE_CLIENT_MOUSE_MODE_SERVER;
     s->mouse_mode = SPICE_CLIENT_MOUSE_MODE_SERVER;
     return s;
 }

@@ -8,6 +8,7 @@
 
 #include <spice/enums.h>
 
+#include "client/key-sequence.h"
 #include "client/spice-client.h"
 #include "uri.h"
 #include "viewer-window.h"
@@ -29,6 +30,7 @@ typedef struct Viewer {
     const char *screenshot;
     double settle_s;
     gint64 last_change_us;
+    KeyPlayer *keys;           /* --send-keys / --type (clinput), NULL: none */
     int exit_code;
     bool done;
 } Viewer;
@@ -124,6 +126,12 @@ static gboolean on_tick(gpointer data)
     if (g_get_monotonic_time() - v->last_change_us < (gint64)(v->settle_s * G_USEC_PER_SEC)) {
         return G_SOURCE_CONTINUE;
     }
+    if (v->keys != NULL && !key_player_done(v->keys)) {
+        /* Keys go once the first picture settled; the screenshot waits for the next settle. */
+        key_player_start(v->keys, v->session);
+        v->last_change_us = g_get_monotonic_time();
+        return G_SOURCE_CONTINUE;
+    }
     GError *error = NULL;
     if (!save_png(primary, v->screenshot, &error)) {
         fprintf(stderr, "spice-viewer: cannot save %s: %s (check the directory and its permissions)\n",
@@ -198,6 +206,9 @@ int main(int argc, char **argv)
     char *password = NULL;
     double timeout_s = 30;
     double settle_s = 1.0;
+    char **send_keys = NULL;
+    char *type_text = NULL;
+    int key_delay_ms = 20;
     char *compression = NULL;
     GOptionEntry entries[] = {
         { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, "Open no window", NULL },
@@ -210,6 +221,13 @@ int main(int argc, char **argv)
         { "preferred-compression", 0, 0, G_OPTION_ARG_STRING, &compression,
           "Ask the server for this image compression: off, quic, lz, auto-lz, glz, auto-glz, lz4 (default: the server's)",
           "NAME" },
+        { "send-keys", 0, 0, G_OPTION_ARG_STRING_ARRAY, &send_keys,
+          "Headless: once the display settles, press and release a combo (ctrl+alt+del, ctrl+alt+f2, "
+          "enter...); repeatable, sent before --type", "COMBO" },
+        { "type", 0, 0, G_OPTION_ARG_STRING, &type_text,
+          "Headless: then type TEXT through a US layout (printable ASCII, newline, tab)", "TEXT" },
+        { "key-delay", 0, 0, G_OPTION_ARG_INT, &key_delay_ms,
+          "Milliseconds between key events of --send-keys/--type (default 20)", "MS" },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     ViewerWindowOptions window_opts = { 0 };
@@ -281,6 +299,26 @@ int main(int argc, char **argv)
         return code;
     }
     Viewer v = { .screenshot = screenshot, .settle_s = settle_s, .exit_code = EXIT_PROTOCOL };
+    if (send_keys != NULL || type_text != NULL) {
+        GArray *steps = g_array_new(FALSE, FALSE, sizeof(KeyStep));
+        char *key_error = NULL;
+        bool keys_ok = key_delay_ms >= 0;
+        for (char **c = send_keys; keys_ok && c && *c; c++) {
+            keys_ok = key_sequence_from_combo(steps, *c, &key_error);
+        }
+        if (keys_ok && type_text != NULL) {
+            keys_ok = key_sequence_from_text(steps, type_text, &key_error);
+        }
+        g_strfreev(send_keys);
+        g_free(type_text);
+        if (!keys_ok) {
+            fprintf(stderr, "spice-viewer: %s\n", key_error ? key_error : "--key-delay must be >= 0");
+            g_free(key_error);
+            g_array_unref(steps);
+            return EXIT_USAGE;
+        }
+        v.keys = key_player_new(steps, (unsigned)key_delay_ms);
+    }
     v.loop = g_main_loop_new(NULL, FALSE);
     v.session = new_session(password ? password : uri.password, &config);
     SpiceClientCallbacks cb = { .state_changed = on_state, .display_event = on_display };
@@ -291,6 +329,7 @@ int main(int argc, char **argv)
     g_main_loop_run(v.loop);
     remove_if_alive(timer);
     remove_if_alive(tick);
+    key_player_free(v.keys);
     spice_client_session_free(v.session);
     g_main_loop_unref(v.loop);
     spice_uri_clear(&uri);
