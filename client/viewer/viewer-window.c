@@ -5,6 +5,9 @@
 #include <string.h>
 
 #include <gtk/gtk.h>
+#ifdef GDK_WINDOWING_X11
+#include <gdk/gdkx.h>
+#endif
 
 #include "display-widget.h"
 #include "viewer-keys.h"
@@ -49,6 +52,9 @@ typedef struct Viewer {
     GtkWidget *scale_item;
     DisplayWidget *display;
     bool fullscreen;
+    bool emulated_fullscreen;       /* no window manager did it for us */
+    int saved_zoom;                 /* the zoom before full screen */
+    GdkRectangle saved_geometry;    /* the window before emulated full screen */
     bool updating_menu;             /* set while we sync check items, to ignore their signal */
     int exit_code;
 } Viewer;
@@ -128,8 +134,8 @@ static void fit_window_to_guest(Viewer *v)
         gw = gw * zoom / 100;
         gh = gh * zoom / 100;
     }
-    int win_w, win_h;
-    gtk_window_get_size(GTK_WINDOW(v->window), &win_w, &win_h);
+    int win_w = gtk_widget_get_allocated_width(v->window);
+    int win_h = gtk_widget_get_allocated_height(v->window);
     GtkWidget *area = display_widget_get_widget(v->display);
     int chrome_w = MAX(0, win_w - gtk_widget_get_allocated_width(area));
     int chrome_h = MAX(0, win_h - gtk_widget_get_allocated_height(area));
@@ -171,26 +177,82 @@ static void zoom_step(Viewer *v, int delta)
     set_zoom(v, zoom + delta);
 }
 
+/* Full screen shows the whole picture scaled, without the menu; leaving it brings back the
+ * zoom (and, emulated, the window's place and size). */
+static void fullscreen_changed(Viewer *v, bool on)
+{
+    if (v->fullscreen == on) {
+        return;
+    }
+    v->fullscreen = on;
+    gtk_widget_set_visible(v->menubar, !on);
+    if (on) {
+        v->saved_zoom = display_widget_get_zoom(v->display);
+        display_widget_set_zoom(v->display, 0);
+    } else if (v->saved_zoom != 0) {
+        display_widget_set_zoom(v->display, v->saved_zoom);
+    }
+    sync_view_menu(v);
+}
+
+/* Without a window manager (a bare X server, a kiosk) nobody honours _NET_WM_STATE. */
+static bool wm_does_fullscreen(Viewer *v)
+{
+#ifdef GDK_WINDOWING_X11
+    GdkScreen *screen = gtk_widget_get_screen(v->window);
+    if (GDK_IS_X11_SCREEN(screen)) {
+        return gdk_x11_screen_supports_net_wm_hint(screen,
+                                                   gdk_atom_intern_static_string("_NET_WM_STATE_FULLSCREEN"));
+    }
+#endif
+    return true;
+}
+
 static void set_fullscreen(Viewer *v, bool on)
 {
+    if (on == v->fullscreen) {
+        return;
+    }
+    if (!v->emulated_fullscreen && wm_does_fullscreen(v)) {
+        if (on) {
+            gtk_window_fullscreen(GTK_WINDOW(v->window));
+        } else {
+            gtk_window_unfullscreen(GTK_WINDOW(v->window));
+        }
+        return;
+    }
+    GtkWindow *win = GTK_WINDOW(v->window);
     if (on) {
-        gtk_window_fullscreen(GTK_WINDOW(v->window));
+        gtk_window_get_position(win, &v->saved_geometry.x, &v->saved_geometry.y);
+        /* The allocation is the size the window really has (get_size may still report the
+         * default size when no window manager answered our resize). */
+        v->saved_geometry.width = gtk_widget_get_allocated_width(v->window);
+        v->saved_geometry.height = gtk_widget_get_allocated_height(v->window);
+        GdkRectangle mon = { 0, 0, 1024, 768 };
+        GdkWindow *gdkwin = gtk_widget_get_window(v->window);
+        if (gdkwin != NULL) {
+            GdkMonitor *m = gdk_display_get_monitor_at_window(gdk_window_get_display(gdkwin), gdkwin);
+            if (m != NULL) {
+                gdk_monitor_get_geometry(m, &mon);
+            }
+        }
+        v->emulated_fullscreen = true;
+        fullscreen_changed(v, true);
+        gtk_window_move(win, mon.x, mon.y);
+        gtk_window_resize(win, mon.width, mon.height);
     } else {
-        gtk_window_unfullscreen(GTK_WINDOW(v->window));
+        v->emulated_fullscreen = false;
+        fullscreen_changed(v, false);
+        gtk_window_move(win, v->saved_geometry.x, v->saved_geometry.y);
+        gtk_window_resize(win, v->saved_geometry.width, v->saved_geometry.height);
     }
 }
 
 static gboolean on_window_state(GtkWidget *w, GdkEventWindowState *ev, gpointer user)
 {
     Viewer *v = user;
-    if (ev->changed_mask & GDK_WINDOW_STATE_FULLSCREEN) {
-        v->fullscreen = (ev->new_window_state & GDK_WINDOW_STATE_FULLSCREEN) != 0;
-        gtk_widget_set_visible(v->menubar, !v->fullscreen);
-        if (v->fullscreen && display_widget_get_zoom(v->display) != 0) {
-            /* Full screen shows the whole picture scaled; zoom comes back with the window. */
-            display_widget_set_zoom(v->display, 0);
-        }
-        sync_view_menu(v);
+    if ((ev->changed_mask & GDK_WINDOW_STATE_FULLSCREEN) && !v->emulated_fullscreen) {
+        fullscreen_changed(v, (ev->new_window_state & GDK_WINDOW_STATE_FULLSCREEN) != 0);
     }
     return FALSE;
 }
