@@ -10,7 +10,7 @@
 
 #include "client/key-sequence.h"
 #include "client/spice-client.h"
-#include "uri.h"
+#include "viewer-target.h"
 #include "viewer-window.h"
 
 /* Exit codes: a script can tell what failed without parsing the message. */
@@ -22,6 +22,7 @@ enum {
     EXIT_TIMEOUT = 4,
     EXIT_PROTOCOL = 5,
     EXIT_PICTURE = 6,   /* connected, but the picture has parts we cannot decode */
+    EXIT_TLS = 7,       /* TLS: certificate not trusted, wrong host or subject, no TLS port */
 };
 
 typedef struct Viewer {
@@ -41,6 +42,7 @@ static int exit_code_for(SpiceClientError error)
     case SPICE_CLIENT_ERROR_CONNECT: return EXIT_CONNECT;
     case SPICE_CLIENT_ERROR_AUTH: return EXIT_AUTH;
     case SPICE_CLIENT_ERROR_TIMEOUT: return EXIT_TIMEOUT;
+    case SPICE_CLIENT_ERROR_TLS: return EXIT_TLS;
     default: return EXIT_PROTOCOL;
     }
 }
@@ -53,6 +55,7 @@ static const char *failure_label(SpiceClientError error)
     case SPICE_CLIENT_ERROR_TIMEOUT: return "timeout";
     case SPICE_CLIENT_ERROR_CLOSED: return "connection closed";
     case SPICE_CLIENT_ERROR_UNSUPPORTED: return "unsupported";
+    case SPICE_CLIENT_ERROR_TLS: return "TLS failed";
     default: return "protocol error";
     }
 }
@@ -155,14 +158,14 @@ static gboolean on_tick(gpointer data)
 
 /* What every session of this run shares; the window makes one per (re)connect. */
 typedef struct SessionConfig {
-    const SpiceUri *uri;
+    const ViewerTarget *target;
     uint8_t preferred_compression;
 } SessionConfig;
 
 static SpiceClientSession *new_session(const char *password, void *user)
 {
     const SessionConfig *cfg = user;
-    SpiceClientSession *s = spice_client_session_new(cfg->uri->host, cfg->uri->port, password);
+    SpiceClientSession *s = viewer_target_new_session(cfg->target, password);
     spice_client_session_set_preferred_compression(s, cfg->preferred_compression);
     return s;
 }
@@ -210,6 +213,7 @@ int main(int argc, char **argv)
     char *type_text = NULL;
     int key_delay_ms = 20;
     char *compression = NULL;
+    char *ca_file = NULL, *host_subject = NULL, *libvirt_uri = NULL;
     GOptionEntry entries[] = {
         { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, "Open no window", NULL },
         { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, &screenshot,
@@ -221,6 +225,14 @@ int main(int argc, char **argv)
         { "preferred-compression", 0, 0, G_OPTION_ARG_STRING, &compression,
           "Ask the server for this image compression: off, quic, lz, auto-lz, glz, auto-glz, lz4 (default: the server's)",
           "NAME" },
+        { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file,
+          "TLS: trust the CA certificates in this PEM file (default: the system's CAs)", "FILE" },
+        { "host-subject", 0, 0, G_OPTION_ARG_STRING, &host_subject,
+          "TLS: accept the certificate whose subject is exactly this (\"C=..,O=..,CN=..\"), "
+          "whatever host it names", "SUBJECT" },
+        { "connect", 'c', 0, G_OPTION_ARG_STRING, &libvirt_uri,
+          "Ask libvirt at URI where the domain's SPICE display listens (the argument is then the "
+          "domain's name, UUID or id)", "LIBVIRT_URI" },
         { "send-keys", 0, 0, G_OPTION_ARG_STRING_ARRAY, &send_keys,
           "Headless: once the display settles, press and release a combo (ctrl+alt+del, ctrl+alt+f2, "
           "enter...); repeatable, sent before --type", "COMBO" },
@@ -231,13 +243,16 @@ int main(int argc, char **argv)
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     ViewerWindowOptions window_opts = { 0 };
-    GOptionContext *ctx = g_option_context_new("URI - SPICE viewer");
+    GOptionContext *ctx = g_option_context_new("URI|FILE.vv|DOMAIN - SPICE viewer");
     g_option_context_add_main_entries(ctx, entries, NULL);
     g_option_context_add_main_entries(ctx, viewer_window_option_entries(&window_opts), NULL);
     g_option_context_set_description(ctx,
-        "URI: spice://host:port or spice://host?port=N&password=PW\n"
+        "URI: spice://host:port, spice://host?port=N&tls-port=M&password=PW,\n"
+        "spice+tls://host:tlsport, spice+unix:///path/to/socket.\n"
+        "FILE.vv: a remote-viewer connection file. DOMAIN: with --connect LIBVIRT_URI.\n"
         "Exit status: 0 saved, 1 usage, 2 connect failed, 3 auth failed, 4 timeout,\n"
-        "5 protocol error, 6 saved but parts of the picture could not be decoded.");
+        "5 protocol error, 6 saved but parts of the picture could not be decoded,\n"
+        "7 TLS failed (untrusted certificate: --ca-file; wrong host: --host-subject).");
     GError *error = NULL;
     if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
         fprintf(stderr, "spice-viewer: %s (see --help)\n", error->message);
@@ -247,7 +262,8 @@ int main(int argc, char **argv)
     }
     g_option_context_free(ctx);
     if (argc != 2) {
-        fprintf(stderr, "spice-viewer: give exactly one URI (spice://host:port); see --help\n");
+        fprintf(stderr, "spice-viewer: give exactly one URI (spice://host:port), .vv file, or "
+                "domain with --connect; see --help\n");
         return EXIT_USAGE;
     }
     if (headless && screenshot == NULL) {
@@ -279,21 +295,38 @@ int main(int argc, char **argv)
         }
         g_free(compression);
     }
-    SpiceUri uri;
-    char *uri_error = NULL;
-    if (!spice_uri_parse(argv[1], &uri, &uri_error)) {
-        fprintf(stderr, "spice-viewer: %s\n", uri_error);
-        g_free(uri_error);
-        return EXIT_USAGE;
-    }
-    SessionConfig config = { .uri = &uri, .preferred_compression = preferred };
-    if (!headless) {
-        char *label = g_strdup_printf("%s:%u", uri.host, (unsigned)uri.port);
-        int code = viewer_window_run(&window_opts, label, password ? password : uri.password,
-                                     new_session, &config);
-        g_free(label);
+    ViewerTarget target;
+    char *target_error = NULL;
+    ViewerTargetFailure failure;
+    bool resolved = viewer_target_resolve(argv[1], libvirt_uri, &target, &target_error, &failure);
+    g_free(libvirt_uri);
+    if (!resolved) {
+        fprintf(stderr, "spice-viewer: %s%s\n",
+                failure == VIEWER_TARGET_UNREACHABLE ? "connect failed: " : "", target_error);
+        g_free(target_error);
+        g_free(ca_file);
+        g_free(host_subject);
+        g_free(screenshot);
+        g_free(password);
         viewer_window_options_clear(&window_opts);
-        spice_uri_clear(&uri);
+        return failure == VIEWER_TARGET_UNREACHABLE ? EXIT_CONNECT : EXIT_USAGE;
+    }
+    viewer_target_override(&target, password, ca_file, host_subject);
+    g_free(ca_file);
+    g_free(host_subject);
+    /* A .vv file's title and fullscreen=1 count unless the command line says otherwise. */
+    if (window_opts.title == NULL && target.title != NULL) {
+        window_opts.title = g_strdup(target.title);
+    }
+    if (target.fullscreen) {
+        window_opts.full_screen = TRUE;
+    }
+    SessionConfig config = { .target = &target, .preferred_compression = preferred };
+    if (!headless) {
+        int code = viewer_window_run(&window_opts, target.label, target.password,
+                                     new_session, &config);
+        viewer_window_options_clear(&window_opts);
+        viewer_target_clear(&target);
         g_free(screenshot);
         g_free(password);
         return code;
@@ -320,7 +353,7 @@ int main(int argc, char **argv)
         v.keys = key_player_new(steps, (unsigned)key_delay_ms);
     }
     v.loop = g_main_loop_new(NULL, FALSE);
-    v.session = new_session(password ? password : uri.password, &config);
+    v.session = new_session(NULL, &config);
     SpiceClientCallbacks cb = { .state_changed = on_state, .display_event = on_display };
     spice_client_session_set_callbacks(v.session, &cb, &v);
     spice_client_session_connect(v.session);
@@ -332,7 +365,7 @@ int main(int argc, char **argv)
     key_player_free(v.keys);
     spice_client_session_free(v.session);
     g_main_loop_unref(v.loop);
-    spice_uri_clear(&uri);
+    viewer_target_clear(&target);
     g_free(screenshot);
     g_free(password);
     viewer_window_options_clear(&window_opts);
