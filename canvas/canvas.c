@@ -852,7 +852,7 @@ bool canvas_composite_flags_valid(uint32_t flags)
     uint32_t src_filter = (flags >> 8) & 7, mask_filter = (flags >> 11) & 7;
     bool op_ok = op <= PIXMAN_OP_SATURATE ||
                  (op >= PIXMAN_OP_MULTIPLY && op <= PIXMAN_OP_HSL_LUMINOSITY);
-    /* Filters that need parameters (convolutions) are refused; bits past 18 are unknown. */
-    return op_ok && src_filter <= PIXMAN_FILTER_BILINEAR && mask_filter <= PIXMAN_FILTER_BILINEAR &&
-           (flags >> 19) == 0;
+    /* Filters that need parameters (convolutions) are refused. Bits from 19 up are the
+     * caller's: the wire's HAS_MASK / HAS_*_TRANSFORM / *_OPAQUE, unknown in QXL. */
+    return op_ok && src_filter <= PIXMAN_FILTER_BILINEAR && mask_filter <= PIXMAN_FILTER_BILINEAR;
 }

@@ -171,5 +171,6 @@ void canvas_composite(pixman_image_t *dest, const pixman_region32_t *region,
                       const pixman_box32_t *bbox, const CanvasComposite *composite,
                       pixman_image_t *src, pixman_image_t *mask);
 
-/* True when @flags names an operator, filters and repeats pixman knows (what a parser checks). */
+/* True when bits 0-18 of @flags name an operator and filters pixman knows (repeats always do);
+ * what a parser checks. Bits 19 and up are not looked at (on the wire: HAS_MASK and others). */
 bool canvas_composite_flags_valid(uint32_t flags);

@@ -1,10 +1,11 @@
-/* client-channel: non-blocking connect, link stage and message framing of one client channel. */
+/* client-channel: non-blocking connect (TCP, TLS, unix), link stage and message framing of one client channel. */
 #include "client/client-channel.h"
 
 #include <errno.h>
 #include <netdb.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@
 
 typedef enum Phase {
     PHASE_CONNECTING,
+    PHASE_TLS_HANDSHAKE,
     PHASE_LINK_HEADER,
     PHASE_LINK_BODY,
     PHASE_LINK_RESULT,
@@ -34,7 +36,15 @@ typedef enum Phase {
 
 struct ClientChannel {
     char *host;
-    uint16_t port;
+    char *unix_path;               /* NULL: TCP */
+    uint16_t plain_port, tls_port; /* 0: none */
+    ClientTlsContext *tls_ctx;     /* borrowed (the session's) */
+    bool use_tls;                  /* this connection runs TLS on tls_port */
+    bool switched;                 /* moved once by NEED_SECURED / NEED_UNSECURED */
+    uint16_t port;                 /* the TCP port of this connection */
+    char *where;                   /* "host:port", "host:port (TLS)", "unix:PATH": for messages */
+    ClientTls *tls;                /* owned; non-NULL while a TLS connection is up */
+    bool read_wants_write;         /* a TLS read waits for the socket to take bytes */
     char *password;
     uint32_t connection_id;
     uint8_t type, id;
@@ -45,6 +55,7 @@ struct ClientChannel {
     void *user;
 
     struct addrinfo *addrs;        /* owned (freeaddrinfo) */
+    struct addrinfo *unix_addr;    /* owned (g_free, with its ai_addr): the unix socket's */
     struct addrinfo *addr_next;    /* the next address to try */
     int fd;
     guint in_source, out_source, timeout_source;
@@ -95,6 +106,9 @@ static void remove_timeout(ClientChannel *ch)
 static void close_socket(ClientChannel *ch)
 {
     remove_sources(ch);
+    client_tls_free(ch->tls);   /* before close: it may queue close_notify on the socket */
+    ch->tls = NULL;
+    ch->read_wants_write = false;
     if (ch->fd >= 0) {
         close(ch->fd);
         ch->fd = -1;
@@ -111,8 +125,8 @@ static void fail(ClientChannel *ch, SpiceClientError error, const char *fmt, ...
     va_start(ap, fmt);
     char *what = g_strdup_vprintf(fmt, ap);
     va_end(ap);
-    char *message = g_strdup_printf("%s channel %u (%s:%u): %s", client_channel_type_name(ch->type),
-                                    ch->id, ch->host, ch->port, what);
+    char *message = g_strdup_printf("%s channel %u (%s): %s", client_channel_type_name(ch->type),
+                                    ch->id, ch->where, what);
     ch->phase = PHASE_CLOSED;
     close_socket(ch);
     remove_timeout(ch);
@@ -127,8 +141,42 @@ static gboolean on_io(gint fd, GIOCondition cond, gpointer data);
 static gboolean on_writable(gint fd, GIOCondition cond, gpointer data);
 static void try_connect(ClientChannel *ch);
 
+/* Writes what the TLS connection takes; false when it must wait (or failed: phase CLOSED). */
+static bool flush_tls(ClientChannel *ch)
+{
+    while (ch->out->len > 0 && ch->tls != NULL) {
+        size_t written;
+        char *error;
+        ClientTlsStatus st = client_tls_write(ch->tls, ch->out->data, ch->out->len, &written, &error);
+        if (st == CLIENT_TLS_OK) {
+            g_byte_array_remove_range(ch->out, 0, (guint)written);
+            continue;
+        }
+        if (st == CLIENT_TLS_WANT_WRITE) {
+            return false;
+        }
+        if (st == CLIENT_TLS_WANT_READ) {
+            return true;   /* on_io flushes again once the peer's bytes came */
+        }
+        fail(ch, SPICE_CLIENT_ERROR_CLOSED, "sending failed: %s",
+             error ? error : "the server closed the TLS connection");
+        g_free(error);
+        return true;
+    }
+    return true;
+}
+
 static void flush_out(ClientChannel *ch)
 {
+    if (ch->tls != NULL) {
+        if (ch->phase == PHASE_TLS_HANDSHAKE) {
+            return;   /* the link message waits for the handshake */
+        }
+        if (!flush_tls(ch) && ch->out_source == 0 && ch->fd >= 0) {
+            ch->out_source = g_unix_fd_add(ch->fd, G_IO_OUT, on_writable, ch);
+        }
+        return;
+    }
     while (ch->out->len > 0 && ch->fd >= 0) {
         ssize_t n = send(ch->fd, ch->out->data, ch->out->len, MSG_NOSIGNAL);
         if (n < 0) {
@@ -149,10 +197,16 @@ static void flush_out(ClientChannel *ch)
     }
 }
 
+static void pump_input(ClientChannel *ch);
+
 static gboolean on_writable(gint fd, GIOCondition cond, gpointer data)
 {
     ClientChannel *ch = data;
     ch->out_source = 0;
+    if (ch->phase == PHASE_TLS_HANDSHAKE || ch->read_wants_write) {
+        ch->read_wants_write = false;
+        pump_input(ch);
+    }
     flush_out(ch);
     return G_SOURCE_REMOVE;
 }
@@ -187,8 +241,11 @@ static gboolean on_link_timeout(gpointer data)
     ClientChannel *ch = data;
     ch->timeout_source = 0;
     fail(ch, SPICE_CLIENT_ERROR_TIMEOUT,
-         "no answer within %u s while %s (is it a SPICE server? is the VM paused?)",
-         ch->link_timeout_s, ch->phase == PHASE_CONNECTING ? "connecting" : "linking");
+         "no answer within %u s while %s (is it a SPICE server? is the VM paused?%s)",
+         ch->link_timeout_s,
+         ch->phase == PHASE_CONNECTING ? "connecting"
+         : ch->phase == PHASE_TLS_HANDSHAKE ? "in the TLS handshake" : "linking",
+         ch->phase == PHASE_TLS_HANDSHAKE ? " is this its TLS port?" : "");
     return G_SOURCE_REMOVE;
 }
 
@@ -207,6 +264,29 @@ static void send_link_mess(ClientChannel *ch)
     flush_out(ch);
 }
 
+/* One step of the TLS handshake; the link message follows once it is done. */
+static void drive_handshake(ClientChannel *ch)
+{
+    char *error = NULL;
+    ClientTlsStatus st = client_tls_handshake(ch->tls, &error);
+    switch (st) {
+    case CLIENT_TLS_OK:
+        send_link_mess(ch);
+        break;
+    case CLIENT_TLS_WANT_READ:
+        break;   /* the G_IO_IN watch calls again */
+    case CLIENT_TLS_WANT_WRITE:
+        if (ch->out_source == 0) {
+            ch->out_source = g_unix_fd_add(ch->fd, G_IO_OUT, on_writable, ch);
+        }
+        break;
+    default:
+        fail(ch, SPICE_CLIENT_ERROR_TLS, "%s", error ? error : "TLS handshake failed");
+        break;
+    }
+    g_free(error);
+}
+
 static gboolean on_connected(gint fd, GIOCondition cond, gpointer data)
 {
     ClientChannel *ch = data;
@@ -223,9 +303,21 @@ static gboolean on_connected(gint fd, GIOCondition cond, gpointer data)
         try_connect(ch);
         return G_SOURCE_REMOVE;
     }
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    if (ch->unix_path == NULL) {
+        int one = 1;
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    }
     ch->in_source = g_unix_fd_add(fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_io, ch);
+    if (ch->use_tls) {
+        ch->tls = client_tls_new(ch->tls_ctx, fd, ch->host);
+        if (ch->tls == NULL) {
+            fail(ch, SPICE_CLIENT_ERROR_TLS, "cannot start TLS (out of memory?)");
+            return G_SOURCE_REMOVE;
+        }
+        ch->phase = PHASE_TLS_HANDSHAKE;
+        drive_handshake(ch);
+        return G_SOURCE_REMOVE;
+    }
     send_link_mess(ch);
     return G_SOURCE_REMOVE;
 }
@@ -251,15 +343,54 @@ static void try_connect(ClientChannel *ch)
         ch->last_error_errno = g_strdup(g_strerror(errno));
         close_socket(ch);
     }
+    if (ch->unix_path != NULL) {
+        fail(ch, SPICE_CLIENT_ERROR_CONNECT,
+             "cannot connect to the unix socket: %s (is QEMU running with -spice "
+             "unix=on,addr=%s? may this user open it?)",
+             ch->last_error_errno ? ch->last_error_errno : "no address", ch->unix_path);
+        return;
+    }
     fail(ch, SPICE_CLIENT_ERROR_CONNECT,
-         "cannot connect: %s (is the SPICE server running and listening on this host and port?)",
-         ch->last_error_errno ? ch->last_error_errno : "no address");
+         "cannot connect: %s (is the SPICE server running and listening on this host and %sport?)",
+         ch->last_error_errno ? ch->last_error_errno : "no address", ch->use_tls ? "TLS " : "");
+}
+
+/* A unix socket: one address, built here (getaddrinfo knows none). */
+static bool unix_address(ClientChannel *ch)
+{
+    struct sockaddr_un *sun = g_new0(struct sockaddr_un, 1);
+    sun->sun_family = AF_UNIX;
+    if (strlen(ch->unix_path) >= sizeof(sun->sun_path)) {
+        g_free(sun);
+        fail(ch, SPICE_CLIENT_ERROR_CONNECT, "the unix socket path is over %zu bytes (use a "
+             "shorter path)", sizeof(sun->sun_path) - 1);
+        return false;
+    }
+    memcpy(sun->sun_path, ch->unix_path, strlen(ch->unix_path) + 1);
+    struct addrinfo *ai = g_new0(struct addrinfo, 1);
+    ai->ai_family = AF_UNIX;
+    ai->ai_socktype = SOCK_STREAM;
+    ai->ai_addr = (struct sockaddr *)sun;
+    ai->ai_addrlen = sizeof(*sun);
+    ch->unix_addr = ai;
+    ch->addr_next = ai;
+    return true;
 }
 
 static gboolean start_connect(gpointer data)
 {
     ClientChannel *ch = data;
     ch->timeout_source = 0;
+    if (ch->unix_path != NULL) {
+        if (!unix_address(ch)) {
+            return G_SOURCE_REMOVE;
+        }
+        if (ch->link_timeout_s > 0) {
+            ch->timeout_source = g_timeout_add_seconds(ch->link_timeout_s, on_link_timeout, ch);
+        }
+        try_connect(ch);
+        return G_SOURCE_REMOVE;
+    }
     struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
     char port[8];
     g_snprintf(port, sizeof(port), "%u", ch->port);
@@ -277,6 +408,54 @@ static gboolean start_connect(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
+static void free_addresses(ClientChannel *ch)
+{
+    if (ch->addrs) {
+        freeaddrinfo(ch->addrs);
+        ch->addrs = NULL;
+    }
+    if (ch->unix_addr) {
+        g_free(ch->unix_addr->ai_addr);
+        g_free(ch->unix_addr);
+        ch->unix_addr = NULL;
+    }
+    ch->addr_next = NULL;
+}
+
+static void set_where(ClientChannel *ch)
+{
+    g_free(ch->where);
+    if (ch->unix_path != NULL) {
+        ch->where = g_strdup_printf("unix:%s", ch->unix_path);
+    } else {
+        bool v6 = strchr(ch->host, ':') != NULL;
+        ch->where = g_strdup_printf("%s%s%s:%u%s", v6 ? "[" : "", ch->host, v6 ? "]" : "", ch->port,
+                                    ch->use_tls ? " TLS" : "");
+    }
+}
+
+/* Starts over on the other port (TLS or plain) from the main loop, as spice-gtk does when the
+ * server names the channel's required security in its link reply. */
+static void reconnect_switching(ClientChannel *ch, bool tls)
+{
+    g_debug("%s channel %u: the server wants it %s; reconnecting to port %u",
+            client_channel_type_name(ch->type), ch->id, tls ? "over TLS" : "unencrypted",
+            tls ? ch->tls_port : ch->plain_port);
+    close_socket(ch);
+    remove_timeout(ch);
+    free_addresses(ch);
+    link_reply_clear(&ch->reply);
+    g_byte_array_set_size(ch->in, 0);
+    ch->in_used = 0;
+    g_byte_array_set_size(ch->out, 0);
+    ch->switched = true;
+    ch->use_tls = tls;
+    ch->port = tls ? ch->tls_port : ch->plain_port;
+    set_where(ch);
+    ch->phase = PHASE_CONNECTING;
+    ch->timeout_source = g_idle_add(start_connect, ch);
+}
+
 static void handle_link_reply(ClientChannel *ch, const uint8_t *body, size_t size)
 {
     if (link_parse_reply(body, size, &ch->reply) != SPICE_LINK_ERR_OK) {
@@ -284,9 +463,23 @@ static void handle_link_reply(ClientChannel *ch, const uint8_t *body, size_t siz
         return;
     }
     if (ch->reply.error == SPICE_LINK_ERR_NEED_SECURED) {
-        fail(ch, SPICE_CLIENT_ERROR_UNSUPPORTED,
-             "the server requires TLS for this channel (NEED_SECURED); TLS is not supported by "
-             "this client yet: allow plaintext on the server");
+        if (!ch->use_tls && !ch->switched && ch->tls_port != 0 && ch->tls_ctx != NULL) {
+            reconnect_switching(ch, true);
+            return;
+        }
+        fail(ch, SPICE_CLIENT_ERROR_TLS,
+             "the server requires TLS for this channel (NEED_SECURED): give its TLS port "
+             "(spice+tls://host:TLSPORT, ?tls-port=N, or tls-port= in a .vv file)");
+        return;
+    }
+    if (ch->reply.error == SPICE_LINK_ERR_NEED_UNSECURED) {
+        if (ch->use_tls && !ch->switched && ch->plain_port != 0) {
+            reconnect_switching(ch, false);
+            return;
+        }
+        fail(ch, SPICE_CLIENT_ERROR_PROTOCOL,
+             "the server wants this channel unencrypted (NEED_UNSECURED) but no plain port is "
+             "known: give it too (spice://host?port=N&tls-port=M)");
         return;
     }
     if (ch->reply.error != SPICE_LINK_ERR_OK) {
@@ -500,49 +693,113 @@ static void process_input(ClientChannel *ch)
     }
 }
 
+typedef enum IoResult { IO_DONE, IO_WAIT, IO_EOF, IO_ERROR } IoResult;
+
+/* Reads from the socket or the TLS connection; IO_ERROR sets *error (g_malloc'd). */
+static IoResult transport_recv(ClientChannel *ch, uint8_t *buf, size_t size, size_t *got, char **error)
+{
+    if (ch->tls != NULL) {
+        switch (client_tls_read(ch->tls, buf, size, got, error)) {
+        case CLIENT_TLS_OK:
+            return IO_DONE;
+        case CLIENT_TLS_WANT_READ:
+            return IO_WAIT;
+        case CLIENT_TLS_WANT_WRITE:
+            ch->read_wants_write = true;
+            if (ch->out_source == 0) {
+                ch->out_source = g_unix_fd_add(ch->fd, G_IO_OUT, on_writable, ch);
+            }
+            return IO_WAIT;
+        case CLIENT_TLS_CLOSED:
+            return IO_EOF;
+        default:
+            return IO_ERROR;
+        }
+    }
+    for (;;) {
+        ssize_t n = recv(ch->fd, buf, size, 0);
+        if (n > 0) {
+            *got = (size_t)n;
+            return IO_DONE;
+        }
+        if (n == 0) {
+            return IO_EOF;
+        }
+        if (errno == EINTR) {
+            continue;
+        }
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            return IO_WAIT;
+        }
+        *error = g_strdup(g_strerror(errno));
+        return IO_ERROR;
+    }
+}
+
+/* Handshake step, or reads what arrived and processes it; reports the end of the connection. */
+static void pump_input(ClientChannel *ch)
+{
+    if (ch->phase == PHASE_TLS_HANDSHAKE) {
+        drive_handshake(ch);
+        if (ch->phase != PHASE_LINK_HEADER) {
+            return;   /* still shaking hands, or failed */
+        }
+    }
+    if (ch->fd < 0) {
+        return;
+    }
+    uint8_t buf[65536];
+    bool ended = false;
+    char *error = NULL;
+    /* Bytes already decrypted inside OpenSSL never make the socket readable: take them too. */
+    for (int rounds = 0; rounds < 64 || (ch->tls != NULL && client_tls_has_pending(ch->tls)); rounds++) {
+        size_t got = 0;
+        IoResult r = transport_recv(ch, buf, sizeof(buf), &got, &error);
+        if (r == IO_DONE) {
+            g_byte_array_append(ch->in, buf, (guint)got);
+            continue;
+        }
+        ended = r == IO_EOF || r == IO_ERROR;
+        break;
+    }
+    /* Process what arrived first, even at EOF (the last messages matter). */
+    process_input(ch);
+    if (ended && ch->phase != PHASE_CLOSED && ch->phase != PHASE_CONNECTING) {
+        fail(ch, SPICE_CLIENT_ERROR_CLOSED, "the server closed the connection%s%s",
+             error ? ": " : "", error ? error : "");
+    }
+    g_free(error);
+}
+
 static gboolean on_io(gint fd, GIOCondition cond, gpointer data)
 {
     ClientChannel *ch = data;
-    uint8_t buf[65536];
-    for (int rounds = 0; rounds < 64; rounds++) {
-        ssize_t n = recv(fd, buf, sizeof(buf), 0);
-        if (n > 0) {
-            g_byte_array_append(ch->in, buf, (guint)n);
-            continue;
-        }
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            break;
-        }
-        /* EOF or error: process what arrived first (the last messages matter). */
-        process_input(ch);
-        if (ch->phase == PHASE_CLOSED) {
-            return G_SOURCE_REMOVE;
-        }
-        ch->in_source = 0;
-        fail(ch, SPICE_CLIENT_ERROR_CLOSED, "the server closed the connection%s%s",
-             n < 0 ? ": " : "", n < 0 ? g_strerror(errno) : "");
-        return G_SOURCE_REMOVE;
+    guint self = ch->in_source;
+    pump_input(ch);
+    if (ch->in_source != self) {
+        return G_SOURCE_REMOVE;   /* closed, failed, or reconnecting on another port */
     }
-    process_input(ch);
-    if (ch->phase == PHASE_CLOSED) {
-        ch->in_source = 0;   /* close_socket already removed it; make removal idempotent */
-        return G_SOURCE_REMOVE;
+    if (ch->out->len > 0 && ch->out_source == 0) {
+        flush_out(ch);   /* a TLS write may have waited for the peer's bytes */
     }
     return G_SOURCE_CONTINUE;
 }
 
-ClientChannel *client_channel_new(const char *host, uint16_t port, const char *password,
+ClientChannel *client_channel_new(const ClientTarget *target, const char *password,
                                   uint32_t connection_id, uint8_t type, uint8_t id,
                                   const uint32_t *channel_caps, uint32_t num_channel_caps,
                                   unsigned link_timeout_s,
                                   const ClientChannelHandlers *handlers, void *user)
 {
     ClientChannel *ch = g_new0(ClientChannel, 1);
-    ch->host = g_strdup(host);
-    ch->port = port;
+    ch->unix_path = g_strdup(target->unix_path);
+    ch->host = g_strdup(target->unix_path ? "localhost" : target->host);
+    ch->plain_port = target->port;
+    /* Without a context there is no TLS: the port is as good as unknown. */
+    ch->tls_port = target->tls != NULL ? target->tls_port : 0;
+    ch->tls_ctx = target->tls;
+    ch->use_tls = ch->unix_path == NULL && ch->tls_port != 0 && (target->secure || ch->plain_port == 0);
+    ch->port = ch->use_tls ? ch->tls_port : ch->plain_port;
     ch->password = g_strdup(password);
     ch->connection_id = connection_id;
     ch->type = type;
@@ -556,6 +813,7 @@ ClientChannel *client_channel_new(const char *host, uint16_t port, const char *p
     ch->in = g_byte_array_new();
     ch->out = g_byte_array_new();
     ch->phase = PHASE_CONNECTING;
+    set_where(ch);
     /* Resolve and connect from the main loop, so no handler runs inside the constructor. */
     ch->timeout_source = g_idle_add(start_connect, ch);
     return ch;
@@ -576,14 +834,14 @@ void client_channel_free(ClientChannel *ch)
     ch->phase = PHASE_CLOSED;
     close_socket(ch);
     remove_timeout(ch);
-    if (ch->addrs) {
-        freeaddrinfo(ch->addrs);
-    }
+    free_addresses(ch);
     link_reply_clear(&ch->reply);
     g_byte_array_unref(ch->in);
     g_byte_array_unref(ch->out);
     g_free(ch->caps);
     g_free(ch->host);
+    g_free(ch->unix_path);
+    g_free(ch->where);
     if (ch->password) {
         memset(ch->password, 0, strlen(ch->password));
     }

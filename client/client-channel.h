@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "client/client-tls.h"
 #include "client/spice-client.h"
 #include "protocol/wire.h"
 
@@ -23,8 +24,23 @@ typedef struct ClientChannelHandlers {
     void (*failed)(ClientChannel *ch, SpiceClientError error, const char *message, void *user);
 } ClientChannelHandlers;
 
-/* Copies @host, @password, the caps. Starts connecting on the thread-default main context. */
-ClientChannel *client_channel_new(const char *host, uint16_t port, const char *password,
+/*
+ * Where a channel connects. TCP: the plain port, or the TLS port when there is no plain port or
+ * @secure asks for it; a server answering NEED_SECURED (NEED_UNSECURED) moves the channel once to
+ * the other port when it is known, as spice-gtk does. Or a unix socket (no TLS).
+ */
+typedef struct ClientTarget {
+    const char *host;            /* TCP: a name or address (the certificate must name it) */
+    uint16_t port;               /* plain TCP port, 0: none */
+    uint16_t tls_port;           /* TLS port, 0: none */
+    ClientTlsContext *tls;       /* borrowed, outlives the channel; required with tls_port */
+    bool secure;                 /* start on the TLS port even when a plain one is known */
+    const char *unix_path;       /* a unix socket instead of TCP, or NULL */
+} ClientTarget;
+
+/* Copies the target's strings, @password, the caps. Starts connecting on the thread-default
+ * main context. */
+ClientChannel *client_channel_new(const ClientTarget *target, const char *password,
                                   uint32_t connection_id, uint8_t type, uint8_t id,
                                   const uint32_t *channel_caps, uint32_t num_channel_caps,
                                   unsigned link_timeout_s,

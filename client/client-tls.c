@@ -10,6 +10,7 @@
 #include <glib.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -166,7 +167,7 @@ static X509_NAME *parse_subject(const char *subject, char **error)
         g_string_truncate(part, 0);
         if (item[0] != '\0' || c == ',') {
             char *eq = strchr(item, '=');
-            if (eq == NULL || eq == item || eq[1] == '\0') {
+            if (eq == NULL || eq == item) {
                 *error = g_strdup_printf("bad host subject part '%s' in '%s' (write KEY=VALUE "
                                          "parts separated by commas, e.g. \"C=IL,O=Red Hat,CN=host\")",
                                          item, subject);
@@ -174,12 +175,17 @@ static X509_NAME *parse_subject(const char *subject, char **error)
             } else {
                 *eq = '\0';
                 char *key = g_strstrip(item);
-                const char *value = eq + 1;
-                if (!X509_NAME_add_entry_by_txt(name, key, MBSTRING_UTF8,
-                                                (const unsigned char *)value, -1, -1, 0)) {
-                    ERR_clear_error();
+                const char *value = g_strstrip(eq + 1);
+                if (OBJ_txt2nid(key) == NID_undef) {
                     *error = g_strdup_printf("unknown attribute '%s' in host subject '%s' (use "
                                              "C, ST, L, O, OU, CN, ...)", key, subject);
+                    ok = false;
+                } else if (*value == '\0'
+                           || !X509_NAME_add_entry_by_txt(name, key, MBSTRING_UTF8,
+                                                          (const unsigned char *)value, -1, -1, 0)) {
+                    ERR_clear_error();
+                    *error = g_strdup_printf("bad value '%s' for %s in host subject '%s' (C takes "
+                                             "a 2-letter country code)", value, key, subject);
                     ok = false;
                 }
             }

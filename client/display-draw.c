@@ -141,8 +141,9 @@ static uint8_t *mask_bits_from_image(pixman_image_t *img, uint32_t *stride_out)
 
 /*
  * Applies a QMask to @region (its pixel (mask.x, mask.y) on the bbox's top-left). A 1-bit BITMAP
- * is read raw (palette ignored, as upstream's canvas does); other images (a cached mask) are
- * decoded. The image is always run through image_decode too, so CACHE_ME fills the cache.
+ * is read raw (its palette ignored, as upstream's canvas does, so it needs none); any other
+ * image (e.g. a cached one) is decoded and its lit pixels kept. Raw masks are not cached: a
+ * later FROM_CACHE of one misses, is reported, and the draw goes without the mask.
  */
 static void apply_mask(const DisplayDrawEnv *env, const uint8_t *body, size_t size,
                        const DisplayMask *mask, const DisplayRect *bbox, pixman_region32_t *region)
@@ -150,11 +151,12 @@ static void apply_mask(const DisplayDrawEnv *env, const uint8_t *body, size_t si
     if (mask->bitmap_offset == 0) {
         return;
     }
-    pixman_image_t *decoded = decode(env, body, size, mask->bitmap_offset, -1);
     DisplayMaskBits raw;
+    bool raw_ok = display_parse_mask_bits(body, size, mask->bitmap_offset, &raw);
+    pixman_image_t *decoded = raw_ok ? NULL : decode(env, body, size, mask->bitmap_offset, -1);
     uint8_t *owned = NULL;
     CanvasMask m = { .invert = mask->flags & SPICE_MASK_FLAGS_INVERS, .x = mask->x, .y = mask->y };
-    if (display_parse_mask_bits(body, size, mask->bitmap_offset, &raw)) {
+    if (raw_ok) {
         m.width = raw.width;
         m.height = raw.height;
         m.stride = raw.stride;

@@ -35,6 +35,14 @@ struct SpiceClientSession {
     char *host;
     uint16_t port;
     char *password;
+    /* Connection (clconnect): a unix socket instead of TCP, the TLS port and what TLS trusts. */
+    char *unix_path;
+    uint16_t tls_port;
+    char *ca_file, *ca_pem, *host_subject;
+    uint32_t secure_channels;  /* 1u << SPICE_CHANNEL_* */
+    ClientTlsContext *tls;     /* owned; made at connect when there is a TLS port */
+    guint setup_failure_source;   /* reports a TLS setup failure from the main loop */
+    char *setup_failure;
     unsigned link_timeout_s;
     uint8_t preferred_compression;   /* SPICE_IMAGE_COMPRESSION_*, 0 = none */
     SpiceClientCallbacks callbacks;
@@ -68,6 +76,7 @@ const char *spice_client_error_to_string(SpiceClientError error)
     case SPICE_CLIENT_ERROR_TIMEOUT: return "timeout";
     case SPICE_CLIENT_ERROR_CLOSED: return "closed";
     case SPICE_CLIENT_ERROR_UNSUPPORTED: return "unsupported";
+    case SPICE_CLIENT_ERROR_TLS: return "tls";
     }
     return "unknown";
 }
@@ -350,6 +359,17 @@ static void apply_mouse_modes(SpiceClientSession *s, ClientChannel *main_ch, uin
     }
 }
 
+/* Where a channel of @type connects (the strings stay the session's). */
+static ClientTarget session_target(const SpiceClientSession *s, uint8_t type)
+{
+    ClientTarget t = {
+        .host = s->host, .port = s->port, .tls_port = s->tls_port, .tls = s->tls,
+        .secure = type < 32 && (s->secure_channels & (1u << type)) != 0,
+        .unix_path = s->unix_path,
+    };
+    return t;
+}
+
 static void open_channel(SpiceClientSession *s, uint8_t type, uint8_t id)
 {
     if (s->channels->len >= MAX_CHANNELS) {
@@ -393,7 +413,8 @@ static void open_channel(SpiceClientSession *s, uint8_t type, uint8_t id)
         sc->cursor = cursor_state_new();
         h.message = on_cursor_message;
     }
-    sc->channel = client_channel_new(s->host, s->port, s->password, s->session_id, type, id,
+    ClientTarget target = session_target(s, type);
+    sc->channel = client_channel_new(&target, s->password, s->session_id, type, id,
                                      &caps, ncaps, s->link_timeout_s, &h, sc);
     g_ptr_array_add(s->channels, sc);
 }
@@ -500,6 +521,15 @@ void spice_client_session_free(SpiceClientSession *session)
     }
     g_ptr_array_unref(session->channels);
     image_caches_free(session->caches);
+    if (session->setup_failure_source) {
+        g_source_remove(session->setup_failure_source);
+    }
+    g_free(session->setup_failure);
+    client_tls_context_free(session->tls);   /* after the channels that borrow it */
+    g_free(session->unix_path);
+    g_free(session->ca_file);
+    g_free(session->ca_pem);
+    g_free(session->host_subject);
     g_free(session->host);
     memset(session->password, 0, strlen(session->password));
     g_free(session->password);
@@ -524,16 +554,76 @@ void spice_client_session_set_link_timeout(SpiceClientSession *session, unsigned
     session->link_timeout_s = seconds;
 }
 
+/* ---- connection settings (clconnect) ---- */
+
+SpiceClientSession *spice_client_session_new_unix(const char *path, const char *password)
+{
+    SpiceClientSession *s = spice_client_session_new("localhost", 0, password);
+    s->unix_path = g_strdup(path);
+    return s;
+}
+
+void spice_client_session_set_tls_port(SpiceClientSession *session, uint16_t tls_port)
+{
+    session->tls_port = tls_port;
+}
+
+void spice_client_session_set_ca_file(SpiceClientSession *session, const char *path)
+{
+    g_free(session->ca_file);
+    session->ca_file = g_strdup(path);
+}
+
+void spice_client_session_set_ca_pem(SpiceClientSession *session, const char *pem)
+{
+    g_free(session->ca_pem);
+    session->ca_pem = g_strdup(pem);
+}
+
+void spice_client_session_set_host_subject(SpiceClientSession *session, const char *subject)
+{
+    g_free(session->host_subject);
+    session->host_subject = g_strdup(subject);
+}
+
+void spice_client_session_set_secure_channels(SpiceClientSession *session, uint32_t channel_mask)
+{
+    session->secure_channels = channel_mask;
+}
+
+static gboolean report_setup_failure(gpointer data)
+{
+    SpiceClientSession *s = data;
+    s->setup_failure_source = 0;
+    session_fail(s, SPICE_CLIENT_ERROR_TLS, s->setup_failure);
+    return G_SOURCE_REMOVE;
+}
+
 bool spice_client_session_connect(SpiceClientSession *session)
 {
     if (session->state != SPICE_CLIENT_STATE_NEW) {
         return false;
     }
+    if (session->tls_port != 0 && session->unix_path == NULL) {
+        ClientTlsOptions o = { .ca_file = session->ca_file, .ca_pem = session->ca_pem,
+                               .host_subject = session->host_subject };
+        char *error = NULL;
+        session->tls = client_tls_context_new(&o, &error);
+        if (session->tls == NULL) {
+            /* Reported from the main loop: the caller's loop may not run yet. */
+            session->setup_failure = g_strdup_printf("TLS setup: %s", error);
+            g_free(error);
+            session->setup_failure_source = g_idle_add(report_setup_failure, session);
+            set_state(session, SPICE_CLIENT_STATE_CONNECTING);
+            return true;
+        }
+    }
     SessionChannel *sc = g_new0(SessionChannel, 1);
     sc->session = session;
     ClientChannelHandlers h = { .linked = on_main_linked, .message = on_main_message,
                                 .failed = on_failed };
-    sc->channel = client_channel_new(session->host, session->port, session->password, 0,
+    ClientTarget target = session_target(session, SPICE_CHANNEL_MAIN);
+    sc->channel = client_channel_new(&target, session->password, 0,
                                      SPICE_CHANNEL_MAIN, 0, NULL, 0, session->link_timeout_s, &h, sc);
     session->main = sc;
     set_state(session, SPICE_CLIENT_STATE_CONNECTING);

@@ -30,10 +30,11 @@ typedef enum SpiceClientError {
     SPICE_CLIENT_ERROR_PROTOCOL,     /* malformed or unexpected bytes, a link error */
     SPICE_CLIENT_ERROR_TIMEOUT,      /* no answer in time */
     SPICE_CLIENT_ERROR_CLOSED,       /* the server closed the connection */
-    SPICE_CLIENT_ERROR_UNSUPPORTED,  /* the server needs something we do not do (TLS, SASL) */
+    SPICE_CLIENT_ERROR_UNSUPPORTED,  /* the server needs something we do not do (SASL) */
+    SPICE_CLIENT_ERROR_TLS,          /* certificate not trusted, wrong host, no TLS port, handshake */
 } SpiceClientError;
 
-/* "connect", "auth", "protocol", "timeout", "closed", "unsupported", "none". */
+/* "connect", "auth", "protocol", "timeout", "closed", "unsupported", "tls", "none". */
 const char *spice_client_error_to_string(SpiceClientError error);
 
 typedef struct SpiceClientSession SpiceClientSession;
@@ -160,3 +161,25 @@ typedef struct SpiceClientStreamStats {
  * @max entries of @out (may be NULL when @max is 0) and returns how many there are. */
 size_t spice_client_session_stream_stats(const SpiceClientSession *session,
                                          SpiceClientStreamStats *out, size_t max);
+
+/* ---- connection: TLS and unix sockets (client/client-tls.c, session.c) ---- */
+
+/* A session over a unix socket (QEMU's -spice unix=on,addr=PATH); no TLS there. Copies its
+ * arguments; @password may be NULL. */
+SpiceClientSession *spice_client_session_new_unix(const char *path, const char *password);
+/*
+ * The server's TLS port (0: none; spice_client_session_new's plain port may then be 0). With
+ * both ports, channels start plain and move to TLS when the server answers NEED_SECURED (as
+ * spice-gtk does); with no plain port every channel uses TLS. Call before connecting.
+ */
+void spice_client_session_set_tls_port(SpiceClientSession *session, uint16_t tls_port);
+/* Trusted CAs: a PEM file, and/or PEM text (a .vv file's ca=). Neither: the system's CAs.
+ * Copied; NULL unsets. A file that cannot be loaded fails the session with TLS at connect. */
+void spice_client_session_set_ca_file(SpiceClientSession *session, const char *path);
+void spice_client_session_set_ca_pem(SpiceClientSession *session, const char *pem);
+/* The certificate's subject must equal @subject ("C=IL,O=Red Hat,CN=host", as remote-viewer's
+ * host-subject). NULL (default): the certificate must name the host we connect to. */
+void spice_client_session_set_host_subject(SpiceClientSession *session, const char *subject);
+/* Channels that use TLS even when a plain port is known: bits 1u << SPICE_CHANNEL_* (a .vv
+ * file's secure-channels); needs a TLS port. */
+void spice_client_session_set_secure_channels(SpiceClientSession *session, uint32_t channel_mask);

@@ -50,7 +50,7 @@ static bool get_string(GKeyFile *kf, const char *key, size_t max, char **out, ch
     return true;
 }
 
-/* An integer in [0, @max] written in decimal; absent keys leave *out alone. */
+/* An integer in [0, @max] written in decimal (-1 reads as 0); absent keys leave *out alone. */
 static bool get_uint(GKeyFile *kf, const char *key, unsigned max, unsigned *out, char **error)
 {
     char *text;
@@ -61,6 +61,12 @@ static bool get_uint(GKeyFile *kf, const char *key, unsigned max, unsigned *out,
         return true;
     }
     char *stripped = g_strstrip(text);
+    if (strcmp(stripped, "-1") == 0) {
+        /* oVirt writes port=-1 for "no such port". */
+        *out = 0;
+        g_free(text);
+        return true;
+    }
     guint64 v = 0;
     GError *e = NULL;
     bool ok = g_ascii_string_to_unsigned(stripped, 10, 0, max, &v, &e);

@@ -31,6 +31,8 @@ typedef struct DisplayClient {
      * this client: forward_draw builds image draws per client for that reason.
      */
     PixmapCache *cache;
+    /* The cached id the draw being built names (0: none), see send_invalidations. */
+    uint64_t cache_id_in_use;
     /* srvcomp: the client's PREFERRED_COMPRESSION (image_encoder_policy_valid), 0: none yet,
      * the server's policy applies. Overrides the server's policy for this client, as upstream. */
     uint8_t preferred_compression;
@@ -128,22 +130,43 @@ static void bitmap_encoding_for_client(const DisplayClient *client, DisplayBitma
     bitmap->peer.zlib_glz = image_encoder_wan_enabled(reds_get_zlib_glz_state(reds), slow);
 }
 
-/* Sends the ids the client must drop from its pixmap cache (evicted entries) as INVAL_LIST:
- * before anything that might reuse their space, and before the message is built (see
- * pixmap-cache.h on the order). */
-static void send_invalidations(DisplayClient *client)
+static void send_inval_list(DisplayClient *client, const uint64_t *ids, size_t n)
+{
+    WireWriter writer;
+    wire_writer_init(&writer);
+    display_msg_write_inval_list(&writer, ids, (uint16_t)n);
+    channel_connection_send_writer(client->conn, SPICE_MSG_DISPLAY_INVAL_LIST, &writer);
+    wire_writer_finish(&writer);
+}
+
+/*
+ * Sends the ids the client must drop from its pixmap cache (evicted entries) as INVAL_LIST, so
+ * they go before the message whose image reuses their space. @in_use (0: none) is the id the
+ * message about to go out names: if another display channel evicted it meanwhile, its
+ * invalidation must follow the message, so it is held back and true returned (the caller sends
+ * it after the message).
+ */
+static bool send_invalidations(DisplayClient *client, uint64_t in_use)
 {
     uint64_t ids[PIXMAP_CACHE_MAX_INVAL_LIST];
     size_t n;
+    bool held = false;
     while (client->conn &&
            (n = pixmap_cache_take_invalidations(client->cache, client->display->id, ids,
                                                 PIXMAP_CACHE_MAX_INVAL_LIST)) > 0) {
-        WireWriter writer;
-        wire_writer_init(&writer);
-        display_msg_write_inval_list(&writer, ids, (uint16_t)n);
-        channel_connection_send_writer(client->conn, SPICE_MSG_DISPLAY_INVAL_LIST, &writer);
-        wire_writer_finish(&writer);
+        size_t kept = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (in_use != 0 && ids[i] == in_use) {
+                held = true;
+            } else {
+                ids[kept++] = ids[i];
+            }
+        }
+        if (kept > 0) {
+            send_inval_list(client, ids, kept);
+        }
     }
+    return held;
 }
 
 /* Sends @box (inside the primary) from the canvas as one DRAW_COPY: uncompressed, read straight
@@ -539,13 +562,20 @@ static void forward_draw_to(DisplayChannel *display, uint16_t type, WriteDrawFun
             add_dirty(client, changed);
             continue;
         }
-        send_invalidations(client);
+        send_invalidations(client, 0);
         if (per_client) {
             WireWriter own;
             wire_writer_init(&own);
+            client->cache_id_in_use = 0;
             write(&own, args, client);
+            /* Evictions the image made (or another channel made meanwhile) go first. */
+            uint64_t in_use = client->cache_id_in_use;
+            bool held = send_invalidations(client, in_use);
             channel_connection_send_writer(client->conn, type, &own);
             wire_writer_finish(&own);
+            if (held) {
+                send_inval_list(client, &in_use, 1);
+            }
             continue;
         }
         if (!built) {
@@ -584,6 +614,9 @@ static void bitmap_for_client(DisplayClient *client, DisplayBitmap *bitmap, bool
         bitmap->image_id = d.wire_id;
         bitmap->from_cache_type = d.from_cache_type;
         bitmap->descriptor_flags = d.descriptor_flags;
+        if (d.from_cache_type || d.descriptor_flags == SPICE_IMAGE_FLAGS_CACHE_REPLACE_ME) {
+            client->cache_id_in_use = d.wire_id;   /* an id the client already holds */
+        }
     }
     bitmap->glz = bitmap->from_cache_type ? NULL : pixmap_cache_glz_begin(client->cache);
 }
@@ -745,7 +778,7 @@ void display_channel_flush(DisplayChannel *display)
     for (guint i = 0; i < display->clients->len; i++) {
         DisplayClient *client = g_ptr_array_index(display->clients, i);
         if (client_has_surface(client)) {
-            send_invalidations(client);
+            send_invalidations(client, 0);
             if (client->monitors_pending && !channel_connection_is_blocked(client->conn)) {
                 send_monitors_config(client);
             }

@@ -25,11 +25,13 @@
  * queued for the channel that added it (its "owner"), which sends it as INVAL_LIST before its
  * next message. Since an entry is only ever referenced by its owner channel, the client has
  * processed every message that referenced the id before it processes the INVAL_LIST: no
- * WAIT_FOR_CHANNELS is needed (upstream shares entries between channels and waits instead). The
- * owner must take its queue BEFORE building a message (pixmap_cache_take_invalidations, then
- * pixmap_cache_decide): an eviction by another channel in between then lands in the queue
- * after the message that still used the id. While an owner has not sent its queue, the client
- * may hold up to that many evicted pixels more than its size (bounded by the size again).
+ * WAIT_FOR_CHANNELS is needed (upstream shares entries between channels and waits instead).
+ * The display channel takes its queue after building a message and sends it BEFORE the message
+ * (so the client frees the space before the new image takes it, as upstream), except the one
+ * id the message itself names (an eviction by another channel racing with a hit), which goes
+ * right after it. With one display channel the client never holds more than its size; with
+ * several, an owner that has not sent its queue yet leaves up to that many evicted pixels on
+ * the client (bounded by the size again).
  *
  * Threads: every function is safe from any thread (one mutex per cache; the registry has its
  * own). The GLZ dictionary is used between pixmap_cache_glz_begin and _end, which hold its lock.

@@ -1,4 +1,4 @@
-/* spice-viewer: our SPICE viewer; --headless --screenshot saves the settled primary surface. */
+/* spice-viewer: our SPICE viewer: the GTK window, or --headless --screenshot (saves the settled primary surface). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,8 +8,10 @@
 
 #include <spice/enums.h>
 
+#include "client/key-sequence.h"
 #include "client/spice-client.h"
-#include "uri.h"
+#include "viewer-target.h"
+#include "viewer-window.h"
 
 /* Exit codes: a script can tell what failed without parsing the message. */
 enum {
@@ -20,6 +22,7 @@ enum {
     EXIT_TIMEOUT = 4,
     EXIT_PROTOCOL = 5,
     EXIT_PICTURE = 6,   /* connected, but the picture has parts we cannot decode */
+    EXIT_TLS = 7,       /* TLS: certificate not trusted, wrong host or subject, no TLS port */
 };
 
 typedef struct Viewer {
@@ -28,6 +31,7 @@ typedef struct Viewer {
     const char *screenshot;
     double settle_s;
     gint64 last_change_us;
+    KeyPlayer *keys;           /* --send-keys / --type (clinput), NULL: none */
     int exit_code;
     bool done;
 } Viewer;
@@ -38,6 +42,7 @@ static int exit_code_for(SpiceClientError error)
     case SPICE_CLIENT_ERROR_CONNECT: return EXIT_CONNECT;
     case SPICE_CLIENT_ERROR_AUTH: return EXIT_AUTH;
     case SPICE_CLIENT_ERROR_TIMEOUT: return EXIT_TIMEOUT;
+    case SPICE_CLIENT_ERROR_TLS: return EXIT_TLS;
     default: return EXIT_PROTOCOL;
     }
 }
@@ -50,6 +55,7 @@ static const char *failure_label(SpiceClientError error)
     case SPICE_CLIENT_ERROR_TIMEOUT: return "timeout";
     case SPICE_CLIENT_ERROR_CLOSED: return "connection closed";
     case SPICE_CLIENT_ERROR_UNSUPPORTED: return "unsupported";
+    case SPICE_CLIENT_ERROR_TLS: return "TLS failed";
     default: return "protocol error";
     }
 }
@@ -123,6 +129,12 @@ static gboolean on_tick(gpointer data)
     if (g_get_monotonic_time() - v->last_change_us < (gint64)(v->settle_s * G_USEC_PER_SEC)) {
         return G_SOURCE_CONTINUE;
     }
+    if (v->keys != NULL && !key_player_done(v->keys)) {
+        /* Keys go once the first picture settled; the screenshot waits for the next settle. */
+        key_player_start(v->keys, v->session);
+        v->last_change_us = g_get_monotonic_time();
+        return G_SOURCE_CONTINUE;
+    }
     GError *error = NULL;
     if (!save_png(primary, v->screenshot, &error)) {
         fprintf(stderr, "spice-viewer: cannot save %s: %s (check the directory and its permissions)\n",
@@ -142,6 +154,20 @@ static gboolean on_tick(gpointer data)
         finish(v, EXIT_OK);
     }
     return G_SOURCE_REMOVE;
+}
+
+/* What every session of this run shares; the window makes one per (re)connect. */
+typedef struct SessionConfig {
+    const ViewerTarget *target;
+    uint8_t preferred_compression;
+} SessionConfig;
+
+static SpiceClientSession *new_session(const char *password, void *user)
+{
+    const SessionConfig *cfg = user;
+    SpiceClientSession *s = viewer_target_new_session(cfg->target, password);
+    spice_client_session_set_preferred_compression(s, cfg->preferred_compression);
+    return s;
 }
 
 static gboolean on_timeout(gpointer data)
@@ -183,7 +209,11 @@ int main(int argc, char **argv)
     char *password = NULL;
     double timeout_s = 30;
     double settle_s = 1.0;
+    char **send_keys = NULL;
+    char *type_text = NULL;
+    int key_delay_ms = 20;
     char *compression = NULL;
+    char *ca_file = NULL, *host_subject = NULL, *libvirt_uri = NULL;
     GOptionEntry entries[] = {
         { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, "Open no window", NULL },
         { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, &screenshot,
@@ -195,14 +225,34 @@ int main(int argc, char **argv)
         { "preferred-compression", 0, 0, G_OPTION_ARG_STRING, &compression,
           "Ask the server for this image compression: off, quic, lz, auto-lz, glz, auto-glz, lz4 (default: the server's)",
           "NAME" },
+        { "ca-file", 0, 0, G_OPTION_ARG_FILENAME, &ca_file,
+          "TLS: trust the CA certificates in this PEM file (default: the system's CAs)", "FILE" },
+        { "host-subject", 0, 0, G_OPTION_ARG_STRING, &host_subject,
+          "TLS: accept the certificate whose subject is exactly this (\"C=..,O=..,CN=..\"), "
+          "whatever host it names", "SUBJECT" },
+        { "connect", 'c', 0, G_OPTION_ARG_STRING, &libvirt_uri,
+          "Ask libvirt at URI where the domain's SPICE display listens (the argument is then the "
+          "domain's name, UUID or id)", "LIBVIRT_URI" },
+        { "send-keys", 0, 0, G_OPTION_ARG_STRING_ARRAY, &send_keys,
+          "Headless: once the display settles, press and release a combo (ctrl+alt+del, ctrl+alt+f2, "
+          "enter...); repeatable, sent before --type", "COMBO" },
+        { "type", 0, 0, G_OPTION_ARG_STRING, &type_text,
+          "Headless: then type TEXT through a US layout (printable ASCII, newline, tab)", "TEXT" },
+        { "key-delay", 0, 0, G_OPTION_ARG_INT, &key_delay_ms,
+          "Milliseconds between key events of --send-keys/--type (default 20)", "MS" },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
-    GOptionContext *ctx = g_option_context_new("URI - SPICE viewer");
+    ViewerWindowOptions window_opts = { 0 };
+    GOptionContext *ctx = g_option_context_new("URI|FILE.vv|DOMAIN - SPICE viewer");
     g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_add_main_entries(ctx, viewer_window_option_entries(&window_opts), NULL);
     g_option_context_set_description(ctx,
-        "URI: spice://host:port or spice://host?port=N&password=PW\n"
+        "URI: spice://host:port, spice://host?port=N&tls-port=M&password=PW,\n"
+        "spice+tls://host:tlsport, spice+unix:///path/to/socket.\n"
+        "FILE.vv: a remote-viewer connection file. DOMAIN: with --connect LIBVIRT_URI.\n"
         "Exit status: 0 saved, 1 usage, 2 connect failed, 3 auth failed, 4 timeout,\n"
-        "5 protocol error, 6 saved but parts of the picture could not be decoded.");
+        "5 protocol error, 6 saved but parts of the picture could not be decoded,\n"
+        "7 TLS failed (untrusted certificate: --ca-file; wrong host: --host-subject).");
     GError *error = NULL;
     if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
         fprintf(stderr, "spice-viewer: %s (see --help)\n", error->message);
@@ -212,12 +262,12 @@ int main(int argc, char **argv)
     }
     g_option_context_free(ctx);
     if (argc != 2) {
-        fprintf(stderr, "spice-viewer: give exactly one URI (spice://host:port); see --help\n");
+        fprintf(stderr, "spice-viewer: give exactly one URI (spice://host:port), .vv file, or "
+                "domain with --connect; see --help\n");
         return EXIT_USAGE;
     }
-    if (!headless || screenshot == NULL) {
-        fprintf(stderr, "spice-viewer: only --headless --screenshot FILE is implemented yet "
-                "(the GTK window is still to come)\n");
+    if (headless && screenshot == NULL) {
+        fprintf(stderr, "spice-viewer: --headless needs --screenshot FILE (see --help)\n");
         return EXIT_USAGE;
     }
     if (!(timeout_s > 0) || !(settle_s >= 0)) {
@@ -245,29 +295,79 @@ int main(int argc, char **argv)
         }
         g_free(compression);
     }
-    SpiceUri uri;
-    char *uri_error = NULL;
-    if (!spice_uri_parse(argv[1], &uri, &uri_error)) {
-        fprintf(stderr, "spice-viewer: %s\n", uri_error);
-        g_free(uri_error);
-        return EXIT_USAGE;
+    ViewerTarget target;
+    char *target_error = NULL;
+    ViewerTargetFailure failure;
+    bool resolved = viewer_target_resolve(argv[1], libvirt_uri, &target, &target_error, &failure);
+    g_free(libvirt_uri);
+    if (!resolved) {
+        fprintf(stderr, "spice-viewer: %s%s\n",
+                failure == VIEWER_TARGET_UNREACHABLE ? "connect failed: " : "", target_error);
+        g_free(target_error);
+        g_free(ca_file);
+        g_free(host_subject);
+        g_free(screenshot);
+        g_free(password);
+        viewer_window_options_clear(&window_opts);
+        return failure == VIEWER_TARGET_UNREACHABLE ? EXIT_CONNECT : EXIT_USAGE;
+    }
+    viewer_target_override(&target, password, ca_file, host_subject);
+    g_free(ca_file);
+    g_free(host_subject);
+    /* A .vv file's title and fullscreen=1 count unless the command line says otherwise. */
+    if (window_opts.title == NULL && target.title != NULL) {
+        window_opts.title = g_strdup(target.title);
+    }
+    if (target.fullscreen) {
+        window_opts.full_screen = TRUE;
+    }
+    SessionConfig config = { .target = &target, .preferred_compression = preferred };
+    if (!headless) {
+        int code = viewer_window_run(&window_opts, target.label, target.password,
+                                     new_session, &config);
+        viewer_window_options_clear(&window_opts);
+        viewer_target_clear(&target);
+        g_free(screenshot);
+        g_free(password);
+        return code;
     }
     Viewer v = { .screenshot = screenshot, .settle_s = settle_s, .exit_code = EXIT_PROTOCOL };
+    if (send_keys != NULL || type_text != NULL) {
+        GArray *steps = g_array_new(FALSE, FALSE, sizeof(KeyStep));
+        char *key_error = NULL;
+        bool keys_ok = key_delay_ms >= 0;
+        for (char **c = send_keys; keys_ok && c && *c; c++) {
+            keys_ok = key_sequence_from_combo(steps, *c, &key_error);
+        }
+        if (keys_ok && type_text != NULL) {
+            keys_ok = key_sequence_from_text(steps, type_text, &key_error);
+        }
+        g_strfreev(send_keys);
+        g_free(type_text);
+        if (!keys_ok) {
+            fprintf(stderr, "spice-viewer: %s\n", key_error ? key_error : "--key-delay must be >= 0");
+            g_free(key_error);
+            g_array_unref(steps);
+            return EXIT_USAGE;
+        }
+        v.keys = key_player_new(steps, (unsigned)key_delay_ms);
+    }
     v.loop = g_main_loop_new(NULL, FALSE);
-    v.session = spice_client_session_new(uri.host, uri.port, password ? password : uri.password);
+    v.session = new_session(NULL, &config);
     SpiceClientCallbacks cb = { .state_changed = on_state, .display_event = on_display };
     spice_client_session_set_callbacks(v.session, &cb, &v);
-    spice_client_session_set_preferred_compression(v.session, preferred);
     spice_client_session_connect(v.session);
     guint tick = g_timeout_add(100, on_tick, &v);
     guint timer = g_timeout_add((guint)(timeout_s * 1000), on_timeout, &v);
     g_main_loop_run(v.loop);
     remove_if_alive(timer);
     remove_if_alive(tick);
+    key_player_free(v.keys);
     spice_client_session_free(v.session);
     g_main_loop_unref(v.loop);
-    spice_uri_clear(&uri);
+    viewer_target_clear(&target);
     g_free(screenshot);
     g_free(password);
+    viewer_window_options_clear(&window_opts);
     return v.exit_code;
 }

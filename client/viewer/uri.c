@@ -1,4 +1,4 @@
-/* uri: parser for spice:// URIs (protocol.md section 5, spice-gtk's accepted forms). */
+/* uri: parser for spice://, spice+tls:// and spice+unix:// URIs (spice-gtk's accepted forms). */
 #include "uri.h"
 
 #include <stdlib.h>
@@ -10,9 +10,12 @@ void spice_uri_clear(SpiceUri *uri)
 {
     g_free(uri->host);
     g_free(uri->password);
+    g_free(uri->unix_path);
     uri->host = NULL;
     uri->password = NULL;
+    uri->unix_path = NULL;
     uri->port = 0;
+    uri->tls_port = 0;
 }
 
 static bool parse_port(const char *s, uint16_t *out)
@@ -45,16 +48,59 @@ static bool fail(char **error, SpiceUri *out, const char *fmt, const char *arg)
     return false;
 }
 
+/* spice+unix:///path[?password=PW]: the socket path is percent-decoded and must be absolute. */
+static bool parse_unix(const char *text, const char *rest, SpiceUri *out, char **error)
+{
+    const char *query = strchr(rest, '?');
+    char *raw = query ? g_strndup(rest, (size_t)(query - rest)) : g_strdup(rest);
+    out->unix_path = g_uri_unescape_string(raw, NULL);
+    g_free(raw);
+    if (out->unix_path == NULL || out->unix_path[0] != '/') {
+        return fail(error, out, "'%s' needs an absolute socket path: spice+unix:///path/to/socket",
+                    text);
+    }
+    if (query) {
+        char **pairs = g_strsplit_set(query + 1, "&;", -1);
+        for (char **p = pairs; *p; p++) {
+            if (**p == '\0') {
+                continue;
+            }
+            char *eq = strchr(*p, '=');
+            char *value = eq ? g_uri_unescape_string(eq + 1, NULL) : NULL;
+            if (eq == NULL || (size_t)(eq - *p) != strlen("password")
+                || g_ascii_strncasecmp(*p, "password", (size_t)(eq - *p)) != 0 || value == NULL) {
+                g_free(value);
+                g_strfreev(pairs);
+                return fail(error, out, "bad query in '%s' (a spice+unix:// URI takes only "
+                            "?password=PW)", text);
+            }
+            g_free(out->password);
+            out->password = value;
+        }
+        g_strfreev(pairs);
+    }
+    return true;
+}
+
 bool spice_uri_parse(const char *text, SpiceUri *out, char **error)
 {
     memset(out, 0, sizeof(*out));
     *error = NULL;
-    static const char scheme[] = "spice://";
-    if (g_ascii_strncasecmp(text, scheme, strlen(scheme)) != 0) {
-        return fail(error, out, "'%s' is not a spice:// URI (spice+tls:// and spice+unix:// are "
-                    "not supported yet)", text);
+    static const char plain_scheme[] = "spice://";
+    static const char tls_scheme[] = "spice+tls://";
+    static const char unix_scheme[] = "spice+unix://";
+    bool tls_scheme_used = false;
+    const char *rest;
+    if (g_ascii_strncasecmp(text, plain_scheme, strlen(plain_scheme)) == 0) {
+        rest = text + strlen(plain_scheme);
+    } else if (g_ascii_strncasecmp(text, tls_scheme, strlen(tls_scheme)) == 0) {
+        rest = text + strlen(tls_scheme);
+        tls_scheme_used = true;
+    } else if (g_ascii_strncasecmp(text, unix_scheme, strlen(unix_scheme)) == 0) {
+        return parse_unix(text, text + strlen(unix_scheme), out, error);
+    } else {
+        return fail(error, out, "'%s' is not a spice://, spice+tls:// or spice+unix:// URI", text);
     }
-    const char *rest = text + strlen(scheme);
     const char *query = strpbrk(rest, "?");
     char *authority = query ? g_strndup(rest, (size_t)(query - rest)) : g_strdup(rest);
     /* A trailing "/" after the authority is allowed. */
@@ -90,7 +136,7 @@ bool spice_uri_parse(const char *text, SpiceUri *out, char **error)
         g_free(authority);
         return fail(error, out, "no host in '%s'", text);
     }
-    if (port_text && !parse_port(port_text, &out->port)) {
+    if (port_text && !parse_port(port_text, tls_scheme_used ? &out->tls_port : &out->port)) {
         g_free(authority);
         return fail(error, out, "bad port in '%s' (1-65535)", text);
     }
@@ -116,11 +162,11 @@ bool spice_uri_parse(const char *text, SpiceUri *out, char **error)
                 g_free(out->password);
                 out->password = g_strdup(value);
             } else if (g_ascii_strcasecmp(key, "tls-port") == 0) {
-                ok = false;
-                why = "'%s' asks for TLS (tls-port), which this client does not support yet";
+                ok = parse_port(value, &out->tls_port);
+                why = "bad tls-port= value in '%s' (1-65535)";
             } else {
                 ok = false;
-                why = "unknown query key in '%s' (accepted: port, password)";
+                why = "unknown query key in '%s' (accepted: port, tls-port, password)";
             }
             g_free(key);
             g_free(value);
@@ -131,8 +177,9 @@ bool spice_uri_parse(const char *text, SpiceUri *out, char **error)
         }
         g_strfreev(pairs);
     }
-    if (out->port == 0) {
-        return fail(error, out, "no port in '%s' (spice://host:port or ?port=N)", text);
+    if (out->port == 0 && out->tls_port == 0) {
+        return fail(error, out, "no port in '%s' (spice://host:port, ?port=N, ?tls-port=N or "
+                    "spice+tls://host:tlsport)", text);
     }
     return true;
 }

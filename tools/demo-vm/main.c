@@ -220,6 +220,7 @@ int main(int argc, char **argv)
             goto out;
         }
     }
+    qxl_device_set_image_cache(dev, opts.image_cache);   /* pixcache */
     qxl_device_power_on(dev);
     spice_server_vm_start(server);
 

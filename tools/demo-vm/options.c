@@ -87,6 +87,7 @@ bool demo_options_parse(int argc, char **argv, DemoOptions *opts)
     gboolean noauth = FALSE;
     gboolean audio = FALSE;
     gboolean raw_playback = FALSE;
+    gboolean image_cache = FALSE;   /* pixcache */
     char *size = NULL;
     char *compression = NULL;
     char *jpeg_wan = NULL, *zlib_glz_wan = NULL, *streaming = NULL;
@@ -112,6 +113,8 @@ bool demo_options_parse(int argc, char **argv, DemoOptions *opts)
         { "dump-frame", 0, 0, G_OPTION_ARG_FILENAME, &opts->dump_frame, "When frozen, write the demo's own picture to FILE (binary PPM)", "FILE" },
         { "audio", 0, 0, G_OPTION_ARG_NONE, &audio, "Add playback (a 440 Hz sine while a client listens) and record devices", NULL },
         { "no-playback-compression", 0, 0, G_OPTION_ARG_NONE, &raw_playback, "Playback stays raw PCM even for clients that decode Opus", NULL },
+        /* pixcache */
+        { "image-cache", 0, 0, G_OPTION_ARG_NONE, &image_cache, "Mark copied images cacheable (QXL_IMAGE_CACHE, id from the pixels), as Windows guests' drivers do", NULL },
         { NULL },
     };
     GOptionContext *context = g_option_context_new(NULL);
@@ -136,6 +139,7 @@ bool demo_options_parse(int argc, char **argv, DemoOptions *opts)
         return false;
     }
     opts->noauth = noauth;
+    opts->image_cache = image_cache;   /* pixcache */
     opts->n_images = opts->images ? (int)g_strv_length(opts->images) : 0;
     if (argc > 1) {
         fprintf(stderr, "spice-demo-vm: unexpected argument '%s' (options start with --, see --help)\n", argv[1]);

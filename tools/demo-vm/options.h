@@ -24,6 +24,9 @@ typedef struct DemoOptions {
     int jpeg_wan;          /* spice_wan_compression_t; default AUTO (QEMU's default) */
     int zlib_glz_wan;      /* spice_wan_compression_t; default AUTO (QEMU's default) */
     int streaming_video;   /* SPICE_STREAM_VIDEO_*; default OFF (QEMU's default) */
+    /* pixcache: copies carry QXL_IMAGE_CACHE and an id made from their pixels, as QEMU guests'
+     * drivers mark images the server may cache (default off: the Linux driver does not). */
+    bool image_cache;
 } DemoOptions;
 
 /*

@@ -158,6 +158,14 @@ static bool image_chunks_new(QxlResource *res, const uint32_t *pixels, uint32_t 
 QxlResource *qxl_build_copy(GuestRam *ram, uint64_t release_id, const QXLRect *rect,
                             const uint32_t *pixels, uint32_t stride_pixels, uint32_t max_chunk_bytes)
 {
+    /* id 0 without QXL_IMAGE_CACHE: the Linux driver does not ask the server to cache. */
+    return qxl_build_copy_cached(ram, release_id, rect, pixels, stride_pixels, max_chunk_bytes, 0);
+}
+
+QxlResource *qxl_build_copy_cached(GuestRam *ram, uint64_t release_id, const QXLRect *rect,
+                                   const uint32_t *pixels, uint32_t stride_pixels,
+                                   uint32_t max_chunk_bytes, uint64_t image_id)
+{
     const uint32_t width = rect->right - rect->left;
     const uint32_t height = rect->bottom - rect->top;
     QxlResource *res = qxl_resource_new(ram);
@@ -170,10 +178,9 @@ QxlResource *qxl_build_copy(GuestRam *ram, uint64_t release_id, const QXLRect *r
         qxl_resource_free(res);
         return NULL;
     }
-    /* id 0 without QXL_IMAGE_CACHE: the Linux driver does not ask the server to cache. */
-    image->descriptor.id = 0;
+    image->descriptor.id = image_id;
     image->descriptor.type = SPICE_IMAGE_TYPE_BITMAP;
-    image->descriptor.flags = 0;
+    image->descriptor.flags = image_id != 0 ? QXL_IMAGE_CACHE : 0;
     image->descriptor.width = width;
     image->descriptor.height = height;
     image->bitmap.format = SPICE_BITMAP_FMT_32BIT;

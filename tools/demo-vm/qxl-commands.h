@@ -44,6 +44,10 @@ QxlResource *qxl_build_fill(GuestRam *ram, uint64_t release_id, const QXLRect *r
  */
 QxlResource *qxl_build_copy(GuestRam *ram, uint64_t release_id, const QXLRect *rect,
                             const uint32_t *pixels, uint32_t stride_pixels, uint32_t max_chunk_bytes);
+/* pixcache: the same copy, its image marked QXL_IMAGE_CACHE with @image_id (0: not marked). */
+QxlResource *qxl_build_copy_cached(GuestRam *ram, uint64_t release_id, const QXLRect *rect,
+                                   const uint32_t *pixels, uint32_t stride_pixels,
+                                   uint32_t max_chunk_bytes, uint64_t image_id);
 /* QXL_COPY_BITS: the @rect-sized area at (@src_x, @src_y) moves to @rect. */
 QxlResource *qxl_build_copy_bits(GuestRam *ram, uint64_t release_id, const QXLRect *rect,
                                  int32_t src_x, int32_t src_y);

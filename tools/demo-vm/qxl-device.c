@@ -54,6 +54,8 @@ struct QxlDevice {
     /* Atomic (gint): the library said a display client is connected (set_client_capabilities,
      * worker thread); read by the main thread to start an image sequence. */
     gint client_present;
+    /* pixcache: copies are marked cacheable (main thread only). */
+    bool image_cache;
 };
 
 static QxlDevice *device_of(QXLInstance *qin)
@@ -398,13 +400,39 @@ bool qxl_device_fill(QxlDevice *dev, const QXLRect *rect, uint32_t color)
     return queue(dev, &dev->commands, qxl_build_fill(dev->ram, take_release_id(dev), rect, color));
 }
 
+/*
+ * pixcache: the image id a driver that caches would give these pixels: the same pixels (and
+ * size) get the same id, so a redraw can come from the client's cache. FNV-1a over the rows;
+ * the low 32 bits are the id's group (0, the driver's), as QXL ids are unique << 32 | group.
+ */
+static uint64_t image_id_of(const QXLRect *rect, const uint32_t *pixels, uint32_t stride_pixels)
+{
+    uint32_t w = (uint32_t)(rect->right - rect->left), h = (uint32_t)(rect->bottom - rect->top);
+    uint64_t hash = 0xcbf29ce484222325ull ^ ((uint64_t)w << 32 | h);
+    for (uint32_t y = 0; y < h; y++) {
+        const uint32_t *row = pixels + (size_t)y * stride_pixels;
+        for (uint32_t x = 0; x < w; x++) {
+            hash = (hash ^ row[x]) * 0x100000001b3ull;
+        }
+    }
+    hash &= ~0xffffffffull;
+    return hash != 0 ? hash : 1ull << 32;
+}
+
+void qxl_device_set_image_cache(QxlDevice *dev, bool on)
+{
+    dev->image_cache = on;
+}
+
 bool qxl_device_copy(QxlDevice *dev, const QXLRect *rect, const uint32_t *pixels, uint32_t stride_pixels)
 {
     if (!rect_inside(dev, rect) || qxl_device_command_ring_space(dev) == 0) {
         return false;
     }
+    uint64_t id = dev->image_cache ? image_id_of(rect, pixels, stride_pixels) : 0;
     return queue(dev, &dev->commands,
-                 qxl_build_copy(dev->ram, take_release_id(dev), rect, pixels, stride_pixels, IMAGE_CHUNK_BYTES));
+                 qxl_build_copy_cached(dev->ram, take_release_id(dev), rect, pixels, stride_pixels,
+                                       IMAGE_CHUNK_BYTES, id));
 }
 
 bool qxl_device_copy_bits(QxlDevice *dev, const QXLRect *rect, int32_t src_x, int32_t src_y)

@@ -46,6 +46,8 @@ void qxl_device_power_on(QxlDevice *dev);
  * Rectangles must lie inside the primary surface.
  */
 bool qxl_device_fill(QxlDevice *dev, const QXLRect *rect, uint32_t color);
+/* pixcache: later copies mark their image QXL_IMAGE_CACHE with an id made from its pixels. */
+void qxl_device_set_image_cache(QxlDevice *dev, bool on);
 bool qxl_device_copy(QxlDevice *dev, const QXLRect *rect, const uint32_t *pixels, uint32_t stride_pixels);
 bool qxl_device_copy_bits(QxlDevice *dev, const QXLRect *rect, int32_t src_x, int32_t src_y);
 bool qxl_device_cursor_set(QxlDevice *dev, int16_t x, int16_t y, uint16_t width, uint16_t height,
