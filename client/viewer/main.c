@@ -170,6 +170,32 @@ static SpiceClientSession *new_session(const char *password, void *user)
     return s;
 }
 
+/* --stats (clstream): one line per video stream and a total, for scripts and people. */
+static void print_stream_stats(SpiceClientSession *s)
+{
+    size_t n = spice_client_session_stream_stats(s, NULL, 0);
+    SpiceClientStreamStats *all = g_new0(SpiceClientStreamStats, n ? n : 1);
+    spice_client_session_stream_stats(s, all, n);
+    uint64_t received = 0, shown = 0, dropped = 0;
+    double best_fps = 0;
+    for (size_t i = 0; i < n; i++) {
+        const SpiceClientStreamStats *st = &all[i];
+        printf("spice-viewer: stream %u (display %u): %ux%u MJPEG, frames received %" G_GUINT64_FORMAT
+               ", decoded %" G_GUINT64_FORMAT ", shown %" G_GUINT64_FORMAT ", dropped %" G_GUINT64_FORMAT
+               ", %.1f fps over %.1f s\n", st->stream_id, st->display_id, st->width, st->height,
+               st->frames_received, st->frames_decoded, st->frames_shown, st->frames_dropped, st->fps,
+               st->seconds_shown);
+        received += st->frames_received;
+        shown += st->frames_shown;
+        dropped += st->frames_dropped;
+        best_fps = MAX(best_fps, st->fps);
+    }
+    printf("spice-viewer: streams %zu, frames received %" G_GUINT64_FORMAT ", shown %" G_GUINT64_FORMAT
+           ", dropped %" G_GUINT64_FORMAT ", best frame rate %.1f fps\n", n, received, shown, dropped,
+           best_fps);
+    g_free(all);
+}
+
 static gboolean on_timeout(gpointer data)
 {
     Viewer *v = data;
@@ -205,6 +231,7 @@ static void remove_if_alive(guint id)
 int main(int argc, char **argv)
 {
     gboolean headless = FALSE;
+    gboolean stats = FALSE;   /* clstream */
     char *screenshot = NULL;
     char *password = NULL;
     double timeout_s = 30;
@@ -216,6 +243,8 @@ int main(int argc, char **argv)
     char *ca_file = NULL, *host_subject = NULL, *libvirt_uri = NULL;
     GOptionEntry entries[] = {
         { "headless", 0, 0, G_OPTION_ARG_NONE, &headless, "Open no window", NULL },
+        { "stats", 0, 0, G_OPTION_ARG_NONE, &stats,
+          "Headless: print the video streams' frames (shown, dropped) and frame rates at exit", NULL },
         { "screenshot", 0, 0, G_OPTION_ARG_FILENAME, &screenshot,
           "Save the primary surface as PNG once the display settles, then exit", "FILE" },
         { "timeout", 0, 0, G_OPTION_ARG_DOUBLE, &timeout_s, "Give up after S seconds (default 30)", "S" },
@@ -363,6 +392,9 @@ int main(int argc, char **argv)
     remove_if_alive(timer);
     remove_if_alive(tick);
     key_player_free(v.keys);
+    if (stats) {
+        print_stream_stats(v.session);
+    }
     spice_client_session_free(v.session);
     g_main_loop_unref(v.loop);
     viewer_target_clear(&target);
