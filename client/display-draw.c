@@ -494,8 +494,24 @@ bool display_draw_handles(uint16_t type)
     }
 }
 
-DisplayResult display_draw(const DisplayDrawEnv *env, uint16_t type, const uint8_t *body,
-                           size_t size)
+static const char *draw_type_name(uint16_t type)
+{
+    switch (type) {
+    case SPICE_MSG_DISPLAY_DRAW_FILL: return "DRAW_FILL";
+    case SPICE_MSG_DISPLAY_DRAW_BLACKNESS: return "DRAW_BLACKNESS";
+    case SPICE_MSG_DISPLAY_DRAW_WHITENESS: return "DRAW_WHITENESS";
+    case SPICE_MSG_DISPLAY_DRAW_INVERS: return "DRAW_INVERS";
+    case SPICE_MSG_DISPLAY_DRAW_TRANSPARENT: return "DRAW_TRANSPARENT";
+    case SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND: return "DRAW_ALPHA_BLEND";
+    case SPICE_MSG_DISPLAY_DRAW_STROKE: return "DRAW_STROKE";
+    case SPICE_MSG_DISPLAY_DRAW_TEXT: return "DRAW_TEXT";
+    case SPICE_MSG_DISPLAY_DRAW_COMPOSITE: return "DRAW_COMPOSITE";
+    default: return copy_name(type);
+    }
+}
+
+static DisplayResult dispatch(const DisplayDrawEnv *env, uint16_t type, const uint8_t *body,
+                              size_t size)
 {
     switch (type) {
     case SPICE_MSG_DISPLAY_DRAW_COPY:
@@ -522,4 +538,15 @@ DisplayResult display_draw(const DisplayDrawEnv *env, uint16_t type, const uint8
     default:
         return DISPLAY_RESULT_DROPPED;
     }
+}
+
+DisplayResult display_draw(const DisplayDrawEnv *env, uint16_t type, const uint8_t *body,
+                           size_t size)
+{
+    DisplayResult result = dispatch(env, type, body, size);
+    if (result == DISPLAY_RESULT_DRAW) {
+        /* G_MESSAGES_DEBUG=all shows which draw types a server really sends (interop checks). */
+        g_debug("rendered %s", draw_type_name(type));
+    }
+    return result;
 }
