@@ -1,0 +1,380 @@
+#!/usr/bin/python3
+"""test-client-gtk: the GTK window of our spice-viewer under Xvfb, driven with xdotool.
+
+    test-client-gtk.py CASE [CASE...]
+
+The server is tools/spice-demo-vm on OUR library or UPSTREAM's (Debian libspice-server1), showing
+a PNG of coloured 20x20 blocks (--image) pixel for pixel; the demo prints every input event.
+Cases (each with -ours and -upstream):
+  window-LIB      at --zoom 100 the root window's screenshot contains the picture exactly; typing
+                  with xdotool reaches the guest as set-1 scancodes; the pointer reaches it as the
+                  tablet position mapped to guest pixels; Send key > Ctrl+Alt+Del reaches it;
+                  Ctrl+Shift+S opens "Save screenshot" and Return saves a PNG equal to the picture.
+  fullscreen-LIB  F11: the window covers the screen, the menu is gone and the picture is scaled
+                  (320x200 on 1280x1024: exactly 4x, letterboxed); F11 again gives the size back.
+  reconnect-LIB   the server stops: the title says "reconnecting"; it comes back on the same port:
+                  the window shows the picture again without any user action.
+  password-LIB    a demo with --password and a viewer without one: the password dialog appears,
+                  the typed password connects and the picture shows.
+Ports 6320-6339 (gtkview's range; SPICE_TEST_PORTS overrides). On a difference the screenshots
+stay in <build>/tests/interop/work/gtk-*.png and the failure names them.
+"""
+import glob
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..'))
+import harness  # noqa: E402
+import xsession  # noqa: E402
+from harness import TestFailure, check, log  # noqa: E402
+
+PORT_FIRST, PORT_LAST = harness.port_range(6320, 6339)
+_next = [PORT_FIRST + os.getpid() % (PORT_LAST - PORT_FIRST + 1)]
+SCREEN_W, SCREEN_H = 1280, 1024
+IMG_W, IMG_H = 320, 200
+BLOCK = 20
+
+
+def free_port():
+    for _ in range(PORT_LAST - PORT_FIRST + 1):
+        port = _next[0]
+        _next[0] = PORT_FIRST + (port + 1 - PORT_FIRST) % (PORT_LAST - PORT_FIRST + 1)
+        if harness.port_is_free(port):
+            return port
+    raise TestFailure('no free port in %d-%d' % (PORT_FIRST, PORT_LAST))
+
+
+def viewer_path():
+    path = os.path.join(harness.BUILD_DIR, 'client', 'spice-viewer')
+    check(os.access(path, os.X_OK), '%s is missing: build it (ninja -C %s client/spice-viewer)'
+          % (path, harness.BUILD_DIR))
+    return path
+
+
+def block_image():
+    """320x200 of 20x20 blocks, each its own colour (scaling to 4x keeps every block exact)."""
+    rgb = bytearray()
+    for y in range(IMG_H):
+        for x in range(IMG_W):
+            bx, by = x // BLOCK, y // BLOCK
+            rgb += bytes(((bx * 16 + 8) & 255, (by * 25 + 10) & 255, ((bx * 7 + by * 13) * 5) & 255))
+    path = os.path.join(harness.work_dir(), 'gtk-source.png')
+    save_png(path, IMG_W, IMG_H, bytes(rgb))
+    return path, bytes(rgb)
+
+
+def save_png(path, w, h, rgb):
+    import gi
+    gi.require_version('GdkPixbuf', '2.0')
+    from gi.repository import GdkPixbuf, GLib
+    pb = GdkPixbuf.Pixbuf.new_from_bytes(GLib.Bytes.new(rgb), GdkPixbuf.Colorspace.RGB, False, 8, w, h, w * 3)
+    pb.savev(path, 'png', [], [])
+    return path
+
+
+class Session:
+    """Xvfb + the demo (on @lib) + our viewer in a window."""
+
+    def __init__(self, lib, demo_args=(), viewer_args=()):
+        self.lib = lib
+        self.home = tempfile.mkdtemp(prefix='gtk-home-')
+        self.demo = None
+        self.viewer = None
+        self.x = xsession.Xvfb(SCREEN_W, SCREEN_H)
+        try:
+            self._start(demo_args, viewer_args)
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self, demo_args, viewer_args):
+        self.env = self.x.env(self.home)
+        self.env['ASAN_OPTIONS'] = 'detect_leaks=0'   # GTK's caches at exit are not ours to judge
+        self.image, self.rgb = block_image()
+        self.port = free_port()
+        self.demo_args = ['--image', self.image] + list(demo_args)
+        self.start_demo()
+        argv = [viewer_path()] + list(viewer_args) + ['spice://127.0.0.1:%d' % self.port]
+        log('run: %s' % ' '.join(argv))
+        # The screenshot dialog starts in the working directory: run the viewer in our home.
+        self.viewer = harness.Proc('gtk-viewer', ['/bin/sh', '-c', 'cd "$0" && exec "$@"', self.home] + argv,
+                                   env=self.env)
+        self.window = self.wait_window()
+
+    def start_demo(self):
+        self.demo = harness.Demo(self.lib, self.demo_args, port=self.port)
+
+    def xdo(self, *args, timeout=10):
+        result = subprocess.run(['xdotool'] + [str(a) for a in args], env=self.env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, timeout=timeout)
+        return result.returncode, result.stdout.decode(errors='replace').strip()
+
+    def wait_window(self, timeout=20):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.check_viewer()
+            code, out = self.xdo('search', '--name', ' - spice-viewer')
+            if code == 0 and out:
+                return out.split()[0]
+            time.sleep(0.2)
+        raise TestFailure('no "... - spice-viewer" window within %d s; viewer stderr: %s'
+                          % (timeout, self.viewer.stderr_text()[-1500:]))
+
+    def title(self):
+        return self.xdo('getwindowname', self.window)[1]
+
+    def wait_title(self, predicate, what, timeout=20):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.check_viewer()
+            t = self.title()
+            if predicate(t):
+                return t
+            time.sleep(0.2)
+        raise TestFailure('the window title never showed %s (last: %r); viewer stderr: %s'
+                          % (what, self.title(), self.viewer.stderr_text()[-1500:]))
+
+    def geometry(self):
+        code, out = self.xdo('getwindowgeometry', '--shell', self.window)
+        vals = dict(line.split('=', 1) for line in out.splitlines() if '=' in line)
+        return int(vals['X']), int(vals['Y']), int(vals['WIDTH']), int(vals['HEIGHT'])
+
+    def check_viewer(self):
+        err = self.viewer.stderr_text() if self.viewer else ''
+        check('runtime error:' not in err and 'ERROR: AddressSanitizer' not in err,
+              'sanitizer report from spice-viewer:\n' + err[-4000:])
+        if self.viewer is not None:
+            check(self.viewer.alive(), 'spice-viewer exited (status %s): %s'
+                  % (self.viewer.popen.returncode, err[-1500:]))
+
+    def screenshot(self, name):
+        path = os.path.join(harness.work_dir(), 'gtk-%s-%s.png' % (name, self.lib))
+        self.x.screenshot(path)
+        return path, harness.load_rgb(path)
+
+    def wait_picture(self, what, timeout=20):
+        """Waits until the root window contains the source picture 1:1; returns its (x, y)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            path, (w, h, rgb) = self.screenshot(what)
+            at = xsession.find_subimage(rgb, w, h, self.rgb, IMG_W, IMG_H)
+            if at is not None:
+                return at
+            if time.monotonic() > deadline:
+                raise TestFailure('%s: the screen (%s) never contained the guest picture %s pixel for pixel'
+                                  % (what, path, self.image))
+            time.sleep(0.5)
+
+    def focus(self, x=100, y=100):
+        """Puts the pointer over the display area (grab and focus follow it, as on a desktop)."""
+        self.xdo('mousemove', '--window', self.window, x, y)
+        self.xdo('windowfocus', '--sync', self.window)
+        time.sleep(0.3)
+
+    def demo_lines(self, start):
+        return [l for l in self.demo.proc.lines_since(start) if l.startswith('input ')]
+
+    def wait_inputs(self, start, wanted, what, timeout=10):
+        """Waits until the demo printed every line of @wanted (in order) after line @start."""
+        deadline = time.monotonic() + timeout
+        while True:
+            got = self.demo_lines(start)
+            it = iter(got)
+            if all(any(w == g for g in it) for w in wanted):
+                return got
+            if time.monotonic() > deadline:
+                raise TestFailure('%s: the guest did not get %s; it got %s' % (what, wanted, got))
+            time.sleep(0.1)
+
+    def close(self):
+        if self.viewer is not None:
+            self.viewer.stop()
+            err = self.viewer.stderr_text()
+            if 'runtime error:' not in err and 'AddressSanitizer' not in err:
+                self.viewer.remove_logs()
+        if self.demo is not None:
+            self.demo.stop()
+        self.x.stop()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+def case_window(lib):
+    with Session(lib, viewer_args=['--zoom', '100', '--title', 'gtk-test']) as s:
+        s.wait_title(lambda t: t.startswith('gtk-test - spice-viewer') and 'connecting' not in t, 'connected')
+        x0, y0 = s.wait_picture('window')
+        log('the picture is at (%d,%d) of the screen, 1:1' % (x0, y0))
+        wx, wy, ww, wh = s.geometry()
+
+        # Keys: the X keycodes of a, shift+b, Return, F5, Right Ctrl arrive as set-1 scancodes.
+        s.focus(x0 - wx + 50, y0 - wy + 50)
+        t = s.wait_title(lambda t: 'Press Ctrl+Alt to release' in t, 'the grab hint')
+        log('title while grabbed: %r' % t)
+        start = s.demo.proc.line_count()
+        s.xdo('key', '--delay', '30', 'a', 'shift+b', 'Return', 'F5', 'Control_R')
+        s.wait_inputs(start, ['input key-down 0x1e', 'input key-up 0x1e', 'input key-down 0x2a',
+                              'input key-down 0x30', 'input key-up 0x30', 'input key-down 0x1c',
+                              'input key-up 0x1c', 'input key-down 0x3f', 'input key-up 0x3f',
+                              'input key-down 0xe01d', 'input key-up 0xe01d'], 'xdotool keys')
+
+        # The pointer: client mouse mode (the demo has a tablet), mapped to guest pixels.
+        start = s.demo.proc.line_count()
+        s.xdo('mousemove', '--window', s.window, x0 - wx + 123, y0 - wy + 77)
+        s.wait_inputs(start, ['input tablet-position 123 77 0'], 'pointer motion')
+
+        # Ctrl+Alt releases the grab (title hint gone).
+        s.xdo('key', 'ctrl+alt')
+        s.wait_title(lambda t: 'release' not in t, 'the grab released after Ctrl+Alt')
+
+        # Send key > Ctrl+Alt+Del through the menu.
+        start = s.demo.proc.line_count()
+        # The menu bar's third item: click it, then the first item of the popup under it.
+        s.xdo('mousemove', '--window', s.window, 118, 11, 'click', 1)
+        popup = None
+        deadline = time.monotonic() + 5
+        while popup is None and time.monotonic() < deadline:
+            code, out = s.xdo('search', '--onlyvisible', '--class', 'spice-viewer')
+            for wid in out.split():
+                if wid != s.window:
+                    popup = wid
+            time.sleep(0.1)
+        check(popup is not None, 'the Send key menu did not open')
+        code, out = s.xdo('getwindowgeometry', '--shell', popup)
+        vals = dict(line.split('=', 1) for line in out.splitlines() if '=' in line)
+        menu_x = int(vals['X'])
+        s.xdo('mousemove', menu_x + 40, int(vals['Y']) + 12, 'click', 1)
+        s.wait_inputs(start, ['input key-down 0x1d', 'input key-down 0x38', 'input key-down 0xe053',
+                              'input key-up 0xe053', 'input key-up 0x38', 'input key-up 0x1d'],
+                      'Send key > Ctrl+Alt+Del')
+
+        # Screenshot: Ctrl+Shift+S opens the dialog at a timestamped name in the working
+        # directory; Return saves it, and the PNG is the guest's picture.
+        s.focus(x0 - wx + 50, y0 - wy + 50)
+        s.xdo('key', 'ctrl+shift+s')
+        deadline = time.monotonic() + 10
+        dialog = None
+        while dialog is None and time.monotonic() < deadline:
+            code, out = s.xdo('search', '--onlyvisible', '--name', '^Save screenshot$')
+            dialog = out.split()[0] if code == 0 and out else None
+            time.sleep(0.2)
+        check(dialog is not None, 'Ctrl+Shift+S opened no "Save screenshot" dialog')
+        time.sleep(0.5)
+        s.xdo('windowfocus', '--sync', dialog)
+        s.xdo('key', 'Return')
+        deadline = time.monotonic() + 10
+        saved = []
+        while not saved and time.monotonic() < deadline:
+            saved = glob.glob(os.path.join(s.home, 'spice-viewer-*.png'))
+            time.sleep(0.2)
+        check(saved, 'no spice-viewer-*.png in the working directory after Return in the dialog; stdout %s'
+              % s.viewer.lines[-5:])
+        time.sleep(0.3)
+        w, h, rgb = harness.load_rgb(saved[0])
+        check((w, h) == (IMG_W, IMG_H), 'the screenshot is %dx%d, the guest %dx%d' % (w, h, IMG_W, IMG_H))
+        harness.compare_rgb(s.rgb, rgb, w, 'screenshot to PNG')
+        log('screenshot %s equals the guest picture' % os.path.basename(saved[0]))
+        s.check_viewer()
+        s.demo.check_healthy()
+
+
+def case_fullscreen(lib):
+    with Session(lib) as s:
+        s.wait_title(lambda t: 'connecting' not in t, 'connected')
+        s.wait_picture('before-fullscreen')
+        before = s.geometry()
+        s.focus(50, 50)
+        s.xdo('key', 'F11')
+        deadline = time.monotonic() + 10
+        while s.geometry()[2:] != (SCREEN_W, SCREEN_H) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        check(s.geometry() == (0, 0, SCREEN_W, SCREEN_H), 'F11: the window is %s, not the whole %dx%d screen'
+              % (s.geometry(), SCREEN_W, SCREEN_H))
+        # 320x200 on 1280x1024: scale 4, the picture 1280x800 at y=112, exact (nearest) copies.
+        scale = 4
+        pic_h = IMG_H * scale
+        top = (SCREEN_H - pic_h) // 2
+        expected = bytearray()
+        for y in range(pic_h):
+            row = s.rgb[(y // scale) * IMG_W * 3:(y // scale + 1) * IMG_W * 3]
+            expected += b''.join(row[x * 3:x * 3 + 3] * scale for x in range(IMG_W))
+        deadline = time.monotonic() + 10
+        while True:
+            path, (w, h, rgb) = s.screenshot('fullscreen')
+            got = rgb[top * w * 3:(top + pic_h) * w * 3]
+            if got == bytes(expected):
+                break
+            if time.monotonic() > deadline:
+                harness.compare_rgb(bytes(expected), got, w, 'full screen picture (%s)' % path)
+            time.sleep(0.5)
+        bar = rgb[0:w * 3]
+        check(bar == bar[:3] * w and bar[:3] != s.rgb[:3],
+              'full screen: the top row should be an even letterbox bar (menu hidden); screenshot %s' % path)
+        log('full screen: the picture is scaled 4x to 1280x800, letterboxed, no menu')
+        s.xdo('key', 'F11')
+        deadline = time.monotonic() + 10
+        while s.geometry() != before and time.monotonic() < deadline:
+            time.sleep(0.2)
+        check(s.geometry() == before, 'leaving full screen gave %s, not the size before %s'
+              % (s.geometry(), before))
+        s.wait_picture('after-fullscreen')
+        s.check_viewer()
+
+
+def case_reconnect(lib):
+    with Session(lib) as s:
+        s.wait_title(lambda t: 'connecting' not in t, 'connected')
+        s.wait_picture('before-restart')
+        s.demo.stop()
+        t = s.wait_title(lambda t: '(reconnecting)' in t, '"(reconnecting)"')
+        log('server gone; title %r' % t)
+        time.sleep(1.5)
+        s.start_demo()
+        t = s.wait_title(lambda t: 'connecting' not in t, 'connected again', timeout=30)
+        log('server back; title %r' % t)
+        s.wait_picture('after-restart')
+        s.check_viewer()
+
+
+def case_password(lib):
+    with Session(lib, demo_args=['--password', 's3cret']) as s:
+        deadline = time.monotonic() + 20
+        dialog = None
+        while dialog is None and time.monotonic() < deadline:
+            s.check_viewer()
+            code, out = s.xdo('search', '--onlyvisible', '--name', '^Authentication required$')
+            dialog = out.split()[0] if code == 0 and out else None
+            time.sleep(0.2)
+        check(dialog is not None, 'no "Authentication required" dialog; viewer stderr %s'
+              % s.viewer.stderr_text()[-1000:])
+        time.sleep(0.5)
+        s.xdo('windowfocus', '--sync', dialog)
+        s.xdo('type', '--delay', '30', 's3cret')
+        s.xdo('key', 'Return')
+        s.wait_title(lambda t: 'connecting' not in t and 'disconnected' not in t, 'connected after the password')
+        s.wait_picture('after-password')
+        s.check_viewer()
+
+
+CASES = {}
+for _lib in ('ours', 'upstream'):
+    CASES['window-' + _lib] = (lambda lib: lambda: case_window(lib))(_lib)
+    CASES['fullscreen-' + _lib] = (lambda lib: lambda: case_fullscreen(lib))(_lib)
+    CASES['reconnect-' + _lib] = (lambda lib: lambda: case_reconnect(lib))(_lib)
+    CASES['password-' + _lib] = (lambda lib: lambda: case_password(lib))(_lib)
+
+if __name__ == '__main__':
+    names = sys.argv[1:] or list(CASES)
+    for name in names:
+        check(name in CASES, 'unknown case %s (known: %s)' % (name, ', '.join(CASES)))
+    harness.run_cases([(name, CASES[name]) for name in names])
