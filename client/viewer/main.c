@@ -5,6 +5,7 @@
 
 #include <gdk-pixbuf/gdk-pixbuf.h>
 #include <glib.h>
+#include <malloc.h>
 
 #include <spice/enums.h>
 
@@ -228,8 +229,22 @@ static void remove_if_alive(guint id)
     }
 }
 
+/*
+ * Decoded images are megabytes each (8 MB for 1920x1080) and live for one draw. With glibc's
+ * defaults every one of them is a fresh mmap, so each decode first page-faults its whole
+ * buffer in and the free unmaps it again: more than half the viewer's CPU in a replay of
+ * desktop images (tests/bench/bench-client.py). Keeping such blocks in the heap and not
+ * trimming it makes the next image reuse the pages the last one touched.
+ */
+static void tune_allocator_for_frames(void)
+{
+    mallopt(M_MMAP_THRESHOLD, 64 * 1024 * 1024);
+    mallopt(M_TRIM_THRESHOLD, 512 * 1024 * 1024);
+}
+
 int main(int argc, char **argv)
 {
+    tune_allocator_for_frames();
     gboolean headless = FALSE;
     gboolean stats = FALSE;   /* clstream */
     char *screenshot = NULL;

@@ -95,11 +95,15 @@ def record(args, port):
     demo = os.path.join(args.build, 'tools', 'spice-demo-vm')
     if not os.path.exists(demo):
         sys.exit('bench-client: %s is missing: run `ninja -C %s` first' % (demo, args.build))
-    cmd = [demo, '--noauth', '--port', str(port), '--size', args.size,
+    cmd = [demo, '--noauth', '--port', str(port),
            '--image-compression', args.image_compression,
            '--streaming-video', args.streaming_video]
     for image in args.image or []:
         cmd += ['--image', image]
+    if args.image:
+        cmd += ['--frame-interval', str(args.frame_interval)]
+    else:
+        cmd += ['--size', args.size]
     env = dict(os.environ, LD_LIBRARY_PATH=UPSTREAM_LIB_DIR)
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     stop = threading.Event()
@@ -165,7 +169,7 @@ def run_client(kind, args, server, port, workdir):
     out = os.path.join(workdir, 'replay-%s.png' % kind)
     if kind == 'ours':
         viewer = os.path.join(args.build, 'client', 'spice-viewer')
-        cmd = [viewer, '--headless', '--screenshot', out, '--timeout', '120', '--settle', '1.5',
+        cmd = args.ours_prefix.split() + [viewer, '--headless', '--screenshot', out, '--timeout', '120', '--settle', '1.5',
                'spice://127.0.0.1:%d' % port]
     else:
         cmd = [sys.executable, '-c', SPICE_GTK_RUNNER, INTEROP, str(port)]
@@ -195,22 +199,43 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--build', default='build-bench')
     ap.add_argument('--port', type=int, default=6230)
-    ap.add_argument('--record-seconds', type=float, default=8.0)
+    ap.add_argument('--record-seconds', type=float, default=None)
     ap.add_argument('--image-compression', default='auto_glz')
     ap.add_argument('--streaming-video', default='all', choices=('off', 'all', 'filter'))
-    ap.add_argument('--image', action='append')
-    ap.add_argument('--size', default='1024x768')
+    ap.add_argument('--scene', default='images', choices=('images', 'desktop'),
+                    help='images: the codec benchmark\'s 1920x1080 desktop pictures in turn '
+                         '(make-bench-images.py); desktop: the demo\'s animated desktop')
+    ap.add_argument('--image', action='append', help='play these images instead (PNG)')
+    ap.add_argument('--frame-interval', type=int, default=250, help='ms between images')
+    ap.add_argument('--size', default=None, help='default 1920x1080 for images, else 1024x768')
     ap.add_argument('--repeat', type=int, default=3)
     ap.add_argument('--smoke', action='store_true')
+    ap.add_argument('--ours-prefix', default='',
+                    help='a command to run our viewer under, e.g. "perf record -g -o F --"')
     ap.add_argument('--workdir', default=None)
     args = ap.parse_args()
-    if args.smoke:
-        args.record_seconds, args.repeat = 2.0, 1
     workdir = args.workdir or os.path.join(args.build, 'tests', 'bench-client')
     os.makedirs(workdir, exist_ok=True)
+    if args.scene == 'images' and not args.image:
+        size = '320x200' if args.smoke else (args.size or '1920x1080')
+        pictures = os.path.join(workdir, 'images-' + size)
+        subprocess.run([sys.executable, os.path.join(HERE, 'make-bench-images.py'), pictures,
+                        '--size', size], check=True, stdout=subprocess.DEVNULL)
+        args.image = sorted(os.path.join(pictures, f) for f in os.listdir(pictures)
+                            if f.endswith('.png'))
+    if args.image:
+        args.size = args.size or '1920x1080'
+        if args.record_seconds is None:
+            args.record_seconds = len(args.image) * args.frame_interval / 1000 + 3
+    args.size = args.size or '1024x768'
+    if args.record_seconds is None:
+        args.record_seconds = 8.0
+    if args.smoke:
+        args.record_seconds, args.repeat = min(args.record_seconds, 4.0), 1
 
-    print('recording %.1f s of the upstream demo (%s, streaming-video %s) ...'
-          % (args.record_seconds, args.image_compression, args.streaming_video), flush=True)
+    print('recording %.1f s of the upstream demo (%s, %s, %s, streaming-video %s) ...'
+          % (args.record_seconds, args.size, '%d images' % len(args.image) if args.image
+             else 'animated desktop', args.image_compression, args.streaming_video), flush=True)
     rec = record(args, args.port)
     kinds = {}
     for mtype, body in rec.display_messages:
