@@ -606,8 +606,10 @@ static void bitmap_for_client(DisplayClient *client, DisplayBitmap *bitmap, bool
 {
     DisplayChannel *display = client->display;
     if (bitmap->cacheable && client->cache) {
+        /* As upstream: FROM_CACHE_LOSSLESS only matters when this client may get JPEG. */
         bool lossy_possible = display->reds &&
-                              reds_get_jpeg_state(display->reds) != SPICE_WAN_COMPRESSION_NEVER;
+                              image_encoder_wan_enabled(reds_get_jpeg_state(display->reds),
+                                                        reds_is_link_slow(display->reds));
         PixmapCacheDecision d = pixmap_cache_decide(client->cache, display->id, bitmap->image_id,
                                                     bitmap->width, bitmap->height, need_lossless,
                                                     lossy_possible);
