@@ -1,9 +1,11 @@
 /* viewer-window: the GTK3 window of spice-viewer (display, menus, fullscreen, zoom, grab, reconnect). */
 #include "viewer-window.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
+#include <glib-unix.h>
 #include <gtk/gtk.h>
 #ifdef GDK_WINDOWING_X11
 #include <gdk/gdkx.h>
@@ -685,6 +687,13 @@ static void start_session(Viewer *v)
 
 /* ---- the window ---- */
 
+/* SIGINT/SIGTERM end the session cleanly (keys released, sockets closed) instead of dying. */
+static gboolean on_signal(gpointer user)
+{
+    gtk_main_quit();
+    return G_SOURCE_CONTINUE;
+}
+
 static gboolean on_delete(GtkWidget *w, GdkEvent *ev, gpointer user)
 {
     gtk_main_quit();
@@ -775,7 +784,11 @@ int viewer_window_run(const ViewerWindowOptions *opts, const char *server_label,
         set_fullscreen(&v, true);
     }
     start_session(&v);
+    guint sigint = g_unix_signal_add(SIGINT, on_signal, &v);
+    guint sigterm = g_unix_signal_add(SIGTERM, on_signal, &v);
     gtk_main();
+    g_source_remove(sigint);
+    g_source_remove(sigterm);
 
     if (v.retry_timer != 0) {
         g_source_remove(v.retry_timer);
@@ -784,6 +797,9 @@ int viewer_window_run(const ViewerWindowOptions *opts, const char *server_label,
         g_source_remove(v.failure_idle);
     }
     display_widget_ungrab(v.display);
+    if (v.session != NULL) {
+        spice_client_session_release_all_keys(v.session);
+    }
     stop_session(&v);
     gtk_widget_destroy(v.window);
     display_widget_free(v.display);

@@ -94,7 +94,13 @@ class Session:
 
     def _start(self, demo_args, viewer_args):
         self.env = self.x.env(self.home)
-        self.env['ASAN_OPTIONS'] = 'detect_leaks=0'   # GTK's caches at exit are not ours to judge
+        # The viewer quits cleanly on SIGTERM, so LeakSanitizer judges it at exit; fontconfig's
+        # and GTK's process-lifetime caches are not ours to judge.
+        supp = os.path.join(self.home, 'lsan.supp')
+        with open(supp, 'w') as f:
+            f.write('leak:libfontconfig.so\nleak:libgtk-3.so\nleak:libgdk-3.so\nleak:libpango\n')
+        self.env['ASAN_OPTIONS'] = 'detect_leaks=1'
+        self.env['LSAN_OPTIONS'] = 'suppressions=%s:print_suppressions=0' % supp
         self.image, self.rgb = block_image()
         self.port = free_port()
         self.demo_args = ['--image', self.image] + list(demo_args)
@@ -191,22 +197,30 @@ class Session:
                 raise TestFailure('%s: the guest did not get %s; it got %s' % (what, wanted, got))
             time.sleep(0.1)
 
-    def close(self):
+    def close(self, check_exit=False):
+        problem = None
         if self.viewer is not None:
-            self.viewer.stop()
+            status = self.viewer.stop()
             err = self.viewer.stderr_text()
-            if 'runtime error:' not in err and 'AddressSanitizer' not in err:
+            if 'runtime error:' in err or 'Sanitizer' in err:
+                problem = 'sanitizer report from spice-viewer (log %s):\n%s' % (self.viewer.stderr_file.name,
+                                                                                err[-4000:])
+            elif status != 0:
+                problem = 'spice-viewer did not quit cleanly on SIGTERM (status %s): %s' % (status, err[-1500:])
+            else:
                 self.viewer.remove_logs()
         if self.demo is not None:
             self.demo.stop()
         self.x.stop()
         shutil.rmtree(self.home, ignore_errors=True)
+        if check_exit and problem is not None:
+            raise TestFailure(problem)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        self.close()
+        self.close(check_exit=exc[0] is None)
         return False
 
 
