@@ -50,6 +50,7 @@ typedef struct BitReader {
     bool bad_symbol;
 } BitReader;
 
+/* Checked refill, for the rows near the end of the data. */
 static QUIC_ALWAYS_INLINE void refill(BitReader *r)
 {
     while (r->avail <= 32) {
@@ -70,12 +71,23 @@ static QUIC_ALWAYS_INLINE uint32_t peek32(const BitReader *r)
     return (uint32_t)(r->buf >> 32);
 }
 
-static QUIC_ALWAYS_INLINE void eat(BitReader *r, unsigned n)
+/*
+ * Consumes @n <= 32 bits and keeps at least 32 in the window. @fast: the caller has checked
+ * that the data left covers the worst case of everything it will read (see row_worst_bytes),
+ * so the end test is skipped.
+ */
+static QUIC_ALWAYS_INLINE void eat(BitReader *r, unsigned n, bool fast)
 {
     r->buf <<= n;
     r->avail -= n;
     if (r->avail < 32) {
-        refill(r);
+        if (fast) {
+            r->buf |= (uint64_t)get_le32(r->p) << (32 - r->avail);
+            r->p += 4;
+            r->avail += 32;
+        } else {
+            refill(r);
+        }
     }
 }
 
@@ -90,7 +102,8 @@ typedef struct Decoder {
     BitReader bits;
 } Decoder;
 
-static QUIC_ALWAYS_INLINE unsigned read_symbol(BitReader *r, const QuicFamily *f, unsigned k)
+static QUIC_ALWAYS_INLINE unsigned read_symbol(BitReader *r, const QuicFamily *f, unsigned k,
+                                               bool fast)
 {
     uint32_t bits = peek32(r);
     unsigned sym, len;
@@ -106,44 +119,62 @@ static QUIC_ALWAYS_INLINE unsigned read_symbol(BitReader *r, const QuicFamily *f
             sym = 0;
         }
     }
-    eat(r, len);
+    eat(r, len, fast);
     return sym;
 }
 
-static QUIC_ALWAYS_INLINE void decode_pixel(Decoder *d, QuicGroup *g, unsigned n, size_t i,
-                                            bool row0)
+/*
+ * One channel as the pixel loop sees it: pointers, and in registers the previous symbol (the
+ * next pixel's context) and the left value. The loops keep these and the bit reader in locals:
+ * the row stores are uint8_t and may alias any object, so state left in memory would be
+ * reloaded after every store.
+ */
+typedef struct Lane {
+    uint8_t *cur;
+    const uint8_t *prev;
+    uint8_t *corr;
+    QuicBucket *buckets;
+    unsigned ctx;    /* corr[i]: context of the next pixel */
+    unsigned left;   /* cur[i - 1] */
+} Lane;
+
+static QUIC_ALWAYS_INLINE void decode_pixel(const QuicFamily *f, Lane *lanes, unsigned n,
+                                            BitReader *r, uint32_t *key, size_t i, bool row0,
+                                            bool first, bool fast)
 {
-    const QuicFamily *f = &d->coder.family;
-    uint32_t key = 0;
+    uint32_t packed = 0;
     for (unsigned c = 0; c < n; c++) {
-        QuicPlane *p = g->planes[c];
-        unsigned k = p->buckets[f->bucket_of[p->corr[i]]].bestcode;
-        unsigned sym = read_symbol(&d->bits, f, k);
-        p->corr[i + 1] = (uint8_t)sym;
+        Lane *l = &lanes[c];
+        unsigned k = l->buckets[f->bucket_of[l->ctx]].bestcode;
+        unsigned sym = read_symbol(r, f, k, fast);
+        l->corr[i + 1] = (uint8_t)sym;
+        l->ctx = sym;
         unsigned pred;
         if (row0) {
-            pred = i == 0 ? 0 : p->cur[i - 1];
+            pred = first ? 0 : l->left;
         } else {
-            pred = i == 0 ? p->prev[0] : (unsigned)(p->cur[i - 1] + p->prev[i]) >> 1;
+            pred = first ? l->prev[0] : (l->left + l->prev[i]) >> 1;
         }
         unsigned v = (f->unfold[sym] + pred) & f->mask;
-        p->cur[i] = (uint8_t)v;
-        key |= v << (8 * c);
+        l->cur[i] = (uint8_t)v;
+        l->left = v;
+        packed |= v << (8 * c);
     }
-    g->cur_key[i] = key;
+    key[i] = packed;
 }
 
-static QUIC_ALWAYS_INLINE void update_model(Decoder *d, QuicGroup *g, unsigned n, size_t i)
+static QUIC_ALWAYS_INLINE void update_model(const QuicFamily *f, const QuicState *s,
+                                            const Lane *lanes, unsigned n, size_t i)
 {
-    const QuicFamily *f = &d->coder.family;
     for (unsigned c = 0; c < n; c++) {
-        QuicPlane *p = g->planes[c];
-        quic_update_bucket(f, &g->state, &p->buckets[f->bucket_of[p->corr[i]]], p->corr[i + 1]);
+        const Lane *l = &lanes[c];
+        quic_update_bucket(f, s, &l->buckets[f->bucket_of[l->corr[i]]], l->corr[i + 1]);
     }
 }
 
 /* Reads a run length (see put_run in quic-encode.c); false if it cannot fit in @max. */
-static bool read_run(BitReader *r, QuicState *s, size_t max, size_t *out_len)
+static QUIC_ALWAYS_INLINE bool read_run(BitReader *r, QuicState *s, size_t max,
+                                        size_t *out_len, bool fast)
 {
     size_t run = 0;
     for (;;) {
@@ -157,14 +188,14 @@ static bool read_run(BitReader *r, QuicState *s, size_t max, size_t *out_len)
             return false;
         }
         if (ones < 32) {
-            eat(r, ones + 1);
+            eat(r, ones + 1, fast);
             break;
         }
-        eat(r, 32);
+        eat(r, 32, fast);
     }
     if (s->melclen) {
         run += peek32(r) >> (32 - s->melclen);
-        eat(r, s->melclen);
+        eat(r, s->melclen, fast);
     }
     quic_melc_down(s);
     if (run > max) {
@@ -176,40 +207,50 @@ static bool read_run(BitReader *r, QuicState *s, size_t max, size_t *out_len)
 
 /* Mirror of code_segment in quic-encode.c; false on a run past the segment end. */
 static QUIC_ALWAYS_INLINE bool decode_segment(Decoder *d, QuicGroup *g, unsigned n, bool row0,
-                                              size_t i, size_t end, unsigned waitmask)
+                                              size_t i, size_t end, unsigned waitmask,
+                                              bool fast)
 {
-    QuicState *s = &g->state;
+    const QuicFamily *f = &d->coder.family;
+    Lane lanes[3];
+    for (unsigned c = 0; c < n; c++) {
+        QuicPlane *p = g->planes[c];
+        lanes[c] = (Lane){ p->cur, p->prev, p->corr, p->buckets, p->corr[i],
+                           i ? p->cur[i - 1] : 0 };
+    }
+    QuicState s = g->state;
+    BitReader r = d->bits;
     uint32_t *key = g->cur_key;
     const uint32_t *up = g->prev_key;
     size_t stop;
     size_t run_index = 0;
+    bool ok = true;
 
     if (i == 0) {
-        decode_pixel(d, g, n, 0, row0);
-        if (s->waitcnt) {
-            s->waitcnt--;
+        decode_pixel(f, lanes, n, &r, key, 0, row0, true, fast);
+        if (s.waitcnt) {
+            s.waitcnt--;
         } else {
-            s->waitcnt = quic_tabrand(s) & waitmask;
-            update_model(d, g, n, 0);
+            s.waitcnt = quic_tabrand(&s) & waitmask;
+            update_model(f, &s, lanes, n, 0);
         }
-        stop = ++i + s->waitcnt;
+        stop = ++i + s.waitcnt;
     } else {
-        stop = i + s->waitcnt;
+        stop = i + s.waitcnt;
     }
 
     if (row0) {
         while (stop < end) {
             for (; i <= stop; i++) {
-                decode_pixel(d, g, n, i, true);
+                decode_pixel(f, lanes, n, &r, key, i, true, false, fast);
             }
-            update_model(d, g, n, stop);
-            stop = i + (quic_tabrand(s) & waitmask);
+            update_model(f, &s, lanes, n, stop);
+            stop = i + (quic_tabrand(&s) & waitmask);
         }
         for (; i < end; i++) {
-            decode_pixel(d, g, n, i, true);
+            decode_pixel(f, lanes, n, &r, key, i, true, false, fast);
         }
-        s->waitcnt = (unsigned)(stop - end);
-        return true;
+        s.waitcnt = (unsigned)(stop - end);
+        goto done;
     }
 
 #define RUN_STARTS_AT(i) \
@@ -221,49 +262,61 @@ static QUIC_ALWAYS_INLINE bool decode_segment(Decoder *d, QuicGroup *g, unsigned
                 if (RUN_STARTS_AT(i)) {
                     goto run;
                 }
-                decode_pixel(d, g, n, i, false);
+                decode_pixel(f, lanes, n, &r, key, i, false, false, fast);
             }
-            update_model(d, g, n, stop);
-            stop = i + (quic_tabrand(s) & waitmask);
+            update_model(f, &s, lanes, n, stop);
+            stop = i + (quic_tabrand(&s) & waitmask);
         }
         for (; i < end; i++) {
             if (RUN_STARTS_AT(i)) {
                 goto run;
             }
-            decode_pixel(d, g, n, i, false);
+            decode_pixel(f, lanes, n, &r, key, i, false, false, fast);
         }
-        s->waitcnt = (unsigned)(stop - end);
-        return true;
+        s.waitcnt = (unsigned)(stop - end);
+        goto done;
 
 run:
-        s->waitcnt = (unsigned)(stop - i);
+        s.waitcnt = (unsigned)(stop - i);
         run_index = i;
         size_t run_len;
-        if (!read_run(&d->bits, s, end - i, &run_len)) {
-            return false;
+        if (!read_run(&r, &s, end - i, &run_len, fast)) {
+            ok = false;
+            goto done;
         }
+        uint32_t value = key[i - 1];
         for (size_t run_end = i + run_len; i < run_end; i++) {
             for (unsigned c = 0; c < n; c++) {
-                g->planes[c]->cur[i] = g->planes[c]->cur[i - 1];
+                lanes[c].cur[i] = (uint8_t)lanes[c].left;
             }
-            key[i] = key[i - 1];
+            key[i] = value;
         }
         if (i == end) {
-            return true;
+            goto done;
         }
-        stop = i + s->waitcnt;
+        /* Run pixels leave corr alone: the next context is whatever corr[i] holds. */
+        for (unsigned c = 0; c < n; c++) {
+            lanes[c].ctx = lanes[c].corr[i];
+        }
+        stop = i + s.waitcnt;
     }
 #undef RUN_STARTS_AT
+done:
+    g->state = s;
+    d->bits = r;
+    return ok;
 }
 
-static QUIC_ALWAYS_INLINE bool decode_row(Decoder *d, QuicGroup *g, unsigned n, bool row0)
+static QUIC_ALWAYS_INLINE bool decode_row(Decoder *d, QuicGroup *g, unsigned n, bool row0,
+                                          bool fast)
 {
     QuicState *s = &g->state;
     size_t pos = 0;
     size_t left = d->coder.width;
     while (s->wmidx < QUIC_WM_INDEX_MAX && s->wmileft <= left) {
         if (s->wmileft) {
-            if (!decode_segment(d, g, n, row0, pos, pos + s->wmileft, (1u << s->wmidx) - 1)) {
+            if (!decode_segment(d, g, n, row0, pos, pos + s->wmileft, (1u << s->wmidx) - 1,
+                                fast)) {
                 return false;
             }
             left -= s->wmileft;
@@ -272,7 +325,7 @@ static QUIC_ALWAYS_INLINE bool decode_row(Decoder *d, QuicGroup *g, unsigned n, 
         quic_state_next_wm(s);
     }
     if (left) {
-        if (!decode_segment(d, g, n, row0, pos, pos + left, (1u << s->wmidx) - 1)) {
+        if (!decode_segment(d, g, n, row0, pos, pos + left, (1u << s->wmidx) - 1, fast)) {
             return false;
         }
         if (s->wmidx < QUIC_WM_INDEX_MAX) {
@@ -282,10 +335,30 @@ static QUIC_ALWAYS_INLINE bool decode_row(Decoder *d, QuicGroup *g, unsigned n, 
     return true;
 }
 
-static bool decode_row_rgb_first(Decoder *d, QuicGroup *g) { return decode_row(d, g, 3, true); }
-static bool decode_row_rgb(Decoder *d, QuicGroup *g) { return decode_row(d, g, 3, false); }
-static bool decode_row_one_first(Decoder *d, QuicGroup *g) { return decode_row(d, g, 1, true); }
-static bool decode_row_one(Decoder *d, QuicGroup *g) { return decode_row(d, g, 1, false); }
+/* The eight row decoders: RGB or one channel, first row or not, fast or checked reads. */
+#define ROW_DECODER(name, n, row0, fast) \
+    static bool name(Decoder *d, QuicGroup *g) { return decode_row(d, g, n, row0, fast); }
+ROW_DECODER(decode_row_rgb_first, 3, true, false)
+ROW_DECODER(decode_row_rgb, 3, false, false)
+ROW_DECODER(decode_row_one_first, 1, true, false)
+ROW_DECODER(decode_row_one, 1, false, false)
+ROW_DECODER(decode_row_rgb_first_fast, 3, true, true)
+ROW_DECODER(decode_row_rgb_fast, 3, false, true)
+ROW_DECODER(decode_row_one_first_fast, 1, true, true)
+ROW_DECODER(decode_row_one_fast, 1, false, true)
+#undef ROW_DECODER
+
+/*
+ * Most bytes one row can read, all groups: per pixel and channel a symbol of at most
+ * QUIC_CODE_LIMIT bits, per pixel and group at most one run (a '0', up to 15 remainder bits,
+ * and one '1' per pixel it covers; a longer run fails), plus the 32-bit window ahead.
+ */
+static size_t row_worst_bytes(uint32_t width, unsigned channels, unsigned groups)
+{
+    uint64_t bits = (uint64_t)width * (channels * QUIC_CODE_LIMIT + groups * 17) +
+                    groups * 128 + 64;
+    return (size_t)((bits + 7) / 8) + 8;
+}
 
 static inline uint8_t expand5(unsigned v)
 {
@@ -373,16 +446,23 @@ CodecStatus quic_decode(const uint8_t *data, size_t size, Pixbuf *dst, QuicHeade
     d.bits = (BitReader){ data + QUIC_HEADER_SIZE, data + 4 * words, 0, 0, 0, false };
     refill(&d.bits);
 
+    unsigned channels = h.type == QUIC_IMAGE_TYPE_GRAY ? 1 : h.type == QUIC_IMAGE_TYPE_RGBA ? 4 : 3;
+    size_t fast_margin = row_worst_bytes(h.width, channels, d.coder.num_groups);
     for (uint32_t y = 0; y < h.height; y++) {
         quic_coder_start_row(&d.coder, y);
         QuicGroup *g = &d.coder.groups[0];
+        bool fast = (size_t)(d.bits.end - d.bits.p) >= fast_margin;
         bool ok;
         if (h.type == QUIC_IMAGE_TYPE_GRAY) {
-            ok = (y == 0 ? decode_row_one_first : decode_row_one)(&d, g);
+            ok = fast ? (y == 0 ? decode_row_one_first_fast : decode_row_one_fast)(&d, g)
+                      : (y == 0 ? decode_row_one_first : decode_row_one)(&d, g);
         } else {
-            ok = (y == 0 ? decode_row_rgb_first : decode_row_rgb)(&d, g);
+            ok = fast ? (y == 0 ? decode_row_rgb_first_fast : decode_row_rgb_fast)(&d, g)
+                      : (y == 0 ? decode_row_rgb_first : decode_row_rgb)(&d, g);
             if (ok && h.type == QUIC_IMAGE_TYPE_RGBA) {
-                ok = (y == 0 ? decode_row_one_first : decode_row_one)(&d, &d.coder.groups[1]);
+                QuicGroup *ga = &d.coder.groups[1];
+                ok = fast ? (y == 0 ? decode_row_one_first_fast : decode_row_one_fast)(&d, ga)
+                          : (y == 0 ? decode_row_one_first : decode_row_one)(&d, ga);
             }
         }
         if (!ok || d.bits.bad_symbol) {

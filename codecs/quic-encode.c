@@ -13,19 +13,24 @@ typedef struct BitWriter {
     unsigned pending;   /* bits in acc not yet stored, < 32 between calls */
 } BitWriter;
 
+/*
+ * Branch-free: the candidate word is stored at p every time and p advances only once 32 bits
+ * are pending (a partial word is rewritten later). The caller guarantees 4 writable bytes at p
+ * (quic_encode checks a whole row's worst case before coding it). @len <= 32.
+ */
 static QUIC_ALWAYS_INLINE void put_bits(BitWriter *w, uint32_t code, unsigned len)
 {
-    w->acc = w->acc << len | code;
-    w->pending += len;
-    if (w->pending >= 32) {
-        w->pending -= 32;
-        uint32_t word = (uint32_t)(w->acc >> w->pending);
-        w->p[0] = (uint8_t)word;
-        w->p[1] = (uint8_t)(word >> 8);
-        w->p[2] = (uint8_t)(word >> 16);
-        w->p[3] = (uint8_t)(word >> 24);
-        w->p += 4;
-    }
+    uint64_t acc = w->acc << len | code;
+    unsigned pending = w->pending + len;
+    uint32_t word = (uint32_t)(acc >> (pending & 31));
+    uint8_t *p = w->p;
+    p[0] = (uint8_t)word;
+    p[1] = (uint8_t)(word >> 8);
+    p[2] = (uint8_t)(word >> 16);
+    p[3] = (uint8_t)(word >> 24);
+    w->p = p + ((pending >> 5) << 2);
+    w->pending = pending & 31;
+    w->acc = acc;
 }
 
 static void put_ones(BitWriter *w, unsigned n)
@@ -58,33 +63,45 @@ typedef struct Encoder {
     BitWriter bits;
 } Encoder;
 
-/* Codes pixel @i of every plane of @g. Predictions: 0 (first pixel of the image), left (rest of
+/*
+ * One channel as the pixel loop sees it. The loops work on local copies of these pointers, of
+ * the bit writer and of the wait/run state: the row stores are uint8_t, which may alias any
+ * object, so state left in memory would be reloaded after every store.
+ */
+typedef struct Lane {
+    const uint8_t *cur;
+    const uint8_t *prev;
+    uint8_t *corr;
+    QuicBucket *buckets;
+} Lane;
+
+/* Codes pixel @i of every lane. Predictions: 0 (first pixel of the image), left (rest of
  * row 0), above (x = 0), else the average of left and above. */
-static QUIC_ALWAYS_INLINE void code_pixel(Encoder *e, QuicGroup *g, unsigned n, size_t i,
-                                          bool row0)
+static QUIC_ALWAYS_INLINE void code_pixel(const QuicFamily *f, const Lane *lanes, unsigned n,
+                                          BitWriter *w, size_t i, bool row0, bool first)
 {
-    const QuicFamily *f = &e->coder.family;
     for (unsigned c = 0; c < n; c++) {
-        QuicPlane *p = g->planes[c];
+        const Lane *l = &lanes[c];
         unsigned pred;
         if (row0) {
-            pred = i == 0 ? 0 : p->cur[i - 1];
+            pred = first ? 0 : l->cur[i - 1];
         } else {
-            pred = i == 0 ? p->prev[0] : (unsigned)(p->cur[i - 1] + p->prev[i]) >> 1;
+            pred = first ? l->prev[0] : (unsigned)(l->cur[i - 1] + l->prev[i]) >> 1;
         }
-        unsigned sym = f->fold[(p->cur[i] - pred) & f->mask];
-        p->corr[i + 1] = (uint8_t)sym;
-        unsigned k = p->buckets[f->bucket_of[p->corr[i]]].bestcode;
-        put_bits(&e->bits, f->code[sym][k], f->code_len[sym][k]);
+        unsigned sym = f->fold[(l->cur[i] - pred) & f->mask];
+        unsigned k = l->buckets[f->bucket_of[l->corr[i]]].bestcode;
+        l->corr[i + 1] = (uint8_t)sym;
+        unsigned packed = f->code_packed[sym][k];
+        put_bits(w, packed & 0xFF, packed >> 8);
     }
 }
 
-static QUIC_ALWAYS_INLINE void update_model(Encoder *e, QuicGroup *g, unsigned n, size_t i)
+static QUIC_ALWAYS_INLINE void update_model(const QuicFamily *f, const QuicState *s,
+                                            const Lane *lanes, unsigned n, size_t i)
 {
-    const QuicFamily *f = &e->coder.family;
     for (unsigned c = 0; c < n; c++) {
-        QuicPlane *p = g->planes[c];
-        quic_update_bucket(f, &g->state, &p->buckets[f->bucket_of[p->corr[i]]], p->corr[i + 1]);
+        const Lane *l = &lanes[c];
+        quic_update_bucket(f, s, &l->buckets[f->bucket_of[l->corr[i]]], l->corr[i + 1]);
     }
 }
 
@@ -97,38 +114,45 @@ static QUIC_ALWAYS_INLINE void update_model(Encoder *e, QuicGroup *g, unsigned n
 static QUIC_ALWAYS_INLINE void code_segment(Encoder *e, QuicGroup *g, unsigned n, bool row0,
                                             size_t i, size_t end, unsigned waitmask)
 {
-    QuicState *s = &g->state;
+    const QuicFamily *f = &e->coder.family;
+    Lane lanes[3];
+    for (unsigned c = 0; c < n; c++) {
+        QuicPlane *p = g->planes[c];
+        lanes[c] = (Lane){ p->cur, p->prev, p->corr, p->buckets };
+    }
+    QuicState s = g->state;
+    BitWriter w = e->bits;
     const uint32_t *key = g->cur_key;
     const uint32_t *up = g->prev_key;
     size_t stop;
     size_t run_index = 0;
 
     if (i == 0) {
-        code_pixel(e, g, n, 0, row0);
-        if (s->waitcnt) {
-            s->waitcnt--;
+        code_pixel(f, lanes, n, &w, 0, row0, true);
+        if (s.waitcnt) {
+            s.waitcnt--;
         } else {
-            s->waitcnt = quic_tabrand(s) & waitmask;
-            update_model(e, g, n, 0);
+            s.waitcnt = quic_tabrand(&s) & waitmask;
+            update_model(f, &s, lanes, n, 0);
         }
-        stop = ++i + s->waitcnt;
+        stop = ++i + s.waitcnt;
     } else {
-        stop = i + s->waitcnt;
+        stop = i + s.waitcnt;
     }
 
     if (row0) {
         while (stop < end) {
             for (; i <= stop; i++) {
-                code_pixel(e, g, n, i, true);
+                code_pixel(f, lanes, n, &w, i, true, false);
             }
-            update_model(e, g, n, stop);
-            stop = i + (quic_tabrand(s) & waitmask);
+            update_model(f, &s, lanes, n, stop);
+            stop = i + (quic_tabrand(&s) & waitmask);
         }
         for (; i < end; i++) {
-            code_pixel(e, g, n, i, true);
+            code_pixel(f, lanes, n, &w, i, true, false);
         }
-        s->waitcnt = (unsigned)(stop - end);
-        return;
+        s.waitcnt = (unsigned)(stop - end);
+        goto done;
     }
 
 #define RUN_STARTS_AT(i) \
@@ -140,35 +164,38 @@ static QUIC_ALWAYS_INLINE void code_segment(Encoder *e, QuicGroup *g, unsigned n
                 if (RUN_STARTS_AT(i)) {
                     goto run;
                 }
-                code_pixel(e, g, n, i, false);
+                code_pixel(f, lanes, n, &w, i, false, false);
             }
-            update_model(e, g, n, stop);
-            stop = i + (quic_tabrand(s) & waitmask);
+            update_model(f, &s, lanes, n, stop);
+            stop = i + (quic_tabrand(&s) & waitmask);
         }
         for (; i < end; i++) {
             if (RUN_STARTS_AT(i)) {
                 goto run;
             }
-            code_pixel(e, g, n, i, false);
+            code_pixel(f, lanes, n, &w, i, false, false);
         }
-        s->waitcnt = (unsigned)(stop - end);
-        return;
+        s.waitcnt = (unsigned)(stop - end);
+        goto done;
 
 run:
         run_index = i;
-        s->waitcnt = (unsigned)(stop - i);
-        unsigned run_len = 0;
-        while (key[i] == key[i - 1]) {
-            run_len++;
-            if (++i == end) {
-                put_run(&e->bits, s, run_len);
-                return;
-            }
+        s.waitcnt = (unsigned)(stop - i);
+        size_t run_start = i;
+        uint32_t value = key[i - 1];
+        while (i < end && key[i] == value) {
+            i++;
         }
-        put_run(&e->bits, s, run_len);
-        stop = i + s->waitcnt;
+        put_run(&w, &s, (unsigned)(i - run_start));
+        if (i == end) {
+            goto done;
+        }
+        stop = i + s.waitcnt;
     }
 #undef RUN_STARTS_AT
+done:
+    g->state = s;
+    e->bits = w;
 }
 
 /* Splits a row where the wait mask index changes (every QUIC_WM_NEXT pixels, up to the max). */

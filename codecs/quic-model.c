@@ -6,7 +6,7 @@
 
 /* Low 6 bits of upstream's tabrand_chaos table (the wait mask is at most 63, so the rest of each
  * entry never matters). Must match exactly or peers' models drift apart. */
-static const uint8_t tabrand_low6[256] = {
+const uint8_t quic_tabrand_low6[256] = {
      2, 23, 19, 21,  7, 18, 40, 14, 12, 32, 47, 44, 36,  6, 18, 11,
      4, 19, 42, 29, 16, 63, 57, 51, 16,  3,  5, 14, 15, 30, 20,  9,
     36, 45,  3, 57, 61,  0,  8,  5, 41, 14, 43, 27, 43, 59, 31, 35,
@@ -68,6 +68,7 @@ void quic_family_init(QuicFamily *f, unsigned bpc)
                 f->code[s][k] = s - f->gr_count[k];
                 f->code_len[s][k] = (uint8_t)f->escape_len[k];
             }
+            f->code_packed[s][k] = (uint16_t)(f->code[s][k] | (unsigned)f->code_len[s][k] << 8);
         }
     }
     for (unsigned s = 0; s <= f->mask; s++) {
@@ -105,11 +106,6 @@ void quic_state_reset(QuicState *s)
     s->melcstate = 0;
     s->melclen = quic_melc_len[0];
     s->melcorder = 1u << s->melclen;
-}
-
-unsigned quic_tabrand(QuicState *s)
-{
-    return tabrand_low6[++s->tabrand_seed & 0xFF];
 }
 
 void quic_state_next_wm(QuicState *s)

@@ -40,6 +40,7 @@ typedef struct QuicFamily {
     uint32_t suffix_mask[QUIC_MAX_CODES];
     uint32_t code[256][QUIC_MAX_CODES];
     uint8_t code_len[256][QUIC_MAX_CODES];
+    uint16_t code_packed[256][QUIC_MAX_CODES];   /* code | length << 8 (codes fit in 8 bits) */
     uint8_t fold[256];        /* residual mod 2^bpc -> symbol: 0, +1, -1, +2 ... -> 0, 2, 1, 4 ... */
     uint8_t unfold[256];
     uint8_t bucket_of[256];   /* context -> bucket: {0} {1,2} {3..6} ... last one takes the rest */
@@ -65,10 +66,15 @@ typedef struct QuicState {
 } QuicState;
 
 extern const uint8_t quic_melc_len[QUIC_MELC_STATES];
+extern const uint8_t quic_tabrand_low6[256];
 
 void quic_state_reset(QuicState *s);
-/* Next pseudo-random wait (only the low 6 bits matter: the mask never exceeds 63). */
-unsigned quic_tabrand(QuicState *s);
+/* Next pseudo-random wait (only the low 6 bits matter: the mask never exceeds 63). Inline: the
+ * pixel loops keep their state in locals, which an out-of-line call would force to memory. */
+static inline unsigned quic_tabrand(QuicState *s)
+{
+    return quic_tabrand_low6[++s->tabrand_seed & 0xFF];
+}
 /* Moves to the next wait mask index (every QUIC_WM_NEXT pixels). */
 void quic_state_next_wm(QuicState *s);
 
