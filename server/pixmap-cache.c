@@ -30,7 +30,6 @@ struct PixmapCache {
     RegistryKey key;
     uint64_t capacity;
     uint64_t used;
-    uint64_t next_wire_id;
     GHashTable *entries;        /* (channel, guest id) key -> Entry*, owns the entries */
     Entry *oldest;
     Entry *newest;
@@ -107,6 +106,18 @@ static Entry *find_entry(PixmapCache *cache, uint8_t channel_id, uint64_t guest_
     return g_hash_table_lookup(cache->entries, &probe);
 }
 
+/*
+ * Wire ids come from one counter for the whole process, not per cache: a display channel that
+ * links again in the same session may meet a client that still holds ids from a cache we
+ * already freed, and those must never be named again.
+ */
+static uint64_t next_wire_id = 1;
+
+static uint64_t new_wire_id(void)
+{
+    return __atomic_fetch_add(&next_wire_id, 1, __ATOMIC_RELAXED);
+}
+
 /* ---- life ---- */
 
 PixmapCache *pixmap_cache_new(uint64_t capacity, uint32_t glz_window)
@@ -116,7 +127,6 @@ PixmapCache *pixmap_cache_new(uint64_t capacity, uint32_t glz_window)
     g_mutex_init(&cache->glz_lock);
     cache->refs = 1;
     cache->capacity = MIN(capacity, PIXMAP_CACHE_MAX_PIXELS);
-    cache->next_wire_id = 1;
     cache->entries = g_hash_table_new_full(entry_hash, entry_equal, g_free, NULL);
     if (glz_window > 0) {
         uint32_t pixels = MIN(glz_window, PIXMAP_CACHE_GLZ_MAX_WINDOW);
@@ -318,7 +328,7 @@ PixmapCacheDecision pixmap_cache_decide(PixmapCache *cache, uint8_t channel_id, 
         e->guest_id = guest_id;
         e->channel_id = channel_id;
         e->pixels = pixels;
-        e->wire_id = cache->next_wire_id++;
+        e->wire_id = new_wire_id();
         cache->used += pixels;
         g_hash_table_add(cache->entries, e);
         lru_push_newest(cache, e);
