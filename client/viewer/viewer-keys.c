@@ -293,10 +293,11 @@ ViewerAction viewer_hotkeys_feed(ViewerHotkeys *hk, const GdkEventKey *ev, bool 
         if (b->keyval == 0 || b->keyval != kv) {
             continue;
         }
-        /* Symbols such as '+' need Shift on most layouts: Shift only counts for letters or
-         * when the binding names it. */
+        /* Printable symbols such as '+' need Shift on many layouts, so Shift does not count
+         * for them unless the binding names it; for letters and function keys it does. */
         GdkModifierType want = b->mods, have = mods;
-        if (!(want & GDK_SHIFT_MASK) && !g_unichar_isalpha(gdk_keyval_to_unicode(kv))) {
+        gunichar ch = gdk_keyval_to_unicode(kv);
+        if (!(want & GDK_SHIFT_MASK) && ch != 0 && !g_unichar_isalpha(ch)) {
             have &= ~GDK_SHIFT_MASK;
         }
         if (want == have) {
