@@ -101,6 +101,10 @@ static void update_title(Viewer *v)
     case LINK_STOPPED: g_string_append(t, " (disconnected)"); break;
     case LINK_CONNECTED: break;
     }
+    int zoom = display_widget_get_zoom(v->display);
+    if (zoom != 0 && zoom != 100) {
+        g_string_append_printf(t, " [%d%%]", zoom);
+    }
     if (display_widget_grabbed(v->display)) {
         char *hint = viewer_hotkeys_label(v->hotkeys, VIEWER_ACTION_RELEASE_CURSOR);
         if (hint != NULL) {
@@ -164,6 +168,7 @@ static void set_zoom(Viewer *v, int zoom)
 {
     display_widget_set_zoom(v->display, zoom);
     sync_view_menu(v);
+    update_title(v);
     if (zoom > 0) {
         /* Shrinks too: the area's size request follows the zoom. */
         gtk_window_resize(GTK_WINDOW(v->window), 1, 1);
@@ -622,7 +627,11 @@ static void on_state(SpiceClientSession *s, SpiceClientState state, void *user)
         v->link = LINK_CONNECTED;
         v->ever_connected = true;
         v->retry_delay_s = RECONNECT_FIRST_S;
-        show_status(v, NULL);
+        if (spice_client_session_get_primary(s, 0) == NULL) {
+            show_status(v, "Connected; waiting for the guest's display...");
+        } else {
+            show_status(v, NULL);
+        }
         update_title(v);
     } else if (state == SPICE_CLIENT_STATE_FAILED && v->failure_idle == 0) {
         v->failure_idle = g_idle_add(handle_failure, v);
@@ -638,6 +647,10 @@ static void on_display(SpiceClientSession *s, unsigned id, SpiceClientDisplayEve
     int ow, oh;
     bool had = display_widget_guest_size(v->display, &ow, &oh);
     display_widget_display_changed(v->display);
+    if (v->link == LINK_CONNECTED && ev == SPICE_CLIENT_DISPLAY_SURFACE
+        && spice_client_session_get_primary(s, 0) != NULL) {
+        show_status(v, NULL);
+    }
     int nw, nh;
     if (display_widget_guest_size(v->display, &nw, &nh) && (!had || nw != ow || nh != oh)) {
         /* Like remote-viewer: the window takes the guest's size once the picture is there. */
