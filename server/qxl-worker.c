@@ -560,6 +560,8 @@ QxlWorker *qxl_worker_new(SpiceServer *reds, QXLInstance *qxl)
         return NULL;
     }
     uint32_t display_caps = 1u << SPICE_DISPLAY_CAP_MONITORS_CONFIG;
+    /* srvcomp: clients may send PREFERRED_COMPRESSION (display-channel.c honours it). */
+    display_caps |= 1u << SPICE_DISPLAY_CAP_PREF_COMPRESSION;
     reds_register_channel(reds, SPICE_CHANNEL_DISPLAY, worker->channel_id, &display_caps, 1,
                           display_link, worker);
     reds_register_channel(reds, SPICE_CHANNEL_CURSOR, worker->channel_id, NULL, 0,

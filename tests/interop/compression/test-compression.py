@@ -45,7 +45,7 @@ EXPECTED_TYPE = {
     'quic': {'text': 'QUIC', 'photo': 'QUIC'},
     'glz': {'text': 'GLZ_RGB', 'photo': 'GLZ_RGB'},
     'lz': {'text': 'LZ_RGB', 'photo': 'LZ_RGB'},
-    'lz4': {'text': 'LZ_RGB', 'photo': 'LZ_RGB'},   # LZ4 not implemented: LZ
+    'lz4': {'text': 'LZ_RGB', 'photo': 'LZ_RGB'},   # no LZ4 cap: LZ, as upstream
 }
 
 _next_port = [PORT_FIRST]
