@@ -1,0 +1,204 @@
+#!/usr/bin/python3
+"""test-client-stream: our client library shows MJPEG video streams and reports the frame rate.
+
+    test-client-stream.py CASE [CASE...]
+
+Cases:
+  demo-upstream   tools/spice-demo-vm on UPSTREAM's libspice-server (Debian 0.15.1) with
+                  --streaming-video all playing an animation (an --image sequence of 320x240
+                  frames, one full redraw every 40 ms, which upstream turns into an MJPEG stream).
+                  Our spice-viewer --headless --stats watches it: it must have received
+                  STREAM_CREATE and STREAM_DATA (its stats: a stream, frames shown), prints the
+                  frame rate it achieved, and its final picture must match the server's exact
+                  last frame and spice-gtk's final picture of the same run (PSNR >= 30 dB: MJPEG
+                  is lossy, although upstream sends a lossless picture when the stream ends).
+  demo-ours       The same animation on OUR library (which sends no streams yet): the final
+                  picture equals the last frame exactly, and the stats say 0 streams.
+  qemu-guest      Debian's QEMU 7.2 on upstream's library with -spice streaming-video=all and the
+                  real guest of tests/interop/guest/ animating a region (fbdraw): our viewer
+                  shows the stream; frames shown and fps are reported. Skipped (exit 77) when the
+                  guest cannot be built or QEMU is missing.
+Ports 6360-6379 (clstream's range; SPICE_TEST_PORTS=FIRST-LAST picks others).
+"""
+import math
+import os
+import re
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..'))
+import harness  # noqa: E402
+from harness import TestFailure, check, log  # noqa: E402
+
+harness.PORT_FIRST, harness.PORT_LAST = harness.port_range(6360, 6379)
+harness._next_port[0] = harness.PORT_FIRST + os.getpid() % (harness.PORT_LAST - harness.PORT_FIRST + 1)
+
+FRAME_W, FRAME_H, FRAMES = 320, 240, 50
+FRAME_INTERVAL_MS = 40
+MIN_PSNR_DB = 30.0
+
+
+def viewer_path():
+    path = os.path.join(harness.BUILD_DIR, 'client', 'spice-viewer')
+    check(os.access(path, os.X_OK), '%s is missing: build it (ninja -C %s client/spice-viewer)'
+          % (path, harness.BUILD_DIR))
+    return path
+
+
+def make_frames():
+    """The animation: FRAMES PNGs of moving sine gradients (photo-like, as video is), cached."""
+    import gi
+    gi.require_version('GdkPixbuf', '2.0')
+    from gi.repository import GdkPixbuf, GLib
+    out = os.path.join(harness.work_dir(), 'stream-frames-%dx%d-%d' % (FRAME_W, FRAME_H, FRAMES))
+    paths = [os.path.join(out, 'frame%03d.png' % k) for k in range(FRAMES)]
+    if all(os.path.exists(p) for p in paths):
+        return paths
+    os.makedirs(out, exist_ok=True)
+    green = [int(128 + 127 * math.sin(v / 17.0)) for v in range(-3 * FRAMES, FRAME_H + 1)]
+    for k in range(FRAMES):
+        red = bytes(int(128 + 127 * math.sin((x + 4 * k) / 23.0)) for x in range(FRAME_W))
+        buf = bytearray(FRAME_W * FRAME_H * 3)
+        for y in range(FRAME_H):
+            o = y * FRAME_W * 3
+            buf[o:o + FRAME_W * 3:3] = red
+            buf[o + 1:o + FRAME_W * 3:3] = bytes([green[y - 3 * k + 3 * FRAMES]]) * FRAME_W
+            buf[o + 2:o + FRAME_W * 3:3] = bytes((x + y + 5 * k) & 0xff for x in range(FRAME_W))
+        pb = GdkPixbuf.Pixbuf.new_from_bytes(GLib.Bytes.new(bytes(buf)), GdkPixbuf.Colorspace.RGB,
+                                             False, 8, FRAME_W, FRAME_H, FRAME_W * 3)
+        tmp = paths[k] + '.tmp'
+        pb.savev(tmp, 'png', [], [])
+        os.replace(tmp, paths[k])
+    return paths
+
+
+def psnr(a, b):
+    check(len(a) == len(b), 'pictures of different sizes (%d and %d bytes)' % (len(a), len(b)))
+    se = 0
+    for x, y in zip(a, b):
+        se += (x - y) * (x - y)
+    if se == 0:
+        return float('inf')
+    return 10 * math.log10(255.0 * 255.0 * len(a) / se)
+
+
+def run_viewer(port, png, timeout=30):
+    """Our headless viewer with --stats; returns (exit code, stdout, stderr)."""
+    if os.path.exists(png):
+        os.unlink(png)
+    argv = [viewer_path(), '--headless', '--stats', '--screenshot', png, '--settle', '1.5',
+            '--timeout', str(timeout), 'spice://127.0.0.1:%d' % port]
+    log('run: %s' % ' '.join(argv))
+    proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout + 30)
+    out = proc.stdout.decode(errors='replace')
+    err = proc.stderr.decode(errors='replace')
+    for line in out.splitlines():
+        if line.startswith('spice-viewer:'):
+            log(line)
+    return proc.returncode, out, err
+
+
+def parse_stats(out):
+    """(streams, shown, dropped, best fps) from the viewer's --stats total line."""
+    m = re.search(r'streams (\d+), frames received (\d+), shown (\d+), dropped (\d+), '
+                  r'best frame rate ([\d.]+) fps', out)
+    check(m is not None, 'no --stats line in the viewer output: %r' % out[-2000:])
+    return int(m.group(1)), int(m.group(3)), int(m.group(4)), float(m.group(5))
+
+
+def demo_args(frames, streaming):
+    args = ['--streaming-video', streaming, '--frame-interval', str(FRAME_INTERVAL_MS)]
+    for p in frames:
+        args += ['--image', p]
+    return args
+
+
+def spice_gtk_final(frames):
+    """spice-gtk watching the same animation on upstream: its final picture (RGB bytes)."""
+    sys.path.insert(0, os.path.join(HERE, '..'))
+    import spiceclient
+    with harness.Demo('upstream', demo_args(frames, 'all')) as demo:
+        with spiceclient.SpiceTestClient(port=demo.port, timeout=20) as client:
+            client.wait_primary(quiet=0.5, settle_max=3.0)
+            # The animation runs FRAMES * 40 ms from the first client; wait for it to end and
+            # for the server's stream timeout, then until nothing changes.
+            client.iterate(FRAMES * FRAME_INTERVAL_MS / 1000.0 + 1.5)
+            client.wait_primary(quiet=1.0, settle_max=5.0)
+            w, h, rgb = client.primary_rgb()
+            check((w, h) == (FRAME_W, FRAME_H), 'spice-gtk shows %dx%d' % (w, h))
+            return rgb
+
+
+def case_demo_upstream():
+    frames = make_frames()
+    _, _, last = harness.load_rgb(frames[-1])
+    png = os.path.join(harness.work_dir(), 'clstream-demo-upstream.png')
+    with harness.Demo('upstream', demo_args(frames, 'all')) as demo:
+        code, out, err = run_viewer(demo.port, png)
+        check(code == 0, 'viewer exit %d; stderr: %s' % (code, err[-2000:]))
+    streams, shown, dropped, fps = parse_stats(out)
+    check(streams >= 1, 'upstream with streaming-video=all sent no stream (STREAM_CREATE) to us')
+    check(shown >= 10, 'only %d stream frames shown (STREAM_DATA decoded and drawn); dropped %d'
+          % (shown, dropped))
+    check(fps > 5.0, 'frame rate achieved %.1f fps (the server plays 25 fps)' % fps)
+    log('frame rate achieved by our client: %.1f fps, %d frames shown, %d dropped' % (fps, shown, dropped))
+    w, h, ours = harness.load_rgb(png)
+    check((w, h) == (FRAME_W, FRAME_H), 'our screenshot is %dx%d' % (w, h))
+    db = psnr(last, ours)
+    log('our final picture vs the server\'s last frame: PSNR %.1f dB' % db)
+    check(db >= MIN_PSNR_DB, 'our final picture is too far from the last frame: %.1f dB < %.0f dB (%s)'
+          % (db, MIN_PSNR_DB, png))
+    gtk = spice_gtk_final(frames)
+    db_gtk = psnr(gtk, ours)
+    log('our final picture vs spice-gtk\'s: PSNR %.1f dB' % db_gtk)
+    check(db_gtk >= MIN_PSNR_DB, 'our final picture differs from spice-gtk\'s: %.1f dB < %.0f dB'
+          % (db_gtk, MIN_PSNR_DB))
+
+
+def case_demo_ours():
+    frames = make_frames()
+    _, _, last = harness.load_rgb(frames[-1])
+    png = os.path.join(harness.work_dir(), 'clstream-demo-ours.png')
+    with harness.Demo('ours', demo_args(frames, 'all')) as demo:
+        code, out, err = run_viewer(demo.port, png)
+        check(code == 0, 'viewer exit %d; stderr: %s' % (code, err[-2000:]))
+        demo.check_healthy()
+    streams, shown, _, _ = parse_stats(out)
+    check(streams == 0 and shown == 0, 'our server sent %d stream(s): update this test' % streams)
+    _, _, ours = harness.load_rgb(png)
+    harness.compare_rgb(last, ours, FRAME_W, 'our viewer on our server (last frame)')
+
+
+def case_qemu_guest():
+    guest_dir = os.path.join(HERE, '..', 'guest')
+    qemu_dir = os.path.join(HERE, '..', 'qemu')
+    sys.path.insert(0, guest_dir)
+    sys.path.insert(0, qemu_dir)
+    try:
+        import qemuvm  # noqa: F401
+        import guestvm  # noqa: F401
+    except ImportError as e:
+        log('SKIP: %s' % e)
+        sys.exit(77)
+    raise TestFailure('qemu-guest is not written yet')
+
+
+CASES = {
+    'demo-upstream': case_demo_upstream,
+    'demo-ours': case_demo_ours,
+    'qemu-guest': case_qemu_guest,
+}
+
+
+def main():
+    names = sys.argv[1:] or ['demo-upstream', 'demo-ours']
+    for n in names:
+        if n not in CASES:
+            sys.exit('unknown case %s (one of %s)' % (n, ', '.join(CASES)))
+    harness.run_cases([(n, CASES[n]) for n in names])
+
+
+if __name__ == '__main__':
+    main()
