@@ -25,28 +25,59 @@ void vv_file_clear(VvFile *vv)
     memset(vv, 0, sizeof(*vv));
 }
 
+/* GKeyFile's escapes (\n \t \r \s \\, and \; \, as plain ; and ,).
+ * Done here rather than by g_key_file_get_string: it may set one GError twice on values with
+ * several bad escapes. False on a bad or dangling escape. */
+static bool unescape(const char *raw, GString *out)
+{
+    for (const char *p = raw; *p; p++) {
+        if (*p != '\\') {
+            g_string_append_c(out, *p);
+            continue;
+        }
+        p++;
+        switch (*p) {
+        case 'n': g_string_append_c(out, '\n'); break;
+        case 't': g_string_append_c(out, '\t'); break;
+        case 'r': g_string_append_c(out, '\r'); break;
+        case 's': g_string_append_c(out, ' '); break;
+        case '\\': g_string_append_c(out, '\\'); break;
+        case ';': case ',': g_string_append_c(out, *p); break;
+        default: return false;   /* includes the NUL of a trailing backslash */
+        }
+    }
+    return true;
+}
+
 /* The string value of @key (NULL when absent); false with *error when it is malformed or over
  * @max bytes. */
 static bool get_string(GKeyFile *kf, const char *key, size_t max, char **out, char **error)
 {
     *out = NULL;
-    if (!g_key_file_has_key(kf, VV_GROUP, key, NULL)) {
+    char *raw = g_key_file_get_value(kf, VV_GROUP, key, NULL);
+    if (raw == NULL) {
         return true;
     }
-    GError *e = NULL;
-    char *value = g_key_file_get_string(kf, VV_GROUP, key, &e);
-    if (value == NULL) {
-        *error = g_strdup_printf("%s= is malformed: %s", key, e->message);
-        g_error_free(e);
+    if (!g_utf8_validate(raw, -1, NULL)) {
+        *error = g_strdup_printf("%s= is not valid UTF-8 text", key);
+        g_free(raw);
         return false;
     }
-    if (strlen(value) > max) {
+    GString *value = g_string_sized_new(strlen(raw));
+    bool ok = unescape(raw, value);
+    g_free(raw);
+    if (!ok) {
+        *error = g_strdup_printf("%s= has a bad backslash escape (\\n, \\t, \\s, \\\\ are allowed)", key);
+    } else if (value->len > max) {
         *error = g_strdup_printf("%s= is %zu bytes long, over our limit of %zu (is the file damaged?)",
-                                 key, strlen(value), max);
-        g_free(value);
+                                 key, value->len, max);
+        ok = false;
+    }
+    if (!ok) {
+        g_string_free(value, TRUE);
         return false;
     }
-    *out = value;
+    *out = g_string_free(value, FALSE);
     return true;
 }
 

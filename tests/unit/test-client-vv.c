@@ -96,6 +96,8 @@ static void test_hostile(void)
         { "[virt-viewer]\ntype=spice\nhost=h\nport=1\nsecure-channels=main\n", "needs tls-port" },
         { "[virt-viewer]\ntype=spice\nhost=h\nport=1\nproxy=http://p:3128\n", "proxy" },
         { "[virt-viewer]\ntype=spice\nhost=h\nport=1\ntitle=\xff\xfe\n", "title=" },
+        { "[virt-viewer]\ntype=spice\nhost=h\nport=1\ntitle=a\\qb\\\n", "bad backslash escape" },
+        { "[virt-viewer]\ntype=spice\nhost=h\nport=1\npassword=x\\\n", "password= has a bad backslash" },
         { huge_title_file, "over our limit" },
         { long_host_file, "host= is 300 bytes" },
     };

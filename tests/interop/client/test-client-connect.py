@@ -15,8 +15,9 @@ Cases (ports 6340-6359, harness.port_range; SPICE_TEST_PORTS overrides):
                            is accepted for "localhost" (which the certificate does not name,
                            and which is refused without it); spice://h:P alone is exit 7
                            "NEED_SECURED".
-  unix-upstream            QEMU -spice unix=on,addr=PATH on upstream's library:
-                           spice+unix://PATH equals QMP screendump.
+  unix-upstream, unix-ours QEMU -spice unix=on,addr=PATH on upstream's / our library:
+                           spice+unix://PATH equals QMP screendump; a missing socket is exit 2
+                           naming QEMU's unix=on option.
   vv-tls-password          QEMU (upstream) TLS only with password-secret: a .vv file with
                            tls-port, password, inline ca (\\n escapes), host-subject and
                            delete-this-file=1 gives a screenshot equal to QMP screendump and is
@@ -247,20 +248,20 @@ def case_tls(lib):
         pki.remove()
 
 
-def case_unix():
+def case_unix(lib):
     sock_dir = tempfile.mkdtemp(prefix='spice-unix-')   # /tmp: a socket path stays short
     path = os.path.join(sock_dir, 'spice.sock')
     try:
-        with ConnectQemu('upstream', lambda ports: 'unix=on,addr=%s,disable-ticketing=on' % path, 0) as qemu:
+        with ConnectQemu(lib, lambda ports: 'unix=on,addr=%s,disable-ticketing=on' % path, 0) as qemu:
             deadline = time.monotonic() + 5
             while not os.path.exists(path) and time.monotonic() < deadline:
                 time.sleep(0.05)
             check(os.path.exists(path), 'QEMU made no socket at %s' % path)
             expected = qemu.stop_on_bios_text()
-            png = shot('unix')
+            png = shot('unix-%s' % lib)
             code, err = run_viewer(['spice+unix://%s' % path], png)
             check(code == EXIT_OK, 'spice+unix:// failed (exit %d): %s' % (code, err[-1500:]))
-            compare(expected, png, 'client-connect-unix')
+            compare(expected, png, 'client-connect-unix-%s' % lib)
             expect_failure(['spice+unix://%s.missing' % path], png, EXIT_CONNECT,
                            ['unix socket', 'unix=on,addr='], 'a unix socket that does not exist')
             qemu.check_healthy()
@@ -426,7 +427,8 @@ CASES = {
     'tls-upstream': ('TLS, CA file, host subject, NEED_SECURED against QEMU (upstream library)',
                      lambda: case_tls('upstream')),
     'tls-ours': ('TLS, CA file, host subject, NEED_SECURED against QEMU (our library)', lambda: case_tls('ours')),
-    'unix-upstream': ('spice+unix:// against QEMU unix=on (upstream library)', case_unix),
+    'unix-upstream': ('spice+unix:// against QEMU unix=on (upstream library)', lambda: case_unix('upstream')),
+    'unix-ours': ('spice+unix:// against QEMU unix=on (our library)', lambda: case_unix('ours')),
     'vv-tls-password': ('a .vv file with tls-port, password, inline CA, host-subject', case_vv),
     'libvirt-test-driver': ('--connect test:///node.xml DOMAIN (demo VM, our library)', case_libvirt_test_driver),
     'libvirt-daemon': ('--connect to a private libvirtd domain with autoport (upstream library)',
