@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""fuzz-client-seeds: writes the seed corpora of fuzz-client-display, -image and -cursor.
+"""fuzz-client-seeds: writes the seed corpora of fuzz-client-display, -image, -cursor and -main.
 
     tests/fuzz/fuzz-client-seeds.py [CORPUS_DIR]   (default: tests/fuzz/corpus)
 
@@ -7,7 +7,8 @@ Display seeds are every draw type as spice.proto lays it out (tests/interop/clie
 the builders the hostile-server test uses), one scene per file in the fuzzer's record format
 [selector u8][length u16 LE][body]. Image seeds are upstream's recorded images
 (tests/data/upstream-images: LZ then GLZ chains against one window, QUIC) plus bitmaps and
-cache hits. Cursor seeds: INIT, SET with cache, MOVE, INVAL.
+cache hits. Cursor seeds: INIT, SET with cache, MOVE, INVAL. Main seeds: INIT, CHANNELS_LIST,
+mouse modes, multimedia time, name, uuid, agent messages.
 """
 import os
 import struct
@@ -118,6 +119,18 @@ def cursor_seeds():
                     (107, struct.pack('<Q', 5)), (108, b''), (105, b''), (102, b'')]
 
 
+def main_seeds():
+    """fuzz-client-main records: [type - 101][length u16][body]."""
+    def rec(t, body):
+        return struct.pack('<BH', t - 101, len(body)) + body
+    yield 'init-list', (rec(103, struct.pack('<8I', 7, 1, 3, 2, 0, 10, 1234, 0)) +
+                        rec(104, struct.pack('<I', 3) + bytes([2, 0, 4, 0, 3, 0])))
+    yield 'modes-time', rec(105, struct.pack('<HH', 3, 2)) + rec(106, struct.pack('<I', 99))
+    yield 'name-uuid', rec(113, struct.pack('<I', 5) + b'test\0') + rec(114, bytes(range(16)))
+    yield 'agent', (rec(107, b'') + rec(115, struct.pack('<I', 10)) + rec(110, struct.pack('<I', 3)) +
+                    rec(108, struct.pack('<I', 1)) + rec(109, b'\x01\0\0\0' * 5))
+
+
 def main():
     for name, msgs in display_scenes():
         write(name, 'client-display', records(DISPLAY_TYPES, msgs))
@@ -125,6 +138,8 @@ def main():
         write(name, 'client-image', b''.join(struct.pack('<H', len(i)) + i for i in imgs))
     for name, msgs in cursor_seeds():
         write(name, 'client-cursor', records(CURSOR_TYPES, msgs))
+    for name, data in main_seeds():
+        write(name, 'client-main', data)
     print('seeds written under', OUT)
 
 
