@@ -30,8 +30,10 @@ Cases (ports 6340-6359, harness.port_range; SPICE_TEST_PORTS overrides):
                            the fix in the message.
   libvirt-daemon           a private libvirtd (tests/interop/libvirt/libvirtd.py, root) runs a QEMU
                            domain (upstream library) with autoport='yes' (remote_display_port_min
-                           / _max keep it in our range): --connect URI DOMAIN while the
-                           domain is suspended equals `virsh screenshot` and spice-gtk's picture;
+                           / _max keep it in our range) and a passwd: --connect URI DOMAIN while
+                           the domain is suspended (the password read from the secure XML)
+                           equals `virsh screenshot` and spice-gtk's picture; a wrong --password
+                           overrides it and is exit 3;
                            once destroyed, --connect is exit 2 "not running ... virsh ... start".
 """
 import os
@@ -53,6 +55,7 @@ from harness import TestFailure, check, log  # noqa: E402
 PORT_FIRST, PORT_LAST = harness.port_range(6340, 6359)
 MIN_LIT_PIXELS = 2000
 EXIT_OK, EXIT_USAGE, EXIT_CONNECT, EXIT_AUTH, EXIT_TLS = 0, 1, 2, 3, 7
+DOMAIN_PASSWORD = 'libvirt-pw-7'   # the libvirtd domain's graphics passwd
 _next = [PORT_FIRST + os.getpid() % (PORT_LAST - PORT_FIRST + 1)]
 
 
@@ -316,9 +319,9 @@ def make_image(path, width=320, height=200):
     return width, height, bytes(rgb)
 
 
-def spice_gtk_picture(port):
+def spice_gtk_picture(port, password=None):
     from spiceclient import SpiceTestClient
-    with SpiceTestClient(port=port, timeout=20) as client:
+    with SpiceTestClient(port=port, timeout=20, password=password) as client:
         client.connect()
         client.wait_primary()
         return client.primary_rgb()
@@ -374,14 +377,14 @@ def case_libvirt_daemon():
   <os><type arch='x86_64' machine='pc'>hvm</type><boot dev='hd'/></os>
   <devices>
     <emulator>%s</emulator>
-    <graphics type='spice' autoport='yes' listen='127.0.0.1'>
+    <graphics type='spice' autoport='yes' listen='127.0.0.1' passwd='%s'>
       <listen type='address' address='127.0.0.1'/>
     </graphics>
     <video><model type='qxl'/></video>
     <memballoon model='none'/>
   </devices>
 </domain>
-''' % (name, qemuvm.QEMU_BIN))
+''' % (name, qemuvm.QEMU_BIN, DOMAIN_PASSWORD))
     with libvirtd.Libvirtd() as daemon:
         shots = tempfile.mkdtemp(prefix='connect-shots-', dir=qemuvm.artifact_dir())
         try:
@@ -414,8 +417,12 @@ def case_libvirt_daemon():
             code, err = run_viewer(['--connect', daemon.uri, name], png, timeout=30)
             check(code == EXIT_OK, '--connect %s %s failed (exit %d): %s' % (daemon.uri, name, code, err[-1500:]))
             compare(expected, png, 'client-connect-libvirt-daemon')
-            gtk = spice_gtk_picture(port)
+            gtk = spice_gtk_picture(port, DOMAIN_PASSWORD)
             compare(gtk, png, 'client-connect-libvirt-daemon-vs-spice-gtk')
+            # The password came from the domain's XML (read with VIR_DOMAIN_XML_SECURE): a wrong
+            # one on the command line overrides it and is refused.
+            expect_failure(['--password', 'not-it', '--connect', daemon.uri, name], png, EXIT_AUTH,
+                           ['auth failed'], '--connect with a wrong --password')
             daemon.destroy_domain(name)
             expect_failure(['--connect', daemon.uri, name], png, EXIT_CONNECT,
                            ['is not running', 'start %s' % name], 'a domain that is not running')
