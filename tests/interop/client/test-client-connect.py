@@ -15,6 +15,12 @@ Cases (ports 6340-6359, harness.port_range; SPICE_TEST_PORTS overrides):
                            is accepted for "localhost" (which the certificate does not name,
                            and which is refused without it); spice://h:P alone is exit 7
                            "NEED_SECURED".
+  channel-security-upstream, channel-security-ours
+                           QEMU with port=P,tls-port=T,tls-channel=main,plaintext-channel=inputs
+                           and a .vv with both ports and secure-channels=display;inputs: QMP
+                           query-spice during our session says main TLS (moved by NEED_SECURED),
+                           display TLS (secure-channels), inputs plain (asked secure, moved back
+                           by NEED_UNSECURED), cursor plain; the screenshot equals screendump.
   unix-upstream, unix-ours QEMU -spice unix=on,addr=PATH on upstream's / our library:
                            spice+unix://PATH equals QMP screendump; a missing socket is exit 2
                            naming QEMU's unix=on option.
@@ -272,6 +278,61 @@ def case_unix(lib):
         shutil.rmtree(sock_dir, ignore_errors=True)
 
 
+def case_channel_security(lib):
+    """Per-channel security as the server and a .vv file ask: QMP query-spice tells which
+    channel of our live session runs TLS."""
+    pki = Pki()
+    vv_dir = tempfile.mkdtemp(prefix='vv-', dir=qemuvm.artifact_dir())
+    try:
+        with open(pki.ca) as f:
+            ca_inline = f.read().strip().replace('\n', '\\n')
+
+        def opts(ports):
+            return ('addr=127.0.0.1,port=%d,tls-port=%d,x509-dir=%s,disable-ticketing=on,'
+                    'tls-channel=main,plaintext-channel=inputs' % (ports[0], ports[1], pki.x509_dir))
+        with ConnectQemu(lib, opts, 2) as qemu:
+            plain, tls = qemu.ports
+            expected = qemu.stop_on_bios_text()
+            vv = os.path.join(vv_dir, 'mixed.vv')
+            # main: plain first, NEED_SECURED moves it; display: secure-channels starts it on TLS;
+            # inputs: asked secure, the server answers NEED_UNSECURED and it moves back; cursor: plain.
+            write_vv(vv, type='spice', host='127.0.0.1', port=plain, tls_port=tls, ca=ca_inline,
+                     secure_channels='display;inputs')
+            png = shot('channel-security-%s' % lib)
+            if os.path.exists(png):
+                os.unlink(png)
+            argv = [viewer_path(), '--headless', '--screenshot', png, '--timeout', '30', '--settle', '6', vv]
+            log('run: %s' % ' '.join(argv))
+            viewer = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            want = {1: True, 2: True, 3: False, 4: False}   # SPICE_CHANNEL_MAIN, DISPLAY, INPUTS, CURSOR
+            seen = {}
+            try:
+                deadline = time.monotonic() + 20
+                while time.monotonic() < deadline and viewer.poll() is None:
+                    info = qemu.qmp.execute('query-spice')
+                    seen = {c['channel-type']: c['tls'] for c in info.get('channels', [])}
+                    if all(t in seen for t in want):
+                        break
+                    time.sleep(0.2)
+                out, err = viewer.communicate(timeout=40)
+            finally:
+                if viewer.poll() is None:
+                    viewer.kill()
+                    viewer.wait()
+            err = err.decode(errors='replace')
+            log('spice-viewer exit %d; stderr %r; query-spice tls by channel type: %s'
+                % (viewer.returncode, err[-1500:], seen))
+            check('Sanitizer' not in err and 'runtime error:' not in err, 'sanitizer report:\n' + err)
+            check(viewer.returncode == EXIT_OK, 'the mixed-security .vv failed (exit %d): %s'
+                  % (viewer.returncode, err[-1500:]))
+            check(seen == want, 'channel security (type: tls) is %s, expected %s' % (seen, want))
+            compare(expected, png, 'client-connect-channel-security-%s' % lib)
+            qemu.check_healthy()
+    finally:
+        shutil.rmtree(vv_dir, ignore_errors=True)
+        pki.remove()
+
+
 def write_vv(path, **keys):
     with open(path, 'w') as f:
         f.write('[virt-viewer]\n')
@@ -434,6 +495,10 @@ CASES = {
     'tls-upstream': ('TLS, CA file, host subject, NEED_SECURED against QEMU (upstream library)',
                      lambda: case_tls('upstream')),
     'tls-ours': ('TLS, CA file, host subject, NEED_SECURED against QEMU (our library)', lambda: case_tls('ours')),
+    'channel-security-upstream': ('per-channel TLS: NEED_SECURED, NEED_UNSECURED, secure-channels (upstream)',
+                                  lambda: case_channel_security('upstream')),
+    'channel-security-ours': ('per-channel TLS: NEED_SECURED, NEED_UNSECURED, secure-channels (ours)',
+                              lambda: case_channel_security('ours')),
     'unix-upstream': ('spice+unix:// against QEMU unix=on (upstream library)', lambda: case_unix('upstream')),
     'unix-ours': ('spice+unix:// against QEMU unix=on (our library)', lambda: case_unix('ours')),
     'vv-tls-password': ('a .vv file with tls-port, password, inline CA, host-subject', case_vv),
