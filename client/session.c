@@ -10,7 +10,6 @@
 #include "client/cursor.h"
 #include "client/display-parse.h"
 #include "client/display-state.h"
-#include "client/main-parse.h"
 #include "client/display-stream.h"
 #include "client/image-decode.h"
 #include "client/inputs.h"
@@ -431,52 +430,69 @@ static void on_main_message(ClientChannel *ch, uint16_t type, const uint8_t *bod
 {
     SessionChannel *sc = user;
     SpiceClientSession *s = sc->session;
-    MainMessage msg;
-    const char *problem = NULL;
-    MainParseResult parsed = main_parse(type, body, size, &msg, &problem);
-    if (parsed == MAIN_PARSE_IGNORED) {
-        return;   /* migration, agent data: not used yet */
-    }
-    if (parsed == MAIN_PARSE_MALFORMED) {
-        if (type == SPICE_MSG_MAIN_INIT && s->session_id == 0) {
-            session_fail(s, SPICE_CLIENT_ERROR_PROTOCOL, "main channel: malformed MAIN_INIT");
-        } else {
-            g_warning("main channel: dropped a message of %zu bytes: %s", size, problem);
-        }
-        return;
-    }
+    WireReader r;
+    wire_reader_init(&r, body, size);
     switch (type) {
-    case SPICE_MSG_MAIN_INIT:
+    case SPICE_MSG_MAIN_INIT: {
         if (s->session_id != 0) {
             g_warning("main channel: ignored a second MAIN_INIT");
             return;
         }
-        s->session_id = msg.u.init.session_id;
-        set_mm_time(s, msg.u.init.multi_media_time);
+        uint32_t id = wire_read_u32(&r);
+        wire_read_u32(&r);   /* display_channels_hint */
+        uint32_t supported_modes = wire_read_u32(&r);
+        uint32_t current_mode = wire_read_u32(&r);
+        if (!wire_reader_ok(&r) || size < 32) {
+            session_fail(s, SPICE_CLIENT_ERROR_PROTOCOL, "main channel: malformed MAIN_INIT");
+            return;
+        }
+        s->session_id = id;
+        WireReader mm;
+        wire_reader_init(&mm, body + 24, size - 24);   /* multi_media_time (size >= 32) */
+        set_mm_time(s, wire_read_u32(&mm));
         client_channel_send(ch, SPICE_MSGC_MAIN_ATTACH_CHANNELS, NULL, 0);
         set_state(s, SPICE_CLIENT_STATE_CONNECTED);
         if (s->state == SPICE_CLIENT_STATE_CONNECTED) {
-            apply_mouse_modes(s, ch, msg.u.init.supported_mouse_modes,
-                              msg.u.init.current_mouse_mode);
+            apply_mouse_modes(s, ch, supported_modes, current_mode);
         }
         return;
-    case SPICE_MSG_MAIN_MOUSE_MODE:
-        apply_mouse_modes(s, ch, msg.u.mouse_mode.supported, msg.u.mouse_mode.current);
+    }
+    case SPICE_MSG_MAIN_MOUSE_MODE: {
+        uint16_t supported_modes = wire_read_u16(&r);
+        uint16_t current_mode = wire_read_u16(&r);
+        if (!wire_reader_ok(&r)) {
+            g_warning("main channel: dropped a MOUSE_MODE of %zu bytes (needs 4)", size);
+            return;
+        }
+        apply_mouse_modes(s, ch, supported_modes, current_mode);
         return;
-    case SPICE_MSG_MAIN_MULTI_MEDIA_TIME:
-        set_mm_time(s, msg.u.multi_media_time);
+    }
+    case SPICE_MSG_MAIN_MULTI_MEDIA_TIME: {
+        uint32_t mm_time = wire_read_u32(&r);
+        if (!wire_reader_ok(&r)) {
+            g_warning("main channel: dropped a MULTI_MEDIA_TIME of %zu bytes (needs 4)", size);
+            return;
+        }
+        set_mm_time(s, mm_time);
         return;
-    case SPICE_MSG_MAIN_CHANNELS_LIST:
-        for (uint32_t i = 0; i < msg.u.channels.count; i++) {
-            uint8_t t = msg.u.channels.pairs[2 * i];
-            uint8_t id = msg.u.channels.pairs[2 * i + 1];
+    }
+    case SPICE_MSG_MAIN_CHANNELS_LIST: {
+        uint32_t n = wire_read_u32(&r);
+        if (!wire_reader_ok(&r) || (size_t)n * 2u > wire_reader_remaining(&r)) {
+            g_warning("main channel: dropped a malformed CHANNELS_LIST of %zu bytes", size);
+            return;
+        }
+        for (uint32_t i = 0; i < n; i++) {
+            uint8_t t = wire_read_u8(&r);
+            uint8_t id = wire_read_u8(&r);
             if (t == SPICE_CHANNEL_DISPLAY || t == SPICE_CHANNEL_CURSOR || t == SPICE_CHANNEL_INPUTS) {
                 open_channel(s, t, id);
             }
         }
         return;
+    }
     default:
-        return;   /* name, uuid, agent tokens: parsed (so checked), not used yet */
+        return;   /* mouse mode, mm time, name, uuid, agent: not used yet */
     }
 }
 
