@@ -80,7 +80,21 @@ struct GlzWindow {
     bool have_first;
     uint64_t contiguous_next;  /* lowest id not received yet, counting from the first one */
     uint64_t release_below;    /* images with a lower id are no longer referenced */
+    uint32_t *spare;           /* owned, NULL or the pixels of the last image released */
+    size_t spare_pixels;
 };
+
+/* Keeps the largest recently released buffer for the next image (already faulted in). */
+static void window_keep_spare(GlzWindow *w, uint32_t *data, size_t pixels)
+{
+    if (w->spare != NULL && w->spare_pixels > pixels) {
+        free(data);
+        return;
+    }
+    free(w->spare);
+    w->spare = data;
+    w->spare_pixels = pixels;
+}
 
 GlzWindow *glz_window_new(uint64_t max_pixels)
 {
@@ -109,6 +123,7 @@ void glz_window_free(GlzWindow *w)
         return;
     }
     glz_window_clear(w);
+    free(w->spare);
     free(w->images);
     free(w);
 }
@@ -153,7 +168,7 @@ bool glz_window_has_image(const GlzWindow *w, uint64_t id)
 static void window_drop_oldest(GlzWindow *w, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        free(w->images[i].data);
+        window_keep_spare(w, w->images[i].data, w->images[i].pixels);
         w->total_pixels -= w->images[i].pixels;
     }
     memmove(w->images, w->images + n, (w->count - n) * sizeof(*w->images));
@@ -328,12 +343,14 @@ static CodecStatus decode_pass(const GlzWindow *w, uint64_t id, GlzIn *in, uint3
         }
 
         const uint32_t *ref;
+        size_t same_image_dist = 0;   /* 0: the source is another image */
         if (image_dist == 0) {
             size_t dist = (size_t)pixel_ofs + 1;
             if (dist > op) {
                 return CODEC_ERR_CORRUPT;   /* before the start of the image */
             }
             ref = out + (op - dist);
+            same_image_dist = dist;
         } else {
             if (image_dist > id) {
                 return CODEC_ERR_CORRUPT;
@@ -348,8 +365,15 @@ static CodecStatus decode_pass(const GlzWindow *w, uint64_t id, GlzIn *in, uint3
             for (size_t i = 0; i < len; i++) {
                 out[op + i] = (out[op + i] & 0x00FFFFFFu) | (ref[i] & 0xFF000000u);
             }
+        } else if (same_image_dist == 0 || same_image_dist >= len) {
+            memcpy(out + op, ref, len * 4);   /* other image, or a source far enough back */
+        } else if (same_image_dist == 1) {
+            uint32_t v = ref[0];              /* a run of the previous pixel */
+            for (size_t i = 0; i < len; i++) {
+                out[op + i] = v;
+            }
         } else {
-            /* Forward copy, pixel by pixel: same-image sources may overlap (runs). */
+            /* Forward copy, pixel by pixel: the source overlaps what this match writes. */
             for (size_t i = 0; i < len; i++) {
                 out[op + i] = ref[i];
             }
@@ -381,7 +405,13 @@ CodecStatus glz_decode(GlzWindow *w, const uint8_t *data, size_t size, Pixbuf *o
     if (pixels > w->max_pixels) {
         return CODEC_ERR_TOO_LARGE;
     }
-    uint32_t *px = malloc(pixels * 4);   /* the colour pass writes every pixel */
+    uint32_t *px;   /* the colour pass writes every pixel */
+    if (w->spare != NULL && w->spare_pixels >= pixels) {
+        px = w->spare;
+        w->spare = NULL;
+    } else {
+        px = malloc(pixels * 4);
+    }
     if (px == NULL) {
         return CODEC_ERR_NO_MEMORY;
     }

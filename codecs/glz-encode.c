@@ -64,7 +64,21 @@ struct GlzDictionary {
     HashEntry *hash_rgb;  /* owned, HASH_SIZE buckets of HASH_WAYS entries */
     HashEntry *hash_alpha; /* owned, allocated on the first RGBA image */
     uint64_t *row_hash;   /* owned, ROW_HASH_SIZE global row starts + 1 */
+    uint32_t *spare;      /* owned, NULL or the units of the last image that left the window */
+    size_t spare_pixels;
 };
+
+/* Keeps the largest recently released unit buffer for the next image; frees the other. */
+static void keep_spare(GlzDictionary *d, uint32_t *units, size_t pixels)
+{
+    if (d->spare != NULL && d->spare_pixels > pixels) {
+        free(units);
+        return;
+    }
+    free(d->spare);
+    d->spare = units;
+    d->spare_pixels = pixels;
+}
 
 GlzDictionary *glz_dictionary_new(uint32_t window_pixels)
 {
@@ -95,6 +109,7 @@ void glz_dictionary_free(GlzDictionary *d)
         free(d->images[i].units);
     }
     free(d->images);
+    free(d->spare);
     free(d->hash_rgb);
     free(d->hash_alpha);
     free(d->row_hash);
@@ -226,14 +241,39 @@ static inline uint32_t hash3(uint32_t a, uint32_t b, uint32_t c)
     return x;   /* bucket = top HASH_BITS bits, tag = all of it */
 }
 
-static uint32_t row_hash_of(const uint32_t *row, uint32_t width, LzImageType type)
+/*
+ * Copies one source row into the dictionary's units (RGB32 keeps only what the decoder will
+ * hold) and returns the row's hash. Four independent multiply chains: one serial chain over a
+ * 1920-pixel row was a visible part of the encode time.
+ */
+static uint32_t copy_row_and_hash(uint32_t *dst, const uint8_t *src_row, uint32_t width,
+                                  LzImageType type)
 {
-    uint64_t x = 0x84222325u ^ (uint64_t)width << 8 ^ (uint64_t)type;
-    for (uint32_t i = 0; i < width; i++) {
-        x = (x ^ (row[i] & 0x00FFFFFFu)) * 0x100000001B3ull;
+    const uint32_t keep = type == LZ_IMAGE_TYPE_RGB32 ? 0x00FFFFFFu : 0xFFFFFFFFu;
+    const uint64_t prime = 0x100000001B3ull;
+    uint64_t h[4] = { 0x84222325u ^ (uint64_t)width << 8 ^ (uint64_t)type, 0x9E3779B97F4A7C15ull,
+                      0xC2B2AE3D27D4EB4Full, 0x165667B19E3779F9ull };
+    uint32_t x = 0;
+    for (; x + 4 <= width; x += 4) {
+        for (unsigned l = 0; l < 4; l++) {
+            uint32_t v;
+            memcpy(&v, src_row + 4 * (x + l), 4);
+            v &= keep;
+            dst[x + l] = v;
+            h[l] = (h[l] ^ (v & 0x00FFFFFFu)) * prime;
+        }
     }
-    x ^= x >> 29;
-    return (uint32_t)(x >> (64 - ROW_HASH_BITS));
+    for (; x < width; x++) {
+        uint32_t v;
+        memcpy(&v, src_row + 4 * x, 4);
+        v &= keep;
+        dst[x] = v;
+        h[0] = (h[0] ^ (v & 0x00FFFFFFu)) * prime;
+    }
+    uint64_t all = h[0] ^ (h[1] * 3) ^ (h[2] * 5) ^ (h[3] * 7);
+    all ^= all >> 29;
+    all *= prime;
+    return (uint32_t)(all >> (64 - ROW_HASH_BITS));
 }
 
 typedef struct PassState {
@@ -473,7 +513,13 @@ CodecStatus glz_encode(GlzDictionary *d, const Pixbuf *src, LzImageType type, bo
         d->images = grown;
         d->capacity = cap;
     }
-    uint32_t *units = malloc(n * 4);
+    uint32_t *units;
+    if (d->spare != NULL && d->spare_pixels >= n) {
+        units = d->spare;   /* already faulted in: a fresh 8 MB buffer costs ~2000 faults */
+        d->spare = NULL;
+    } else {
+        units = malloc(n * 4);
+    }
     uint32_t *row_hashes = malloc((size_t)src->height * sizeof(uint32_t));
     if (units == NULL || row_hashes == NULL) {
         free(units);
@@ -481,14 +527,8 @@ CodecStatus glz_encode(GlzDictionary *d, const Pixbuf *src, LzImageType type, bo
         return CODEC_ERR_NO_MEMORY;
     }
     for (uint32_t y = 0; y < src->height; y++) {
-        uint32_t *row = units + (size_t)y * src->width;
-        memcpy(row, pixbuf_row(src, y), (size_t)src->width * 4);
-        if (type == LZ_IMAGE_TYPE_RGB32) {
-            for (uint32_t x = 0; x < src->width; x++) {
-                row[x] &= 0x00FFFFFFu;   /* what the decoder will hold */
-            }
-        }
-        row_hashes[y] = row_hash_of(row, src->width, type);
+        row_hashes[y] = copy_row_and_hash(units + (size_t)y * src->width, pixbuf_row(src, y),
+                                          src->width, type);
     }
 
     /* Images that must leave to make room are not referenced; they go only on success. */
@@ -537,7 +577,7 @@ CodecStatus glz_encode(GlzDictionary *d, const Pixbuf *src, LzImageType type, bo
     }
     free(row_hashes);
     for (size_t k = 0; k < first_ref; k++) {
-        free(d->images[k].units);
+        keep_spare(d, d->images[k].units, d->images[k].pixels);
     }
     memmove(d->images, d->images + first_ref, (d->count - first_ref) * sizeof(*d->images));
     d->count -= first_ref;
