@@ -175,6 +175,36 @@ static pixman_image_t *new_image(bool alpha, uint32_t width, uint32_t height)
                                     (int)height, NULL, 0);
 }
 
+static void free_adopted_pixels(pixman_image_t *img, void *pixels)
+{
+    (void)img;
+    free(pixels);   /* codecs allocate pixbufs with malloc (pixbuf_free frees them) */
+}
+
+/*
+ * A pixman image over @pb's own memory when its layout is already what pixman wants (32-bit
+ * pixels, @alpha matching ARGB32, 4-byte stride); @pb is then emptied and the image frees the
+ * pixels. NULL when it is not (the caller converts), @pb untouched. Saves a copy of every
+ * decoded frame: the codecs' XRGB32/ARGB32 byte layout is pixman's x8r8g8b8/a8r8g8b8.
+ */
+static pixman_image_t *adopt_pixbuf(Pixbuf *pb, bool alpha)
+{
+    PixbufFormat want = alpha ? PIXBUF_FORMAT_ARGB32 : PIXBUF_FORMAT_XRGB32;
+    if (!pb->owned || pb->format != want || pb->stride % 4 != 0 || pb->stride > INT32_MAX ||
+        (uintptr_t)pb->data % 4 != 0) {
+        return NULL;
+    }
+    pixman_image_t *img = pixman_image_create_bits(alpha ? PIXMAN_a8r8g8b8 : PIXMAN_x8r8g8b8,
+                                                   (int)pb->width, (int)pb->height,
+                                                   (uint32_t *)(void *)pb->data, (int)pb->stride);
+    if (img == NULL) {
+        return NULL;
+    }
+    pixman_image_set_destroy_function(img, free_adopted_pixels, pb->data);
+    *pb = (Pixbuf){ 0 };
+    return img;
+}
+
 static void view_of(pixman_image_t *img, bool alpha, Pixbuf *pb)
 {
     int stride = pixman_image_get_stride(img);
@@ -415,6 +445,9 @@ static ImageStatus decode_quic(WireReader *r, uint32_t width, uint32_t height, p
     return IMAGE_OK;
 }
 
+static ImageStatus pixbuf_to_image(Pixbuf *pb, bool alpha, const char *name, pixman_image_t **out,
+                                   char **message);
+
 static ImageStatus decode_glz(WireReader *r, bool zlib, uint32_t width, uint32_t height,
                               ImageCaches *caches, pixman_image_t **out, char **message)
 {
@@ -447,21 +480,7 @@ static ImageStatus decode_glz(WireReader *r, bool zlib, uint32_t width, uint32_t
     if (!hdr.top_down) {
         pixbuf_flip_rows(&pb);
     }
-    bool alpha = pb.format == PIXBUF_FORMAT_ARGB32;
-    pixman_image_t *img = new_image(alpha, width, height);
-    if (img == NULL) {
-        pixbuf_free(&pb);
-        *message = g_strdup("out of memory for an image");
-        return IMAGE_TOO_LARGE;
-    }
-    uint8_t *dst = (uint8_t *)pixman_image_get_data(img);
-    size_t dst_stride = (size_t)pixman_image_get_stride(img);
-    for (uint32_t y = 0; y < height; y++) {
-        memcpy(dst + y * dst_stride, pixbuf_row(&pb, y), (size_t)width * 4u);
-    }
-    pixbuf_free(&pb);
-    *out = img;
-    return IMAGE_OK;
+    return pixbuf_to_image(&pb, pb.format == PIXBUF_FORMAT_ARGB32, name, out, message);
 }
 
 /* Takes @pb (any true-colour format; freed here) into a new 32-bit pixman image of the same
@@ -469,7 +488,12 @@ static ImageStatus decode_glz(WireReader *r, bool zlib, uint32_t width, uint32_t
 static ImageStatus pixbuf_to_image(Pixbuf *pb, bool alpha, const char *name, pixman_image_t **out,
                                    char **message)
 {
-    pixman_image_t *img = new_image(alpha, pb->width, pb->height);
+    pixman_image_t *img = adopt_pixbuf(pb, alpha);
+    if (img != NULL) {
+        *out = img;
+        return IMAGE_OK;
+    }
+    img = new_image(alpha, pb->width, pb->height);
     if (img == NULL) {
         pixbuf_free(pb);
         *message = g_strdup_printf("out of memory for a %s image", name);
