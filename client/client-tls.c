@@ -28,6 +28,7 @@ struct ClientTls {
     SSL *ssl;
     char *host;
     bool handshake_done;
+    bool broken;               /* a fatal error happened: OpenSSL forbids SSL_shutdown then */
 };
 
 /* ---- a socket BIO that never raises SIGPIPE ----
@@ -350,7 +351,7 @@ void client_tls_free(ClientTls *tls)
     if (tls == NULL) {
         return;
     }
-    if (tls->handshake_done) {
+    if (tls->handshake_done && !tls->broken) {
         SSL_shutdown(tls->ssl);   /* queues close_notify; a full socket just drops it */
     }
     SSL_free(tls->ssl);
@@ -425,6 +426,9 @@ static ClientTlsStatus status_of(ClientTls *tls, int ret, const char *doing, cha
 {
     int saved_errno = errno;
     int err = SSL_get_error(tls->ssl, ret);
+    if (err == SSL_ERROR_SYSCALL || err == SSL_ERROR_SSL) {
+        tls->broken = true;
+    }
     switch (err) {
     case SSL_ERROR_WANT_READ:
         return CLIENT_TLS_WANT_READ;
