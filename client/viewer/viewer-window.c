@@ -44,6 +44,7 @@ typedef struct Viewer {
     unsigned countdown_s;
     guint retry_timer;
     guint failure_idle;
+    guint notice_timer;             /* hides a passing notice */
     char *last_error;               /* owned: the library's message of the last failure */
 
     GtkWidget *window;
@@ -328,10 +329,30 @@ static void take_screenshot(Viewer *v)
 
 /* ---- actions ---- */
 
+static gboolean hide_notice(gpointer user)
+{
+    Viewer *v = user;
+    v->notice_timer = 0;
+    if (v->link == LINK_CONNECTED) {
+        show_status(v, NULL);
+    }
+    return G_SOURCE_REMOVE;
+}
+
 static void send_combo(Viewer *v, const ViewerKeyCombo *combo)
 {
     if (v->session == NULL || !viewer_send_combo(v->session, combo)) {
-        show_status(v, "Cannot send keys: the guest's keyboard (inputs channel) is not connected");
+        char *text = g_strdup_printf("Cannot send %s: the guest's keyboard (inputs channel) is not "
+                                     "connected yet", combo->label);
+        fprintf(stderr, "spice-viewer: %s\n", text);
+        if (v->link == LINK_CONNECTED) {
+            show_status(v, text);
+            if (v->notice_timer != 0) {
+                g_source_remove(v->notice_timer);
+            }
+            v->notice_timer = g_timeout_add_seconds(3, hide_notice, v);
+        }
+        g_free(text);
     }
 }
 
@@ -808,6 +829,9 @@ int viewer_window_run(const ViewerWindowOptions *opts, const char *server_label,
     }
     if (v.failure_idle != 0) {
         g_source_remove(v.failure_idle);
+    }
+    if (v.notice_timer != 0) {
+        g_source_remove(v.notice_timer);
     }
     display_widget_ungrab(v.display);
     if (v.session != NULL) {

@@ -11,7 +11,8 @@ Cases (each with -ours and -upstream):
                   tablet position mapped to guest pixels; Send key > Ctrl+Alt+Del reaches it;
                   Ctrl+Shift+S opens "Save screenshot" and Return saves a PNG equal to the picture.
   fullscreen-LIB  F11: the window covers the screen, the menu is gone and the picture is scaled
-                  (320x200 on 1280x1024: exactly 4x, letterboxed); F11 again gives the size back.
+                  (320x200 on 1280x1024: exactly 4x, letterboxed); F11 again gives the size back;
+                  Ctrl+plus twice zooms to 120% (window and title follow), Ctrl+0 back to 1:1.
   reconnect-LIB   the server stops: the title says "reconnecting"; it comes back on the same port:
                   the window shows the picture again without any user action.
   password-LIB    a demo with --password and a viewer without one: the password dialog appears,
@@ -342,6 +343,23 @@ def case_fullscreen(lib):
         check(s.geometry() == before, 'leaving full screen gave %s, not the size before %s'
               % (s.geometry(), before))
         s.wait_picture('after-fullscreen')
+
+        # Zoom: Ctrl+plus twice is 120% (the window follows, the title says it), Ctrl+0 is 100%.
+        s.focus(50, 50)
+        s.xdo('key', '--delay', '100', 'ctrl+plus', 'ctrl+plus')
+        deadline = time.monotonic() + 10
+        while s.geometry()[2] != IMG_W * 12 // 10 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        check(s.geometry()[2] == IMG_W * 12 // 10, 'Ctrl+plus twice: the window is %s, not %d wide (120%%)'
+              % (s.geometry(), IMG_W * 12 // 10))
+        s.wait_title(lambda t: '[120%]' in t, 'the zoom [120%]')
+        s.xdo('key', 'ctrl+0')
+        deadline = time.monotonic() + 10
+        while s.geometry()[2] != IMG_W and time.monotonic() < deadline:
+            time.sleep(0.2)
+        check(s.geometry()[2] == IMG_W, 'Ctrl+0: the window is %s, not %d wide (100%%)' % (s.geometry(), IMG_W))
+        s.wait_picture('zoom-100')
+        log('zoom: 120%% gives a %d px wide window, Ctrl+0 the 1:1 picture again' % (IMG_W * 12 // 10))
         s.check_viewer()
 
 
