@@ -630,8 +630,9 @@ static gboolean handle_failure(gpointer user)
         }
         return G_SOURCE_REMOVE;
     }
-    if (error == SPICE_CLIENT_ERROR_UNSUPPORTED) {
-        /* Retrying cannot help: the server needs something this client does not do. */
+    if (error == SPICE_CLIENT_ERROR_UNSUPPORTED || error == SPICE_CLIENT_ERROR_TLS) {
+        /* Retrying cannot help: the server needs something this client does not do, or its
+         * certificate is not trusted (the message names --ca-file / --host-subject). */
         v->link = LINK_STOPPED;
         update_title(v);
         show_status(v, v->last_error);
