@@ -67,6 +67,8 @@ struct ClientChannel {
     bool mini_header;
     LinkReply reply;
     AckCounter ack;
+    uint64_t last_serial;          /* clstream: WAIT_FOR_CHANNELS needs what we processed */
+    guint resume_source;           /* idle that processes held messages again */
     char *last_error_errno;
 };
 
@@ -630,7 +632,7 @@ static void dispatch(ClientChannel *ch, uint16_t type, const uint8_t *body, size
     case SPICE_MSG_DISCONNECTING:
     case SPICE_MSG_MIGRATE:
     case SPICE_MSG_MIGRATE_DATA:
-        return;   /* one session, in-order processing: nothing to wait for */
+        return;   /* WAIT_FOR_CHANNELS: the owner's hold handler already waited for it */
     default:
         if (ch->handlers.message) {
             ch->handlers.message(ch, type, body, size, ch->user);
@@ -658,8 +660,13 @@ static void process_input(ClientChannel *ch)
             if (avail - hsize < hdr.size) {
                 break;
             }
+            if (ch->handlers.hold
+                && ch->handlers.hold(ch, hdr.type, data + hsize, hdr.size, ch->user)) {
+                break;   /* held (it stays in @in) until client_channel_resume */
+            }
             ch->in_used += hsize + hdr.size;
             dispatch(ch, hdr.type, data + hsize, hdr.size);
+            ch->last_serial = ch->mini_header ? ch->last_serial + 1 : hdr.serial;
             if (ch->phase == PHASE_MESSAGES && ack_counter_tick(&ch->ack)) {
                 client_channel_send(ch, SPICE_MSGC_ACK, NULL, 0);
             }
@@ -819,8 +826,37 @@ ClientChannel *client_channel_new(const ClientTarget *target, const char *passwo
     return ch;
 }
 
+static gboolean on_resume(gpointer data)
+{
+    ClientChannel *ch = data;
+    ch->resume_source = 0;
+    process_input(ch);
+    return G_SOURCE_REMOVE;
+}
+
+void client_channel_resume(ClientChannel *ch)
+{
+    if (ch->resume_source == 0 && ch->phase == PHASE_MESSAGES) {
+        ch->resume_source = g_idle_add(on_resume, ch);
+    }
+}
+
+uint64_t client_channel_last_serial(const ClientChannel *ch)
+{
+    return ch->last_serial;
+}
+
+static void remove_resume(ClientChannel *ch)
+{
+    if (ch->resume_source) {
+        g_source_remove(ch->resume_source);
+        ch->resume_source = 0;
+    }
+}
+
 void client_channel_close(ClientChannel *ch)
 {
+    remove_resume(ch);
     ch->phase = PHASE_CLOSED;
     close_socket(ch);
     remove_timeout(ch);
@@ -831,6 +867,7 @@ void client_channel_free(ClientChannel *ch)
     if (ch == NULL) {
         return;
     }
+    remove_resume(ch);
     ch->phase = PHASE_CLOSED;
     close_socket(ch);
     remove_timeout(ch);

@@ -22,6 +22,10 @@ typedef struct ClientChannelHandlers {
     void (*linked)(ClientChannel *ch, void *user);
     void (*message)(ClientChannel *ch, uint16_t type, const uint8_t *body, size_t size, void *user);
     void (*failed)(ClientChannel *ch, SpiceClientError error, const char *message, void *user);
+    /* Optional (clstream): asked before each message (not LIST parts) is handled; true holds
+     * it, and every later one, unprocessed until client_channel_resume (WAIT_FOR_CHANNELS:
+     * other channels must first reach the serials it lists). */
+    bool (*hold)(ClientChannel *ch, uint16_t type, const uint8_t *body, size_t size, void *user);
 } ClientChannelHandlers;
 
 /*
@@ -53,6 +57,12 @@ void client_channel_free(ClientChannel *ch);
 
 uint8_t client_channel_type(const ClientChannel *ch);
 uint8_t client_channel_id(const ClientChannel *ch);
+/* Serial of the last message this channel processed (counted with the mini header, as the
+ * server numbers them from 1; 0 before the first). */
+uint64_t client_channel_last_serial(const ClientChannel *ch);
+/* Processes held messages again (from the main loop, not from inside this call); the hold
+ * handler is asked again for the held one. */
+void client_channel_resume(ClientChannel *ch);
 /* The server's channel caps from its LinkReply. */
 bool client_channel_server_has_cap(const ClientChannel *ch, uint32_t bit);
 /* Queues one message (header + body) and flushes what the socket takes. */

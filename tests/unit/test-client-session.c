@@ -19,7 +19,8 @@
 
 #define SESSION_ID 0x1234abcdu
 
-typedef enum Script { SCRIPT_DISPLAY, SCRIPT_WRONG_PASSWORD, SCRIPT_GARBAGE, SCRIPT_RANDOM } Script;
+typedef enum Script { SCRIPT_DISPLAY, SCRIPT_WRONG_PASSWORD, SCRIPT_GARBAGE, SCRIPT_RANDOM,
+                      SCRIPT_WAIT } Script;
 
 typedef struct Server {
     int listen_fd;
@@ -231,6 +232,68 @@ static void run_display_script(Server *s, int main_fd)
     close(dfd);
 }
 
+static void write_wait(WireWriter *w, uint8_t count, uint8_t type, uint8_t id, uint64_t serial)
+{
+    wire_write_u8(w, count);
+    wire_write_u8(w, type);
+    wire_write_u8(w, id);
+    wire_write_u64(w, serial);
+}
+
+/*
+ * clstream: WAIT_FOR_CHANNELS. The display channel says "wait until main processed its message
+ * 4" before creating its surface; main sends messages 3 (NAME) and 4 (MOUSE_MODE) only 300 ms
+ * later. A malformed wait and a wait for a channel the client does not have come first.
+ */
+static void run_wait_script(Server *s, int main_fd)
+{
+    WireWriter w;
+    wire_writer_init(&w);
+    wire_write_u32(&w, SESSION_ID);
+    wire_write_zeros(&w, 28);
+    send_msg(main_fd, SPICE_MSG_MAIN_INIT, &w);                     /* main serial 1 */
+    uint8_t *body;
+    uint32_t size;
+    g_assert_cmpuint(read_msg(main_fd, &body, &size), ==, SPICE_MSGC_MAIN_ATTACH_CHANNELS);
+    g_free(body);
+    wire_writer_init(&w);
+    wire_write_u32(&w, 1);
+    wire_write_u8(&w, SPICE_CHANNEL_DISPLAY);
+    wire_write_u8(&w, 0);
+    send_msg(main_fd, SPICE_MSG_MAIN_CHANNELS_LIST, &w);            /* main serial 2 */
+    int dfd = accept(s->listen_fd, NULL, NULL);
+    g_assert_cmpint(dfd, >=, 0);
+    server_link(dfd, SPICE_LINK_ERR_OK, "pw");
+    wire_writer_init(&w);
+    write_wait(&w, 3, SPICE_CHANNEL_MAIN, 0, 1);                    /* says 3 entries, has 1 */
+    send_msg(dfd, SPICE_MSG_WAIT_FOR_CHANNELS, &w);
+    wire_writer_init(&w);
+    write_wait(&w, 1, SPICE_CHANNEL_USBREDIR, 7, 5);                /* a channel nobody has */
+    send_msg(dfd, SPICE_MSG_WAIT_FOR_CHANNELS, &w);
+    wire_writer_init(&w);
+    write_wait(&w, 1, SPICE_CHANNEL_MAIN, 0, 4);
+    send_msg(dfd, SPICE_MSG_WAIT_FOR_CHANNELS, &w);
+    wire_writer_init(&w);
+    wire_write_u32(&w, 0);
+    wire_write_u32(&w, 16);
+    wire_write_u32(&w, 16);
+    wire_write_u32(&w, SPICE_SURFACE_FMT_32_xRGB);
+    wire_write_u32(&w, SPICE_SURFACE_FLAGS_PRIMARY);
+    send_msg(dfd, SPICE_MSG_DISPLAY_SURFACE_CREATE, &w);
+    send_msg(dfd, SPICE_MSG_DISPLAY_MARK, NULL);
+    g_usleep(300 * 1000);
+    wire_writer_init(&w);
+    wire_write_u32(&w, 2);
+    wire_write_bytes(&w, "x", 2);
+    send_msg(main_fd, SPICE_MSG_MAIN_NAME, &w);                     /* main serial 3 */
+    wire_writer_init(&w);
+    wire_write_u16(&w, SPICE_MOUSE_MODE_SERVER | SPICE_MOUSE_MODE_CLIENT);
+    wire_write_u16(&w, SPICE_MOUSE_MODE_CLIENT);
+    send_msg(main_fd, SPICE_MSG_MAIN_MOUSE_MODE, &w);               /* main serial 4 */
+    wait_client_done(s);
+    close(dfd);
+}
+
 static gpointer server_thread(gpointer data)
 {
     Server *s = data;
@@ -267,6 +330,9 @@ static gpointer server_thread(gpointer data)
         uint8_t huge[6] = { 0x67, 0, 0xff, 0xff, 0xff, 0x7f };
         write_all(fd, huge, sizeof(huge));
         wait_client_done(s);
+    } else if (s->script == SCRIPT_WAIT) {
+        g_assert_cmpuint(server_link(fd, SPICE_LINK_ERR_OK, "pw"), ==, 0);
+        run_wait_script(s, fd);
     } else if (s->script == SCRIPT_WRONG_PASSWORD) {
         server_link(fd, SPICE_LINK_ERR_PERMISSION_DENIED, NULL);
         wait_client_done(s);
@@ -406,6 +472,45 @@ static void test_random_messages(void)
     spice_client_session_free(s);
 }
 
+typedef struct WaitSeen {
+    gint64 mode_us, surface_us;
+} WaitSeen;
+
+static void wait_on_mode(SpiceClientSession *s, SpiceClientMouseMode mode, void *user)
+{
+    WaitSeen *seen = user;
+    if (mode == SPICE_CLIENT_MOUSE_MODE_CLIENT && seen->mode_us == 0) {
+        seen->mode_us = g_get_monotonic_time();
+    }
+}
+
+static void wait_on_display(SpiceClientSession *s, unsigned id, SpiceClientDisplayEvent ev, void *user)
+{
+    WaitSeen *seen = user;
+    if (ev == SPICE_CLIENT_DISPLAY_SURFACE && seen->surface_us == 0) {
+        seen->surface_us = g_get_monotonic_time();
+    }
+}
+
+/* The display's surface comes only after main processed the serial it waited for. */
+static void test_wait_for_channels(void)
+{
+    Server srv;
+    server_start(&srv, SCRIPT_WAIT);
+    SpiceClientSession *s = spice_client_session_new("127.0.0.1", srv.port, "pw");
+    WaitSeen seen = { 0, 0 };
+    SpiceClientCallbacks cb = { .display_event = wait_on_display, .mouse_mode_changed = wait_on_mode };
+    spice_client_session_set_callbacks(s, &cb, &seen);
+    spice_client_session_connect(s);
+    run_until(s, failed_or_marked);
+    g_assert_cmpint(spice_client_session_get_state(s), ==, SPICE_CLIENT_STATE_CONNECTED);
+    g_assert_true(spice_client_session_display_marked(s, 0));
+    g_assert_cmpint(seen.mode_us, !=, 0);
+    g_assert_cmpint(seen.surface_us, >=, seen.mode_us);
+    server_finish(&srv);
+    spice_client_session_free(s);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -415,5 +520,6 @@ int main(int argc, char **argv)
     g_test_add_func("/client-session/wrong-password", test_wrong_password);
     g_test_add_func("/client-session/garbage-server", test_garbage_server);
     g_test_add_func("/client-session/random-messages", test_random_messages);
+    g_test_add_func("/client-session/wait-for-channels", test_wait_for_channels);
     return g_test_run();
 }
