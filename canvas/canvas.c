@@ -342,7 +342,10 @@ void canvas_fill(pixman_image_t *dest, const pixman_region32_t *region, const Ca
 void canvas_copy(pixman_image_t *dest, const pixman_region32_t *region, const pixman_box32_t *bbox,
                       const CanvasSource *src, uint16_t ropd)
 {
-    if (ropd == SPICE_ROPD_OP_PUT) {
+    /* A source over the destination's own pixels (a SURFACE image of the same surface) may
+     * overlap it: only the work area, which reads all of it first, is safe then. */
+    bool same_pixels = pixman_image_get_data(src->image) == pixman_image_get_data(dest);
+    if (ropd == SPICE_ROPD_OP_PUT && !same_pixels) {
         /* The common case (every image a guest or server puts on screen): the source goes
          * straight into the destination through the region, with no work area and no
          * per-pixel rop: a third of the memory traffic, and pixman's blit fast paths. */

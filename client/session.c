@@ -10,6 +10,7 @@
 #include "client/cursor.h"
 #include "client/display-parse.h"
 #include "client/display-state.h"
+#include "client/main-parse.h"
 #include "client/display-stream.h"
 #include "client/image-decode.h"
 #include "client/inputs.h"
@@ -27,7 +28,6 @@ typedef struct SessionChannel {
     ClientChannel *channel;
     DisplayState *display;     /* display channels only */
     DisplayStreams *streams;   /* display channels only: video streams (clstream) */
-    int64_t wait_since_us;     /* holding a WAIT_FOR_CHANNELS since then (clstream), 0: not */
     InputsState *inputs;       /* the inputs channel only (created when it links) */
     CursorState *cursor;       /* cursor channels only */
 } SessionChannel;
@@ -60,7 +60,6 @@ struct SpiceClientSession {
     /* The server's multimedia clock (clstream): local monotonic ms minus the server's mm time,
      * from MAIN_INIT and MULTI_MEDIA_TIME. Video frames are shown when it reaches their stamp. */
     int64_t mm_offset_ms;
-    guint wait_poll;           /* retries channels held by WAIT_FOR_CHANNELS (clstream) */
 
     /* Inputs and cursor (client/inputs.c, client/cursor.c). */
     SessionChannel *inputs;    /* borrowed from @channels; NULL until the inputs channel links */
@@ -372,93 +371,6 @@ static ClientTarget session_target(const SpiceClientSession *s, uint8_t type)
     return t;
 }
 
-/* ---- WAIT_FOR_CHANNELS (clstream): a channel's message waits for others' serials ---- */
-
-/* How long a channel waits for the others before going on anyway (a hostile or confused server
- * must not stop it forever), and how often held channels look again. */
-#define WAIT_FOR_CHANNELS_MAX_US (5 * G_USEC_PER_SEC)
-#define WAIT_POLL_MS 5
-
-static SessionChannel *find_channel(const SpiceClientSession *s, uint8_t type, uint8_t id)
-{
-    if (s->main && type == SPICE_CHANNEL_MAIN && id == 0) {
-        return s->main;
-    }
-    for (guint i = 0; i < s->channels->len; i++) {
-        SessionChannel *sc = g_ptr_array_index(s->channels, i);
-        if (client_channel_type(sc->channel) == type && client_channel_id(sc->channel) == id) {
-            return sc;
-        }
-    }
-    return NULL;
-}
-
-typedef struct WaitCheck {
-    const SpiceClientSession *session;
-    bool satisfied;
-} WaitCheck;
-
-static void check_wait_entry(uint8_t type, uint8_t id, uint64_t serial, void *user)
-{
-    WaitCheck *c = user;
-    SessionChannel *other = find_channel(c->session, type, id);
-    /* A channel we do not have cannot be waited for (spice-gtk skips it too). */
-    if (other != NULL && client_channel_last_serial(other->channel) < serial) {
-        c->satisfied = false;
-    }
-}
-
-static gboolean on_wait_poll(gpointer data)
-{
-    SpiceClientSession *s = data;
-    s->wait_poll = 0;
-    if (s->main && s->main->wait_since_us) {
-        client_channel_resume(s->main->channel);
-    }
-    for (guint i = 0; i < s->channels->len; i++) {
-        SessionChannel *sc = g_ptr_array_index(s->channels, i);
-        if (sc->wait_since_us) {
-            client_channel_resume(sc->channel);
-        }
-    }
-    return G_SOURCE_REMOVE;
-}
-
-/* The hold handler of every channel: WAIT_FOR_CHANNELS, and INVAL_ALL_PIXMAPS which carries the
- * same list, wait until the listed channels processed the listed serials. */
-static bool on_hold(ClientChannel *ch, uint16_t type, const uint8_t *body, size_t size, void *user)
-{
-    SessionChannel *sc = user;
-    SpiceClientSession *s = sc->session;
-    if (type != SPICE_MSG_WAIT_FOR_CHANNELS
-        && !(type == SPICE_MSG_DISPLAY_INVAL_ALL_PIXMAPS && sc->display != NULL)) {
-        return false;
-    }
-    WaitCheck c = { s, true };
-    if (!display_parse_wait_for_channels(body, size, check_wait_entry, &c)) {
-        sc->wait_since_us = 0;
-        return false;   /* malformed: the message handler logs and drops it */
-    }
-    int64_t now = g_get_monotonic_time();
-    if (c.satisfied) {
-        sc->wait_since_us = 0;
-        return false;
-    }
-    if (sc->wait_since_us == 0) {
-        sc->wait_since_us = now;
-    } else if (now - sc->wait_since_us > WAIT_FOR_CHANNELS_MAX_US) {
-        g_warning("%s channel %u: the channels it waits for (WAIT_FOR_CHANNELS) did not get there "
-                  "in %d s; going on without them", client_channel_type_name(client_channel_type(ch)),
-                  client_channel_id(ch), (int)(WAIT_FOR_CHANNELS_MAX_US / G_USEC_PER_SEC));
-        sc->wait_since_us = 0;
-        return false;
-    }
-    if (s->wait_poll == 0) {
-        s->wait_poll = g_timeout_add(WAIT_POLL_MS, on_wait_poll, s);
-    }
-    return true;
-}
-
 static void open_channel(SpiceClientSession *s, uint8_t type, uint8_t id)
 {
     if (s->channels->len >= MAX_CHANNELS) {
@@ -474,8 +386,7 @@ static void open_channel(SpiceClientSession *s, uint8_t type, uint8_t id)
     }
     SessionChannel *sc = g_new0(SessionChannel, 1);
     sc->session = s;
-    ClientChannelHandlers h = { .failed = on_failed, .message = on_other_message,
-                                .hold = on_hold };
+    ClientChannelHandlers h = { .failed = on_failed, .message = on_other_message };
     uint32_t caps = 0;
     uint32_t ncaps = 0;
     if (type == SPICE_CHANNEL_DISPLAY) {
@@ -520,69 +431,52 @@ static void on_main_message(ClientChannel *ch, uint16_t type, const uint8_t *bod
 {
     SessionChannel *sc = user;
     SpiceClientSession *s = sc->session;
-    WireReader r;
-    wire_reader_init(&r, body, size);
+    MainMessage msg;
+    const char *problem = NULL;
+    MainParseResult parsed = main_parse(type, body, size, &msg, &problem);
+    if (parsed == MAIN_PARSE_IGNORED) {
+        return;   /* migration, agent data: not used yet */
+    }
+    if (parsed == MAIN_PARSE_MALFORMED) {
+        if (type == SPICE_MSG_MAIN_INIT && s->session_id == 0) {
+            session_fail(s, SPICE_CLIENT_ERROR_PROTOCOL, "main channel: malformed MAIN_INIT");
+        } else {
+            g_warning("main channel: dropped a message of %zu bytes: %s", size, problem);
+        }
+        return;
+    }
     switch (type) {
-    case SPICE_MSG_MAIN_INIT: {
+    case SPICE_MSG_MAIN_INIT:
         if (s->session_id != 0) {
             g_warning("main channel: ignored a second MAIN_INIT");
             return;
         }
-        uint32_t id = wire_read_u32(&r);
-        wire_read_u32(&r);   /* display_channels_hint */
-        uint32_t supported_modes = wire_read_u32(&r);
-        uint32_t current_mode = wire_read_u32(&r);
-        if (!wire_reader_ok(&r) || size < 32) {
-            session_fail(s, SPICE_CLIENT_ERROR_PROTOCOL, "main channel: malformed MAIN_INIT");
-            return;
-        }
-        s->session_id = id;
-        WireReader mm;
-        wire_reader_init(&mm, body + 24, size - 24);   /* multi_media_time (size >= 32) */
-        set_mm_time(s, wire_read_u32(&mm));
+        s->session_id = msg.u.init.session_id;
+        set_mm_time(s, msg.u.init.multi_media_time);
         client_channel_send(ch, SPICE_MSGC_MAIN_ATTACH_CHANNELS, NULL, 0);
         set_state(s, SPICE_CLIENT_STATE_CONNECTED);
         if (s->state == SPICE_CLIENT_STATE_CONNECTED) {
-            apply_mouse_modes(s, ch, supported_modes, current_mode);
+            apply_mouse_modes(s, ch, msg.u.init.supported_mouse_modes,
+                              msg.u.init.current_mouse_mode);
         }
         return;
-    }
-    case SPICE_MSG_MAIN_MOUSE_MODE: {
-        uint16_t supported_modes = wire_read_u16(&r);
-        uint16_t current_mode = wire_read_u16(&r);
-        if (!wire_reader_ok(&r)) {
-            g_warning("main channel: dropped a MOUSE_MODE of %zu bytes (needs 4)", size);
-            return;
-        }
-        apply_mouse_modes(s, ch, supported_modes, current_mode);
+    case SPICE_MSG_MAIN_MOUSE_MODE:
+        apply_mouse_modes(s, ch, msg.u.mouse_mode.supported, msg.u.mouse_mode.current);
         return;
-    }
-    case SPICE_MSG_MAIN_MULTI_MEDIA_TIME: {
-        uint32_t mm_time = wire_read_u32(&r);
-        if (!wire_reader_ok(&r)) {
-            g_warning("main channel: dropped a MULTI_MEDIA_TIME of %zu bytes (needs 4)", size);
-            return;
-        }
-        set_mm_time(s, mm_time);
+    case SPICE_MSG_MAIN_MULTI_MEDIA_TIME:
+        set_mm_time(s, msg.u.multi_media_time);
         return;
-    }
-    case SPICE_MSG_MAIN_CHANNELS_LIST: {
-        uint32_t n = wire_read_u32(&r);
-        if (!wire_reader_ok(&r) || (size_t)n * 2u > wire_reader_remaining(&r)) {
-            g_warning("main channel: dropped a malformed CHANNELS_LIST of %zu bytes", size);
-            return;
-        }
-        for (uint32_t i = 0; i < n; i++) {
-            uint8_t t = wire_read_u8(&r);
-            uint8_t id = wire_read_u8(&r);
+    case SPICE_MSG_MAIN_CHANNELS_LIST:
+        for (uint32_t i = 0; i < msg.u.channels.count; i++) {
+            uint8_t t = msg.u.channels.pairs[2 * i];
+            uint8_t id = msg.u.channels.pairs[2 * i + 1];
             if (t == SPICE_CHANNEL_DISPLAY || t == SPICE_CHANNEL_CURSOR || t == SPICE_CHANNEL_INPUTS) {
                 open_channel(s, t, id);
             }
         }
         return;
-    }
     default:
-        return;   /* mouse mode, mm time, name, uuid, agent: not used yet */
+        return;   /* name, uuid, agent tokens: parsed (so checked), not used yet */
     }
 }
 
@@ -608,9 +502,6 @@ void spice_client_session_free(SpiceClientSession *session)
     }
     if (session->main) {
         session_channel_free(session->main);
-    }
-    if (session->wait_poll) {
-        g_source_remove(session->wait_poll);
     }
     g_ptr_array_unref(session->channels);
     image_caches_free(session->caches);
@@ -714,7 +605,7 @@ bool spice_client_session_connect(SpiceClientSession *session)
     SessionChannel *sc = g_new0(SessionChannel, 1);
     sc->session = session;
     ClientChannelHandlers h = { .linked = on_main_linked, .message = on_main_message,
-                                .failed = on_failed, .hold = on_hold };
+                                .failed = on_failed };
     ClientTarget target = session_target(session, SPICE_CHANNEL_MAIN);
     sc->channel = client_channel_new(&target, session->password, 0,
                                      SPICE_CHANNEL_MAIN, 0, NULL, 0, session->link_timeout_s, &h, sc);
