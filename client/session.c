@@ -28,6 +28,7 @@ typedef struct SessionChannel {
     ClientChannel *channel;
     DisplayState *display;     /* display channels only */
     DisplayStreams *streams;   /* display channels only: video streams (clstream) */
+    int64_t wait_since_us;     /* holding a WAIT_FOR_CHANNELS since then (clstream), 0: not */
     InputsState *inputs;       /* the inputs channel only (created when it links) */
     CursorState *cursor;       /* cursor channels only */
 } SessionChannel;
@@ -60,6 +61,7 @@ struct SpiceClientSession {
     /* The server's multimedia clock (clstream): local monotonic ms minus the server's mm time,
      * from MAIN_INIT and MULTI_MEDIA_TIME. Video frames are shown when it reaches their stamp. */
     int64_t mm_offset_ms;
+    guint wait_poll;           /* retries channels held by WAIT_FOR_CHANNELS (clstream) */
 
     /* Inputs and cursor (client/inputs.c, client/cursor.c). */
     SessionChannel *inputs;    /* borrowed from @channels; NULL until the inputs channel links */
@@ -371,6 +373,93 @@ static ClientTarget session_target(const SpiceClientSession *s, uint8_t type)
     return t;
 }
 
+/* ---- WAIT_FOR_CHANNELS (clstream): a channel's message waits for others' serials ---- */
+
+/* How long a channel waits for the others before going on anyway (a hostile or confused server
+ * must not stop it forever), and how often held channels look again. */
+#define WAIT_FOR_CHANNELS_MAX_US (5 * G_USEC_PER_SEC)
+#define WAIT_POLL_MS 5
+
+static SessionChannel *find_channel(const SpiceClientSession *s, uint8_t type, uint8_t id)
+{
+    if (s->main && type == SPICE_CHANNEL_MAIN && id == 0) {
+        return s->main;
+    }
+    for (guint i = 0; i < s->channels->len; i++) {
+        SessionChannel *sc = g_ptr_array_index(s->channels, i);
+        if (client_channel_type(sc->channel) == type && client_channel_id(sc->channel) == id) {
+            return sc;
+        }
+    }
+    return NULL;
+}
+
+typedef struct WaitCheck {
+    const SpiceClientSession *session;
+    bool satisfied;
+} WaitCheck;
+
+static void check_wait_entry(uint8_t type, uint8_t id, uint64_t serial, void *user)
+{
+    WaitCheck *c = user;
+    SessionChannel *other = find_channel(c->session, type, id);
+    /* A channel we do not have cannot be waited for (spice-gtk skips it too). */
+    if (other != NULL && client_channel_last_serial(other->channel) < serial) {
+        c->satisfied = false;
+    }
+}
+
+static gboolean on_wait_poll(gpointer data)
+{
+    SpiceClientSession *s = data;
+    s->wait_poll = 0;
+    if (s->main && s->main->wait_since_us) {
+        client_channel_resume(s->main->channel);
+    }
+    for (guint i = 0; i < s->channels->len; i++) {
+        SessionChannel *sc = g_ptr_array_index(s->channels, i);
+        if (sc->wait_since_us) {
+            client_channel_resume(sc->channel);
+        }
+    }
+    return G_SOURCE_REMOVE;
+}
+
+/* The hold handler of every channel: WAIT_FOR_CHANNELS, and INVAL_ALL_PIXMAPS which carries the
+ * same list, wait until the listed channels processed the listed serials. */
+static bool on_hold(ClientChannel *ch, uint16_t type, const uint8_t *body, size_t size, void *user)
+{
+    SessionChannel *sc = user;
+    SpiceClientSession *s = sc->session;
+    if (type != SPICE_MSG_WAIT_FOR_CHANNELS
+        && !(type == SPICE_MSG_DISPLAY_INVAL_ALL_PIXMAPS && sc->display != NULL)) {
+        return false;
+    }
+    WaitCheck c = { s, true };
+    if (!display_parse_wait_for_channels(body, size, check_wait_entry, &c)) {
+        sc->wait_since_us = 0;
+        return false;   /* malformed: the message handler logs and drops it */
+    }
+    int64_t now = g_get_monotonic_time();
+    if (c.satisfied) {
+        sc->wait_since_us = 0;
+        return false;
+    }
+    if (sc->wait_since_us == 0) {
+        sc->wait_since_us = now;
+    } else if (now - sc->wait_since_us > WAIT_FOR_CHANNELS_MAX_US) {
+        g_warning("%s channel %u: the channels it waits for (WAIT_FOR_CHANNELS) did not get there "
+                  "in %d s; going on without them", client_channel_type_name(client_channel_type(ch)),
+                  client_channel_id(ch), (int)(WAIT_FOR_CHANNELS_MAX_US / G_USEC_PER_SEC));
+        sc->wait_since_us = 0;
+        return false;
+    }
+    if (s->wait_poll == 0) {
+        s->wait_poll = g_timeout_add(WAIT_POLL_MS, on_wait_poll, s);
+    }
+    return true;
+}
+
 static void open_channel(SpiceClientSession *s, uint8_t type, uint8_t id)
 {
     if (s->channels->len >= MAX_CHANNELS) {
@@ -386,7 +475,8 @@ static void open_channel(SpiceClientSession *s, uint8_t type, uint8_t id)
     }
     SessionChannel *sc = g_new0(SessionChannel, 1);
     sc->session = s;
-    ClientChannelHandlers h = { .failed = on_failed, .message = on_other_message };
+    ClientChannelHandlers h = { .failed = on_failed, .message = on_other_message,
+                                .hold = on_hold };
     uint32_t caps = 0;
     uint32_t ncaps = 0;
     if (type == SPICE_CHANNEL_DISPLAY) {
@@ -503,6 +593,9 @@ void spice_client_session_free(SpiceClientSession *session)
     if (session->main) {
         session_channel_free(session->main);
     }
+    if (session->wait_poll) {
+        g_source_remove(session->wait_poll);
+    }
     g_ptr_array_unref(session->channels);
     image_caches_free(session->caches);
     if (session->setup_failure_source) {
@@ -605,7 +698,7 @@ bool spice_client_session_connect(SpiceClientSession *session)
     SessionChannel *sc = g_new0(SessionChannel, 1);
     sc->session = session;
     ClientChannelHandlers h = { .linked = on_main_linked, .message = on_main_message,
-                                .failed = on_failed };
+                                .failed = on_failed, .hold = on_hold };
     ClientTarget target = session_target(session, SPICE_CHANNEL_MAIN);
     sc->channel = client_channel_new(&target, session->password, 0,
                                      SPICE_CHANNEL_MAIN, 0, NULL, 0, session->link_timeout_s, &h, sc);
