@@ -67,6 +67,8 @@ struct SpiceClientSession {
     SessionChannel *inputs;    /* borrowed from @channels; NULL until the inputs channel links */
     uint32_t supported_mouse_modes;   /* SPICE_MOUSE_MODE_* bits from MAIN_INIT / MOUSE_MODE */
     SpiceClientMouseMode mouse_mode;
+    SpiceClientMouseMode wanted_mouse_mode;   /* what we ask for when the server offers it */
+    ClientChannel *main_for_inputs;   /* borrowed: the main channel, for MOUSE_MODE_REQUEST */
 };
 
 const char *spice_client_error_to_string(SpiceClientError error)
@@ -348,6 +350,7 @@ static void apply_mouse_modes(SpiceClientSession *s, ClientChannel *main_ch, uin
                               uint32_t current)
 {
     s->supported_mouse_modes = supported;
+    s->main_for_inputs = main_ch;
     SpiceClientMouseMode mode = current == SPICE_MOUSE_MODE_CLIENT ? SPICE_CLIENT_MOUSE_MODE_CLIENT
                                                                     : SPICE_CLIENT_MOUSE_MODE_SERVER;
     if (mode != s->mouse_mode) {
@@ -356,8 +359,10 @@ static void apply_mouse_modes(SpiceClientSession *s, ClientChannel *main_ch, uin
             s->callbacks.mouse_mode_changed(s, mode, s->user);
         }
     }
-    if ((supported & SPICE_MOUSE_MODE_CLIENT) && current != SPICE_MOUSE_MODE_CLIENT) {
-        uint8_t req[2] = { SPICE_MOUSE_MODE_CLIENT, 0 };
+    /* SpiceClientMouseMode values are SPICE_MOUSE_MODE_* bits. */
+    uint32_t wanted = (uint32_t)s->wanted_mouse_mode;
+    if ((supported & wanted) && current != wanted) {
+        uint8_t req[2] = { (uint8_t)wanted, 0 };
         client_channel_send(main_ch, SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST, req, sizeof(req));
     }
 }
@@ -582,6 +587,7 @@ SpiceClientSession *spice_client_session_new(const char *host, uint16_t port, co
     s->channels = g_ptr_array_new_with_free_func(session_channel_free);
     s->caches = image_caches_new();
     s->mouse_mode = SPICE_CLIENT_MOUSE_MODE_SERVER;
+    s->wanted_mouse_mode = SPICE_CLIENT_MOUSE_MODE_CLIENT;
     return s;
 }
 
@@ -712,6 +718,7 @@ void spice_client_session_disconnect(SpiceClientSession *session)
     if (session->main) {
         session_channel_free(session->main);
         session->main = NULL;
+        session->main_for_inputs = NULL;
     }
     g_ptr_array_set_size(session->channels, 0);
     if (session->state != SPICE_CLIENT_STATE_FAILED) {
@@ -794,6 +801,21 @@ uint32_t spice_client_session_get_lock_modifiers(const SpiceClientSession *s)
 SpiceClientMouseMode spice_client_session_get_mouse_mode(const SpiceClientSession *s)
 {
     return s->mouse_mode;
+}
+
+void spice_client_session_request_mouse_mode(SpiceClientSession *s, SpiceClientMouseMode mode)
+{
+    s->wanted_mouse_mode = mode;
+    if (s->main_for_inputs != NULL && s->state == SPICE_CLIENT_STATE_CONNECTED
+        && (s->supported_mouse_modes & (uint32_t)mode) && s->mouse_mode != mode) {
+        uint8_t req[2] = { (uint8_t)mode, 0 };
+        client_channel_send(s->main_for_inputs, SPICE_MSGC_MAIN_MOUSE_MODE_REQUEST, req, sizeof(req));
+    }
+}
+
+bool spice_client_session_inputs_ready(const SpiceClientSession *s)
+{
+    return s->inputs != NULL;
 }
 
 bool spice_client_session_mouse_position(SpiceClientSession *s, unsigned display_id, int x, int y,

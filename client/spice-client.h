@@ -122,6 +122,11 @@ uint32_t spice_client_keymap_x11_keycode_to_scancode(uint32_t keycode);
 
 /* The current mouse mode (SERVER until the main channel says otherwise). */
 SpiceClientMouseMode spice_client_session_get_mouse_mode(const SpiceClientSession *s);
+/* The mode to ask the server for (default CLIENT, as remote-viewer); asks now when connected and
+ * whenever the server offers it. mouse_mode_changed reports the switch. */
+void spice_client_session_request_mouse_mode(SpiceClientSession *s, SpiceClientMouseMode mode);
+/* True once the inputs channel is linked (key and mouse calls can succeed). */
+bool spice_client_session_inputs_ready(const SpiceClientSession *s);
 /* Client mode: absolute position on display @display_id. @buttons_mask: SPICE_MOUSE_BUTTON_MASK_*
  * held now. False when there is no inputs channel or the mode is not CLIENT. */
 bool spice_client_session_mouse_position(SpiceClientSession *s, unsigned display_id, int x, int y,
