@@ -39,7 +39,9 @@ Cases (ports 6340-6359, harness.port_range; SPICE_TEST_PORTS overrides):
                            / _max keep it in our range) and a passwd: --connect URI DOMAIN while
                            the domain is suspended (the password read from the secure XML)
                            equals `virsh screenshot` and spice-gtk's picture; a wrong --password
-                           overrides it and is exit 3;
+                           overrides it and is exit 3; a second domain with <listen
+                           type='socket'> is reached through its unix socket (equals virsh
+                           screenshot);
                            once destroyed, --connect is exit 2 "not running ... virsh ... start".
 """
 import os
@@ -423,6 +425,28 @@ def case_libvirt_test_driver():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def suspend_on_bios_text(daemon, name, path):
+    """Waits for the domain's SeaBIOS text to stand still, suspends it, returns virsh screenshot."""
+    deadline = time.monotonic() + 40
+    last, stable_since = -1, None
+    while True:
+        check(time.monotonic() < deadline, '%s showed no stable BIOS text within 40 s' % name)
+        daemon.virsh(['screenshot', name, path])
+        lit = qemuvm.lit_pixels(harness.load_rgb(path)[2])
+        if lit >= MIN_LIT_PIXELS and abs(lit - last) <= 64:
+            if stable_since is None:
+                stable_since = time.monotonic()
+            elif time.monotonic() - stable_since >= 1.0:
+                break
+        else:
+            stable_since = None
+        last = lit
+        time.sleep(0.25)
+    daemon.virsh(['suspend', name])
+    daemon.virsh(['screenshot', name, path])
+    return harness.load_rgb(path)
+
+
 def case_libvirt_daemon():
     import libvirtd
     check(os.getuid() == 0, 'a private system libvirtd needs root')
@@ -448,32 +472,15 @@ def case_libvirt_daemon():
 ''' % (name, qemuvm.QEMU_BIN, DOMAIN_PASSWORD))
     with libvirtd.Libvirtd() as daemon:
         shots = tempfile.mkdtemp(prefix='connect-shots-', dir=qemuvm.artifact_dir())
+        sock_dir = tempfile.mkdtemp(prefix='spice-connect-')
         try:
             daemon.start_domain(domain, name)
             status, out, _ = daemon.virsh(['domdisplay', name])
             log('domdisplay: %s' % out.strip())
             port = int(out.strip().rsplit(':', 1)[1])
             check(PORT_FIRST <= port <= PORT_LAST, 'autoport chose %d, outside %d-%d' % (port, PORT_FIRST, PORT_LAST))
-            # Wait for the BIOS text, then suspend: a still picture for everyone.
-            deadline = time.monotonic() + 40
-            path = os.path.join(shots, 'dom.png')
-            last, stable_since = -1, None
-            while True:
-                check(time.monotonic() < deadline, 'the domain showed no stable BIOS text within 40 s')
-                daemon.virsh(['screenshot', name, path])
-                lit = qemuvm.lit_pixels(harness.load_rgb(path)[2])
-                if lit >= MIN_LIT_PIXELS and abs(lit - last) <= 64:
-                    if stable_since is None:
-                        stable_since = time.monotonic()
-                    elif time.monotonic() - stable_since >= 1.0:
-                        break
-                else:
-                    stable_since = None
-                last = lit
-                time.sleep(0.25)
-            daemon.virsh(['suspend', name])
-            daemon.virsh(['screenshot', name, path])
-            expected = harness.load_rgb(path)
+            # A still picture for everyone: suspended on the BIOS text.
+            expected = suspend_on_bios_text(daemon, name, os.path.join(shots, 'dom.png'))
             png = shot('libvirt-daemon')
             code, err = run_viewer(['--connect', daemon.uri, name], png, timeout=30)
             check(code == EXIT_OK, '--connect %s %s failed (exit %d): %s' % (daemon.uri, name, code, err[-1500:]))
@@ -487,8 +494,23 @@ def case_libvirt_daemon():
             daemon.destroy_domain(name)
             expect_failure(['--connect', daemon.uri, name], png, EXIT_CONNECT,
                            ['is not running', 'start %s' % name], 'a domain that is not running')
+            # A domain whose SPICE display listens on a unix socket (in /tmp: outside the
+            # daemon's private mounts, so the same path from here).
+            sock = os.path.join(sock_dir, 'vm.sock')
+            unix_name = name + '-unix'
+            daemon.start_domain(domain.replace(name, unix_name).replace(
+                "autoport='yes' listen='127.0.0.1' passwd='%s'>\n      <listen type='address' address='127.0.0.1'/>"
+                % DOMAIN_PASSWORD, ">\n      <listen type='socket' socket='%s'/>" % sock), unix_name)
+            check(os.path.exists(sock), 'the unix-socket domain made no socket at %s (QEMU log: %s)'
+                  % (sock, daemon.qemu_log(unix_name)[-1500:]))
+            expected = suspend_on_bios_text(daemon, unix_name, os.path.join(shots, 'unix.png'))
+            png = shot('libvirt-daemon-unix')
+            code, err = run_viewer(['--connect', daemon.uri, unix_name], png, timeout=30)
+            check(code == EXIT_OK, '--connect to the unix-socket domain failed (exit %d): %s' % (code, err[-1500:]))
+            compare(expected, png, 'client-connect-libvirt-daemon-unix')
         finally:
             shutil.rmtree(shots, ignore_errors=True)
+            shutil.rmtree(sock_dir, ignore_errors=True)
 
 
 CASES = {
