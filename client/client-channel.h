@@ -10,7 +10,8 @@
 #include "protocol/wire.h"
 
 /*
- * A ClientChannel owns its socket and buffers. It connects (non-blocking), links (LinkMess with
+ * A ClientChannel owns its socket, its TLS connection (client-tls.h) and buffers. It connects
+ * (non-blocking; TCP, TLS over TCP, or a unix socket), links (LinkMess with
  * AUTH_SELECTION + MINI_HEADER, SPICE ticket), then frames messages. It answers SET_ACK / PING
  * itself, counts ACKs, splits SPICE_MSG_LIST, logs NOTIFY, and hands every other message (type
  * and body, valid only during the call) to its owner. Failures are reported once through
