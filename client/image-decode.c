@@ -205,6 +205,12 @@ static pixman_image_t *adopt_pixbuf(Pixbuf *pb, bool alpha)
     return img;
 }
 
+static void release_glz_pixels(pixman_image_t *img, void *pixels)
+{
+    (void)img;
+    glz_pixels_unref(pixels);
+}
+
 static void view_of(pixman_image_t *img, bool alpha, Pixbuf *pb)
 {
     int stride = pixman_image_get_stride(img);
@@ -463,10 +469,55 @@ static ImageStatus decode_glz(WireReader *r, bool zlib, uint32_t width, uint32_t
         *message = g_strdup("out of memory for the GLZ window");
         return IMAGE_TOO_LARGE;
     }
-    Pixbuf pb = { 0 };
     GlzHeader hdr;
-    CodecStatus cs = zlib ? glz_zlib_decode(caches->glz, data, data_size, glz_size, &pb, &hdr)
-                          : glz_decode(caches->glz, data, data_size, &pb, &hdr);
+    if (!zlib) {
+        /* Top-down images (what QXL guests send) are drawn straight from the window's copy:
+         * no second copy of every frame. Bottom-up ones need their rows flipped: copied. */
+        GlzPixels *shared = NULL;
+        CodecStatus cs = glz_decode_shared(caches->glz, data, data_size, &shared, &hdr);
+        if (cs != CODEC_OK) {
+            *message = g_strdup_printf("%s decode failed: %s", name, codec_status_to_str(cs));
+            return IMAGE_DECODE_FAILED;
+        }
+        if (hdr.width != width || hdr.height != height) {
+            glz_pixels_unref(shared);
+            *message = g_strdup_printf("%s is %ux%u but its descriptor says %ux%u", name, hdr.width,
+                                       hdr.height, width, height);
+            return IMAGE_MALFORMED;
+        }
+        bool alpha = hdr.type == LZ_IMAGE_TYPE_RGBA;
+        if (hdr.top_down && width <= INT32_MAX / 4) {
+            /* pixman takes non-const bits; images decoded here are only ever read. */
+            pixman_image_t *img = pixman_image_create_bits(
+                alpha ? PIXMAN_a8r8g8b8 : PIXMAN_x8r8g8b8, (int)width, (int)height,
+                (uint32_t *)glz_pixels_data(shared), (int)(width * 4));
+            if (img == NULL) {
+                glz_pixels_unref(shared);
+                *message = g_strdup("out of memory for an image");
+                return IMAGE_TOO_LARGE;
+            }
+            pixman_image_set_destroy_function(img, release_glz_pixels, shared);
+            *out = img;
+            return IMAGE_OK;
+        }
+        Pixbuf copy = { 0 };
+        CodecStatus st = pixbuf_alloc(&copy, alpha ? PIXBUF_FORMAT_ARGB32 : PIXBUF_FORMAT_XRGB32,
+                                      width, height);
+        if (st == CODEC_OK) {
+            memcpy(copy.data, glz_pixels_data(shared), (size_t)width * height * 4);
+        }
+        glz_pixels_unref(shared);
+        if (st != CODEC_OK) {
+            *message = g_strdup("out of memory for an image");
+            return IMAGE_TOO_LARGE;
+        }
+        if (!hdr.top_down) {
+            pixbuf_flip_rows(&copy);
+        }
+        return pixbuf_to_image(&copy, alpha, name, out, message);
+    }
+    Pixbuf pb = { 0 };
+    CodecStatus cs = glz_zlib_decode(caches->glz, data, data_size, glz_size, &pb, &hdr);
     if (cs != CODEC_OK) {
         *message = g_strdup_printf("%s decode failed: %s", name, codec_status_to_str(cs));
         return IMAGE_DECODE_FAILED;

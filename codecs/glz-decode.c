@@ -1,6 +1,8 @@
 /* glz-decode: bounds-checked GLZ decoder and the client's window of decoded images. */
 #include "codecs/glz.h"
 
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,11 +66,19 @@ CodecStatus glz_read_header(const uint8_t *data, size_t size, GlzHeader *out)
 
 /* ---- window ---- */
 
+/* A decoded image's pixels, shared by the window and the callers of glz_decode_shared. */
+struct GlzPixels {
+    atomic_int refs;
+    size_t pixels;
+    uint32_t data[];       /* @pixels 32-bit pixels in coded order */
+};
+
 typedef struct WindowImage {
     uint64_t id;
     uint32_t win_head_dist;
     size_t pixels;
-    uint32_t *data;        /* owned: @pixels 32-bit pixels in coded order */
+    GlzPixels *px;         /* one reference */
+    uint32_t *data;        /* px->data */
 } WindowImage;
 
 struct GlzWindow {
@@ -80,20 +90,47 @@ struct GlzWindow {
     bool have_first;
     uint64_t contiguous_next;  /* lowest id not received yet, counting from the first one */
     uint64_t release_below;    /* images with a lower id are no longer referenced */
-    uint32_t *spare;           /* owned, NULL or the pixels of the last image released */
-    size_t spare_pixels;
+    GlzPixels *spare;          /* owned (no references), NULL or the last image released */
 };
 
-/* Keeps the largest recently released buffer for the next image (already faulted in). */
-static void window_keep_spare(GlzWindow *w, uint32_t *data, size_t pixels)
+static GlzPixels *pixels_new(size_t pixels)
 {
-    if (w->spare != NULL && w->spare_pixels > pixels) {
-        free(data);
+    if (pixels > (SIZE_MAX - sizeof(GlzPixels)) / 4) {
+        return NULL;
+    }
+    GlzPixels *p = malloc(sizeof(GlzPixels) + pixels * 4);
+    if (p != NULL) {
+        atomic_init(&p->refs, 1);
+        p->pixels = pixels;
+    }
+    return p;
+}
+
+const uint32_t *glz_pixels_data(const GlzPixels *pixels)
+{
+    return pixels->data;
+}
+
+void glz_pixels_unref(GlzPixels *pixels)
+{
+    if (pixels != NULL && atomic_fetch_sub(&pixels->refs, 1) == 1) {
+        free(pixels);
+    }
+}
+
+/* The window lets go of @p: the largest recently released buffer nobody else holds is kept for
+ * the next image (already faulted in). */
+static void window_release(GlzWindow *w, GlzPixels *p)
+{
+    if (atomic_fetch_sub(&p->refs, 1) != 1) {
+        return;   /* a caller of glz_decode_shared still draws with it */
+    }
+    if (w->spare != NULL && w->spare->pixels > p->pixels) {
+        free(p);
         return;
     }
     free(w->spare);
-    w->spare = data;
-    w->spare_pixels = pixels;
+    w->spare = p;
 }
 
 GlzWindow *glz_window_new(uint64_t max_pixels)
@@ -108,7 +145,7 @@ GlzWindow *glz_window_new(uint64_t max_pixels)
 void glz_window_clear(GlzWindow *w)
 {
     for (size_t i = 0; i < w->count; i++) {
-        free(w->images[i].data);
+        glz_pixels_unref(w->images[i].px);
     }
     w->count = 0;
     w->total_pixels = 0;
@@ -168,20 +205,20 @@ bool glz_window_has_image(const GlzWindow *w, uint64_t id)
 static void window_drop_oldest(GlzWindow *w, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        window_keep_spare(w, w->images[i].data, w->images[i].pixels);
+        window_release(w, w->images[i].px);
         w->total_pixels -= w->images[i].pixels;
     }
     memmove(w->images, w->images + n, (w->count - n) * sizeof(*w->images));
     w->count -= n;
 }
 
-/* Takes ownership of @img.data (freed on error). */
+/* Takes @img's reference to its pixels (released on error). */
 static CodecStatus window_add(GlzWindow *w, WindowImage img)
 {
     size_t pos = window_lower_bound(w, img.id);
     if (pos < w->count && w->images[pos].id == img.id) {
         /* The same id again: the server restarted its dictionary; the new image wins. */
-        free(w->images[pos].data);
+        window_release(w, w->images[pos].px);
         w->total_pixels -= w->images[pos].pixels;
         w->images[pos] = img;
         w->total_pixels += img.pixels;
@@ -190,7 +227,7 @@ static CodecStatus window_add(GlzWindow *w, WindowImage img)
             size_t cap = w->capacity ? w->capacity * 2 : 16;
             WindowImage *grown = realloc(w->images, cap * sizeof(*grown));
             if (grown == NULL) {
-                free(img.data);
+                glz_pixels_unref(img.px);
                 return CODEC_ERR_NO_MEMORY;
             }
             w->images = grown;
@@ -384,12 +421,12 @@ static CodecStatus decode_pass(const GlzWindow *w, uint64_t id, GlzIn *in, uint3
     return CODEC_OK;
 }
 
-CodecStatus glz_decode(GlzWindow *w, const uint8_t *data, size_t size, Pixbuf *out,
-                       GlzHeader *out_header)
+CodecStatus glz_decode_shared(GlzWindow *w, const uint8_t *data, size_t size, GlzPixels **out,
+                              GlzHeader *out_header)
 {
     GlzHeader h;
     if (out != NULL) {
-        memset(out, 0, sizeof(*out));
+        *out = NULL;
     }
     if (w == NULL || out == NULL) {
         return CODEC_ERR_INVALID_ARGUMENT;
@@ -405,39 +442,72 @@ CodecStatus glz_decode(GlzWindow *w, const uint8_t *data, size_t size, Pixbuf *o
     if (pixels > w->max_pixels) {
         return CODEC_ERR_TOO_LARGE;
     }
-    uint32_t *px;   /* the colour pass writes every pixel */
-    if (w->spare != NULL && w->spare_pixels >= pixels) {
+    GlzPixels *px;   /* the colour pass writes every pixel */
+    if (w->spare != NULL && w->spare->pixels >= pixels) {
         px = w->spare;
         w->spare = NULL;
+        atomic_store(&px->refs, 1);
+        px->pixels = pixels;
     } else {
-        px = malloc(pixels * 4);
+        px = pixels_new(pixels);
     }
     if (px == NULL) {
         return CODEC_ERR_NO_MEMORY;
     }
     GlzIn in = { data + GLZ_HEADER_SIZE, data + size };
-    st = decode_pass(w, h.id, &in, px, pixels,
+    st = decode_pass(w, h.id, &in, px->data, pixels,
                      h.type == LZ_IMAGE_TYPE_RGB16 ? GLZ_PASS_RGB16 : GLZ_PASS_RGB32);
     if (st == CODEC_OK && h.type == LZ_IMAGE_TYPE_RGBA) {
-        st = decode_pass(w, h.id, &in, px, pixels, GLZ_PASS_ALPHA);
+        st = decode_pass(w, h.id, &in, px->data, pixels, GLZ_PASS_ALPHA);
     }
     if (st == CODEC_OK && in.p != in.end) {
         st = CODEC_ERR_TRAILING_DATA;
     }
-    if (st == CODEC_OK) {
+    if (st != CODEC_OK) {
+        glz_pixels_unref(px);
+        return st;
+    }
+    atomic_fetch_add(&px->refs, 1);   /* one for the window, one for the caller */
+    WindowImage img = { h.id, h.win_head_dist, pixels, px, px->data };
+    st = window_add(w, img);
+    if (st != CODEC_OK) {
+        glz_pixels_unref(px);
+        return st;
+    }
+    *out = px;
+    return CODEC_OK;
+}
+
+CodecStatus glz_decode(GlzWindow *w, const uint8_t *data, size_t size, Pixbuf *out,
+                       GlzHeader *out_header)
+{
+    GlzHeader h;
+    if (out != NULL) {
+        memset(out, 0, sizeof(*out));
+    }
+    if (w == NULL || out == NULL) {
+        return CODEC_ERR_INVALID_ARGUMENT;
+    }
+    /* The copy's buffer first, so that running out of memory leaves the window unchanged. */
+    CodecStatus st = glz_read_header(data, size, &h);
+    if (st == CODEC_OK && (size_t)h.width * h.height <= w->max_pixels) {
         st = pixbuf_alloc(out, h.type == LZ_IMAGE_TYPE_RGBA ? PIXBUF_FORMAT_ARGB32
                                                             : PIXBUF_FORMAT_XRGB32,
                           h.width, h.height);
+        if (st != CODEC_OK) {
+            if (out_header != NULL) {
+                *out_header = h;
+            }
+            return st;
+        }
     }
-    if (st != CODEC_OK) {
-        free(px);
-        return st;
-    }
-    memcpy(out->data, px, pixels * 4);
-    WindowImage img = { h.id, h.win_head_dist, pixels, px };
-    st = window_add(w, img);
+    GlzPixels *px;
+    st = glz_decode_shared(w, data, size, &px, out_header);
     if (st != CODEC_OK) {
         pixbuf_free(out);
+        return st;
     }
-    return st;
+    memcpy(out->data, glz_pixels_data(px), (size_t)h.width * h.height * 4);
+    glz_pixels_unref(px);
+    return CODEC_OK;
 }

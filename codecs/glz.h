@@ -87,6 +87,27 @@ bool glz_window_has_image(const GlzWindow *window, uint64_t id);
 CodecStatus glz_decode(GlzWindow *window, const uint8_t *data, size_t size, Pixbuf *out,
                        GlzHeader *out_header);
 
+/*
+ * A decoded image's pixels as the window keeps them, shared instead of copied: packed 32-bit
+ * pixels (XRGB32, or ARGB32 for RGBA streams), width * 4 bytes a row, in coded order. They are
+ * never written again once decoded. Reference counted; the count is atomic, so the last
+ * reference may go on any thread.
+ */
+typedef struct GlzPixels GlzPixels;
+
+/*
+ * glz_decode without the copy: on success *@out holds a new reference to the window's own
+ * pixels of the image (release with glz_pixels_unref; they stay valid after the window drops
+ * the image or is freed). Same checks, errors and window rules as glz_decode; on error *@out
+ * is NULL and the window is unchanged.
+ */
+CodecStatus glz_decode_shared(GlzWindow *window, const uint8_t *data, size_t size,
+                              GlzPixels **out, GlzHeader *out_header);
+/* The first pixel (row 0 in coded order). Borrowed from @pixels. */
+const uint32_t *glz_pixels_data(const GlzPixels *pixels);
+/* Drops one reference; the last one frees the pixels. Accepts NULL. */
+void glz_pixels_unref(GlzPixels *pixels);
+
 /* ---- encoder (server side) ---- */
 
 typedef struct GlzDictionary GlzDictionary;

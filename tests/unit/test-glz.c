@@ -235,6 +235,55 @@ static void test_window_eviction(void)
     glz_dictionary_free(d);
 }
 
+/* glz_decode_shared hands out the window's pixels: they equal glz_decode's copy, stay valid
+ * (and unchanged) after the window drops them and after it is freed, and a buffer still held
+ * by a caller is never reused for a later image. */
+static void test_shared_pixels(void)
+{
+    const uint32_t W = 100, H = 100;          /* the window holds 2 images */
+    GlzDictionary *d = glz_dictionary_new(20000);
+    GlzWindow *w = glz_window_new(20000);
+    Pixbuf imgs[4];
+    GlzPixels *held[4];
+    for (int i = 0; i < 4; i++) {
+        make_image(&imgs[i], PIXBUF_FORMAT_XRGB32, W, H, i % 2 ? TEST_IMAGE_NOISE : TEST_IMAGE_TEXT,
+                   (uint32_t)i + 40);
+        size_t size;
+        uint64_t id;
+        uint8_t *stream = encode_or_die(d, &imgs[i], LZ_IMAGE_TYPE_RGB32, &size, &id);
+        GlzHeader h;
+        g_assert_cmpint(glz_decode_shared(w, stream, size, &held[i], &h), ==, CODEC_OK);
+        g_assert_nonnull(held[i]);
+        g_assert_true(h.top_down);
+        for (int j = 0; j <= i; j++) {      /* earlier ones, dropped or not, are intact */
+            const uint32_t *px = glz_pixels_data(held[j]);
+            for (uint32_t y = 0; y < H; y++) {
+                const uint32_t *want = (const uint32_t *)(const void *)pixbuf_row(&imgs[j], y);
+                for (uint32_t x = 0; x < W; x++) {
+                    g_assert_cmphex(px[y * W + x] & 0xffffff, ==, want[x] & 0xffffff);
+                }
+            }
+        }
+        for (int j = 0; j < i; j++) {
+            g_assert_true(glz_pixels_data(held[j]) != glz_pixels_data(held[i]));
+        }
+        g_free(stream);
+    }
+    g_assert_false(glz_window_has_image(w, 0));
+    GlzPixels *bad = (GlzPixels *)&bad;
+    g_assert_cmpint(glz_decode_shared(w, (const uint8_t *)"x", 1, &bad, NULL), !=, CODEC_OK);
+    g_assert_null(bad);
+    glz_window_free(w);
+    for (int i = 0; i < 4; i++) {
+        g_assert_cmphex(glz_pixels_data(held[i])[0] & 0xffffff, ==,
+                        *(const uint32_t *)(const void *)pixbuf_row(&imgs[i], 0) & 0xffffff);
+        glz_pixels_unref(held[i]);
+        pixbuf_free(&imgs[i]);
+    }
+    glz_pixels_unref(NULL);
+    glz_dictionary_free(d);
+}
+
 /* Two display channels: images arrive out of order; the window keeps what is still needed. */
 static void test_out_of_order(void)
 {
@@ -512,5 +561,6 @@ int main(int argc, char **argv)
     g_test_add_func("/glz/decoder-errors", test_decoder_errors);
     g_test_add_func("/glz/encoder-errors", test_encoder_errors);
     g_test_add_func("/glz/zlib", test_zlib);
+    g_test_add_func("/glz/shared-pixels", test_shared_pixels);
     return g_test_run();
 }
