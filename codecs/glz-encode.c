@@ -17,13 +17,14 @@
  * hash table serves every image. Every candidate is verified by comparing pixels, so stale or
  * colliding entries only cost time, never correctness.
  */
-#define HASH_BITS 16u
+#define HASH_BITS 14u
 #define HASH_WAYS 4u
 #define HASH_SIZE (1u << HASH_BITS)
 #define ROW_HASH_BITS 14u
 #define ROW_HASH_SIZE (1u << ROW_HASH_BITS)
 #define MAX_WINDOW_PIXELS (1u << 25)
 #define MIN_MATCH 3u
+#define PREFETCH_AHEAD 8u
 
 /* A bucket of HASH_WAYS entries is one 64-byte cache line. The tag (all 32 bits of the key's
  * hash) rejects most wrong candidates without touching their pixels, which in a large
@@ -417,6 +418,12 @@ static CodecStatus encode_pass(PassState *s, HashEntry *hash, const uint32_t *ro
         if (probe && n - i >= MIN_MATCH) {
             uint32_t key = hash3(u[i] & mask, u[i + 1] & mask, u[i + 2] & mask);
             HashEntry *bucket = hash_bucket(hash, key);
+            /* The table is megabytes: start fetching the next position's bucket now (most
+             * probes are literals, whose next probe is i + 1). */
+            if (n - i > MIN_MATCH) {
+                __builtin_prefetch(hash_bucket(hash, hash3(u[i + 1] & mask, u[i + 2] & mask,
+                                                           u[i + 3] & mask)), 1);
+            }
             if (last_delta != 0) {
                 try_candidate(s, i, here - last_delta, &best);
             }
@@ -465,8 +472,26 @@ static CodecStatus encode_pass(PassState *s, HashEntry *hash, const uint32_t *ro
          * copies whose content the table already knows). */
         size_t end = i + best.len;
         size_t step = best.len > 64 ? 4 : 1;
-        for (size_t k = i + 1; k + MIN_MATCH <= n && k < end; k += step) {
-            uint32_t key = hash3(u[k] & mask, u[k + 1] & mask, u[k + 2] & mask);
+        if (end + MIN_MATCH <= n) {
+            __builtin_prefetch(hash_bucket(hash, hash3(u[end] & mask, u[end + 1] & mask,
+                                                       u[end + 2] & mask)), 1);
+        }
+        /* Keys are computed PREFETCH_AHEAD positions before their insert, so each bucket is
+         * on its way to the cache by the time it is shifted. Same inserts, same order. */
+        size_t stop_k = n < MIN_MATCH ? 0 : n - MIN_MATCH + 1 < end ? n - MIN_MATCH + 1 : end;
+        uint32_t ahead[PREFETCH_AHEAD];
+        size_t k = i + 1, kp = i + 1;
+        for (unsigned j = 0; j < PREFETCH_AHEAD && kp < stop_k; j++, kp += step) {
+            ahead[j] = hash3(u[kp] & mask, u[kp + 1] & mask, u[kp + 2] & mask);
+            __builtin_prefetch(hash_bucket(hash, ahead[j]), 1);
+        }
+        for (unsigned j = 0; k < stop_k; k += step, j = (j + 1) % PREFETCH_AHEAD) {
+            uint32_t key = ahead[j];
+            if (kp < stop_k) {
+                ahead[j] = hash3(u[kp] & mask, u[kp + 1] & mask, u[kp + 2] & mask);
+                __builtin_prefetch(hash_bucket(hash, ahead[j]), 1);
+                kp += step;
+            }
             hash_insert(hash_bucket(hash, key), key, cur->base + k);
         }
         i = end;
