@@ -207,6 +207,9 @@ def main():
                          '(make-bench-images.py); desktop: the demo\'s animated desktop')
     ap.add_argument('--image', action='append', help='play these images instead (PNG)')
     ap.add_argument('--frame-interval', type=int, default=250, help='ms between images')
+    ap.add_argument('--loops', type=int, default=3,
+                    help='how many times the generated pictures play (a desktop comes back to '
+                         'what it showed before: the GLZ window and caches matter)')
     ap.add_argument('--size', default=None, help='default 1920x1080 for images, else 1024x768')
     ap.add_argument('--repeat', type=int, default=3)
     ap.add_argument('--smoke', action='store_true')
@@ -222,9 +225,10 @@ def main():
         subprocess.run([sys.executable, os.path.join(HERE, 'make-bench-images.py'), pictures,
                         '--size', size], check=True, stdout=subprocess.DEVNULL)
         args.image = sorted(os.path.join(pictures, f) for f in os.listdir(pictures)
-                            if f.endswith('.png'))
+                            if f.endswith('.png')) * args.loops
+        args.size = size
     if args.image:
-        args.size = args.size or '1920x1080'
+        args.size = args.size or 'image-sized'
         if args.record_seconds is None:
             args.record_seconds = len(args.image) * args.frame_interval / 1000 + 3
     args.size = args.size or '1024x768'
