@@ -19,6 +19,8 @@
  *   motion DX DY MASK        server mode;  position X Y MASK [DISPLAY]   client mode
  *   motion-burst N DX DY MASK  N motions at once (exercises the MOTION_ACK window)
  *   button N down|up MASK    SPICE_MOUSE_BUTTON_* and the mask after it
+ *   release-all              releases every key still held
+ *   locks MASK               the client's lock keys (SPICE_KEYBOARD_MODIFIER_FLAGS_*); "ok GUEST"
  *   sleep MS                 runs the main loop for MS
  *   wait-cursor              until the cursor channel has a shape (10 s)
  *   cursor FILE              "ok VISIBLE W H HOTX HOTY" and the shape's a8r8g8b8 pixels to FILE
@@ -168,6 +170,10 @@ static void run_command(Driver *d, char *cmd)
         bool ok = strcmp(a[2], "down") == 0 ? spice_client_session_key_press(d->session, u)
                                             : spice_client_session_key_release(d->session, u);
         reply(ok ? "ok" : "error key refused");
+    } else if (strcmp(a[0], "locks") == 0 && n == 2 && parse_u32(a[1], &u)) {
+        bool ok = spice_client_session_set_lock_modifiers(d->session, u);
+        reply(ok ? "ok %u" : "error no inputs channel",
+              (unsigned)spice_client_session_get_lock_modifiers(d->session));
     } else if (strcmp(a[0], "release-all") == 0) {
         spice_client_session_release_all_keys(d->session);
         reply("ok");

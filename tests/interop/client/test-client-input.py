@@ -120,6 +120,17 @@ PAUSE = 0x146
 
 
 def case_keys(demo, drv):
+    # First (the servers also count lock-key bytes they pass on, Pause's 0x45 among them).
+    # KEY_MODIFIERS: the client says only Caps Lock is on; the server types each lock key whose
+    # state differs from the guest's (scroll 1: 0x46, num 2: 0x45, caps 4: 0x3a).
+    start = demo.proc.line_count()
+    guest = int(drv.cmd('locks 4')[0])
+    differ = [code for bit, code in ((1, 0x46), (2, 0x45), (4, 0x3a)) if (guest ^ 4) & bit]
+    want = [ev for code in differ for ev in (('key-down', code), ('key-up', code))]
+    got = wait_events(demo, start, ('key-down', 'key-up'), lambda ev: len(ev) >= len(want))
+    check(want and sorted(got) == sorted(want) and all(got[i][1] == got[i + 1][1] for i in range(0, len(got), 2)),
+          'lock sync (guest locks %d, client Caps Lock only) gave %s, expected %s' % (guest, fmt(got), fmt(want)))
+    log('lock keys: the guest had %d, the server toggled %s to follow the client' % (guest, [hex(c) for c in differ]))
     start = demo.proc.line_count()
     expected = []
     for code, shown in KEYS:
