@@ -1,6 +1,6 @@
 #!/bin/sh
 # Installs what is needed, builds, serves the demo VM through our libspice-server.so.1 on
-# 127.0.0.1:5900 and views it with upstream remote-viewer (until our own viewer exists).
+# 127.0.0.1:5900 and views it with our spice-viewer (VIEWER=remote-viewer: upstream's instead).
 # Extra arguments go to spice-demo-vm (e.g. --image photo.png --port 5901 --password pw).
 # UPSTREAM=1 serves it through upstream's /usr/lib/x86_64-linux-gnu/libspice-server.so.1 instead,
 # to compare the two libraries with the same VM.
@@ -53,7 +53,8 @@ if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
     if [ -n "$password" ]; then
         echo "run-demo.sh: the viewer will ask for the password"
     fi
-    remote-viewer "$uri"
+    viewer=${VIEWER:-$builddir/client/spice-viewer}
+    "$viewer" "$uri"
 else
     echo "run-demo.sh: no display; the demo VM serves $uri -- connect a viewer, Ctrl+C to stop"
     wait $demo
