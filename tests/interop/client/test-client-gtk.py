@@ -17,6 +17,9 @@ Cases (each with -ours and -upstream):
                   the window shows the picture again without any user action.
   password-LIB    a demo with --password and a viewer without one: the password dialog appears,
                   the typed password connects and the picture shows.
+  servermode-qemu Debian's QEMU 7.2 on upstream's library (PS/2 mouse, no tablet: server mouse mode):
+                  a click grabs the pointer (title hint), relative moves are taken and the pointer
+                  warped back to the display's centre, Ctrl+Alt releases the grab.
 Ports 6320-6339 (gtkview's range; SPICE_TEST_PORTS overrides). On a difference the screenshots
 stay in <build>/tests/interop/work/gtk-*.png and the failure names them.
 """
@@ -30,6 +33,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..'))
+sys.path.insert(0, os.path.join(HERE, '..', 'qemu'))
 import harness  # noqa: E402
 import xsession  # noqa: E402
 from harness import TestFailure, check, log  # noqa: E402
@@ -398,7 +402,72 @@ def case_password(lib):
         s.check_viewer()
 
 
-CASES = {}
+def case_servermode_qemu():
+    import qemuvm
+    home = tempfile.mkdtemp(prefix='gtk-home-')
+    x = xsession.Xvfb(SCREEN_W, SCREEN_H)
+    viewer = None
+    try:
+        env = x.env(home)
+        env['ASAN_OPTIONS'] = 'detect_leaks=0'
+        with qemuvm.Qemu('upstream', vga='qxl', port=free_port(), spice_opts='disable-ticketing=on') as qemu:
+            viewer = harness.Proc('gtk-viewer', [viewer_path(), 'spice://127.0.0.1:%d' % qemu.port], env=env)
+
+            def xdo(*args):
+                r = subprocess.run(['xdotool'] + [str(a) for a in args], env=env, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, timeout=10)
+                return r.stdout.decode(errors='replace').strip()
+
+            deadline = time.monotonic() + 30
+            win = None
+            while time.monotonic() < deadline:
+                check(viewer.alive(), 'spice-viewer exited: %s' % viewer.stderr_text()[-1500:])
+                ids = xdo('search', '--name', ' - spice-viewer').split()
+                if ids and 'connecting' not in xdo('getwindowname', ids[0]):
+                    win = ids[0]
+                    # QEMU's first primary surface (the BIOS's 720x400 text mode) fits the window.
+                    vals = dict(l.split('=', 1) for l in xdo('getwindowgeometry', '--shell', win).splitlines() if '=' in l)
+                    if int(vals['WIDTH']) == 720:
+                        break
+                time.sleep(0.3)
+            check(win is not None, 'no connected viewer window on QEMU within 30 s')
+            xdo('mousemove', '--window', win, 200, 200)
+            xdo('windowfocus', '--sync', win)
+            time.sleep(0.5)
+            xdo('click', 1)
+            deadline = time.monotonic() + 5
+            while 'Press Ctrl+Alt to release' not in xdo('getwindowname', win) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            check('Press Ctrl+Alt to release' in xdo('getwindowname', win),
+                  'server mouse mode: a click did not grab (title %r)' % xdo('getwindowname', win))
+            for _ in range(5):
+                xdo('mousemove_relative', '--', 13, 7)
+                time.sleep(0.1)
+            time.sleep(0.3)
+            loc = dict(p.split(':', 1) for p in xdo('getmouselocation').split() if ':' in p)
+            vals = dict(l.split('=', 1) for l in xdo('getwindowgeometry', '--shell', win).splitlines() if '=' in l)
+            # The display area is the window below the menu bar (25 px in this theme).
+            cx = int(vals['X']) + int(vals['WIDTH']) // 2
+            check(abs(int(loc['x']) - cx) <= 1, 'server mouse mode: the pointer is at %s, not warped back to '
+                  'the centre x=%d of the display' % (loc, cx))
+            xdo('key', 'ctrl+alt')
+            deadline = time.monotonic() + 5
+            while 'release' in xdo('getwindowname', win) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            check('release' not in xdo('getwindowname', win), 'Ctrl+Alt did not release the grab')
+            err = viewer.stderr_text()
+            check(viewer.alive() and 'runtime error:' not in err and 'AddressSanitizer' not in err,
+                  'spice-viewer died or reported: %s' % err[-2000:])
+            log('server mode: click grabbed, pointer warped to x=%d, Ctrl+Alt released' % cx)
+            qemu.check_healthy()
+    finally:
+        if viewer is not None:
+            viewer.stop()
+        x.stop()
+        shutil.rmtree(home, ignore_errors=True)
+
+
+CASES = {'servermode-qemu': case_servermode_qemu}
 for _lib in ('ours', 'upstream'):
     CASES['window-' + _lib] = (lambda lib: lambda: case_window(lib))(_lib)
     CASES['fullscreen-' + _lib] = (lambda lib: lambda: case_fullscreen(lib))(_lib)
