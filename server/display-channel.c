@@ -1,6 +1,8 @@
 /* display-channel: display clients, their start-up sequence, forwarded draws and dirty-region catch-up. */
 #include "display-channel.h"
 
+#include <string.h>
+
 #include <glib.h>
 #include <spice/enums.h>
 #include <spice/protocol.h>
@@ -620,7 +622,75 @@ static void bitmap_for_client(DisplayClient *client, DisplayBitmap *bitmap, bool
             client->cache_id_in_use = d.wire_id;   /* an id the client already holds */
         }
     }
-    bitmap->glz = bitmap->from_cache_type ? NULL : pixmap_cache_glz_begin(client->cache);
+}
+
+/* The client's GLZ dictionary (locked until bitmap_for_client_done) when the image is encoded
+ * and its compression may pick GLZ; call after the compression is known. */
+static void bitmap_glz_for_client(DisplayClient *client, DisplayBitmap *bitmap)
+{
+    bool may_glz = bitmap->compression == SPICE_IMAGE_COMPRESSION_GLZ ||
+                   bitmap->compression == SPICE_IMAGE_COMPRESSION_AUTO_GLZ;
+    bitmap->glz = !bitmap->from_cache_type && may_glz ? pixmap_cache_glz_begin(client->cache) :
+                                                        NULL;
+}
+
+/*
+ * A body built for one client that the next clients of the same draw may reuse: only when the
+ * image uses nothing of the client's own (no cache entry, no GLZ dictionary) and would be
+ * encoded the same way (compression, what the client decodes, lossy or not). Saves an encode
+ * per client when several clients watch without GLZ or cache.
+ */
+typedef struct SharedBuild {
+    bool valid;
+    DisplayBitmap key;
+    GByteArray *bytes;           /* owned; NULL until something was saved */
+} SharedBuild;
+
+static bool bitmap_is_client_specific(const DisplayBitmap *bitmap)
+{
+    return bitmap->from_cache_type || bitmap->descriptor_flags || bitmap->glz;
+}
+
+static bool same_encoding(const DisplayBitmap *a, const DisplayBitmap *b)
+{
+    /* ImageEncoderPeer is a struct of bools (no padding), so memcmp compares every field. */
+    return a->compression == b->compression && a->lossy_ok == b->lossy_ok &&
+           memcmp(&a->peer, &b->peer, sizeof(a->peer)) == 0;
+}
+
+/* Appends the saved body when it fits @bitmap; false when the caller must build it. */
+static bool shared_build_reuse(const SharedBuild *shared, const DisplayBitmap *bitmap,
+                               WireWriter *w)
+{
+    if (!shared || !shared->valid || bitmap_is_client_specific(bitmap) ||
+        !same_encoding(&shared->key, bitmap)) {
+        return false;
+    }
+    wire_write_bytes(w, shared->bytes->data, shared->bytes->len);
+    return true;
+}
+
+/* Saves the body just built into @w (which held nothing before) for the next clients. */
+static void shared_build_save(SharedBuild *shared, const DisplayBitmap *bitmap,
+                              const WireWriter *w)
+{
+    if (!shared || bitmap_is_client_specific(bitmap)) {
+        return;
+    }
+    if (!shared->bytes) {
+        shared->bytes = g_byte_array_new();
+    }
+    g_byte_array_set_size(shared->bytes, 0);
+    g_byte_array_append(shared->bytes, wire_writer_data(w), (guint)wire_writer_size(w));
+    shared->key = *bitmap;
+    shared->valid = true;
+}
+
+static void shared_build_clear(SharedBuild *shared)
+{
+    if (shared->bytes) {
+        g_byte_array_free(shared->bytes, TRUE);
+    }
 }
 
 static void bitmap_for_client_done(DisplayClient *client, const DisplayBitmap *bitmap,
@@ -658,6 +728,7 @@ typedef struct CopyArgs {
     const pixman_box32_t *src_area;
     uint16_t rop;
     uint8_t scale_mode;
+    SharedBuild *shared;
 } CopyArgs;
 
 static void write_copy(WireWriter *w, const void *opaque, DisplayClient *client)
@@ -669,7 +740,11 @@ static void write_copy(WireWriter *w, const void *opaque, DisplayClient *client)
     /* Lossy (JPEG) only where upstream allows it: a plain PUT. */
     bitmap_for_client(client, &bitmap, a->rop != SPICE_ROPD_OP_PUT);
     bitmap_encoding_for_client(client, &bitmap, a->rop == SPICE_ROPD_OP_PUT);
-    display_msg_write_draw_copy(w, a->base, &bitmap, a->src_area, a->rop, a->scale_mode);
+    bitmap_glz_for_client(client, &bitmap);
+    if (!shared_build_reuse(a->shared, &bitmap, w)) {
+        display_msg_write_draw_copy(w, a->base, &bitmap, a->src_area, a->rop, a->scale_mode);
+        shared_build_save(a->shared, &bitmap, w);
+    }
     bitmap_for_client_done(client, &bitmap, a->bitmap->image_id, type);
 }
 
@@ -680,12 +755,14 @@ static void forward_copy(DisplayChannel *display, uint16_t msg_type, const Displ
 {
     DisplayBitmap encoded = *bitmap;
     encoded.compression = image_compression(display);
-    CopyArgs args = { base, &encoded, src_area, rop_descriptor, scale_mode };
+    SharedBuild shared = { 0 };
+    CopyArgs args = { base, &encoded, src_area, rop_descriptor, scale_mode, &shared };
     /* A bitmap too big for one message goes out in bands from the canvas instead. */
     uint64_t bytes = (uint64_t)bitmap->width * bitmap->height * 4;
     forward_draw_to(display, msg_type,
                     bytes <= DISPLAY_CHANNEL_MAX_PIXEL_MESSAGE ? write_copy : NULL, &args, changed,
                     true);
+    shared_build_clear(&shared);
 }
 
 void display_channel_draw_copy(DisplayChannel *display, const DisplayDrawBase *base,
@@ -710,6 +787,7 @@ typedef struct ImageDrawArgs {
     const DisplayDrawBase *base;
     const DisplayImageDraw *draw;
     const DisplayBitmap *bitmap;
+    SharedBuild *shared;
 } ImageDrawArgs;
 
 static void write_image_draw(WireWriter *w, const void *opaque, DisplayClient *client)
@@ -722,7 +800,11 @@ static void write_image_draw(WireWriter *w, const void *opaque, DisplayClient *c
                     a->draw->rop_descriptor == SPICE_ROPD_OP_PUT;
     bitmap_for_client(client, &bitmap, !lossy_ok);
     bitmap_encoding_for_client(client, &bitmap, lossy_ok);
-    display_msg_write_image_draw(w, a->base, a->draw, &bitmap);
+    bitmap_glz_for_client(client, &bitmap);
+    if (!shared_build_reuse(a->shared, &bitmap, w)) {
+        display_msg_write_image_draw(w, a->base, a->draw, &bitmap);
+        shared_build_save(a->shared, &bitmap, w);
+    }
     bitmap_for_client_done(client, &bitmap, a->bitmap->image_id, type);
 }
 
@@ -732,11 +814,13 @@ void display_channel_draw_image(DisplayChannel *display, const DisplayDrawBase *
 {
     DisplayBitmap encoded = *bitmap;
     encoded.compression = image_compression(display);
-    ImageDrawArgs args = { base, draw, &encoded };
+    SharedBuild shared = { 0 };
+    ImageDrawArgs args = { base, draw, &encoded, &shared };
     uint64_t bytes = (uint64_t)bitmap->width * bitmap->height * 4;
     forward_draw_to(display, draw->msg_type,
                     bytes <= DISPLAY_CHANNEL_MAX_PIXEL_MESSAGE ? write_image_draw : NULL, &args,
                     changed, true);
+    shared_build_clear(&shared);
 }
 
 static void write_mask_only(WireWriter *w, const void *opaque, DisplayClient *client)
