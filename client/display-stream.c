@@ -309,8 +309,8 @@ static void schedule(Stream *st)
             wait = 0;   /* it became due while we queued or drew the one before: show it */
         }
         if (wait < 0) {
-            g_debug("display %u: stream %u: frame %u is %d ms late for its turn: dropped",
-                    ds->channel_id, st->id, f->mm_time, -wait);
+            g_debug("display %u: stream %u: frame %u is %u ms late for its turn: dropped",
+                    ds->channel_id, st->id, f->mm_time, 0u - (uint32_t)wait);
             g_queue_pop_head(&st->frames);
             frame_free(f);
             count_drop(st, 1);
@@ -473,8 +473,8 @@ static DisplayResult stream_data(DisplayStreams *ds, const uint8_t *body, size_t
     int32_t margin = mm_diff(d.mm_time, now);
     report_frame(st, d.mm_time, margin);
     if (margin < 0) {
-        g_debug("display %u: stream %u: frame %u arrived %d ms late: dropped", ds->channel_id,
-                st->id, d.mm_time, -margin);
+        g_debug("display %u: stream %u: frame %u arrived %u ms late: dropped", ds->channel_id,
+                st->id, d.mm_time, now - d.mm_time);
         count_drop(st, 1);   /* late: MJPEG frames are independent, skip it cheaply */
         return DISPLAY_RESULT_NONE;
     }
