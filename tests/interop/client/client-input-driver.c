@@ -8,6 +8,7 @@
 #include <glib-unix.h>
 #include <spice/enums.h>
 
+#include "client/key-sequence.h"
 #include "client/spice-client.h"
 
 /*
@@ -20,6 +21,8 @@
  *   motion-burst N DX DY MASK  N motions at once (exercises the MOTION_ACK window)
  *   button N down|up MASK    SPICE_MOUSE_BUTTON_* and the mask after it
  *   release-all              releases every key still held
+ *   type TEXT                types the rest of the line through a US layout, 40 ms per event
+ *                            ("\n" is Enter); answers once every key went out
  *   locks MASK               the client's lock keys (SPICE_KEYBOARD_MODIFIER_FLAGS_*); "ok GUEST"
  *   sleep MS                 runs the main loop for MS
  *   wait-cursor              until the cursor channel has a shape (10 s)
@@ -37,7 +40,7 @@ typedef struct Driver {
     gint64 deadline_us;
     const char *waiting_what;
     SpiceClientMouseMode wanted_mode;
-    bool stdin_closed;
+    KeyPlayer *typing;          /* the current 'type' command, NULL: none */
 } Driver;
 
 static void reply(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
@@ -114,6 +117,39 @@ static void wait_for(Driver *d, bool (*pred)(Driver *), double seconds, const ch
     d->deadline_us = g_get_monotonic_time() + (gint64)(seconds * G_USEC_PER_SEC);
 }
 
+static bool typed(Driver *d)
+{
+    return d->typing != NULL && key_player_done(d->typing);
+}
+
+static void start_typing(Driver *d, const char *text)
+{
+    char *unescaped = g_strdup(text);
+    char *w = unescaped;
+    for (const char *r = text; *r; r++) {
+        if (r[0] == '\\' && r[1] == 'n') {
+            *w++ = '\n';
+            r++;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = '\0';
+    GArray *steps = g_array_new(FALSE, FALSE, sizeof(KeyStep));
+    char *error = NULL;
+    if (!key_sequence_from_text(steps, unescaped, &error)) {
+        reply("error %s", error);
+        g_free(error);
+        g_array_unref(steps);
+    } else {
+        key_player_free(d->typing);
+        d->typing = key_player_new(steps, 40);
+        key_player_start(d->typing, d->session);
+        wait_for(d, typed, 120, "the typing to finish");
+    }
+    g_free(unescaped);
+}
+
 static gboolean end_sleep(gpointer data)
 {
     reply("ok");
@@ -148,6 +184,10 @@ static void dump_cursor(Driver *d, const char *path)
 
 static void run_command(Driver *d, char *cmd)
 {
+    if (g_str_has_prefix(cmd, "type ")) {
+        start_typing(d, cmd + 5);
+        return;
+    }
     char **a = g_strsplit_set(g_strstrip(cmd), " \t", -1);
     guint n = g_strv_length(a);
     uint32_t u, mask;
@@ -267,6 +307,7 @@ int main(int argc, char **argv)
     if (src != NULL) {
         g_source_destroy(src);
     }
+    key_player_free(d.typing);
     spice_client_session_free(d.session);
     g_string_free(d.line, TRUE);
     g_main_loop_unref(d.loop);

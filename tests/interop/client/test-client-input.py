@@ -300,6 +300,46 @@ def load_guest_module():
     return mod
 
 
+def check_guest_cursor(tg, guest):
+    """drmcursor (../guest/drmcursor.c) sets a known 64x64 shape through the DRM cursor plane; typed
+    through our client, the shape, hot spot and position our cursor channel shows must be its."""
+    drv = Driver(guest.port)
+    try:
+        drv.cmd('wait-ready')
+        start = len(guest.serial_lines())
+        done = 'DRMCURSOR-DONE %d %d' % tg.CURSOR_POS
+        drv.cmd('type drmcursor %d %d &\\n' % tg.CURSOR_POS, timeout=90)
+        guest.wait_serial(lambda l: l.strip() == done, done, 30, start=max(0, start - 1))
+        path = os.path.join(guest.dir, 'clinput-guest-cursor.argb')
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                vis, w, h, hx, hy, x, y = (int(v) for v in drv.cmd('cursor %s' % path))
+            except TestFailure:
+                vis = w = 0   # no cursor yet
+            if (w == tg.CURSOR_SIZE and (x, y) == tg.CURSOR_AT) or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+        check(w == tg.CURSOR_SIZE and h == tg.CURSOR_SIZE, 'our cursor is %dx%d, expected drmcursor\'s %dx%d'
+              % (w, h if w else 0, tg.CURSOR_SIZE, tg.CURSOR_SIZE))
+        check((hx, hy) == tg.CURSOR_HOT, 'hot spot (%d,%d), expected %s' % (hx, hy, tg.CURSOR_HOT))
+        check((x, y) == tg.CURSOR_AT, 'cursor at (%d,%d), expected %s' % (x, y, tg.CURSOR_AT))
+        check(vis == 1, 'our cursor is hidden')
+        with open(path, 'rb') as f:
+            ours = f.read()
+        rgba = bytearray(len(ours))
+        rgba[0::4], rgba[1::4], rgba[2::4], rgba[3::4] = ours[2::4], ours[1::4], ours[0::4], ours[3::4]
+        expected = tg.cursor_bytes()
+        if bytes(rgba) != expected:
+            at = next((i for i in range(min(len(rgba), len(expected))) if rgba[i] != expected[i]), 0) // 4
+            raise TestFailure('guest cursor differs first at (%d,%d): RGBA %s, expected %s'
+                              % (at % w, at // w, bytes(rgba[at * 4:at * 4 + 4]).hex(),
+                                 expected[at * 4:at * 4 + 4].hex()))
+        log('guest cursor through our client: %dx%d, hot spot %s, at %s, pixels exact' % (w, h, (hx, hy), (x, y)))
+    finally:
+        drv.close()
+
+
 def run_qemu_guest():
     import qemuvm
     tg = load_guest_module()
@@ -339,6 +379,7 @@ def run_qemu_guest():
                               'screendump %s the stopped one); pictures %s'
                               % (problem, 'equals' if running == stopped else 'differs from', saved))
         log('our screenshot after typing equals QMP screendump (%dx%d)' % (got[0], got[1]))
+        check_guest_cursor(tg, guest)
         passed = True
     finally:
         guest.stop(passed)
@@ -354,7 +395,7 @@ if __name__ == '__main__':
             ('cursor shape equals spice-gtk\'s (%s library)' % lib, lambda: case_cursor(lib)),
         ])
     elif which == 'qemu-guest':
-        harness.run_cases([('typing through our client runs a command in the guest (QEMU, upstream '
+        harness.run_cases([('typing through our client runs a command in the guest, its cursor exact (QEMU, upstream '
                             'library)', run_qemu_guest)])
     else:
         sys.exit('unknown case %r (demo-ours, demo-upstream, qemu-guest)' % which)
