@@ -46,6 +46,7 @@ struct SpiceClientSession {
     guint setup_failure_source;   /* reports a TLS setup failure from the main loop */
     char *setup_failure;
     unsigned link_timeout_s;
+    char *vm_name;             /* MAIN_NAME (gtkview: window titles), NULL until the server says */
     uint8_t preferred_compression;   /* SPICE_IMAGE_COMPRESSION_*, 0 = none */
     SpiceClientCallbacks callbacks;
     void *user;
@@ -570,8 +571,12 @@ static void on_main_message(ClientChannel *ch, uint16_t type, const uint8_t *bod
             }
         }
         return;
+    case SPICE_MSG_MAIN_NAME:
+        g_free(s->vm_name);
+        s->vm_name = g_strndup(msg.u.name.name, msg.u.name.length);
+        return;
     default:
-        return;   /* name, uuid, agent tokens: parsed (so checked), not used yet */
+        return;   /* uuid, agent tokens: parsed (so checked), not used yet */
     }
 }
 
@@ -617,6 +622,7 @@ void spice_client_session_free(SpiceClientSession *session)
     memset(session->password, 0, strlen(session->password));
     g_free(session->password);
     g_free(session->error_message);
+    g_free(session->vm_name);
     g_free(session);
 }
 
@@ -706,8 +712,10 @@ bool spice_client_session_connect(SpiceClientSession *session)
     ClientChannelHandlers h = { .linked = on_main_linked, .message = on_main_message,
                                 .failed = on_failed, .hold = on_hold };
     ClientTarget target = session_target(session, SPICE_CHANNEL_MAIN);
+    uint32_t main_caps = 0;
+    link_caps_set(&main_caps, SPICE_MAIN_CAP_NAME_AND_UUID);   /* the server then sends MAIN_NAME */
     sc->channel = client_channel_new(&target, session->password, 0,
-                                     SPICE_CHANNEL_MAIN, 0, NULL, 0, session->link_timeout_s, &h, sc);
+                                     SPICE_CHANNEL_MAIN, 0, &main_caps, 1, session->link_timeout_s, &h, sc);
     session->main = sc;
     set_state(session, SPICE_CLIENT_STATE_CONNECTING);
     return true;
@@ -744,6 +752,11 @@ const char *spice_client_session_get_error_message(const SpiceClientSession *ses
 uint32_t spice_client_session_get_id(const SpiceClientSession *session)
 {
     return session->session_id;
+}
+
+const char *spice_client_session_get_name(const SpiceClientSession *session)
+{
+    return session->vm_name;
 }
 
 pixman_image_t *spice_client_session_get_primary(SpiceClientSession *session, unsigned display_id)

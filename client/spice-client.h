@@ -85,6 +85,8 @@ SpiceClientError spice_client_session_get_error(const SpiceClientSession *sessio
 /* The failure's message (owned by the session), or NULL when there is none. */
 const char *spice_client_session_get_error_message(const SpiceClientSession *session);
 uint32_t spice_client_session_get_id(const SpiceClientSession *session);
+/* The VM's name from the server's MAIN_NAME (owned by the session), NULL until it came. */
+const char *spice_client_session_get_name(const SpiceClientSession *session);
 
 /*
  * The primary surface of display channel @display_id (borrowed: valid until the next return to

@@ -30,7 +30,8 @@ typedef enum LinkState {
 typedef struct Viewer {
     const ViewerWindowOptions *opts;
     const char *server_label;
-    char *name;                     /* --title or the server's address */
+    char *name;                     /* --title, else the VM's name, else the server's address */
+    bool name_from_server;          /* name came from MAIN_NAME */
     char *password;                 /* owned; NULL: none */
     ViewerSessionFactory factory;
     void *factory_user;
@@ -94,6 +95,14 @@ void viewer_window_options_clear(ViewerWindowOptions *opts)
 
 static void update_title(Viewer *v)
 {
+    const char *vm_name = v->session ? spice_client_session_get_name(v->session) : NULL;
+    if (v->opts->title == NULL && vm_name != NULL && *vm_name != '\0'
+        && (!v->name_from_server || strcmp(vm_name, v->name) != 0)) {
+        /* remote-viewer's precedence: --title, then the guest's name, then the address. */
+        g_free(v->name);
+        v->name = g_strdup(vm_name);
+        v->name_from_server = true;
+    }
     GString *t = g_string_new(NULL);
     g_string_append_printf(t, "%s - spice-viewer", v->name);
     switch (v->link) {
@@ -672,6 +681,7 @@ static void on_display(SpiceClientSession *s, unsigned id, SpiceClientDisplayEve
     if (v->link == LINK_CONNECTED && ev == SPICE_CLIENT_DISPLAY_SURFACE
         && spice_client_session_get_primary(s, 0) != NULL) {
         show_status(v, NULL);
+        update_title(v);   /* MAIN_NAME has come by now */
     }
     int nw, nh;
     if (display_widget_guest_size(v->display, &nw, &nh) && (!had || nw != ow || nh != oh)) {
