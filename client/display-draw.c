@@ -227,15 +227,20 @@ static DisplayResult draw_copy(const DisplayDrawEnv *env, uint16_t type, const u
         return DISPLAY_RESULT_DROPPED;
     }
     DisplayResult result = DISPLAY_RESULT_DROPPED;
-    pixman_region32_t region;
-    pixman_image_t *dst = target(env, &c.base, &region);
-    if (dst == NULL) {
-        display_clip_clear(&c.base.clip);
-        return result;
-    }
+    /* Images first, whatever the target: CACHE_ME and the GLZ window must see every image in
+     * order, or later FROM_CACHE / GLZ references to it would miss. */
     CanvasSource src = { .image = decode(env, body, size, c.src_bitmap_offset, -1),
                          .area = box_of(&c.src_area),
                          .smooth = c.scale_mode == SPICE_IMAGE_SCALE_MODE_INTERPOLATE };
+    pixman_region32_t region;
+    pixman_image_t *dst = target(env, &c.base, &region);
+    if (dst == NULL) {
+        if (src.image) {
+            pixman_image_unref(src.image);
+        }
+        display_clip_clear(&c.base.clip);
+        return result;
+    }
     CanvasBrush brush;
     pixman_image_t *tile = NULL;
     if (src.image && resolve_brush(env, body, size, &c.brush, &brush, &tile)) {
@@ -330,18 +335,20 @@ static DisplayResult draw_transparent(const DisplayDrawEnv *env, const uint8_t *
         return DISPLAY_RESULT_DROPPED;
     }
     DisplayResult result = DISPLAY_RESULT_DROPPED;
+    CanvasSource src = { .image = decode(env, body, size, t.src_bitmap_offset, -1),
+                         .area = box_of(&t.src_area) };   /* first: see draw_copy */
     pixman_region32_t region;
     pixman_image_t *dst = target(env, &t.base, &region);
     if (dst != NULL) {
-        CanvasSource src = { .image = decode(env, body, size, t.src_bitmap_offset, -1),
-                             .area = box_of(&t.src_area) };
         if (src.image) {
             pixman_box32_t bbox = box_of(&t.base.box);
             canvas_transparent(dst, &region, &bbox, &src, t.true_color);
-            pixman_image_unref(src.image);
             result = DISPLAY_RESULT_DRAW;
         }
         pixman_region32_fini(&region);
+    }
+    if (src.image) {
+        pixman_image_unref(src.image);
     }
     display_clip_clear(&t.base.clip);
     return result;
@@ -356,20 +363,23 @@ static DisplayResult draw_alpha_blend(const DisplayDrawEnv *env, const uint8_t *
         return DISPLAY_RESULT_DROPPED;
     }
     DisplayResult result = DISPLAY_RESULT_DROPPED;
+    /* Without SRC_SURFACE_HAS_ALPHA the source's alpha bytes mean nothing: read it as xRGB.
+     * Decoded first: see draw_copy. Scaled: nearest, as upstream. */
+    int alpha = (a.alpha_flags & SPICE_ALPHA_FLAGS_SRC_SURFACE_HAS_ALPHA) ? 1 : 0;
+    CanvasSource src = { .image = decode(env, body, size, a.src_bitmap_offset, alpha),
+                         .area = box_of(&a.src_area) };
     pixman_region32_t region;
     pixman_image_t *dst = target(env, &a.base, &region);
     if (dst != NULL) {
-        /* Without SRC_SURFACE_HAS_ALPHA the source's alpha bytes mean nothing: read it as xRGB. */
-        int alpha = (a.alpha_flags & SPICE_ALPHA_FLAGS_SRC_SURFACE_HAS_ALPHA) ? 1 : 0;
-        CanvasSource src = { .image = decode(env, body, size, a.src_bitmap_offset, alpha),
-                             .area = box_of(&a.src_area) };   /* scaled: nearest, as upstream */
         if (src.image) {
             pixman_box32_t bbox = box_of(&a.base.box);
             canvas_alpha_blend(dst, &region, &bbox, &src, a.alpha);
-            pixman_image_unref(src.image);
             result = DISPLAY_RESULT_DRAW;
         }
         pixman_region32_fini(&region);
+    }
+    if (src.image) {
+        pixman_image_unref(src.image);
     }
     display_clip_clear(&a.base.clip);
     return result;
