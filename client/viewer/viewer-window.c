@@ -61,7 +61,19 @@ typedef struct Viewer {
     GdkRectangle saved_geometry;    /* the window before emulated full screen */
     bool updating_menu;             /* set while we sync check items, to ignore their signal */
     int exit_code;
+    GtkDialog *dialog;              /* borrowed: the modal dialog running now, if any */
+    bool quitting;                  /* a signal asked us to quit */
 } Viewer;
+
+/* gtk_dialog_run, remembered so a signal can close the dialog (its loop would keep us up). */
+static int run_dialog(Viewer *v, GtkWidget *d)
+{
+    GtkDialog *outer = v->dialog;
+    v->dialog = GTK_DIALOG(d);
+    int response = v->quitting ? GTK_RESPONSE_DELETE_EVENT : gtk_dialog_run(GTK_DIALOG(d));
+    v->dialog = outer;
+    return response;
+}
 
 static void start_session(Viewer *v);
 
@@ -300,7 +312,7 @@ static void show_error_dialog(Viewer *v, const char *primary, const char *second
     if (secondary != NULL) {
         gtk_message_dialog_format_secondary_text(GTK_MESSAGE_DIALOG(d), "%s", secondary);
     }
-    gtk_dialog_run(GTK_DIALOG(d));
+    run_dialog(v, d);
     gtk_widget_destroy(d);
 }
 
@@ -320,7 +332,7 @@ static void take_screenshot(Viewer *v)
     g_date_time_unref(now);
     gtk_file_chooser_set_current_name(GTK_FILE_CHOOSER(d), name);
     g_free(name);
-    if (gtk_dialog_run(GTK_DIALOG(d)) == GTK_RESPONSE_ACCEPT) {
+    if (run_dialog(v, d) == GTK_RESPONSE_ACCEPT) {
         char *path = gtk_file_chooser_get_filename(GTK_FILE_CHOOSER(d));
         char *error = NULL;
         gtk_widget_hide(d);
@@ -598,7 +610,7 @@ static bool ask_password(Viewer *v, const char *why)
     gtk_box_pack_start(GTK_BOX(box), entry, FALSE, FALSE, 0);
     gtk_widget_show_all(d);
     gtk_widget_grab_focus(entry);
-    bool ok = gtk_dialog_run(GTK_DIALOG(d)) == GTK_RESPONSE_OK;
+    bool ok = run_dialog(v, d) == GTK_RESPONSE_OK;
     if (ok) {
         g_free(v->password);
         v->password = g_strdup(gtk_entry_get_text(GTK_ENTRY(entry)));
@@ -632,7 +644,7 @@ static gboolean handle_failure(gpointer user)
         if (ask_password(v, why)) {
             v->retry_delay_s = RECONNECT_FIRST_S;
             start_session(v);
-        } else {
+        } else if (!v->quitting) {
             fprintf(stderr, "spice-viewer: auth failed: password dialog cancelled\n");
             v->exit_code = EXIT_AUTH;
             gtk_main_quit();
@@ -735,6 +747,11 @@ static void start_session(Viewer *v)
 /* SIGINT/SIGTERM end the session cleanly (keys released, sockets closed) instead of dying. */
 static gboolean on_signal(gpointer user)
 {
+    Viewer *v = user;
+    v->quitting = true;
+    if (v->dialog != NULL) {
+        gtk_dialog_response(v->dialog, GTK_RESPONSE_DELETE_EVENT);
+    }
     gtk_main_quit();
     return G_SOURCE_CONTINUE;
 }

@@ -16,7 +16,8 @@ Cases (each with -ours and -upstream):
   reconnect-LIB   the server stops: the title says "reconnecting"; it comes back on the same port:
                   the window shows the picture again without any user action.
   password-LIB    a demo with --password and a viewer without one: the password dialog appears,
-                  the typed password connects and the picture shows.
+                  the typed password connects and the picture shows; a second viewer with a wrong
+                  --password gets the dialog too, and Escape there exits 3.
   servermode-qemu Debian's QEMU 7.2 on upstream's library (PS/2 mouse, no tablet: server mouse mode):
                   a click grabs the pointer (title hint), relative moves are taken and the pointer
                   warped back to the display's centre, Ctrl+Alt releases the grab.
@@ -401,6 +402,33 @@ def case_password(lib):
         s.wait_title(lambda t: 'connecting' not in t and 'disconnected' not in t, 'connected after the password')
         s.wait_picture('after-password')
         s.check_viewer()
+
+        # A second viewer with a wrong password: the dialog comes back; Escape cancels, exit 3.
+        other = harness.Proc('gtk-viewer-2', [viewer_path(), '--password', 'wrong',
+                                              'spice://127.0.0.1:%d' % s.port], env=s.env)
+        try:
+            dialog = None
+            deadline = time.monotonic() + 20
+            while dialog is None and time.monotonic() < deadline and other.alive():
+                code, out = s.xdo('search', '--onlyvisible', '--name', '^Authentication required$')
+                dialog = out.split()[0] if code == 0 and out else None
+                time.sleep(0.2)
+            check(dialog is not None, 'a wrong --password gave no password dialog; stderr %s'
+                  % other.stderr_text()[-1000:])
+            time.sleep(0.5)
+            s.xdo('windowfocus', '--sync', dialog)
+            s.xdo('key', 'Escape')
+            deadline = time.monotonic() + 15
+            while other.alive() and time.monotonic() < deadline:
+                time.sleep(0.2)
+            err = other.stderr_text()
+            check(not other.alive() and other.popen.returncode == 3 and 'password dialog cancelled' in err,
+                  'cancelling the password dialog must exit 3 saying so; status %s, stderr %s'
+                  % (other.popen.poll(), err[-1500:]))
+            check('Sanitizer' not in err and 'runtime error:' not in err, 'sanitizer report: ' + err[-3000:])
+            log('wrong password: dialog again; Escape: exit 3 (%s)' % err.strip().splitlines()[-1])
+        finally:
+            other.stop()
 
 
 def case_servermode_qemu():
