@@ -108,6 +108,16 @@ static SpiceImageCompression image_compression(const DisplayChannel *display)
     return display->reds ? reds_get_image_compression(display->reds) : SPICE_IMAGE_COMPRESSION_OFF;
 }
 
+/* srvcomp: the largest image (raw bytes) a draw carries itself rather than as canvas bands.
+ * Compressed, a full-screen image goes whole, as upstream sends it: bands would each restart
+ * the coder (more bytes, and several GLZ images instead of one). */
+static uint64_t max_image_message(const DisplayBitmap *encoded)
+{
+    return encoded->compression == SPICE_IMAGE_COMPRESSION_OFF ||
+           encoded->compression == SPICE_IMAGE_COMPRESSION_INVALID ?
+           DISPLAY_CHANNEL_MAX_PIXEL_MESSAGE : DISPLAY_CHANNEL_MAX_START_MESSAGE;
+}
+
 /* srvcomp: how images for @client are coded: its preferred compression (else the server's),
  * what it decodes beyond the basics, and whether this draw may be lossy (JPEG). */
 static void bitmap_encoding_for_client(const DisplayClient *client, DisplayBitmap *bitmap,
@@ -573,7 +583,7 @@ static void forward_draw_to(DisplayChannel *display, uint16_t type, WriteDrawFun
             /* Evictions the image made (or another channel made meanwhile) go first. */
             uint64_t in_use = client->cache_id_in_use;
             bool held = send_invalidations(client, in_use);
-            channel_connection_send_writer(client->conn, type, &own);
+            channel_connection_send_writer_take(client->conn, type, &own);
             wire_writer_finish(&own);
             if (held) {
                 send_inval_list(client, &in_use, 1);
@@ -760,7 +770,7 @@ static void forward_copy(DisplayChannel *display, uint16_t msg_type, const Displ
     /* A bitmap too big for one message goes out in bands from the canvas instead. */
     uint64_t bytes = (uint64_t)bitmap->width * bitmap->height * 4;
     forward_draw_to(display, msg_type,
-                    bytes <= DISPLAY_CHANNEL_MAX_PIXEL_MESSAGE ? write_copy : NULL, &args, changed,
+                    bytes <= max_image_message(&encoded) ? write_copy : NULL, &args, changed,
                     true);
     shared_build_clear(&shared);
 }
@@ -818,7 +828,7 @@ void display_channel_draw_image(DisplayChannel *display, const DisplayDrawBase *
     ImageDrawArgs args = { base, draw, &encoded, &shared };
     uint64_t bytes = (uint64_t)bitmap->width * bitmap->height * 4;
     forward_draw_to(display, draw->msg_type,
-                    bytes <= DISPLAY_CHANNEL_MAX_PIXEL_MESSAGE ? write_image_draw : NULL, &args,
+                    bytes <= max_image_message(&encoded) ? write_image_draw : NULL, &args,
                     changed, true);
     shared_build_clear(&shared);
 }
