@@ -326,6 +326,19 @@ uint8_t image_encoder_write(WireWriter *w, const ImageEncoderSource *src,
             type = SPICE_IMAGE_TYPE_LZ_RGB;   /* e.g. more pixels than the client's window */
             ok = encode_body(src, type, max_body, &body);
         }
+        if (ok && type == SPICE_IMAGE_TYPE_QUIC && policy == SPICE_IMAGE_COMPRESSION_AUTO_GLZ &&
+            src->glz != NULL) {
+            /* Photo-like content the client already has (a redraw, a moved window) costs GLZ a
+             * few references into its window but QUIC a full coding: GLZ gets the room QUIC
+             * needed, and wins (joining the dictionary) only if it fits. A fresh photo fills
+             * that room fast and fails, leaving the dictionary as it was. */
+            EncodedBody glz;
+            if (encode_body(src, SPICE_IMAGE_TYPE_GLZ_RGB, body.size + COMPRESSED_BODY_HEADER - 1,
+                            &glz)) {
+                free(body.stream);
+                body = glz;
+            }
+        }
         if (ok) {
             if (body.type == SPICE_IMAGE_TYPE_GLZ_RGB && src->peer.zlib_glz) {
                 try_zlib(&body);

@@ -19,7 +19,8 @@
  *   GLZ                    GLZ_RGB when the source carries the client's dictionary, else LZ_RGB
  *   QUIC                   QUIC (JPEG when allowed, see below)
  *   AUTO_LZ                as QUIC for photo-like content, LZ_RGB otherwise
- *   AUTO_GLZ               as QUIC for photo-like content, otherwise as GLZ
+ *   AUTO_GLZ               as QUIC for photo-like content (but GLZ_RGB when, with the client's
+ *                          dictionary, that is smaller: a redraw), otherwise as GLZ
  * Where QUIC is chosen, JPEG (JPEG_ALPHA for RGBA) replaces it when the client allows JPEG
  * (peer.jpeg) and the draw may be lossy (lossy_ok), quality IMAGE_ENCODER_JPEG_QUALITY.
  * A GLZ_RGB stream of at least IMAGE_ENCODER_ZLIB_MIN_GLZ bytes goes as ZLIB_GLZ_RGB when the

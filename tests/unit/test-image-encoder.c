@@ -660,6 +660,36 @@ static void test_zlib_glz(void)
     glz_dictionary_free(dict2);
 }
 
+/* AUTO_GLZ: a photo the client already has goes as GLZ references (smaller than QUIC); a fresh
+ * one as QUIC, leaving the dictionary as it was. */
+static void test_auto_glz_photo_redraw(void)
+{
+    GlzDictionary *dict = glz_dictionary_new(1u << 20);
+    GlzWindow *window = glz_window_new(1u << 20);
+    TestImage photo, other;
+    make_image(&photo, CONTENT_PHOTO, SPICE_BITMAP_FMT_32BIT, 256, 192, 0, 51);
+    make_image(&other, CONTENT_PHOTO, SPICE_BITMAP_FMT_32BIT, 256, 192, 0, 52);
+    photo.src.glz = other.src.glz = dict;
+    size_t size, quic_size;
+    uint64_t id = 99;
+    /* Put the photo in the window first (as GLZ would), then redraw it under AUTO_GLZ. */
+    g_assert_cmpuint(encode_glz_and_check(&photo.src, SPICE_IMAGE_COMPRESSION_GLZ, window, &size,
+                                          &id), ==, SPICE_IMAGE_TYPE_GLZ_RGB);
+    g_assert_cmpuint(encode_glz_and_check(&photo.src, SPICE_IMAGE_COMPRESSION_AUTO_GLZ, window,
+                                          &size, &id), ==, SPICE_IMAGE_TYPE_GLZ_RGB);
+    g_assert_cmpuint(id, ==, 1);
+    /* A fresh photo: QUIC, no id used. */
+    g_assert_cmpuint(encode_glz_and_check(&other.src, SPICE_IMAGE_COMPRESSION_AUTO_GLZ, window,
+                                          &quic_size, &id), ==, SPICE_IMAGE_TYPE_QUIC);
+    g_assert_cmpuint(glz_dictionary_next_id(dict), ==, 2);
+    g_test_message("auto_glz photo redraw: %zu bytes of GLZ", size);
+    g_assert_cmpuint(size * 10, <, 256 * 192 * 4);
+    free_image(&photo);
+    free_image(&other);
+    glz_window_free(window);
+    glz_dictionary_free(dict);
+}
+
 /* The WAN switches and PREFERRED_COMPRESSION's validation. */
 static void test_wan_and_preferred(void)
 {
@@ -694,5 +724,6 @@ int main(int argc, char **argv)
     g_test_add_func("/image-encoder/srvcomp/jpeg-replaces-quic", test_jpeg_replaces_quic);
     g_test_add_func("/image-encoder/srvcomp/zlib-glz", test_zlib_glz);
     g_test_add_func("/image-encoder/srvcomp/wan-and-preferred", test_wan_and_preferred);
+    g_test_add_func("/image-encoder/srvcomp/auto-glz-photo-redraw", test_auto_glz_photo_redraw);
     return g_test_run();
 }
