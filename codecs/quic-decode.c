@@ -158,7 +158,7 @@ static QUIC_ALWAYS_INLINE void decode_pixel(const QuicFamily *f, Lane *lanes, un
         unsigned v = (f->unfold[sym] + pred) & f->mask;
         l->cur[i] = (uint8_t)v;
         l->left = v;
-        packed |= v << (8 * c);
+        packed |= v << (8 * (n - 1 - c));   /* B | G << 8 | R << 16, as stored */
     }
     key[i] = packed;
 }
@@ -393,6 +393,19 @@ static void store_row(const QuicCoder *c, QuicImageType type, Pixbuf *dst, uint3
     default: {   /* XRGB32 / ARGB32 */
         const uint8_t *a = type == QUIC_IMAGE_TYPE_RGBA ? c->planes[3].cur : NULL;
         bool five = type == QUIC_IMAGE_TYPE_RGB16;
+        if (a == NULL && !five) {
+            /* The common case: the run keys already hold B | G << 8 | R << 16 per pixel,
+             * so each pixel is one 32-bit store. */
+            const uint32_t *key = c->groups[0].cur_key;
+            for (uint32_t x = 0; x < w; x++) {
+                uint32_t v = key[x];
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+                v = __builtin_bswap32(v);
+#endif
+                memcpy(row + 4 * (size_t)x, &v, 4);
+            }
+            break;
+        }
         for (uint32_t x = 0; x < w; x++, row += 4) {
             row[0] = five ? expand5(b[x]) : b[x];
             row[1] = five ? expand5(g[x]) : g[x];
