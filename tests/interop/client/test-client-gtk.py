@@ -259,21 +259,31 @@ def case_window(lib):
 
         # Send key > Ctrl+Alt+Del through the menu.
         start = s.demo.proc.line_count()
-        # The menu bar's third item: click it, then the first item of the popup under it.
-        s.xdo('mousemove', '--window', s.window, 118, 11, 'click', 1)
+        # The menu bar's third item: font metrics decide where it is, so try a few places along
+        # the bar until the popup with the 15 Send key entries opens, then click its first one.
+        bar_y = max(2, (y0 - wy) // 2)
         popup = None
-        deadline = time.monotonic() + 5
-        while popup is None and time.monotonic() < deadline:
-            code, out = s.xdo('search', '--onlyvisible', '--class', 'spice-viewer')
-            for wid in out.split():
-                if wid != s.window:
-                    popup = wid
-            time.sleep(0.1)
-        check(popup is not None, 'the Send key menu did not open')
-        code, out = s.xdo('getwindowgeometry', '--shell', popup)
-        vals = dict(line.split('=', 1) for line in out.splitlines() if '=' in line)
-        menu_x = int(vals['X'])
-        s.xdo('mousemove', menu_x + 40, int(vals['Y']) + 12, 'click', 1)
+        for x in (118, 105, 130, 95, 145, 85, 160, 175):
+            s.xdo('mousemove', '--window', s.window, x, bar_y, 'click', 1)
+            deadline = time.monotonic() + 2
+            found = None
+            while found is None and time.monotonic() < deadline:
+                code, out = s.xdo('search', '--onlyvisible', '--class', 'spice-viewer')
+                others = [wid for wid in out.split() if wid != s.window]
+                found = others[0] if others else None
+                time.sleep(0.1)
+            if found is None:
+                continue
+            code, out = s.xdo('getwindowgeometry', '--shell', found)
+            vals = dict(line.split('=', 1) for line in out.splitlines() if '=' in line)
+            if int(vals['HEIGHT']) > 15 * 14:
+                popup = vals
+                break
+            s.xdo('key', 'Escape')
+            time.sleep(0.3)
+        check(popup is not None, 'the Send key menu (15 entries) did not open from the menu bar')
+        item_h = int(popup['HEIGHT']) // 15
+        s.xdo('mousemove', int(popup['X']) + 40, int(popup['Y']) + item_h // 2 + 2, 'click', 1)
         s.wait_inputs(start, ['input key-down 0x1d', 'input key-down 0x38', 'input key-down 0xe053',
                               'input key-up 0xe053', 'input key-up 0x38', 'input key-up 0x1d'],
                       'Send key > Ctrl+Alt+Del')
