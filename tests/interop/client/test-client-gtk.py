@@ -8,7 +8,8 @@ a PNG of coloured 20x20 blocks (--image) pixel for pixel; the demo prints every 
 Cases (each with -ours and -upstream):
   window-LIB      at --zoom 100 the root window's screenshot contains the picture exactly; typing
                   with xdotool reaches the guest as set-1 scancodes; the pointer reaches it as the
-                  tablet position mapped to guest pixels; Send key > Ctrl+Alt+Del reaches it;
+                  tablet position mapped to guest pixels, a click as button mask 1 then 0, the
+                  wheel as up then down; Send key > Ctrl+Alt+Del reaches it;
                   Ctrl+Shift+S opens "Save screenshot" and Return saves a PNG equal to the picture.
   fullscreen-LIB  F11: the window covers the screen, the menu is gone and the picture is scaled
                   (320x200 on 1280x1024: exactly 4x, letterboxed); F11 again gives the size back;
@@ -252,6 +253,32 @@ def case_window(lib):
         start = s.demo.proc.line_count()
         s.xdo('mousemove', '--window', s.window, x0 - wx + 123, y0 - wy + 77)
         s.wait_inputs(start, ['input tablet-position 123 77 0'], 'pointer motion')
+        # A left click (button mask 1, then 0) and the wheel (buttons 4 and 5: up, down).
+        start = s.demo.proc.line_count()
+        s.xdo('click', 1)
+        # spice-server reports a press in client mode as a position (and a zero wheel step)
+        # carrying the new button mask, the release as tablet-buttons 0.
+        deadline = time.monotonic() + 10
+        while True:
+            got = s.demo_lines(start)
+            masks = [l.split()[-1] for l in got if l.startswith('input tablet-')]
+            if '1' in masks and '0' in masks[masks.index('1'):]:
+                break
+            check(time.monotonic() < deadline, 'left click: the guest got no button mask 1 then 0: %s' % got)
+            time.sleep(0.1)
+        start = s.demo.proc.line_count()
+        s.xdo('click', 4)
+        time.sleep(0.2)
+        s.xdo('click', 5)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            got = s.demo_lines(start)
+            wheel = [int(l.split()[2]) for l in got if l.startswith('input tablet-wheel') and l.split()[2] != '0']
+            if len(wheel) >= 2:
+                break
+            time.sleep(0.1)
+        check(len(wheel) >= 2 and wheel[0] < 0 < wheel[1],
+              'wheel up then down must reach the guest as tablet-wheel <0 then >0; got %s' % got)
 
         # Ctrl+Alt releases the grab (title hint gone).
         s.xdo('key', 'ctrl+alt')
