@@ -19,6 +19,9 @@ Cases (each with -ours and -upstream):
   password-LIB    a demo with --password and a viewer without one: the password dialog appears,
                   the typed password connects and the picture shows; a second viewer with a wrong
                   --password gets the dialog too, and Escape there exits 3.
+  cursor-LIB      the demo's desktop sets a 12-pixel black and white arrow cursor: over our display
+                  (client mouse mode) the X server's cursor (XFixes) is that shape, over the menu
+                  bar it is not.
   servermode-qemu Debian's QEMU 7.2 on upstream's library (PS/2 mouse, no tablet: server mouse mode):
                   a click grabs the pointer (title hint), relative moves are taken and the pointer
                   warped back to the display's centre, Ctrl+Alt releases the grab.
@@ -87,19 +90,19 @@ def save_png(path, w, h, rgb):
 class Session:
     """Xvfb + the demo (on @lib) + our viewer in a window."""
 
-    def __init__(self, lib, demo_args=(), viewer_args=()):
+    def __init__(self, lib, demo_args=(), viewer_args=(), image=True):
         self.lib = lib
         self.home = tempfile.mkdtemp(prefix='gtk-home-')
         self.demo = None
         self.viewer = None
         self.x = xsession.Xvfb(SCREEN_W, SCREEN_H)
         try:
-            self._start(demo_args, viewer_args)
+            self._start(demo_args, viewer_args, image)
         except BaseException:
             self.close()
             raise
 
-    def _start(self, demo_args, viewer_args):
+    def _start(self, demo_args, viewer_args, image):
         self.env = self.x.env(self.home)
         # The viewer quits cleanly on SIGTERM, so LeakSanitizer judges it at exit; fontconfig's
         # and GTK's process-lifetime caches are not ours to judge.
@@ -110,7 +113,7 @@ class Session:
         self.env['LSAN_OPTIONS'] = 'suppressions=%s:print_suppressions=0' % supp
         self.image, self.rgb = block_image()
         self.port = free_port()
-        self.demo_args = ['--image', self.image] + list(demo_args)
+        self.demo_args = (['--image', self.image] if image else []) + list(demo_args)
         self.start_demo()
         argv = [viewer_path()] + list(viewer_args) + ['spice://127.0.0.1:%d' % self.port]
         log('run: %s' % ' '.join(argv))
@@ -533,12 +536,73 @@ def case_servermode_qemu():
         shutil.rmtree(home, ignore_errors=True)
 
 
+def x_cursor_image(display):
+    """(width, height, xhot, yhot, ARGB pixels) of the X server's current cursor (XFixes)."""
+    import ctypes
+    import ctypes.util
+
+    class XFixesCursorImage(ctypes.Structure):
+        _fields_ = [('x', ctypes.c_short), ('y', ctypes.c_short), ('width', ctypes.c_ushort),
+                    ('height', ctypes.c_ushort), ('xhot', ctypes.c_ushort), ('yhot', ctypes.c_ushort),
+                    ('cursor_serial', ctypes.c_ulong), ('pixels', ctypes.POINTER(ctypes.c_ulong)),
+                    ('atom', ctypes.c_ulong), ('name', ctypes.c_char_p)]
+    x11 = ctypes.CDLL(ctypes.util.find_library('X11'))
+    xfixes = ctypes.CDLL(ctypes.util.find_library('Xfixes'))
+    x11.XOpenDisplay.restype = ctypes.c_void_p
+    x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    x11.XFree.argtypes = [ctypes.c_void_p]
+    xfixes.XFixesGetCursorImage.restype = ctypes.POINTER(XFixesCursorImage)
+    xfixes.XFixesGetCursorImage.argtypes = [ctypes.c_void_p]
+    dpy = x11.XOpenDisplay(display.encode())
+    check(dpy, 'cannot open X display %s' % display)
+    try:
+        img = xfixes.XFixesGetCursorImage(dpy)
+        check(bool(img), 'XFixesGetCursorImage failed')
+        c = img.contents
+        pixels = [c.pixels[i] & 0xffffffff for i in range(c.width * c.height)]
+        out = (c.width, c.height, c.xhot, c.yhot, pixels)
+        x11.XFree(img)
+        return out
+    finally:
+        x11.XCloseDisplay(dpy)
+
+
+def case_cursor(lib):
+    """The demo's desktop sets a 12-pixel-wide arrow (black, white, transparent; hot spot 0,0):
+    in client mouse mode that shape is the X cursor over our display."""
+    with Session(lib, image=False) as s:
+        s.wait_title(lambda t: 'connecting' not in t, 'connected')
+        time.sleep(1)
+        s.focus(200, 200)
+        deadline = time.monotonic() + 15
+        while True:
+            s.xdo('mousemove_relative', '--', 1, 1)
+            w, h, xhot, yhot, px = x_cursor_image(s.x.display)
+            colours = set(px)
+            if w == 12 and (xhot, yhot) == (0, 0) and colours <= {0, 0xff000000, 0xffffffff} \
+                    and 0xff000000 in colours and 0xffffffff in colours:
+                break
+            check(time.monotonic() < deadline, 'the X cursor over the display is %dx%d hot (%d,%d) with %d '
+                  'colours, not the guest\'s 12-pixel black and white arrow' % (w, h, xhot, yhot, len(colours)))
+            time.sleep(0.3)
+        log('the X cursor is the guest\'s arrow: %dx%d, hot spot (0,0)' % (w, h))
+        # Over the menu bar the cursor is the desktop's, so the shape above was really ours.
+        s.xdo('mousemove', '--window', s.window, 60, 3)
+        time.sleep(0.5)
+        w2, h2, _, _, px2 = x_cursor_image(s.x.display)
+        check((w2, h2, px2) != (w, h, px), 'over the menu bar the cursor is still the guest\'s arrow')
+        log('over the menu bar: the desktop cursor (%dx%d)' % (w2, h2))
+        s.check_viewer()
+
+
 CASES = {'servermode-qemu': case_servermode_qemu}
 for _lib in ('ours', 'upstream'):
     CASES['window-' + _lib] = (lambda lib: lambda: case_window(lib))(_lib)
     CASES['fullscreen-' + _lib] = (lambda lib: lambda: case_fullscreen(lib))(_lib)
     CASES['reconnect-' + _lib] = (lambda lib: lambda: case_reconnect(lib))(_lib)
     CASES['password-' + _lib] = (lambda lib: lambda: case_password(lib))(_lib)
+    CASES['cursor-' + _lib] = (lambda lib: lambda: case_cursor(lib))(_lib)
 
 if __name__ == '__main__':
     names = sys.argv[1:] or list(CASES)
