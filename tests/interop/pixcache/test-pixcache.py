@@ -12,8 +12,11 @@ frame a full-screen QXL copy whose image carries QXL_IMAGE_CACHE and an id from 
     before the image reusing the space). With a big cache the repeated frames come from the
     cache; with a cache of two frames there are evictions and frames still come from the cache
     after them. Upstream's library passes the same checks (the reference for the expectations);
+  * with --jpeg-wan-compression always, hits of lossless copies are FROM_CACHE_LOSSLESS (ours
+    and upstream's);
   * upstream spice-gtk with its default cache and with a two-frame cache (session cache-size),
-    GLZ on, shows the last frame pixel for pixel, and with --image-compression off its display
+    GLZ on, and with JPEG allowed (the last frame, text, then comes as FROM_CACHE_LOSSLESS),
+    shows the last frame pixel for pixel, and with --image-compression off its display
     channel reads far fewer bytes with --image-cache than without (the repeats are not resent);
   * our own client (build/client/spice-viewer --headless --screenshot) shows the last frame
     pixel for pixel with the two-frame cache (it announces 80 MB, so its whole cache is used);
@@ -74,13 +77,15 @@ def make_pictures():
     return paths
 
 
-def demo_args(pictures, compression, cache=True, interval_ms=400):
+def demo_args(pictures, compression, cache=True, interval_ms=400, jpeg=None):
     args = []
     for name in SEQUENCE:
         args += ['--image', pictures[name]]
     args += ['--frame-interval', str(interval_ms), '--image-compression', compression]
     if cache:
         args.append('--image-cache')
+    if jpeg:
+        args += ['--jpeg-wan-compression', jpeg]
     return args
 
 
@@ -99,6 +104,8 @@ class CacheModel:
         self.capacity = capacity
         self.held = {}           # id -> pixels
         self.hits = 0
+        self.lossless_hits = 0
+        self.lossy_adds = 0
         self.adds = 0
         self.invalidated = 0
         self.glz_ids = []
@@ -122,6 +129,7 @@ class CacheModel:
             check(iid in self.held, '%s: FROM_CACHE of id %#x, which the client does not hold '
                   '(held: %s)' % (self.who, iid, sorted(self.held)))
             self.hits += 1
+            self.lossless_hits += itype == IMAGE_FROM_CACHE_LOSSLESS
             return
         if itype == IMAGE_GLZ_RGB:
             glz = body[off + record.DESCRIPTOR.size + 4:]
@@ -129,6 +137,7 @@ class CacheModel:
         if flags & (FLAG_CACHE_ME | FLAG_CACHE_REPLACE_ME):
             self.held[iid] = w * h
             self.adds += flags & FLAG_CACHE_ME
+            self.lossy_adds += itype in (105, 108)   # JPEG, JPEG_ALPHA
         used = sum(self.held.values())
         self.peak = max(self.peak, used)
         check(used <= self.capacity, '%s: the client would hold %d pixels after id %#x, more than '
@@ -178,11 +187,11 @@ def read_until_quiet(chans, demo, quiet_s=1.5, limit_s=30.0):
                               'within %.0f s' % limit_s)
 
 
-def raw_session(lib, pictures, compression, capacity, displays=1):
+def raw_session(lib, pictures, compression, capacity, displays=1, jpeg=None):
     """Runs the sequence to @displays raw display connections of one session; their models."""
     models = []
     stop = threading.Event()
-    with harness.Demo(lib, demo_args(pictures, compression), port=port()) as demo:
+    with harness.Demo(lib, demo_args(pictures, compression, jpeg=jpeg), port=port()) as demo:
         main, session_id = rawlink.main_session('127.0.0.1', demo.port)
         links = []
         try:
@@ -208,9 +217,10 @@ def raw_session(lib, pictures, compression, capacity, displays=1):
             main.close()
         demo.check_healthy()
     for model in models:
-        harness.log('%s: %d CACHE_ME, %d FROM_CACHE, %d invalidated, peak %d px, GLZ ids %s'
-                    % (model.who, model.adds, model.hits, model.invalidated, model.peak,
-                       model.glz_ids))
+        harness.log('%s: %d CACHE_ME (%d lossy), %d FROM_CACHE (%d _LOSSLESS), %d invalidated, '
+                    'peak %d px, GLZ ids %s'
+                    % (model.who, model.adds, model.lossy_adds, model.hits, model.lossless_hits,
+                       model.invalidated, model.peak, model.glz_ids))
     return models
 
 
@@ -227,6 +237,14 @@ def check_raw_small_cache(lib, pictures):
     check(model.invalidated >= 1, '%s: no INVAL_LIST with a two-frame cache' % lib)
     check(model.hits >= 2, '%s: %d FROM_CACHE with a two-frame cache, expected at least 2'
           % (lib, model.hits))
+
+
+def check_raw_jpeg(lib, pictures):
+    """With JPEG allowed, the photo frame is cached lossy, and hits of lossless copies say so."""
+    model, = raw_session(lib, pictures, 'auto_glz', 20 * 1024 * 1024, jpeg='always')
+    check(model.hits >= 2, '%s: %d FROM_CACHE with jpeg always' % (lib, model.hits))
+    check(model.lossless_hits >= 1, '%s: no FROM_CACHE_LOSSLESS with jpeg always (hits of the '
+          'lossless text frame must say they are lossless)' % lib)
 
 
 def check_two_connections(pictures):
@@ -255,10 +273,10 @@ class SizedCacheClient(SpiceTestClient):
         return super()._on_channel_new(session, channel)
 
 
-def gtk_show(pictures, compression, cache_bytes, image_cache=True):
+def gtk_show(pictures, compression, cache_bytes, image_cache=True, jpeg=None):
     """spice-gtk shows the last frame exactly; returns the display channel's bytes read."""
     width, height, expected = harness.load_rgb(pictures[SEQUENCE[-1]])
-    with harness.Demo('ours', demo_args(pictures, compression, cache=image_cache),
+    with harness.Demo('ours', demo_args(pictures, compression, cache=image_cache, jpeg=jpeg),
                       port=port()) as demo:
         with SizedCacheClient(cache_bytes, port=demo.port, timeout=30) as client:
             client.wait_primary()
@@ -278,6 +296,8 @@ def gtk_show(pictures, compression, cache_bytes, image_cache=True):
 def check_gtk(pictures):
     gtk_show(pictures, 'glz', 0)
     gtk_show(pictures, 'glz', 2 * FRAME_PIXELS * 4)
+    # The last frame (text, lossless) comes as FROM_CACHE_LOSSLESS when JPEG is allowed.
+    gtk_show(pictures, 'auto_glz', 0, jpeg='always')
     with_cache = gtk_show(pictures, 'off', 0)
     without = gtk_show(pictures, 'off', 0, image_cache=False)
     harness.log('spice-gtk display bytes, image-compression off: %d with --image-cache, %d without'
@@ -319,6 +339,8 @@ if __name__ == '__main__':
                       (lambda lib=lib: check_raw_big_cache(lib, PICS))))
         cases.append(('%s: a raw client with a two-frame cache gets INVAL_LIST first, FROM_CACHE '
                       'after evictions' % lib, (lambda lib=lib: check_raw_small_cache(lib, PICS))))
+        cases.append(('%s: with JPEG allowed, lossless copies are hit as FROM_CACHE_LOSSLESS' % lib,
+                      (lambda lib=lib: check_raw_jpeg(lib, PICS))))
     if 'ours' in libs:
         cases.append(('ours: two display connections of a session: own GLZ dictionaries and caches',
                       lambda: check_two_connections(PICS)))
