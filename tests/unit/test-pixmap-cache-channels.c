@@ -424,6 +424,20 @@ static gpointer client_thread(gpointer data)
     g_assert_cmpuint(a0_again.id, !=, a0.id);   /* wire ids are never reused */
     g_atomic_int_set(&run->done, 6);
 
+    /* Step 6: device 0's guest reset its image ids (spice_qxl_reset_image_cache): its entry is
+     * invalidated, and the same guest id is a new image. Device 1's entry stays. */
+    wait_step(&run->step, 6);
+    g_array_set_size(inval[0], 0);
+    Image after_reset = next_copy(run->fd[0], inval[0]);
+    g_assert_cmpuint(inval[0]->len, ==, 1);
+    g_assert_cmpuint(g_array_index(inval[0], uint64_t, 0), ==, a0_again.id);
+    g_assert_cmphex(after_reset.flags, ==, SPICE_IMAGE_FLAGS_CACHE_ME);
+    g_assert_cmpuint(after_reset.id, !=, a0_again.id);
+    Image c1_again = next_copy(run->fd[1], inval[1]);
+    g_assert_cmpuint(c1_again.type, ==, SPICE_IMAGE_TYPE_FROM_CACHE);
+    g_assert_cmpuint(c1_again.id, ==, c1.id);
+    g_atomic_int_set(&run->done, 7);
+
     g_array_free(inval[0], TRUE);
     g_array_free(inval[1], TRUE);
     close(run->fd[0]);
@@ -489,6 +503,11 @@ static void test_two_display_channels(void)
     g_assert_true(test_core_run_until(step_done, &run, 20000));
     push_cached_copy(0, guest_a, 0x00102030);
     g_atomic_int_set(&run.step, 5);
+    g_assert_true(test_core_run_until(step_done, &run, 20000));
+    spice_qxl_reset_image_cache(&devices[0].instance);
+    push_cached_copy(0, guest_a, 0x00ffffff);
+    push_cached_copy(1, guest_c, 0x00a0b0c0);
+    g_atomic_int_set(&run.step, 6);
     g_assert_true(test_core_run_until(step_done, &run, 20000));
     g_thread_join(client);
 
