@@ -182,10 +182,7 @@ run:
         run_index = i;
         s.waitcnt = (unsigned)(stop - i);
         size_t run_start = i;
-        uint32_t value = key[i - 1];
-        while (i < end && key[i] == value) {
-            i++;
-        }
+        i = quic_run_end(key, i, end, key[i - 1]);
         put_run(&w, &s, (unsigned)(i - run_start));
         if (i == end) {
             goto done;

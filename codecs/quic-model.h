@@ -7,6 +7,10 @@
 
 #include "codecs/quic.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #define QUIC_MAGIC 0x43495551u   /* "QUIC" as a little-endian word */
 #define QUIC_VERSION 0u
 /* Longest codeword; escape codes are sized so no symbol exceeds it. */
@@ -92,6 +96,27 @@ static inline void quic_melc_down(QuicState *s)
         s->melclen = quic_melc_len[--s->melcstate];
         s->melcorder = 1u << s->melclen;
     }
+}
+
+/* First index in [i, end) whose key differs from @value (or @end). Runs on text pages cover
+ * most pixels, so the scan compares eight keys per step where SSE2 is available. */
+static inline size_t quic_run_end(const uint32_t *key, size_t i, size_t end, uint32_t value)
+{
+#if defined(__SSE2__)
+    const __m128i v = _mm_set1_epi32((int)value);
+    while (end - i >= 8) {
+        __m128i a = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)(key + i)), v);
+        __m128i b = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)(key + i + 4)), v);
+        if (_mm_movemask_epi8(_mm_and_si128(a, b)) != 0xFFFF) {
+            break;
+        }
+        i += 8;
+    }
+#endif
+    while (i < end && key[i] == value) {
+        i++;
+    }
+    return i;
 }
 
 /* Adds @sym to @b's statistics and picks the parameter with the smallest total (ties keep the
