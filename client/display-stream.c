@@ -367,12 +367,16 @@ static void report_frame(Stream *st, uint32_t mm_time, int32_t margin)
 
 /* ---- messages ---- */
 
+/* The stream @id, or NULL (logged; the server is told the stream does not exist unless the
+ * message was ending it anyway, as spice-gtk does). */
 static Stream *find(DisplayStreams *ds, uint32_t id, const char *what)
 {
     Stream *st = id < DISPLAY_MAX_STREAMS ? ds->streams[id] : NULL;
     if (st == NULL) {
         log_once(ds, what, "dropped %s for stream %u, which does not exist", what, id);
-        report_missing(ds, id);
+        if (strcmp(what, "STREAM_DESTROY") != 0) {
+            report_missing(ds, id);
+        }
     }
     return st;
 }
