@@ -74,7 +74,9 @@ def check_spice_gtk(mode, name, png, redraws=0):
     """spice-gtk's primary equals @png; with @redraws, only after that many more guest redraws
     were drawn (display-invalidate) after the first picture."""
     width, height, expected = harness.load_rgb(png)
-    args = ['--image', png, '--image-compression', mode]
+    # Lossless: without jpeg never, a busy host's network test may find the link slow and AUTO
+    # jpeg-wan-compression (the default, as in QEMU) would send photos as JPEG.
+    args = ['--image', png, '--image-compression', mode, '--jpeg-wan-compression', 'never']
     if redraws:
         args += ['--image-redraw', '0.3']
     with harness.Demo('ours', args, port=port()) as demo:
@@ -100,8 +102,8 @@ def raw_draws(mode, png, draws=2, limit_s=20.0):
     copy from the canvas, then the demo's redraw through QXL."""
     records = []
     stop = threading.Event()
-    with harness.Demo('ours', ['--image', png, '--image-compression', mode, '--image-redraw', '0.5'],
-                      port=port()) as demo:
+    with harness.Demo('ours', ['--image', png, '--image-compression', mode, '--image-redraw', '0.5',
+                               '--jpeg-wan-compression', 'never'], port=port()) as demo:
         main, session_id = rawlink.main_session('127.0.0.1', demo.port)
         try:
             main.send_message(rawlink.MSGC_MAIN_ATTACH_CHANNELS)
