@@ -15,7 +15,9 @@ type and size of every DRAW_COPY and the caps spice-gtk announces. For each libr
   * a sequence (--image text page, --image the page scrolled by 24 rows) under glz: the last
     frame is exact, and on ours its GLZ image is under a third of what lz sends for it (it
     references the previous frame in the client's window; upstream's GLZ finds no such match);
-  * spice-gtk's preferred-compression (LZ) turns a quic server's QUIC images into LZ_RGB.
+  * spice-gtk's preferred-compression (LZ) turns a quic server's QUIC images into LZ_RGB;
+  * jpeg-wan-compression=auto (the default) with the relay throttled to 3 Mbit/s: the main
+    channel's network test finds the link slow (upstream's < 10 Mbit/s) and photos go JPEG.
 And on ours only: a raw client's PREFERRED_COMPRESSION with an unknown value is logged and
 ignored, the channel stays up and keeps the server's policy.
 Ports 6240-6259 (srvcomp's range: demos on 6240-6249, relays on 6250-6259).
@@ -86,12 +88,12 @@ def psnr(expected, got):
     return 10 * math.log10(255.0 * 255.0 * len(expected) / se)
 
 
-def session(lib, args, images=3, compression=None, wait_line=None):
+def session(lib, args, images=3, compression=None, wait_line=None, throttle_bps=None):
     """Runs the demo on @lib with @args and spice-gtk through a tap until @images DRAW_COPYs
     went by (and the demo printed @wait_line). Returns (tap types and sizes, display caps,
     (width, height, rgb) of spice-gtk's primary)."""
     with harness.Demo(lib, args, port=demo_port()) as demo:
-        with SpiceTap(demo.port, tap_port()) as tap:
+        with SpiceTap(demo.port, tap_port(), throttle_bps) as tap:
             with SpiceTestClient(port=tap.port, timeout=30, compression=compression) as client:
                 client.wait_primary(settle_max=1.0)
                 client.run_until(lambda: len(tap.images) >= images, timeout=20,
@@ -163,6 +165,18 @@ def case_jpeg(lib, pics):
     types = {t for t, _ in images}
     check(not types & {'JPEG', 'JPEG_ALPHA', 'QUIC'}, '%s: text went lossy/QUIC: %s' % (lib, types))
     check_exact(lib, 'jpeg=always text', pics['text'], shown)
+
+
+def case_auto_slow(lib, pics):
+    """jpeg-wan-compression=auto (the default): on a link the relay holds to 3 Mbit/s the
+    network test finds it slow, and the photo's redraws go as JPEG."""
+    images, _, shown = session(lib, ['--image', pics['photo'], '--image-compression', 'auto_glz',
+                                     '--image-redraw', '0.5'], images=4, throttle_bps=3e6)
+    types = [t for t, _ in images]
+    check('JPEG' in types[1:], '%s: no JPEG on a 3 Mbit/s link under jpeg auto: %s' % (lib, types))
+    width, height, expected = harness.load_rgb(pics['photo'])
+    quality = psnr(expected, shown[2])
+    check(quality >= MIN_PSNR, '%s: JPEG photo PSNR %.1f dB on the slow link' % (lib, quality))
 
 
 def case_sequence(lib, pics):
@@ -242,6 +256,8 @@ if __name__ == '__main__':
              lambda lib=lib: case_zlib_glz(lib, PICS)),
             ('%s: jpeg-wan-compression=always: photo as JPEG >= 30 dB, text exact' % lib,
              lambda lib=lib: case_jpeg(lib, PICS)),
+            ('%s: jpeg-wan-compression=auto on a 3 Mbit/s link: the photo goes JPEG' % lib,
+             lambda lib=lib: case_auto_slow(lib, PICS)),
             ('%s: a glz page-then-scrolled sequence: exact, the scroll references the page' % lib,
              lambda lib=lib: case_sequence(lib, PICS)),
             ('%s: spice-gtk preferred-compression LZ overrides image-compression=quic' % lib,
