@@ -452,31 +452,32 @@ static DisplayResult draw_composite(const DisplayDrawEnv *env, const uint8_t *bo
         return DISPLAY_RESULT_DROPPED;
     }
     DisplayResult result = DISPLAY_RESULT_DROPPED;
+    /* Images first, in message order: see draw_copy. */
+    uint32_t flags = c.composite.flags;
+    pixman_image_t *src = decode(env, body, size, c.src_bitmap_offset,
+                                 (flags & SPICE_COMPOSITE_SOURCE_OPAQUE) ? 0 : -1);
+    pixman_image_t *mask = NULL;
+    bool ok = src != NULL;
+    if (ok && c.mask_bitmap_offset != 0) {
+        mask = decode(env, body, size, c.mask_bitmap_offset,
+                      (flags & SPICE_COMPOSITE_MASK_OPAQUE) ? 0 : -1);
+        ok = mask != NULL;
+    }
     pixman_region32_t region;
     pixman_image_t *dst = target(env, &c.base, &region);
     if (dst != NULL) {
-        uint32_t flags = c.composite.flags;
-        pixman_image_t *src = decode(env, body, size, c.src_bitmap_offset,
-                                     (flags & SPICE_COMPOSITE_SOURCE_OPAQUE) ? 0 : -1);
-        pixman_image_t *mask = NULL;
-        bool ok = src != NULL;
-        if (ok && c.mask_bitmap_offset != 0) {
-            mask = decode(env, body, size, c.mask_bitmap_offset,
-                          (flags & SPICE_COMPOSITE_MASK_OPAQUE) ? 0 : -1);
-            ok = mask != NULL;
-        }
         if (ok) {
             pixman_box32_t bbox = box_of(&c.base.box);
             canvas_composite(dst, &region, &bbox, &c.composite, src, mask);
             result = DISPLAY_RESULT_DRAW;
         }
-        if (src) {
-            pixman_image_unref(src);
-        }
-        if (mask) {
-            pixman_image_unref(mask);
-        }
         pixman_region32_fini(&region);
+    }
+    if (src) {
+        pixman_image_unref(src);
+    }
+    if (mask) {
+        pixman_image_unref(mask);
     }
     display_clip_clear(&c.base.clip);
     return result;
