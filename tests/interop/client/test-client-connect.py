@@ -450,10 +450,9 @@ def suspend_on_bios_text(daemon, name, path):
 def case_libvirt_daemon():
     import libvirtd
     check(os.getuid() == 0, 'a private system libvirtd needs root')
-    # Autoport within our range: libvirt picks the first free port from remote_display_port_min.
-    first = free_ports(1)[0]
+    # Autoport within our range: libvirt takes the first port of it that it can bind.
     libvirtd.QEMU_CONF = libvirtd.QEMU_CONF + ('remote_display_port_min = %d\nremote_display_port_max = %d\n'
-                                               % (first, PORT_LAST))
+                                               % (PORT_FIRST, PORT_LAST))
     name = 'spice-suite-connect'
     domain = ('''<domain type='qemu'>
   <name>%s</name>
