@@ -314,6 +314,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "spice-viewer: --headless needs --screenshot FILE (see --help)\n");
         return EXIT_USAGE;
     }
+    if (!headless && (send_keys != NULL || type_text != NULL)) {
+        fprintf(stderr, "spice-viewer: --send-keys and --type are for --headless runs (the window "
+                "has a Send key menu)\n");
+        g_strfreev(send_keys);
+        g_free(type_text);
+        return EXIT_USAGE;
+    }
     if (!(timeout_s > 0) || !(settle_s >= 0)) {
         fprintf(stderr, "spice-viewer: --timeout must be > 0 and --settle >= 0\n");
         return EXIT_USAGE;
