@@ -30,10 +30,14 @@
 /* Client message types below this are the base messages every channel shares. */
 #define SPICE_MSGC_BASE_CHANNEL_FIRST 101
 
+/* A queued message: its framing header inline, its body a separate owned buffer, so a body
+ * built by the channel is queued as it is (channel_connection_send_writer_take), not copied. */
 typedef struct OutMessage {
-    uint8_t *data;      /* header + body, owned */
-    size_t size;
-    size_t sent;
+    uint8_t header[FRAMING_FULL_HEADER_SIZE];
+    size_t header_size;
+    uint8_t *body;      /* owned (g_free), NULL for an empty body */
+    size_t body_size;
+    size_t sent;        /* bytes of header + body written */
 } OutMessage;
 
 typedef struct PendingPing {
@@ -92,7 +96,7 @@ static void connection_check_buffered_input(ChannelConnection *conn);
 static void out_message_free(gpointer data)
 {
     OutMessage *msg = data;
-    g_free(msg->data);
+    g_free(msg->body);
     g_free(msg);
 }
 
@@ -173,47 +177,43 @@ static void close_timer_fired(void *opaque)
 
 /* ---- writing ---- */
 
-static void queue_bytes(ChannelConnection *conn, uint8_t *data, size_t size)
-{
-    OutMessage *msg = g_new0(OutMessage, 1);
-    msg->data = data;
-    msg->size = size;
-    g_queue_push_tail(&conn->out, msg);
-    conn->pending_bytes += size;
-}
-
-static void queue_message(ChannelConnection *conn, uint16_t type, const uint8_t *body, size_t size)
+/* Queues @body (taken: freed with g_free once sent or dropped) behind its header. */
+static void queue_message(ChannelConnection *conn, uint16_t type, uint8_t *body, size_t size)
 {
     if (conn->closed || conn->close_pending) {
+        g_free(body);
         return;
     }
     if (size > UINT32_MAX - FRAMING_FULL_HEADER_SIZE) {
         g_warning("%s channel: message type %u of %zu bytes is too large to send; dropped",
                   conn->name, type, size);
+        g_free(body);
         return;
     }
-    WireWriter w;
-    wire_writer_init(&w);
+    OutMessage *msg = g_new0(OutMessage, 1);
     FrameHeader hdr = {
         .serial = ++conn->out_serial,
         .type = type,
         .size = (uint32_t)size,
         .sub_list = 0,
     };
+    WireWriter w;
+    wire_writer_init(&w);
     framing_write_header(&w, conn->peer->use_mini_header, &hdr);
-    wire_write_bytes(&w, body, size);
-    size_t total;
-    uint8_t *data = wire_writer_steal(&w, &total);
+    msg->header_size = wire_writer_size(&w);
+    memcpy(msg->header, wire_writer_data(&w), msg->header_size);
     wire_writer_finish(&w);
-    queue_bytes(conn, data, total);
+    msg->body = body;
+    msg->body_size = size;
+    g_queue_push_tail(&conn->out, msg);
+    conn->pending_bytes += msg->header_size + size;
     if (conn->handles_acks) {
         ack_window_on_message_sent(&conn->ack);
     }
 }
 
-void channel_connection_send(ChannelConnection *conn, uint16_t type, const uint8_t *body, size_t size)
+static void send_queued(ChannelConnection *conn)
 {
-    queue_message(conn, type, body, size);
     connection_flush(conn);
     if (!conn->closed && !conn->close_pending &&
         conn->pending_bytes > CHANNEL_CONNECTION_HARD_MAX_PENDING_BYTES) {
@@ -223,9 +223,23 @@ void channel_connection_send(ChannelConnection *conn, uint16_t type, const uint8
     }
 }
 
+void channel_connection_send(ChannelConnection *conn, uint16_t type, const uint8_t *body, size_t size)
+{
+    queue_message(conn, type, size > 0 ? g_memdup2(body, size) : NULL, size);
+    send_queued(conn);
+}
+
 void channel_connection_send_writer(ChannelConnection *conn, uint16_t type, const WireWriter *writer)
 {
     channel_connection_send(conn, type, wire_writer_data(writer), wire_writer_size(writer));
+}
+
+void channel_connection_send_writer_take(ChannelConnection *conn, uint16_t type, WireWriter *writer)
+{
+    size_t size;
+    uint8_t *body = wire_writer_steal(writer, &size);
+    queue_message(conn, type, body, size);
+    send_queued(conn);
 }
 
 /* Writes what the socket takes now. Never calls the channel back; errors close later. */
@@ -235,11 +249,19 @@ static bool connection_write_some(ChannelConnection *conn)
     while (!g_queue_is_empty(&conn->out)) {
         struct iovec iov[CHANNEL_CONNECTION_IOV_MAX];
         int n = 0;
-        for (GList *l = conn->out.head; l && n < CHANNEL_CONNECTION_IOV_MAX; l = l->next) {
+        for (GList *l = conn->out.head; l && n + 2 <= CHANNEL_CONNECTION_IOV_MAX; l = l->next) {
             OutMessage *msg = l->data;
-            iov[n].iov_base = msg->data + msg->sent;
-            iov[n].iov_len = msg->size - msg->sent;
-            n++;
+            if (msg->sent < msg->header_size) {
+                iov[n].iov_base = msg->header + msg->sent;
+                iov[n].iov_len = msg->header_size - msg->sent;
+                n++;
+            }
+            size_t body_sent = msg->sent > msg->header_size ? msg->sent - msg->header_size : 0;
+            if (body_sent < msg->body_size) {
+                iov[n].iov_base = msg->body + body_sent;
+                iov[n].iov_len = msg->body_size - body_sent;
+                n++;
+            }
         }
         ssize_t written = red_stream_writev(conn->peer->stream, iov, n);
         if (written < 0) {
@@ -256,7 +278,7 @@ static bool connection_write_some(ChannelConnection *conn)
         conn->pending_bytes -= left;
         while (left > 0) {
             OutMessage *msg = g_queue_peek_head(&conn->out);
-            size_t rest = msg->size - msg->sent;
+            size_t rest = msg->header_size + msg->body_size - msg->sent;
             if (left >= rest) {
                 left -= rest;
                 out_message_free(g_queue_pop_head(&conn->out));

@@ -81,6 +81,9 @@ const LinkedPeer *channel_connection_get_peer(const ChannelConnection *conn);
  */
 void channel_connection_send(ChannelConnection *conn, uint16_t type, const uint8_t *body, size_t size);
 void channel_connection_send_writer(ChannelConnection *conn, uint16_t type, const WireWriter *writer);
+/* Like channel_connection_send_writer, but takes the writer's buffer as the queued body (no
+ * copy of a multi-megabyte image message); @writer is left empty and reusable. */
+void channel_connection_send_writer_take(ChannelConnection *conn, uint16_t type, WireWriter *writer);
 
 /* True when the ack window is exhausted (handles_acks) or too much is queued: produce nothing. */
 bool channel_connection_is_blocked(const ChannelConnection *conn);
