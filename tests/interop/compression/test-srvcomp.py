@@ -18,6 +18,8 @@ type and size of every DRAW_COPY and the caps spice-gtk announces. For each libr
   * spice-gtk's preferred-compression (LZ) turns a quic server's QUIC images into LZ_RGB;
   * jpeg-wan-compression=auto (the default) with the relay throttled to 3 Mbit/s: the main
     channel's network test finds the link slow (upstream's < 10 Mbit/s) and photos go JPEG.
+A raw client compares the first redraw's image bytes under auto_lz and auto_glz: ours sends no
+more than upstream for a text page, a mixed desktop and a photo.
 And on ours only: a raw client's PREFERRED_COMPRESSION with an unknown value is logged and
 ignored, the channel stays up and keeps the server's policy.
 Ports 6240-6259 (srvcomp's range: demos on 6240-6249, relays on 6250-6259).
@@ -77,6 +79,8 @@ def make_pictures():
         'text': write_picture('text', text[:H]),
         'scrolled': write_picture('scrolled', text[SCROLL:]),
         'photo': write_picture('photo', record.picture_photo(W, H, random.Random('srvcomp-photo'))),
+        'desktop': write_picture('desktop',
+                                 record.picture_desktop(W, H, random.Random('srvcomp-desktop'))),
     }
 
 
@@ -210,6 +214,54 @@ def case_preferred(lib, pics):
     check_exact(lib, 'preferred lz', pics['text'], shown)
 
 
+def raw_redraw_bytes(lib, png, mode):
+    """Bytes of the image of the first guest redraw (after MARK) a raw client gets."""
+    stop = threading.Event()
+    with harness.Demo(lib, ['--image', png, '--image-compression', mode, '--image-redraw', '0.4',
+                            '--jpeg-wan-compression', 'never'], port=demo_port()) as demo:
+        main, session_id = rawlink.main_session('127.0.0.1', demo.port)
+        try:
+            main.send_message(rawlink.MSGC_MAIN_ATTACH_CHANNELS)
+            threading.Thread(target=record.keep_main_alive, args=(main, stop), daemon=True).start()
+            display, result = rawlink.secondary_link('127.0.0.1', demo.port, '', session_id,
+                                                     rawlink.CHANNEL_DISPLAY)
+            check(result == 'result 0', 'display link: %s' % result)
+            display.send_message(record.MSGC_DISPLAY_INIT,
+                                 struct.pack('<BqBi', 1, 20 * 1024 * 1024, 1, 4 * 1024 * 1024))
+            chan = record.Channel(display)
+            marked = False
+            end = time.monotonic() + 15
+            while time.monotonic() < end:
+                mtype, body = chan.read(max(0.1, end - time.monotonic()))
+                marked = marked or mtype == record.MSG_DISPLAY_MARK
+                if marked and mtype == record.MSG_DISPLAY_DRAW_COPY:
+                    _, _, src_ptr, _ = record.parse_draw_copy(body)
+                    itype = record.DESCRIPTOR.unpack_from(body, src_ptr)[1]
+                    nbytes = record.image_extent(body, src_ptr)
+                    break
+            else:
+                raise harness.TestFailure('%s %s: no redraw arrived' % (lib, mode))
+            display.close()
+        finally:
+            stop.set()
+            main.close()
+        demo.check_healthy()
+    return record.IMAGE_TYPES.get(itype, str(itype)), nbytes
+
+
+def case_auto_bytes(pics):
+    """Automatic modes send no more bytes than upstream's for a redrawn text page, a mixed
+    desktop and a photo (one full image each; ours codes GLZ redraws as references)."""
+    for name in ('text', 'desktop', 'photo'):
+        for mode in ('auto_lz', 'auto_glz'):
+            ours = raw_redraw_bytes('ours', pics[name], mode)
+            upstream = raw_redraw_bytes('upstream', pics[name], mode)
+            harness.log('%s %s redraw: ours %s %d bytes, upstream %s %d bytes'
+                        % (mode, name, ours[0], ours[1], upstream[0], upstream[1]))
+            check(ours[1] <= upstream[1], '%s %s: ours sends %d bytes (%s), upstream %d (%s)'
+                  % (mode, name, ours[1], ours[0], upstream[1], upstream[0]))
+
+
 def case_bad_preference(pics):
     """A raw client asks for compression 200: logged, ignored, the channel stays up."""
     stop = threading.Event()
@@ -263,6 +315,8 @@ if __name__ == '__main__':
             ('%s: spice-gtk preferred-compression LZ overrides image-compression=quic' % lib,
              lambda lib=lib: case_preferred(lib, PICS)),
         ]
+    cases.append(('auto_lz and auto_glz send no more bytes than upstream on text, desktop, photo',
+                  lambda: case_auto_bytes(PICS)))
     cases.append(('ours: an unknown PREFERRED_COMPRESSION is logged and ignored',
                   lambda: case_bad_preference(PICS)))
     harness.run_cases(cases)
