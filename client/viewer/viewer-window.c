@@ -41,6 +41,7 @@ typedef struct Viewer {
     LinkState link;
     bool ever_connected;
     bool sized_once;                /* the window was fitted to the guest once */
+    bool fit_pending;               /* a fit came while full screen: do it on leaving */
     unsigned retry_delay_s;
     unsigned countdown_s;
     guint retry_timer;
@@ -154,19 +155,25 @@ static void show_status(Viewer *v, const char *text)
 static void fit_window_to_guest(Viewer *v)
 {
     int gw, gh;
-    if (v->fullscreen || !display_widget_guest_size(v->display, &gw, &gh)) {
+    if (!display_widget_guest_size(v->display, &gw, &gh)) {
         return;
     }
+    if (v->fullscreen) {
+        v->fit_pending = true;
+        return;
+    }
+    v->fit_pending = false;
     int zoom = display_widget_get_zoom(v->display);
     if (zoom > 0) {
         gw = gw * zoom / 100;
         gh = gh * zoom / 100;
     }
-    int win_w = gtk_widget_get_allocated_width(v->window);
-    int win_h = gtk_widget_get_allocated_height(v->window);
-    GtkWidget *area = display_widget_get_widget(v->display);
-    int chrome_w = MAX(0, win_w - gtk_widget_get_allocated_width(area));
-    int chrome_h = MAX(0, win_h - gtk_widget_get_allocated_height(area));
+    /* The only chrome is the menu bar (asked, not measured: right after full screen the
+     * allocation still has the old size). */
+    int chrome_w = 0, chrome_h = 0;
+    if (gtk_widget_get_visible(v->menubar)) {
+        gtk_widget_get_preferred_height(v->menubar, NULL, &chrome_h);
+    }
     GdkRectangle work = { 0, 0, 4096, 4096 };
     GdkWindow *gw_win = gtk_widget_get_window(v->window);
     if (gw_win != NULL) {
@@ -274,6 +281,9 @@ static void set_fullscreen(Viewer *v, bool on)
         fullscreen_changed(v, false);
         gtk_window_move(win, v->saved_geometry.x, v->saved_geometry.y);
         gtk_window_resize(win, v->saved_geometry.width, v->saved_geometry.height);
+        if (v->fit_pending) {
+            fit_window_to_guest(v);   /* started full screen: the guest's size, not the default */
+        }
     }
 }
 
@@ -282,6 +292,9 @@ static gboolean on_window_state(GtkWidget *w, GdkEventWindowState *ev, gpointer 
     Viewer *v = user;
     if ((ev->changed_mask & GDK_WINDOW_STATE_FULLSCREEN) && !v->emulated_fullscreen) {
         fullscreen_changed(v, (ev->new_window_state & GDK_WINDOW_STATE_FULLSCREEN) != 0);
+        if (!v->fullscreen && v->fit_pending) {
+            fit_window_to_guest(v);
+        }
     }
     return FALSE;
 }
