@@ -93,6 +93,18 @@ decode_pass(LzIn *in, uint8_t *out, size_t n, LzUnit unit)
                 }
                 break;
             case LZ_UNIT_RGB32:
+                if ((size_t)(end - ip) > count * 3) {
+                    /* One spare input byte: every pixel is one 4-byte load and one store. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+                    const uint32_t keep_bgr = 0xFFFFFF00u;   /* memory bytes 0-2 */
+#else
+                    const uint32_t keep_bgr = 0x00FFFFFFu;
+#endif
+                    for (size_t i = 0; i < count; i++, ip += 3) {
+                        lz_store_u32(out + 4 * (op + i), lz_load_u32(ip) & keep_bgr);
+                    }
+                    break;
+                }
                 for (size_t i = 0; i < count; i++, ip += 3) {
                     uint8_t *px = out + 4 * (op + i);
                     px[0] = ip[0];
