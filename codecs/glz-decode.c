@@ -310,6 +310,18 @@ static CodecStatus decode_pass(const GlzWindow *w, uint64_t id, GlzIn *in, uint3
             if ((size_t)(end - ip) < count * lit) {
                 return CODEC_ERR_TRUNCATED;
             }
+            if (pass == GLZ_PASS_RGB32 && (size_t)(end - ip) > count * 3) {
+                /* One spare input byte: each pixel is one 4-byte load, masked to B,G,R. */
+                for (size_t i = 0; i < count; i++, op++, ip += 3) {
+                    uint32_t v;
+                    memcpy(&v, ip, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+                    v = __builtin_bswap32(v);
+#endif
+                    out[op] = v & 0x00FFFFFFu;
+                }
+                continue;
+            }
             for (size_t i = 0; i < count; i++, op++) {
                 switch (pass) {
                 case GLZ_PASS_RGB32:
