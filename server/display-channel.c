@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "channel-connection.h"
+#include "display-stream.h"
 #include "pixmap-cache.h"
 
 /* A dirty region with more rects than this is replaced by its bounding box (bounded work). */
@@ -38,6 +39,9 @@ typedef struct DisplayClient {
     /* srvcomp: the client's PREFERRED_COMPRESSION (image_encoder_policy_valid), 0: none yet,
      * the server's policy applies. Overrides the server's policy for this client, as upstream. */
     uint8_t preferred_compression;
+    /* srvstream: bit i set: the client got STREAM_CREATE for live stream i (its frames go to
+     * it as STREAM_DATA instead of DRAW_COPY). */
+    uint32_t streams;
 } DisplayClient;
 
 struct DisplayChannel {
@@ -53,6 +57,12 @@ struct DisplayChannel {
     int busy;                    /* > 0 while iterating clients: closed ones are reaped later */
     DisplayClientsChangedFunc clients_changed;
     void *clients_changed_opaque;
+    /* srvstream: video stream detection (server/display-stream.h), owned. */
+    StreamDetector *streams;
+    StreamInfo stream_info[DISPLAY_STREAM_MAX];  /* geometry of each stream id when created */
+    EventLoopTimer *stream_timer;                /* owned; ends streams without frames */
+    int frame_stream;            /* >= 0 while forwarding a frame of that stream: its clients skip */
+    bool streams_checked;        /* the draw being forwarded already went through the detector */
 };
 
 static void client_free(DisplayClient *client)
@@ -310,6 +320,207 @@ static void send_surface_destroy(DisplayClient *client)
     pixman_region32_clear(&client->dirty);
 }
 
+/* ---- srvstream: video streams (streaming-video) ---- */
+
+static void send_stream_destroy(DisplayClient *client, uint32_t id)
+{
+    WireWriter writer;
+    wire_writer_init(&writer);
+    display_stream_write_destroy(&writer, id);
+    channel_connection_send_writer(client->conn, SPICE_MSG_DISPLAY_STREAM_DESTROY, &writer);
+    wire_writer_finish(&writer);
+}
+
+/*
+ * Streams in @ended are over: their clients get STREAM_DESTROY and then the stream's box from
+ * the canvas, losslessly (the dirty region), so what stays on screen is the exact last frame.
+ */
+static void streams_end(DisplayChannel *display, uint32_t ended)
+{
+    if (ended == 0) {
+        return;
+    }
+    for (guint i = 0; i < display->clients->len; i++) {
+        DisplayClient *client = g_ptr_array_index(display->clients, i);
+        uint32_t mine = client->streams & ended;
+        client->streams &= ~ended;
+        for (uint32_t id = 0; mine != 0 && id < DISPLAY_STREAM_MAX; id++) {
+            if (!(mine & (1u << id)) || !client_has_surface(client)) {
+                continue;
+            }
+            send_stream_destroy(client, id);
+            pixman_region32_t box;
+            pixman_region32_init_rects(&box, &display->stream_info[id].dest, 1);
+            add_dirty(client, &box);
+            pixman_region32_fini(&box);
+        }
+    }
+}
+
+static void on_stream_timer(void *opaque)
+{
+    DisplayChannel *display = opaque;
+    display->busy++;
+    streams_end(display, stream_detector_expire(display->streams, reds_get_mm_time()));
+    for (guint i = 0; i < display->clients->len; i++) {
+        DisplayClient *client = g_ptr_array_index(display->clients, i);
+        if (client_has_surface(client)) {
+            send_dirty(client);
+        }
+    }
+    if (stream_detector_active(display->streams)) {
+        event_loop_timer_start(display->stream_timer, DISPLAY_STREAM_TIMEOUT_MS / 4);
+    }
+    display->busy--;
+    reap_closed_clients(display);
+}
+
+/* Whether this DRAW_COPY may be a video frame, by streaming-video (as upstream: a plain PUT of
+ * an inline bitmap into one whole box; FILTER also wants photo-like pixels). */
+static bool copy_is_stream_candidate(DisplayChannel *display, const DisplayDrawBase *base,
+                                     const DisplayBitmap *bitmap, const pixman_box32_t *src_area,
+                                     uint16_t rop, const pixman_region32_t *changed)
+{
+    int mode = display->reds ? reds_get_streaming_video(display->reds) : SPICE_STREAM_VIDEO_OFF;
+    if (mode != SPICE_STREAM_VIDEO_ALL && mode != SPICE_STREAM_VIDEO_FILTER) {
+        return false;
+    }
+    if (rop != SPICE_ROPD_OP_PUT || base->surface_id != 0 || base->num_clip_rects != 0 ||
+        bitmap->format != SPICE_BITMAP_FMT_32BIT || bitmap->pixels == NULL ||
+        pixman_region32_n_rects((pixman_region32_t *)changed) != 1) {
+        return false;
+    }
+    const pixman_box32_t *ext = pixman_region32_extents((pixman_region32_t *)changed);
+    if (ext->x1 != base->box.x1 || ext->y1 != base->box.y1 || ext->x2 != base->box.x2 ||
+        ext->y2 != base->box.y2) {
+        return false;   /* clipped by the surface: not a whole box */
+    }
+    if (src_area->x1 < 0 || src_area->y1 < 0 || src_area->x2 <= src_area->x1 ||
+        src_area->y2 <= src_area->y1 || (uint32_t)src_area->x2 > bitmap->width ||
+        (uint32_t)src_area->y2 > bitmap->height) {
+        return false;
+    }
+    if (mode == SPICE_STREAM_VIDEO_FILTER) {
+        ImageEncoderSource src = {
+            .format = bitmap->format,
+            .width = (uint32_t)(src_area->x2 - src_area->x1),
+            .height = (uint32_t)(src_area->y2 - src_area->y1),
+            .stride = bitmap->stride,
+            .pixels = bitmap->pixels + (size_t)src_area->y1 * bitmap->stride +
+                      (size_t)src_area->x1 * 4,
+        };
+        return image_encoder_is_photo_like(&src);
+    }
+    return true;
+}
+
+static void streams_create(DisplayChannel *display, uint32_t id)
+{
+    WireWriter writer;
+    wire_writer_init(&writer);
+    display_stream_write_create(&writer, id, &display->stream_info[id], reds_get_mm_time());
+    for (guint i = 0; i < display->clients->len; i++) {
+        DisplayClient *client = g_ptr_array_index(display->clients, i);
+        /* A client that is behind does without the stream: its frames reach it as draws. */
+        if (client_has_surface(client) && !channel_connection_is_blocked(client->conn)) {
+            channel_connection_send_writer(client->conn, SPICE_MSG_DISPLAY_STREAM_CREATE, &writer);
+            client->streams |= 1u << id;
+        }
+    }
+    wire_writer_finish(&writer);
+    if (!display->stream_timer) {
+        display->stream_timer = event_loop_timer_add(display->loop, on_stream_timer, display);
+    }
+    if (display->stream_timer) {
+        event_loop_timer_start(display->stream_timer, DISPLAY_STREAM_TIMEOUT_MS / 4);
+    }
+}
+
+/* One frame as STREAM_DATA to the stream's clients that take more; one that is blocked skips
+ * it (the canvas has it; the stream's end refreshes the box). Encoded once for all. */
+static void streams_send_frame(DisplayChannel *display, uint32_t id, const DisplayBitmap *bitmap,
+                               const pixman_box32_t *src_area)
+{
+    uint8_t *frame = NULL;
+    size_t frame_size = 0;
+    bool encoded = false;
+    uint32_t mm_time = reds_get_mm_time();
+    for (guint i = 0; i < display->clients->len; i++) {
+        DisplayClient *client = g_ptr_array_index(display->clients, i);
+        if (!client_has_surface(client) || !(client->streams & (1u << id)) ||
+            channel_connection_is_blocked(client->conn)) {
+            continue;
+        }
+        if (!encoded) {
+            encoded = true;
+            uint32_t w = (uint32_t)(src_area->x2 - src_area->x1);
+            uint32_t h = (uint32_t)(src_area->y2 - src_area->y1);
+            const uint8_t *top = bitmap->pixels + (size_t)src_area->y1 * bitmap->stride +
+                                 (size_t)src_area->x1 * 4;
+            Pixbuf view;
+            if (pixbuf_init_view(&view, PIXBUF_FORMAT_XRGB32, w, h, bitmap->stride,
+                                 (void *)top, (size_t)(h - 1) * bitmap->stride + (size_t)w * 4) ==
+                    CODEC_OK &&
+                !display_stream_encode_frame(&view, &frame, &frame_size)) {
+                g_debug("display channel: a stream frame could not be encoded; skipped");
+            }
+        }
+        if (!frame) {
+            pixman_region32_t box;
+            pixman_region32_init_rects(&box, &display->stream_info[id].dest, 1);
+            add_dirty(client, &box);
+            pixman_region32_fini(&box);
+            continue;
+        }
+        WireWriter writer;
+        wire_writer_init(&writer);
+        display_stream_write_data(&writer, id, mm_time, frame, frame_size);
+        channel_connection_send_writer_take(client->conn, SPICE_MSG_DISPLAY_STREAM_DATA, &writer);
+        wire_writer_finish(&writer);
+    }
+    g_free(frame);
+}
+
+/* Runs a DRAW_COPY through the detector: ends what it covers, creates and feeds streams.
+ * Returns the stream the copy is a frame of (its clients then skip the ordinary draw), or -1. */
+static int streams_on_copy(DisplayChannel *display, const DisplayDrawBase *base,
+                           const DisplayBitmap *bitmap, const pixman_box32_t *src_area,
+                           uint16_t rop, const pixman_region32_t *changed)
+{
+    bool candidate = copy_is_stream_candidate(display, base, bitmap, src_area, rop, changed);
+    StreamCopyResult r = stream_detector_copy(display->streams, &base->box,
+                                              (uint32_t)(src_area->x2 - src_area->x1),
+                                              (uint32_t)(src_area->y2 - src_area->y1),
+                                              candidate, reds_get_mm_time());
+    streams_end(display, r.ended);
+    if (r.verdict == STREAM_VERDICT_NONE) {
+        return -1;
+    }
+    if (r.verdict == STREAM_VERDICT_NEW) {
+        stream_detector_info(display->streams, r.stream_id, &display->stream_info[r.stream_id]);
+        g_debug("display channel: stream %u starts (%ux%u into %dx%d+%d+%d)", r.stream_id,
+                display->stream_info[r.stream_id].src_width,
+                display->stream_info[r.stream_id].src_height, base->box.x2 - base->box.x1,
+                base->box.y2 - base->box.y1, base->box.x1, base->box.y1);
+        streams_create(display, r.stream_id);
+    }
+    streams_send_frame(display, r.stream_id, bitmap, src_area);
+    return (int)r.stream_id;
+}
+
+/* The surface goes away: every stream ends (STREAM_DESTROY_ALL to clients that had one). */
+static void streams_end_all(DisplayChannel *display)
+{
+    stream_detector_end_all(display->streams);
+    for (guint i = 0; i < display->clients->len; i++) {
+        DisplayClient *client = g_ptr_array_index(display->clients, i);
+        if (client->streams && client->conn && client->initialized && client->surface_sent) {
+            channel_connection_send(client->conn, SPICE_MSG_DISPLAY_STREAM_DESTROY_ALL, NULL, 0);
+        }
+        client->streams = 0;
+    }
+}
+
 /* ---- client messages ---- */
 
 static bool handle_init(DisplayClient *client, const uint8_t *body, uint32_t size)
@@ -355,7 +566,7 @@ static bool display_handle_message(ChannelConnection *conn, uint16_t type, const
     case SPICE_MSGC_DISPLAY_INIT:
         return handle_init(client, body, size);
     case SPICE_MSGC_DISPLAY_STREAM_REPORT:
-        /* We open no streams; a report is harmless and ignored. */
+        /* We never send STREAM_ACTIVATE_REPORT (no rate control): a report is ignored. */
         return size == DISPLAY_STREAM_REPORT_SIZE;
     case SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION:
         if (size != 1) {
@@ -419,6 +630,8 @@ DisplayChannel *display_channel_new(EventLoop *loop, uint8_t channel_id)
     display->loop = loop;
     display->id = channel_id;
     display->clients = g_ptr_array_new();
+    display->streams = stream_detector_new();
+    display->frame_stream = -1;
     return display;
 }
 
@@ -443,6 +656,10 @@ void display_channel_destroy(DisplayChannel *display)
     display->busy--;
     reap_closed_clients(display);
     g_ptr_array_free(display->clients, TRUE);
+    if (display->stream_timer) {
+        event_loop_timer_remove(display->stream_timer);
+    }
+    stream_detector_free(display->streams);
     g_free(display->guest_heads);
     g_free(display);
 }
@@ -505,6 +722,7 @@ unsigned display_channel_num_clients(const DisplayChannel *display)
 void display_channel_set_primary(DisplayChannel *display, Surface *primary)
 {
     display->busy++;
+    streams_end_all(display);
     for (guint i = 0; i < display->clients->len; i++) {
         DisplayClient *client = g_ptr_array_index(display->clients, i);
         if (client->conn && client->initialized && client->surface_sent) {
@@ -559,10 +777,16 @@ static void forward_draw_to(DisplayChannel *display, uint16_t type, WriteDrawFun
     WireWriter writer;
     bool built = false;
     display->busy++;
+    if (!display->streams_checked) {
+        streams_end(display, stream_detector_draw_over(display->streams, changed));
+    }
     for (guint i = 0; i < display->clients->len; i++) {
         DisplayClient *client = g_ptr_array_index(display->clients, i);
         if (!client_has_surface(client)) {
             continue;   /* not started yet: it gets the whole canvas when it starts */
+        }
+        if (display->frame_stream >= 0 && (client->streams & (1u << display->frame_stream))) {
+            continue;   /* it got this draw as a stream frame */
         }
         bool behind = pixman_region32_not_empty(&client->dirty);
         if (behind || channel_connection_is_blocked(client->conn) || write == NULL) {
@@ -780,8 +1004,16 @@ void display_channel_draw_copy(DisplayChannel *display, const DisplayDrawBase *b
                                uint16_t rop_descriptor, uint8_t scale_mode,
                                const pixman_region32_t *changed)
 {
+    display->busy++;
+    display->frame_stream = streams_on_copy(display, base, bitmap, src_area, rop_descriptor,
+                                            changed);
+    display->streams_checked = true;
     forward_copy(display, SPICE_MSG_DISPLAY_DRAW_COPY, base, bitmap, src_area, rop_descriptor,
                  scale_mode, changed);
+    display->streams_checked = false;
+    display->frame_stream = -1;
+    display->busy--;
+    reap_closed_clients(display);
 }
 
 void display_channel_draw_blend(DisplayChannel *display, const DisplayDrawBase *base,
