@@ -468,10 +468,12 @@ static CodecStatus encode_pass(PassState *s, HashEntry *hash, const uint32_t *ro
         }
         last_delta = here - best.src;
         misses = 0;
-        /* Index the covered positions too (sparser in long matches, which are mostly runs or
-         * copies whose content the table already knows). */
+        /* Index the covered positions too, sparser the longer the match: long matches are
+         * runs or copies whose content the table already knows, and on text pages one insert
+         * per covered pixel (a cache miss each in a 1 MB table) was most of the match time.
+         * Sparser still costs no bytes on the standard set (scroll-b gets smaller). */
         size_t end = i + best.len;
-        size_t step = best.len > 64 ? 4 : 1;
+        size_t step = best.len > 256 ? 64 : best.len > 16 ? 8 : 1;
         if (end + MIN_MATCH <= n) {
             __builtin_prefetch(hash_bucket(hash, hash3(u[end] & mask, u[end + 1] & mask,
                                                        u[end + 2] & mask)), 1);
