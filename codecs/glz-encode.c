@@ -243,20 +243,16 @@ static inline uint32_t hash3(uint32_t a, uint32_t b, uint32_t c)
 }
 
 /*
- * Copies one source row into the dictionary's units (RGB32 keeps only what the decoder will
- * hold) and returns the row's hash. The copy is a plain masked loop the compiler vectorizes;
- * the hash then reads the fresh (cached) units two pixels at a time over four independent
- * multiply chains: one serial chain a pixel was a visible part of a text page's encode.
+ * Copies one source row into the dictionary's units as they are (a memcpy: the X byte of
+ * RGB32 is masked wherever units are compared or hashed) and returns the row's hash over
+ * the RGB bytes, read from the source row (now cached) two pixels a step over four
+ * independent multiply chains. A masking copy loop storing one pixel at a time was a visible
+ * part of a text page's encode.
  */
 static uint32_t copy_row_and_hash(uint32_t *restrict dst, const uint8_t *restrict src_row,
                                   uint32_t width, LzImageType type)
 {
-    const uint32_t keep = type == LZ_IMAGE_TYPE_RGB32 ? 0x00FFFFFFu : 0xFFFFFFFFu;
-    for (uint32_t x = 0; x < width; x++) {
-        uint32_t v;
-        memcpy(&v, src_row + 4 * (size_t)x, 4);
-        dst[x] = v & keep;
-    }
+    memcpy(dst, src_row, (size_t)width * 4);
     const uint64_t prime = 0x100000001B3ull;
     const uint64_t rgb = 0x00FFFFFF00FFFFFFull;
     uint64_t h[4] = { 0x84222325u ^ (uint64_t)width << 8 ^ (uint64_t)type, 0x9E3779B97F4A7C15ull,
@@ -265,12 +261,14 @@ static uint32_t copy_row_and_hash(uint32_t *restrict dst, const uint8_t *restric
     for (; x + 8 <= width; x += 8) {
         for (unsigned l = 0; l < 4; l++) {
             uint64_t v;
-            memcpy(&v, dst + x + 2 * l, 8);
+            memcpy(&v, src_row + 4 * ((size_t)x + 2 * l), 8);
             h[l] = (h[l] ^ (v & rgb)) * prime;
         }
     }
     for (; x < width; x++) {
-        h[0] = (h[0] ^ (dst[x] & 0x00FFFFFFu)) * prime;
+        uint32_t v;
+        memcpy(&v, src_row + 4 * (size_t)x, 4);
+        h[0] = (h[0] ^ (v & 0x00FFFFFFu)) * prime;
     }
     uint64_t all = h[0] ^ (h[1] * 3) ^ (h[2] * 5) ^ (h[3] * 7);
     all ^= all >> 29;
@@ -283,7 +281,7 @@ typedef struct PassState {
     size_t first_ref;     /* images below this index are leaving: not referencable */
     const DictImage *cur;
     uint32_t mask;
-    bool exact;           /* every unit equals its masked value (RGB32 pass) */
+    uint64_t mask2;       /* mask for two pixels at once */
 } PassState;
 
 /* The image holding global position @g among the referencable ones, or NULL. */
@@ -357,13 +355,14 @@ static void try_candidate(const PassState *s, size_t i, uint64_t g, Match *best)
         return;
     }
     size_t len = 0;
-    if (s->exact) {
-        /* Units already hold only what is compared: two pixels per step. */
+    {
+        /* Two pixels per step. */
+        const uint64_t mask2 = s->mask2;
         while (len + 2 <= max_len) {
             uint64_t a, b;
             memcpy(&a, u + len, 8);
             memcpy(&b, src + len, 8);
-            if (a != b) {
+            if (((a ^ b) & mask2) != 0) {
                 break;
             }
             len += 2;
@@ -405,7 +404,9 @@ static CodecStatus encode_pass(PassState *s, HashEntry *hash, const uint32_t *ro
     size_t lit_start = 0;
     size_t i = 0;
     uint64_t last_delta = 0;     /* here - source of the previous match */
-    size_t row_y = SIZE_MAX;
+    size_t row_y = 0;
+    size_t row_start = 0;        /* row_y * width */
+    size_t row_end = 0;          /* row_start + width once row_y is looked up */
     uint64_t row_src = 0;        /* global start of an earlier row equal to row row_y */
     size_t misses = 0;           /* positions since the last match */
 
@@ -429,14 +430,16 @@ static CodecStatus encode_pass(PassState *s, HashEntry *hash, const uint32_t *ro
                 try_candidate(s, i, here - last_delta, &best);
             }
             if (row_hashes != NULL) {
-                size_t y = i / width;
-                if (y != row_y) {
-                    row_y = y;
-                    uint64_t e = s->d->row_hash[row_hashes[y]];
+                /* A division per probe was a visible cost: only divide on a new row. */
+                if (i >= row_end) {
+                    row_y = i / width;
+                    row_start = row_y * width;
+                    row_end = row_start + width;
+                    uint64_t e = s->d->row_hash[row_hashes[row_y]];
                     row_src = e == 0 ? 0 : e - 1;
                 }
                 if (row_src != 0) {
-                    try_candidate(s, i, row_src + (i - y * width), &best);
+                    try_candidate(s, i, row_src + (i - row_start), &best);
                 }
             }
             if (i >= width) {
@@ -586,11 +589,11 @@ CodecStatus glz_encode(GlzDictionary *d, const Pixbuf *src, LzImageType type, bo
     put_be32(h + 29, (uint32_t)(id - oldest));
 
     GlzOut o = { out + GLZ_HEADER_SIZE, out + out_capacity };
-    PassState s = { d, first_ref, cur, 0x00FFFFFFu, type == LZ_IMAGE_TYPE_RGB32 };
+    PassState s = { d, first_ref, cur, 0x00FFFFFFu, 0x00FFFFFF00FFFFFFull };
     CodecStatus st = encode_pass(&s, d->hash_rgb, row_hashes, GLZ_PASS_RGB, &o);
     if (st == CODEC_OK && type == LZ_IMAGE_TYPE_RGBA) {
         s.mask = 0xFF000000u;
-        s.exact = false;
+        s.mask2 = 0xFF000000FF000000ull;
         st = encode_pass(&s, d->hash_alpha, NULL, GLZ_PASS_ALPHA, &o);
     }
     if (st != CODEC_OK) {
