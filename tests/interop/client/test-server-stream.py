@@ -1,0 +1,111 @@
+#!/usr/bin/python3
+"""test-server-stream: OUR server turns an animated region into an MJPEG video stream.
+
+    test-server-stream.py CASE [CASE...]
+
+The scenario of test-client-stream.py (an --image sequence of 50 photo-like 320x240 frames, one
+full redraw every 40 ms) played by tools/spice-demo-vm on OUR libspice-server:
+  ours-all   --streaming-video all: our spice-viewer --headless --stats must get a stream
+             (STREAM_CREATE) and show >= 10 of its frames (STREAM_DATA on the mm clock); the
+             frame rate it achieved is printed. When the animation stops, the server ends the
+             stream after 1 s and resends the box losslessly, so our final picture equals the
+             last frame exactly. spice-gtk watching the same run ends on the same exact picture.
+  ours-off   --streaming-video off: no stream at all, the final picture is exact.
+Ports 6400-6419 (srvstream's range; SPICE_TEST_PORTS=FIRST-LAST picks others).
+"""
+import importlib.util
+import os
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, '..'))
+import harness  # noqa: E402
+from harness import check, log  # noqa: E402
+
+
+def load_client_stream():
+    """test-client-stream.py as a module: its frames, viewer runner and stats parser."""
+    spec = importlib.util.spec_from_file_location('test_client_stream',
+                                                  os.path.join(HERE, 'test-client-stream.py'))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+cs = load_client_stream()
+# Importing it picked clstream's ports: ours are 6400-6419.
+harness.PORT_FIRST, harness.PORT_LAST = harness.port_range(6400, 6419)
+harness._next_port[0] = harness.PORT_FIRST + os.getpid() % (harness.PORT_LAST - harness.PORT_FIRST + 1)
+
+
+def spice_gtk_final(frames, streaming):
+    """spice-gtk watching the animation on our library: its final picture (RGB bytes)."""
+    import spiceclient
+    with harness.Demo('ours', cs.demo_args(frames, streaming)) as demo:
+        with spiceclient.SpiceTestClient(port=demo.port, timeout=20) as client:
+            client.wait_primary(quiet=0.5, settle_max=3.0)
+            # The animation runs FRAMES * 40 ms from the first client; then the stream times
+            # out (1 s) and the box is resent; wait until nothing changes.
+            client.iterate(cs.FRAMES * cs.FRAME_INTERVAL_MS / 1000.0 + 1.5)
+            client.wait_primary(quiet=1.0, settle_max=5.0)
+            w, h, rgb = client.primary_rgb()
+            check((w, h) == (cs.FRAME_W, cs.FRAME_H), 'spice-gtk shows %dx%d' % (w, h))
+        demo.check_healthy()
+        return rgb
+
+
+def case_ours_all():
+    frames = cs.make_frames()
+    _, _, last = harness.load_rgb(frames[-1])
+    png = os.path.join(harness.work_dir(), 'srvstream-ours-all.png')
+    with harness.Demo('ours', cs.demo_args(frames, 'all')) as demo:
+        code, out, err = cs.run_viewer(demo.port, png)
+        check(code == 0, 'viewer exit %d; stderr: %s' % (code, err[-2000:]))
+        demo.check_healthy()
+    streams, shown, dropped, fps = cs.parse_stats(out)
+    check(streams >= 1, 'our server with streaming-video=all sent no stream (STREAM_CREATE)')
+    check(shown >= 10, 'only %d stream frames shown (STREAM_DATA decoded and drawn); dropped %d'
+          % (shown, dropped))
+    check(fps > 5.0, 'frame rate achieved %.1f fps (the demo plays 25 fps)' % fps)
+    log('our server -> our client: %d stream(s), %d frames shown, %d dropped, %.1f fps'
+        % (streams, shown, dropped, fps))
+    w, h, ours = harness.load_rgb(png)
+    check((w, h) == (cs.FRAME_W, cs.FRAME_H), 'our screenshot is %dx%d' % (w, h))
+    harness.compare_rgb(last, ours, cs.FRAME_W,
+                        'our viewer after the stream ended (the box resent losslessly)')
+    gtk = spice_gtk_final(frames, 'all')
+    db = cs.psnr(last, gtk)
+    log('spice-gtk\'s final picture vs the last frame: PSNR %.1f dB' % db)
+    harness.compare_rgb(last, gtk, cs.FRAME_W, 'spice-gtk after the stream ended')
+
+
+def case_ours_off():
+    frames = cs.make_frames()
+    _, _, last = harness.load_rgb(frames[-1])
+    png = os.path.join(harness.work_dir(), 'srvstream-ours-off.png')
+    with harness.Demo('ours', cs.demo_args(frames, 'off')) as demo:
+        code, out, err = cs.run_viewer(demo.port, png)
+        check(code == 0, 'viewer exit %d; stderr: %s' % (code, err[-2000:]))
+        demo.check_healthy()
+    streams, shown, _, _ = cs.parse_stats(out)
+    check(streams == 0 and shown == 0, 'streaming-video=off, yet %d stream(s) were sent' % streams)
+    _, _, ours = harness.load_rgb(png)
+    harness.compare_rgb(last, ours, cs.FRAME_W, 'our viewer, streaming off (last frame)')
+
+
+CASES = {
+    'ours-all': case_ours_all,
+    'ours-off': case_ours_off,
+}
+
+
+def main():
+    names = sys.argv[1:] or list(CASES)
+    for n in names:
+        if n not in CASES:
+            sys.exit('unknown case %s (one of %s)' % (n, ', '.join(CASES)))
+    harness.run_cases([(n, CASES[n]) for n in names])
+
+
+if __name__ == '__main__':
+    main()
