@@ -26,13 +26,15 @@
 #define MIN_MATCH 3u
 #define PREFETCH_AHEAD 8u
 
-/* A bucket of HASH_WAYS entries is one 64-byte cache line. The tag (all 32 bits of the key's
- * hash) rejects most wrong candidates without touching their pixels, which in a large
- * dictionary would be a cache miss each. */
+/* A bucket of HASH_WAYS entries is half a 64-byte cache line, so the whole table (512 KB)
+ * mostly stays in L2: with 16-byte entries its misses were most of a text page's match time.
+ * The tag (all 32 bits of the key's hash) rejects most wrong candidates without touching
+ * their pixels. The position is kept modulo 2^32 and read back as the nearest earlier
+ * global position with those low bits: an entry older than 2^32 pixels reads back wrong,
+ * which like any stale entry only costs a failed compare. */
 typedef struct HashEntry {
-    uint64_t pos;         /* global position + 1 (0 = empty) */
+    uint32_t pos;         /* low 32 bits of (global position + 1); 0 = empty */
     uint32_t tag;
-    uint32_t unused;
 } HashEntry;
 
 static HashEntry *hash_table_new(void)
@@ -356,8 +358,19 @@ static void try_candidate(const PassState *s, size_t i, uint64_t g, Match *best)
     }
     size_t len = 0;
     {
-        /* Two pixels per step. */
+        /* Four pixels, then two, per step. */
         const uint64_t mask2 = s->mask2;
+        while (len + 4 <= max_len) {
+            uint64_t a0, a1, b0, b1;
+            memcpy(&a0, u + len, 8);
+            memcpy(&a1, u + len + 2, 8);
+            memcpy(&b0, src + len, 8);
+            memcpy(&b1, src + len + 2, 8);
+            if ((((a0 ^ b0) | (a1 ^ b1)) & mask2) != 0) {
+                break;
+            }
+            len += 4;
+        }
         while (len + 2 <= max_len) {
             uint64_t a, b;
             memcpy(&a, u + len, 8);
@@ -389,7 +402,7 @@ static inline void hash_insert(HashEntry *bucket, uint32_t key, uint64_t g)
     for (unsigned w = HASH_WAYS - 1; w > 0; w--) {
         bucket[w] = bucket[w - 1];
     }
-    bucket[0] = (HashEntry){ g + 1, key, 0 };
+    bucket[0] = (HashEntry){ (uint32_t)(g + 1), key };
 }
 
 static CodecStatus encode_pass(PassState *s, HashEntry *hash, const uint32_t *row_hashes,
@@ -450,7 +463,9 @@ static CodecStatus encode_pass(PassState *s, HashEntry *hash, const uint32_t *ro
             }
             for (unsigned w = 0; w < HASH_WAYS; w++) {
                 if (bucket[w].pos != 0 && bucket[w].tag == key) {
-                    try_candidate(s, i, bucket[w].pos - 1, &best);
+                    /* here + 1 - (g + 1) = distance back, exact below 2^32 */
+                    uint32_t back = (uint32_t)(here + 1) - bucket[w].pos;
+                    try_candidate(s, i, here - back, &best);
                 }
             }
             hash_insert(bucket, key, here);
