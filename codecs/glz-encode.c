@@ -245,16 +245,12 @@ static inline uint32_t hash3(uint32_t a, uint32_t b, uint32_t c)
 }
 
 /*
- * Copies one source row into the dictionary's units as they are (a memcpy: the X byte of
- * RGB32 is masked wherever units are compared or hashed) and returns the row's hash over
- * the RGB bytes, read from the source row (now cached) two pixels a step over four
- * independent multiply chains. A masking copy loop storing one pixel at a time was a visible
- * part of a text page's encode.
+ * The hash of one row's RGB bytes, two pixels a step over four independent multiply chains
+ * (one serial chain a pixel was a visible part of a text page's encode).
  */
-static uint32_t copy_row_and_hash(uint32_t *restrict dst, const uint8_t *restrict src_row,
-                                  uint32_t width, LzImageType type)
+#define ROW_HASH_NONE UINT32_MAX    /* not computed yet (hashes have ROW_HASH_BITS bits) */
+static uint32_t row_hash(const uint32_t *row, uint32_t width, LzImageType type)
 {
-    memcpy(dst, src_row, (size_t)width * 4);
     const uint64_t prime = 0x100000001B3ull;
     const uint64_t rgb = 0x00FFFFFF00FFFFFFull;
     uint64_t h[4] = { 0x84222325u ^ (uint64_t)width << 8 ^ (uint64_t)type, 0x9E3779B97F4A7C15ull,
@@ -263,14 +259,12 @@ static uint32_t copy_row_and_hash(uint32_t *restrict dst, const uint8_t *restric
     for (; x + 8 <= width; x += 8) {
         for (unsigned l = 0; l < 4; l++) {
             uint64_t v;
-            memcpy(&v, src_row + 4 * ((size_t)x + 2 * l), 8);
+            memcpy(&v, row + x + 2 * l, 8);
             h[l] = (h[l] ^ (v & rgb)) * prime;
         }
     }
     for (; x < width; x++) {
-        uint32_t v;
-        memcpy(&v, src_row + 4 * (size_t)x, 4);
-        h[0] = (h[0] ^ (v & 0x00FFFFFFu)) * prime;
+        h[0] = (h[0] ^ (row[x] & 0x00FFFFFFu)) * prime;
     }
     uint64_t all = h[0] ^ (h[1] * 3) ^ (h[2] * 5) ^ (h[3] * 7);
     all ^= all >> 29;
@@ -284,7 +278,30 @@ typedef struct PassState {
     const DictImage *cur;
     uint32_t mask;
     uint64_t mask2;       /* mask for two pixels at once */
+    /* The current image's pixels while it is coded: the caller's own when they are packed
+     * and aligned (then copied into cur->units row by row just behind the coder, while the
+     * rows are still cached: a separate 8 MB copy up front then read back from memory was a
+     * quarter of a text page's encode), else cur->units. */
+    const uint32_t *px;
+    size_t copied;        /* pixels of px already in cur->units (whole rows, or all) */
+    uint32_t *row_hashes; /* per row, ROW_HASH_NONE until computed; NULL: no row candidates */
 } PassState;
+
+/* Copies the rows of the current image that lie wholly before pixel @upto into the units and
+ * hashes those not hashed yet; @upto = pixels copies everything. */
+static void copy_rows_before(PassState *s, size_t upto)
+{
+    const DictImage *cur = s->cur;
+    const uint32_t width = cur->width;
+    while (s->copied < cur->pixels && upto - s->copied >= width) {
+        size_t y = s->copied / width;
+        memcpy(cur->units + s->copied, s->px + s->copied, (size_t)width * 4);
+        if (s->row_hashes != NULL && s->row_hashes[y] == ROW_HASH_NONE) {
+            s->row_hashes[y] = row_hash(s->px + s->copied, width, cur->type);
+        }
+        s->copied += width;
+    }
+}
 
 /* The image holding global position @g among the referencable ones, or NULL. */
 static const DictImage *image_at(const PassState *s, uint64_t g)
@@ -327,7 +344,7 @@ static void try_candidate(const PassState *s, size_t i, uint64_t g, Match *best)
         if (dist - 1 > GLZ_MAX_PIXEL_OFFSET) {
             return;
         }
-        src = cur->units + (g - cur->base);
+        src = s->px + (g - cur->base);
         image_dist = 0;
         pixel_ofs = (uint32_t)(dist - 1);
     } else {
@@ -350,7 +367,7 @@ static void try_candidate(const PassState *s, size_t i, uint64_t g, Match *best)
     if (max_len <= best->len) {
         return;
     }
-    const uint32_t *u = cur->units + i;
+    const uint32_t *u = s->px + i;
     const uint32_t mask = s->mask;
     /* Cheap reject: the pixel that would make this one longer than the best must match. */
     if (((u[best->len] ^ src[best->len]) & mask) != 0) {
@@ -405,11 +422,12 @@ static inline void hash_insert(HashEntry *bucket, uint32_t key, uint64_t g)
     bucket[0] = (HashEntry){ (uint32_t)(g + 1), key };
 }
 
-static CodecStatus encode_pass(PassState *s, HashEntry *hash, const uint32_t *row_hashes,
-                               GlzPass pass, GlzOut *o)
+static CodecStatus encode_pass(PassState *s, HashEntry *hash, GlzPass pass, GlzOut *o)
 {
     const DictImage *cur = s->cur;
-    const uint32_t *u = cur->units;
+    const uint32_t *u = s->px;
+    uint32_t *row_hashes = s->row_hashes;
+    size_t copy_next = s->copied + cur->width;   /* copy_rows_before() has work from here */
     const size_t n = cur->pixels;
     const uint32_t mask = s->mask;
     const unsigned bias = pass == GLZ_PASS_ALPHA ? 2 : 0;
@@ -448,6 +466,9 @@ static CodecStatus encode_pass(PassState *s, HashEntry *hash, const uint32_t *ro
                     row_y = i / width;
                     row_start = row_y * width;
                     row_end = row_start + width;
+                    if (row_hashes[row_y] == ROW_HASH_NONE) {
+                        row_hashes[row_y] = row_hash(u + row_start, width, cur->type);
+                    }
                     uint64_t e = s->d->row_hash[row_hashes[row_y]];
                     row_src = e == 0 ? 0 : e - 1;
                 }
@@ -473,6 +494,10 @@ static CodecStatus encode_pass(PassState *s, HashEntry *hash, const uint32_t *ro
         if (best.len < MIN_MATCH) {
             misses++;
             i++;
+            if (i >= copy_next) {
+                copy_rows_before(s, i);
+                copy_next = s->copied + width;
+            }
             if (i - lit_start == LZ_MAX_LITERAL_RUN) {
                 if (!put_literals(o, u, lit_start, i, pass)) {
                     return CODEC_ERR_NO_SPACE;
@@ -517,10 +542,15 @@ static CodecStatus encode_pass(PassState *s, HashEntry *hash, const uint32_t *ro
         }
         i = end;
         lit_start = i;
+        if (i >= copy_next) {
+            copy_rows_before(s, i);
+            copy_next = s->copied + width;
+        }
     }
     if (!put_literals(o, u, lit_start, n, pass)) {
         return CODEC_ERR_NO_SPACE;
     }
+    copy_rows_before(s, n);
     return CODEC_OK;
 }
 
@@ -572,9 +602,21 @@ CodecStatus glz_encode(GlzDictionary *d, const Pixbuf *src, LzImageType type, bo
         free(row_hashes);
         return CODEC_ERR_NO_MEMORY;
     }
+    /* Code straight from the caller's pixels when they are one packed, aligned array (and
+     * there is one pass); otherwise copy them into the units first. */
+    const uint32_t *px = units;
+    size_t copied = n;
+    if (type == LZ_IMAGE_TYPE_RGB32 && src->stride == (size_t)src->width * 4 &&
+        (uintptr_t)src->data % _Alignof(uint32_t) == 0) {
+        px = (const uint32_t *)(const void *)src->data;
+        copied = 0;
+    } else {
+        for (uint32_t y = 0; y < src->height; y++) {
+            memcpy(units + (size_t)y * src->width, pixbuf_row(src, y), (size_t)src->width * 4);
+        }
+    }
     for (uint32_t y = 0; y < src->height; y++) {
-        row_hashes[y] = copy_row_and_hash(units + (size_t)y * src->width, pixbuf_row(src, y),
-                                          src->width, type);
+        row_hashes[y] = ROW_HASH_NONE;
     }
 
     /* Images that must leave to make room are not referenced; they go only on success. */
@@ -604,12 +646,14 @@ CodecStatus glz_encode(GlzDictionary *d, const Pixbuf *src, LzImageType type, bo
     put_be32(h + 29, (uint32_t)(id - oldest));
 
     GlzOut o = { out + GLZ_HEADER_SIZE, out + out_capacity };
-    PassState s = { d, first_ref, cur, 0x00FFFFFFu, 0x00FFFFFF00FFFFFFull };
-    CodecStatus st = encode_pass(&s, d->hash_rgb, row_hashes, GLZ_PASS_RGB, &o);
+    PassState s = { d, first_ref, cur, 0x00FFFFFFu, 0x00FFFFFF00FFFFFFull, px, copied,
+                    row_hashes };
+    CodecStatus st = encode_pass(&s, d->hash_rgb, GLZ_PASS_RGB, &o);
     if (st == CODEC_OK && type == LZ_IMAGE_TYPE_RGBA) {
         s.mask = 0xFF000000u;
         s.mask2 = 0xFF000000FF000000ull;
-        st = encode_pass(&s, d->hash_alpha, NULL, GLZ_PASS_ALPHA, &o);
+        s.row_hashes = NULL;
+        st = encode_pass(&s, d->hash_alpha, GLZ_PASS_ALPHA, &o);
     }
     if (st != CODEC_OK) {
         d->count--;
@@ -619,6 +663,9 @@ CodecStatus glz_encode(GlzDictionary *d, const Pixbuf *src, LzImageType type, bo
     }
 
     for (uint32_t y = 0; y < src->height; y++) {
+        if (row_hashes[y] == ROW_HASH_NONE) {   /* copied up front and never entered */
+            row_hashes[y] = row_hash(units + (size_t)y * src->width, src->width, type);
+        }
         d->row_hash[row_hashes[y]] = cur->base + (uint64_t)y * src->width + 1;
     }
     free(row_hashes);
