@@ -25,6 +25,7 @@
 #define MAX_WINDOW_PIXELS (1u << 25)
 #define MIN_MATCH 3u
 #define PREFETCH_AHEAD 8u
+#define RECENT_DELTAS 2u
 
 /* A bucket of HASH_WAYS entries is half a 64-byte cache line, so the whole table (512 KB)
  * mostly stays in L2: with 16-byte entries its misses were most of a text page's match time.
@@ -434,7 +435,19 @@ static CodecStatus encode_pass(PassState *s, HashEntry *hash, GlzPass pass, GlzO
     const uint32_t width = cur->width;
     size_t lit_start = 0;
     size_t i = 0;
-    uint64_t last_delta = 0;     /* here - source of the previous match */
+    /* here - source of the last few matches, distinct, most recent first: a scrolled page
+     * alternates between a few sources (the static parts at the same place in the previous
+     * image, the scrolled text a few lines further on, the row above), and returning to
+     * one of them after a short detour is what keeps its matches long. */
+    uint64_t deltas[RECENT_DELTAS] = { 0 };
+    /* The same place in the previous image, when it has the same size (static regions). */
+    uint64_t prev_same_delta = 0;
+    if (s->d->count >= 2 && s->first_ref + 1 < s->d->count) {
+        const DictImage *prev = cur - 1;
+        if (prev->width == width && prev->pixels == n && prev->type == cur->type) {
+            prev_same_delta = cur->base - prev->base;
+        }
+    }
     size_t row_y = 0;
     size_t row_start = 0;        /* row_y * width */
     size_t row_end = 0;          /* row_start + width once row_y is looked up */
@@ -457,8 +470,11 @@ static CodecStatus encode_pass(PassState *s, HashEntry *hash, GlzPass pass, GlzO
                 __builtin_prefetch(hash_bucket(hash, hash3(u[i + 1] & mask, u[i + 2] & mask,
                                                            u[i + 3] & mask)), 1);
             }
-            if (last_delta != 0) {
-                try_candidate(s, i, here - last_delta, &best);
+            for (unsigned r = 0; r < RECENT_DELTAS && deltas[r] != 0; r++) {
+                try_candidate(s, i, here - deltas[r], &best);
+            }
+            if (prev_same_delta != 0) {
+                try_candidate(s, i, here - prev_same_delta, &best);
             }
             if (row_hashes != NULL) {
                 /* A division per probe was a visible cost: only divide on a new row. */
@@ -510,7 +526,15 @@ static CodecStatus encode_pass(PassState *s, HashEntry *hash, GlzPass pass, GlzO
             !put_match(o, best.len, bias, best.image_dist, best.pixel_ofs)) {
             return CODEC_ERR_NO_SPACE;
         }
-        last_delta = here - best.src;
+        uint64_t delta = here - best.src;
+        unsigned r = 0;
+        while (r + 1 < RECENT_DELTAS && deltas[r] != delta) {
+            r++;
+        }
+        for (; r > 0; r--) {
+            deltas[r] = deltas[r - 1];
+        }
+        deltas[0] = delta;
         misses = 0;
         /* Index the covered positions too, sparser the longer the match: long matches are
          * runs or copies whose content the table already knows, and on text pages one insert
