@@ -10,6 +10,7 @@ full redraw every 40 ms) played by tools/spice-demo-vm on OUR libspice-server:
              frame rate it achieved is printed. When the animation stops, the server ends the
              stream after 1 s and resends the box losslessly, so our final picture equals the
              last frame exactly. spice-gtk watching the same run ends on the same exact picture.
+  ours-filter --streaming-video filter: the frames are photo-like, so they stream too.
   ours-off   --streaming-video off: no stream at all, the final picture is exact.
 Ports 6400-6419 (srvstream's range; SPICE_TEST_PORTS=FIRST-LAST picks others).
 """
@@ -54,16 +55,18 @@ def spice_gtk_final(frames, streaming):
         return rgb
 
 
-def case_ours_all():
-    frames = cs.make_frames()
+def viewer_sees_stream(frames, streaming):
+    """Our viewer on the demo playing @frames with --streaming-video @streaming: checks that a
+    stream came and the final picture is exact."""
     _, _, last = harness.load_rgb(frames[-1])
-    png = os.path.join(harness.work_dir(), 'srvstream-ours-all.png')
-    with harness.Demo('ours', cs.demo_args(frames, 'all')) as demo:
+    png = os.path.join(harness.work_dir(), 'srvstream-ours-%s.png' % streaming)
+    with harness.Demo('ours', cs.demo_args(frames, streaming)) as demo:
         code, out, err = cs.run_viewer(demo.port, png)
         check(code == 0, 'viewer exit %d; stderr: %s' % (code, err[-2000:]))
         demo.check_healthy()
     streams, shown, dropped, fps = cs.parse_stats(out)
-    check(streams >= 1, 'our server with streaming-video=all sent no stream (STREAM_CREATE)')
+    check(streams >= 1, 'our server with streaming-video=%s sent no stream (STREAM_CREATE)'
+          % streaming)
     check(shown >= 10, 'only %d stream frames shown (STREAM_DATA decoded and drawn); dropped %d'
           % (shown, dropped))
     check(fps > 5.0, 'frame rate achieved %.1f fps (the demo plays 25 fps)' % fps)
@@ -73,10 +76,20 @@ def case_ours_all():
     check((w, h) == (cs.FRAME_W, cs.FRAME_H), 'our screenshot is %dx%d' % (w, h))
     harness.compare_rgb(last, ours, cs.FRAME_W,
                         'our viewer after the stream ended (the box resent losslessly)')
+
+
+def case_ours_all():
+    frames = cs.make_frames()
+    viewer_sees_stream(frames, 'all')
+    _, _, last = harness.load_rgb(frames[-1])
     gtk = spice_gtk_final(frames, 'all')
     db = cs.psnr(last, gtk)
     log('spice-gtk\'s final picture vs the last frame: PSNR %.1f dB' % db)
     harness.compare_rgb(last, gtk, cs.FRAME_W, 'spice-gtk after the stream ended')
+
+
+def case_ours_filter():
+    viewer_sees_stream(cs.make_frames(), 'filter')
 
 
 def case_ours_off():
@@ -95,6 +108,7 @@ def case_ours_off():
 
 CASES = {
     'ours-all': case_ours_all,
+    'ours-filter': case_ours_filter,
     'ours-off': case_ours_off,
 }
 
