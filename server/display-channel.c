@@ -414,6 +414,15 @@ static bool copy_is_stream_candidate(DisplayChannel *display, const DisplayDrawB
     return true;
 }
 
+/* As upstream: a client that lists its codecs (MULTI_CODEC) must list MJPEG; one that does not
+ * list them decodes MJPEG, the original stream codec. */
+static bool client_takes_mjpeg(const DisplayClient *client)
+{
+    const LinkedPeer *peer = channel_connection_get_peer(client->conn);
+    return !linked_peer_has_channel_cap(peer, SPICE_DISPLAY_CAP_MULTI_CODEC) ||
+           linked_peer_has_channel_cap(peer, SPICE_DISPLAY_CAP_CODEC_MJPEG);
+}
+
 static void streams_create(DisplayChannel *display, uint32_t id)
 {
     WireWriter writer;
@@ -422,7 +431,8 @@ static void streams_create(DisplayChannel *display, uint32_t id)
     for (guint i = 0; i < display->clients->len; i++) {
         DisplayClient *client = g_ptr_array_index(display->clients, i);
         /* A client that is behind does without the stream: its frames reach it as draws. */
-        if (client_has_surface(client) && !channel_connection_is_blocked(client->conn)) {
+        if (client_has_surface(client) && !channel_connection_is_blocked(client->conn) &&
+            client_takes_mjpeg(client)) {
             channel_connection_send_writer(client->conn, SPICE_MSG_DISPLAY_STREAM_CREATE, &writer);
             client->streams |= 1u << id;
         }
