@@ -334,7 +334,9 @@ static void try_candidate(const PassState *s, size_t i, uint64_t g, Match *best)
 {
     const DictImage *cur = s->cur;
     uint64_t here = cur->base + i;
-    if (g == 0 || g >= here) {
+    /* The same source as the best so far (candidates often coincide: the last source, the
+     * previous image's same place, the pixel above or to the left) cannot do better. */
+    if (g == 0 || g >= here || g == best->src) {
         return;
     }
     const uint32_t *src;
@@ -442,6 +444,7 @@ static CodecStatus encode_pass(PassState *s, HashEntry *hash, GlzPass pass, GlzO
     uint64_t deltas[RECENT_DELTAS] = { 0 };
     /* The same place in the previous image, when it has the same size (static regions). */
     uint64_t prev_same_delta = 0;
+    size_t prev_same_next = 0;  /* first position of the next row */
     if (s->d->count >= 2 && s->first_ref + 1 < s->d->count) {
         const DictImage *prev = cur - 1;
         if (prev->width == width && prev->pixels == n && prev->type == cur->type) {
@@ -470,11 +473,17 @@ static CodecStatus encode_pass(PassState *s, HashEntry *hash, GlzPass pass, GlzO
                 __builtin_prefetch(hash_bucket(hash, hash3(u[i + 1] & mask, u[i + 2] & mask,
                                                            u[i + 3] & mask)), 1);
             }
-            for (unsigned r = 0; r < RECENT_DELTAS && deltas[r] != 0; r++) {
+            /* Deep in incompressible stretches (photo, gradient) only the last source is
+             * still worth a try: each other one is a compare in another image. */
+            bool near = misses < 2;
+            for (unsigned r = 0; r < (near ? RECENT_DELTAS : 1) && deltas[r] != 0; r++) {
                 try_candidate(s, i, here - deltas[r], &best);
             }
-            if (prev_same_delta != 0) {
+            /* Once a row: a compare in the previous image at every probe cost more than it
+             * found; once it matches, the recent sources carry it on. */
+            if (prev_same_delta != 0 && i >= prev_same_next) {
                 try_candidate(s, i, here - prev_same_delta, &best);
+                prev_same_next = (i / width + 1) * width;
             }
             if (row_hashes != NULL) {
                 /* A division per probe was a visible cost: only divide on a new row. */
