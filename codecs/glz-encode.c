@@ -330,7 +330,8 @@ typedef struct Match {
 } Match;
 
 /* Length of the match at current pixel @i from global source @g (0 if unusable). */
-static void try_candidate(const PassState *s, size_t i, uint64_t g, Match *best)
+static inline __attribute__((always_inline)) void try_candidate(const PassState *s, size_t i,
+                                                              uint64_t g, Match *best)
 {
     const DictImage *cur = s->cur;
     uint64_t here = cur->base + i;
