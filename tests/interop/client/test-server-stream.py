@@ -12,11 +12,19 @@ full redraw every 40 ms) played by tools/spice-demo-vm on OUR libspice-server:
              last frame exactly. spice-gtk watching the same run ends on the same exact picture.
   ours-filter --streaming-video filter: the frames are photo-like, so they stream too.
   ours-off   --streaming-video off: no stream at all, the final picture is exact.
+  ours-wire  --streaming-video all, a raw display client (tests/interop/rawlink.py) checks the
+             bytes: one STREAM_CREATE (surface 0, MJPEG, TOP_DOWN, 320x240 into the whole
+             screen, clip NONE), >= 10 STREAM_DATA frames that are JPEGs stamped on the mm clock
+             (ahead of MAIN_INIT's multi_media_time, never going back), then STREAM_DESTROY of
+             that id and a DRAW_COPY of the box (the lossless refresh).
 Ports 6400-6419 (srvstream's range; SPICE_TEST_PORTS=FIRST-LAST picks others).
 """
 import importlib.util
 import os
+import struct
 import sys
+import threading
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, '..'))
@@ -106,7 +114,92 @@ def case_ours_off():
     harness.compare_rgb(last, ours, cs.FRAME_W, 'our viewer, streaming off (last frame)')
 
 
+MSG_DRAW_COPY = 304
+MSG_STREAM_CREATE, MSG_STREAM_DATA, MSG_STREAM_DESTROY = 122, 123, 125
+MAIN_INIT_MM_TIME_OFFSET = 24      # the 7th u32 of SpiceMsgMainInit
+
+
+def case_ours_wire():
+    sys.path.insert(0, os.path.join(HERE, '..', 'capture'))
+    import rawlink
+    import record
+    frames = cs.make_frames()
+    events = []        # (type, body) of the display messages that matter, in order
+    stop = threading.Event()
+    with harness.Demo('ours', cs.demo_args(frames, 'all')) as demo:
+        main = rawlink.RawLink('127.0.0.1', demo.port)
+        try:
+            reply, result = main.link()
+            check(reply.error == 0 and result == 0, 'main link refused')
+            init = main.read_until(rawlink.MSG_MAIN_INIT)
+            session_id, = struct.unpack_from('<I', init, 0)
+            init_mm, = struct.unpack_from('<I', init, MAIN_INIT_MM_TIME_OFFSET)
+            main.send_message(rawlink.MSGC_MAIN_ATTACH_CHANNELS)
+            threading.Thread(target=record.keep_main_alive, args=(main, stop), daemon=True).start()
+            link, result = rawlink.secondary_link('127.0.0.1', demo.port, '', session_id,
+                                                  rawlink.CHANNEL_DISPLAY)
+            check(result == 'result 0', 'display link: %s' % result)
+            try:
+                link.send_message(rawlink.MSGC_DISPLAY_INIT, struct.pack('<BqBi', 1, 0, 1, 0))
+                chan = record.Channel(link)
+                end = time.monotonic() + 20
+                while time.monotonic() < end:
+                    try:
+                        mtype, body = chan.read(0.1)
+                    except rawlink.Timeout:
+                        if events and events[-1][0] == MSG_DRAW_COPY and \
+                                any(e[0] == MSG_STREAM_DESTROY for e in events):
+                            break
+                        continue
+                    if mtype in (MSG_DRAW_COPY, MSG_STREAM_CREATE, MSG_STREAM_DATA,
+                                 MSG_STREAM_DESTROY):
+                        events.append((mtype, body))
+            finally:
+                link.close()
+        finally:
+            stop.set()
+            main.close()
+        demo.check_healthy()
+    creates = [b for t, b in events if t == MSG_STREAM_CREATE]
+    check(len(creates) == 1, '%d STREAM_CREATE messages (expected 1)' % len(creates))
+    c = creates[0]
+    check(len(c) == 51, 'STREAM_CREATE of %d bytes (51 with clip NONE)' % len(c))
+    surface, sid, flags, codec, _stamp, sw, sh, srcw, srch, top, left, bottom, right, clip = \
+        struct.unpack('<IIBBQIIIIiiiiB', c)
+    check(surface == 0 and sid < 64, 'STREAM_CREATE surface %d id %d' % (surface, sid))
+    check(flags == 1 and codec == 1, 'STREAM_CREATE flags %d codec %d (TOP_DOWN, MJPEG)'
+          % (flags, codec))
+    check((sw, sh, srcw, srch) == (cs.FRAME_W, cs.FRAME_H) * 2, 'stream sizes %r'
+          % ((sw, sh, srcw, srch),))
+    check((top, left, bottom, right) == (0, 0, cs.FRAME_H, cs.FRAME_W), 'dest %r'
+          % ((top, left, bottom, right),))
+    check(clip == 0, 'clip type %d (NONE)' % clip)
+    data = [(i, b) for i, (t, b) in enumerate(events) if t == MSG_STREAM_DATA]
+    check(len(data) >= 10, 'only %d STREAM_DATA frames' % len(data))
+    last_mm = None
+    for _, b in data:
+        fid, mm, size = struct.unpack_from('<III', b, 0)
+        check(fid == sid, 'STREAM_DATA for stream %d, not %d' % (fid, sid))
+        check(size == len(b) - 12 and b[12:14] == b'\xff\xd8', 'STREAM_DATA is not one JPEG')
+        # The client's clock starts at init_mm (the server's clock minus the latency it gives
+        # the client); frames are stamped with the server's clock: ahead, and never backwards.
+        check((mm - init_mm) & 0xffffffff < 600000, 'frame mm time %d behind MAIN_INIT %d'
+              % (mm, init_mm))
+        check(last_mm is None or (mm - last_mm) & 0xffffffff < 600000, 'mm time went back')
+        last_mm = mm
+    destroys = [(i, b) for i, (t, b) in enumerate(events) if t == MSG_STREAM_DESTROY]
+    check(len(destroys) == 1 and struct.unpack('<I', destroys[0][1])[0] == sid,
+          'expected one STREAM_DESTROY of stream %d, got %d' % (sid, len(destroys)))
+    check(destroys[0][0] > data[-1][0], 'STREAM_DESTROY came before the last frame')
+    after = [b for i, (t, b) in enumerate(events) if i > destroys[0][0] and t == MSG_DRAW_COPY]
+    check(after, 'no DRAW_COPY refreshed the box after STREAM_DESTROY')
+    log('raw client: STREAM_CREATE %dx%d, %d frames (%d..%d bytes), STREAM_DESTROY, %d DRAW_COPY'
+        % (sw, sh, len(data), min(len(b) for _, b in data), max(len(b) for _, b in data),
+           len(after)))
+
+
 CASES = {
+    'ours-wire': case_ours_wire,
     'ours-all': case_ours_all,
     'ours-filter': case_ours_filter,
     'ours-off': case_ours_off,
