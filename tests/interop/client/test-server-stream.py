@@ -17,6 +17,9 @@ full redraw every 40 ms) played by tools/spice-demo-vm on OUR libspice-server:
              screen, clip NONE), >= 10 STREAM_DATA frames that are JPEGs stamped on the mm clock
              (ahead of MAIN_INIT's multi_media_time, never going back), then STREAM_DESTROY of
              that id and a DRAW_COPY of the box (the lossless refresh).
+  ours-stalled --streaming-video all, a raw display client that stops acknowledging during the
+             animation: the server sends it no more than its ack window (frames are skipped, not
+             queued), and once it acknowledges again it gets the box (no old frame).
 Ports 6400-6419 (srvstream's range; SPICE_TEST_PORTS=FIRST-LAST picks others).
 """
 import importlib.util
@@ -119,47 +122,102 @@ MSG_STREAM_CREATE, MSG_STREAM_DATA, MSG_STREAM_DESTROY = 122, 123, 125
 MAIN_INIT_MM_TIME_OFFSET = 24      # the 7th u32 of SpiceMsgMainInit
 
 
-def case_ours_wire():
+def raw_display(demo, body):
+    """Links a raw main and display channel to @demo and runs @body(link, chan, init_mm)."""
     sys.path.insert(0, os.path.join(HERE, '..', 'capture'))
     import rawlink
     import record
+    stop = threading.Event()
+    main = rawlink.RawLink('127.0.0.1', demo.port)
+    try:
+        reply, result = main.link()
+        check(reply.error == 0 and result == 0, 'main link refused')
+        init = main.read_until(rawlink.MSG_MAIN_INIT)
+        session_id, = struct.unpack_from('<I', init, 0)
+        init_mm, = struct.unpack_from('<I', init, MAIN_INIT_MM_TIME_OFFSET)
+        main.send_message(rawlink.MSGC_MAIN_ATTACH_CHANNELS)
+        threading.Thread(target=record.keep_main_alive, args=(main, stop), daemon=True).start()
+        link, result = rawlink.secondary_link('127.0.0.1', demo.port, '', session_id,
+                                              rawlink.CHANNEL_DISPLAY)
+        check(result == 'result 0', 'display link: %s' % result)
+        try:
+            link.send_message(rawlink.MSGC_DISPLAY_INIT, struct.pack('<BqBi', 1, 0, 1, 0))
+            body(link, record.Channel(link), init_mm)
+        finally:
+            link.close()
+    finally:
+        stop.set()
+        main.close()
+
+
+def case_ours_stalled():
+    import rawlink
+    frames = cs.make_frames()
+    stalled = []
+    resumed = []
+    window = [0]
+
+    def body(link, chan, init_mm):
+        # Keep up with the start-up, then stop acknowledging for the rest of the animation
+        # and the stream's timeout.
+        end = time.monotonic() + cs.FRAMES * cs.FRAME_INTERVAL_MS / 1000.0 + 2.5
+        while time.monotonic() < end:
+            try:
+                mtype, _ = chan.link.read_message(0.1) if stalled else chan.read(0.1)
+            except rawlink.Timeout:
+                continue
+            if mtype in (MSG_DRAW_COPY, MSG_STREAM_CREATE, MSG_STREAM_DATA, MSG_STREAM_DESTROY):
+                stalled.append(mtype)
+        window[0] = chan.window
+        link.send_message(rawlink.MSGC_ACK)
+        chan.unacked = 0
+        end = time.monotonic() + 10
+        while time.monotonic() < end:
+            try:
+                mtype, _ = chan.read(1.5)
+            except rawlink.Timeout:
+                break
+            resumed.append(mtype)
+
+    with harness.Demo('ours', cs.demo_args(frames, 'all')) as demo:
+        raw_display(demo, body)
+        demo.check_healthy()
+    log('stalled client: window %d, %d messages while stalled (%d frames), then %r'
+        % (window[0], len(stalled), stalled.count(MSG_STREAM_DATA), resumed))
+    check(window[0] > 0, 'no SET_ACK window')
+    # The server stops at 2 * window unacknowledged messages (as upstream).
+    check(len(stalled) <= 2 * window[0], 'the server sent %d draw/stream messages to a client '
+          'that stopped acknowledging (window %d)' % (len(stalled), window[0]))
+    check(MSG_STREAM_DATA not in resumed, 'old frames were queued for the stalled client, '
+          'not skipped: %r' % resumed)
+    if MSG_STREAM_CREATE in stalled:
+        check(MSG_STREAM_DESTROY in stalled + resumed, 'the stream never ended for the client')
+    check(MSG_DRAW_COPY in resumed, 'no DRAW_COPY refreshed the box once the client acknowledged')
+
+
+def case_ours_wire():
+    import rawlink
     frames = cs.make_frames()
     events = []        # (type, body) of the display messages that matter, in order
-    stop = threading.Event()
-    with harness.Demo('ours', cs.demo_args(frames, 'all')) as demo:
-        main = rawlink.RawLink('127.0.0.1', demo.port)
-        try:
-            reply, result = main.link()
-            check(reply.error == 0 and result == 0, 'main link refused')
-            init = main.read_until(rawlink.MSG_MAIN_INIT)
-            session_id, = struct.unpack_from('<I', init, 0)
-            init_mm, = struct.unpack_from('<I', init, MAIN_INIT_MM_TIME_OFFSET)
-            main.send_message(rawlink.MSGC_MAIN_ATTACH_CHANNELS)
-            threading.Thread(target=record.keep_main_alive, args=(main, stop), daemon=True).start()
-            link, result = rawlink.secondary_link('127.0.0.1', demo.port, '', session_id,
-                                                  rawlink.CHANNEL_DISPLAY)
-            check(result == 'result 0', 'display link: %s' % result)
+
+    def body(link, chan, init_mm):
+        end = time.monotonic() + 20
+        while time.monotonic() < end:
             try:
-                link.send_message(rawlink.MSGC_DISPLAY_INIT, struct.pack('<BqBi', 1, 0, 1, 0))
-                chan = record.Channel(link)
-                end = time.monotonic() + 20
-                while time.monotonic() < end:
-                    try:
-                        mtype, body = chan.read(0.1)
-                    except rawlink.Timeout:
-                        if events and events[-1][0] == MSG_DRAW_COPY and \
-                                any(e[0] == MSG_STREAM_DESTROY for e in events):
-                            break
-                        continue
-                    if mtype in (MSG_DRAW_COPY, MSG_STREAM_CREATE, MSG_STREAM_DATA,
-                                 MSG_STREAM_DESTROY):
-                        events.append((mtype, body))
-            finally:
-                link.close()
-        finally:
-            stop.set()
-            main.close()
+                mtype, body = chan.read(0.1)
+            except rawlink.Timeout:
+                if events and events[-1][0] == MSG_DRAW_COPY and \
+                        any(e[0] == MSG_STREAM_DESTROY for e in events):
+                    break
+                continue
+            if mtype in (MSG_DRAW_COPY, MSG_STREAM_CREATE, MSG_STREAM_DATA, MSG_STREAM_DESTROY):
+                events.append((mtype, body))
+        events.append(('init_mm', init_mm))
+
+    with harness.Demo('ours', cs.demo_args(frames, 'all')) as demo:
+        raw_display(demo, body)
         demo.check_healthy()
+    init_mm = events.pop()[1]
     creates = [b for t, b in events if t == MSG_STREAM_CREATE]
     check(len(creates) == 1, '%d STREAM_CREATE messages (expected 1)' % len(creates))
     c = creates[0]
@@ -200,6 +258,7 @@ def case_ours_wire():
 
 CASES = {
     'ours-wire': case_ours_wire,
+    'ours-stalled': case_ours_stalled,
     'ours-all': case_ours_all,
     'ours-filter': case_ours_filter,
     'ours-off': case_ours_off,
