@@ -9,7 +9,8 @@
 /*
  * Matching: for each position the encoder tries a few candidate sources and keeps the longest:
  *   - a 4-way bucket of recent positions whose next 3 pixels hash alike (all images of the type);
- *   - the source that continues the previous match (same global distance);
+ *   - the sources of the two most recent matches (same global distance), and once a row the
+ *     same place in the previous image: a scrolled page mixes static and shifted parts;
  *   - the pixel above in the current image;
  *   - the same column of an identical earlier row (a row-hash table over whole rows): this is
  *     what finds a scrolled page in the previous frame.
