@@ -514,7 +514,9 @@ static int streams_on_copy(DisplayChannel *display, const DisplayDrawBase *base,
                 base->box.y2 - base->box.y1, base->box.x1, base->box.y1);
         streams_create(display, r.stream_id);
     }
-    streams_send_frame(display, r.stream_id, bitmap, src_area);
+    if (r.send) {
+        streams_send_frame(display, r.stream_id, bitmap, src_area);
+    }
     return (int)r.stream_id;
 }
 

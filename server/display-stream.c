@@ -22,6 +22,7 @@ typedef struct Stream {
     bool live;
     StreamInfo info;
     uint64_t last_ms;
+    uint64_t last_sent_ms;
 } Stream;
 
 struct StreamDetector {
@@ -146,6 +147,11 @@ StreamCopyResult stream_detector_copy(StreamDetector *d, const pixman_box32_t *d
                 s->last_ms = now_ms;
                 r.verdict = STREAM_VERDICT_FRAME;
                 r.stream_id = i;
+                r.send = now_ms < s->last_sent_ms ||
+                         now_ms - s->last_sent_ms >= DISPLAY_STREAM_MIN_FRAME_MS;
+                if (r.send) {
+                    s->last_sent_ms = now_ms;
+                }
                 /* Streams overlapping this one (not possible when created here) stay. */
                 return r;
             }
@@ -179,10 +185,11 @@ StreamCopyResult stream_detector_copy(StreamDetector *d, const pixman_box32_t *d
     }
     c->used = false;
     Stream *s = &d->streams[slot];
-    *s = (Stream){ .live = true, .last_ms = now_ms,
+    *s = (Stream){ .live = true, .last_ms = now_ms, .last_sent_ms = now_ms,
                    .info = { .dest = *dest, .src_width = src_width, .src_height = src_height } };
     r.verdict = STREAM_VERDICT_NEW;
     r.stream_id = (uint32_t)slot;
+    r.send = true;
     return r;
 }
 

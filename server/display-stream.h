@@ -29,6 +29,9 @@
 #define DISPLAY_STREAM_TIMEOUT_MS 1000u         /* upstream's stream timeout: 1 s */
 #define DISPLAY_STREAM_MIN_AREA (96u * 96u)     /* upstream's RED_STREAM_MIN_SIZE */
 #define DISPLAY_STREAM_MJPEG_QUALITY 80
+/* Frames of one stream closer than this to the last one sent are dropped (upstream's MAX_FPS,
+ * 30): a faster guest costs no more bandwidth and CPU; the canvas still has every frame. */
+#define DISPLAY_STREAM_MIN_FRAME_MS (1000u / 30u)
 
 typedef struct StreamDetector StreamDetector;
 
@@ -41,6 +44,7 @@ typedef enum StreamVerdict {
 typedef struct StreamCopyResult {
     StreamVerdict verdict;
     uint32_t stream_id;         /* with NEW and FRAME */
+    bool send;                  /* with NEW and FRAME: send this frame (false: over the rate) */
     uint32_t ended;             /* bit i: stream i ended before this draw (send STREAM_DESTROY) */
 } StreamCopyResult;
 

@@ -160,6 +160,31 @@ static void test_at_most_max_streams(void)
     stream_detector_free(d);
 }
 
+static void test_frame_rate_cap(void)
+{
+    StreamDetector *d = stream_detector_new();
+    uint64_t t = 0;
+    StreamCopyResult r = feed(d, DISPLAY_STREAM_START_FRAMES, &t, 10);
+    g_assert_cmpint(r.verdict, ==, STREAM_VERDICT_NEW);
+    g_assert_true(r.send);
+    /* 100 frames 10 ms apart (100 fps) over 1 s: about 30 of them are sent. */
+    unsigned sent = 0;
+    for (unsigned i = 0; i < 100; i++) {
+        r = feed(d, 1, &t, 10);
+        g_assert_cmpint(r.verdict, ==, STREAM_VERDICT_FRAME);
+        sent += r.send;
+    }
+    g_assert_cmpuint(sent, >=, 20);
+    g_assert_cmpuint(sent, <=, 31);
+    /* At 25 fps every frame goes (the first one is still 10 ms after the last). */
+    feed(d, 1, &t, 40);
+    for (unsigned i = 0; i < 10; i++) {
+        r = feed(d, 1, &t, 40);
+        g_assert_true(r.send);
+    }
+    stream_detector_free(d);
+}
+
 static void test_messages(void)
 {
     StreamInfo info = { .dest = BOX, .src_width = 320, .src_height = 240 };
@@ -229,6 +254,7 @@ int main(int argc, char **argv)
     g_test_add_func("/display-stream/overlapping-copy-ends-stream", test_overlapping_copy_ends_stream);
     g_test_add_func("/display-stream/timeout-and-end-all", test_timeout_and_end_all);
     g_test_add_func("/display-stream/at-most-max-streams", test_at_most_max_streams);
+    g_test_add_func("/display-stream/frame-rate-cap", test_frame_rate_cap);
     g_test_add_func("/display-stream/messages", test_messages);
     g_test_add_func("/display-stream/encode-frame", test_encode_frame);
     return g_test_run();
