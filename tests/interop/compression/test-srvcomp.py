@@ -175,7 +175,8 @@ def case_auto_slow(lib, pics):
     """jpeg-wan-compression=auto (the default): on a link the relay holds to 3 Mbit/s the
     network test finds it slow, and the photo's redraws go as JPEG."""
     images, _, shown = session(lib, ['--image', pics['photo'], '--image-compression', 'auto_glz',
-                                     '--image-redraw', '0.5'], images=4, throttle_bps=3e6)
+                                     '--jpeg-wan-compression', 'auto', '--image-redraw', '0.5'],
+                               images=4, throttle_bps=3e6)
     types = [t for t, _ in images]
     check('JPEG' in types[1:], '%s: no JPEG on a 3 Mbit/s link under jpeg auto: %s' % (lib, types))
     width, height, expected = harness.load_rgb(pics['photo'])
