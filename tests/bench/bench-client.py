@@ -125,6 +125,7 @@ def record(args, port):
                                                          4 * 1024 * 1024))
         chan = Channel(link)
         messages = []
+        arrivals = []
         end = time.monotonic() + args.record_seconds
         while time.monotonic() < end:
             try:
@@ -133,6 +134,7 @@ def record(args, port):
                 break
             if mtype >= 101:
                 messages.append((mtype, bytes(body)))
+                arrivals.append(time.monotonic())
         link.close()
         main.close()
     finally:
@@ -143,9 +145,11 @@ def record(args, port):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+    first = arrivals[0] if arrivals else 0.0
     return fakeserver.Recording(display_messages=messages,
                                 display_channel_caps=reply.channel_caps,
-                                main_init=main_init)
+                                main_init=main_init,
+                                arrival_seconds=[t - first for t in arrivals])
 
 
 # spice-gtk in its own process: connect, then block in the GLib loop (no polling, so its CPU
@@ -195,6 +199,38 @@ def run_client(kind, args, server, port, workdir):
     return {'ok': True, 'wall': server.replay_seconds, 'cpu': cpu, 'exit': proc.returncode}
 
 
+def make_video_frames(workdir, count, width, height):
+    """@count PNG frames: a window moving across a photo-like picture (cairo gradients and
+    noise, seeded), as a video player would draw them."""
+    import random
+    import cairo
+    out = os.path.join(workdir, 'video-%dx%d-%d' % (width, height, count))
+    names = [os.path.join(out, 'frame-%03d.png' % i) for i in range(count)]
+    if all(os.path.exists(n) for n in names):
+        return names
+    os.makedirs(out, exist_ok=True)
+    big_w, big_h = width * 2, height * 2
+    scene = cairo.ImageSurface(cairo.FORMAT_RGB24, big_w, big_h)
+    cr = cairo.Context(scene)
+    rng = random.Random(20261122)
+    for _ in range(60):
+        x, y, r = rng.uniform(0, big_w), rng.uniform(0, big_h), rng.uniform(20, big_h / 3)
+        grad = cairo.RadialGradient(x, y, 0, x, y, r)
+        grad.add_color_stop_rgb(0, rng.random(), rng.random(), rng.random())
+        grad.add_color_stop_rgba(1, rng.random(), rng.random(), rng.random(), 0)
+        cr.set_source(grad)
+        cr.arc(x, y, r, 0, 6.3)
+        cr.fill()
+    for i, name in enumerate(names):
+        frame = cairo.ImageSurface(cairo.FORMAT_RGB24, width, height)
+        fc = cairo.Context(frame)
+        t = i / max(1, count - 1)
+        fc.set_source_surface(scene, -t * (big_w - width), -(0.5 - abs(t - 0.5)) * (big_h - height))
+        fc.paint()
+        frame.write_to_png(name)
+    return names
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--build', default='build-bench')
@@ -202,9 +238,11 @@ def main():
     ap.add_argument('--record-seconds', type=float, default=None)
     ap.add_argument('--image-compression', default='auto_glz')
     ap.add_argument('--streaming-video', default='all', choices=('off', 'all', 'filter'))
-    ap.add_argument('--scene', default='images', choices=('images', 'desktop'),
+    ap.add_argument('--scene', default='images', choices=('images', 'video', 'desktop'),
                     help='images: the codec benchmark\'s 1920x1080 desktop pictures in turn '
-                         '(make-bench-images.py); desktop: the demo\'s animated desktop')
+                         '(make-bench-images.py); video: 100 frames of a moving photo crop '
+                         '(1280x720, 40 ms apart: upstream streams them as MJPEG); desktop: the '
+                         'demo\'s animated desktop')
     ap.add_argument('--image', action='append', help='play these images instead (PNG)')
     ap.add_argument('--frame-interval', type=int, default=250, help='ms between images')
     ap.add_argument('--loops', type=int, default=3,
@@ -227,6 +265,12 @@ def main():
         args.image = sorted(os.path.join(pictures, f) for f in os.listdir(pictures)
                             if f.endswith('.png')) * args.loops
         args.size = size
+    if args.scene == 'video' and not args.image:
+        count = 20 if args.smoke else 100
+        args.image = make_video_frames(workdir, count, 320 if args.smoke else 1280,
+                                       180 if args.smoke else 720)
+        args.frame_interval = 40
+        args.size = '%s frames of' % count
     if args.image:
         args.size = args.size or 'image-sized'
         if args.record_seconds is None:
@@ -249,6 +293,9 @@ def main():
     size = sum(len(b) for _, b in rec.display_messages)
     print('recorded %d display messages (%d drawing, %d stream frames), %.1f MB'
           % (len(rec.display_messages), draws, frames, size / 1e6), flush=True)
+    if frames:
+        print('stream frames play on the multimedia clock: a replay lasts the video\'s length; '
+              'compare CPU', flush=True)
 
     server = fakeserver.ReplayServer(rec, args.port + 1)
     server.start()
@@ -266,7 +313,7 @@ def main():
                     kind, rep + 1, r['wall'], '%.3f' % r['cpu'] if r['cpu'] is not None else '?'),
                     flush=True)
                 old = best.get(kind)
-                if old is None or r['wall'] < old['wall']:
+                if old is None or (r['cpu'] or 0) < (old['cpu'] or 0):
                     best[kind] = r
     finally:
         server.stop()

@@ -7,7 +7,8 @@ mini- or full-header messages, as the client's caps ask. The main channel sends 
 answers ATTACH_CHANNELS with a CHANNELS_LIST of one display channel; the display channel sends
 the recorded messages back to back once the client's DISPLAY_INIT arrived (or after 2 s), then a
 PING whose PONG proves the client processed all of them (messages of a channel are handled in
-order). Then it closes the session's sockets, so the client ends.
+order); video frames, which clients hold until their multimedia time, are waited for too. Then
+it closes the session's sockets, so the client ends.
 
 Layouts: spice/protocol.h (packed, little-endian); caps_offset counts from the first body byte.
 One session at a time; start() serves on a thread until stop().
@@ -30,28 +31,32 @@ SERVER_COMMON_CAPS = (1 << CAP_AUTH_SELECTION) | (1 << CAP_AUTH_SPICE) | (1 << C
 CHANNEL_MAIN, CHANNEL_DISPLAY = 1, 2
 MSG_PING, MSGC_PONG = 4, 3
 MSG_MAIN_INIT, MSG_MAIN_CHANNELS_LIST, MSGC_MAIN_ATTACH_CHANNELS = 103, 104, 104
+MSG_MAIN_MULTI_MEDIA_TIME = 106
 MSGC_DISPLAY_INIT = 101
 MSG_DISPLAY_STREAM_DATA, MSG_DISPLAY_STREAM_DATA_SIZED = 123, 316
 SESSION_ID = 0x5eed
+STREAM_LEAD_MS = 200
 
 
 class Recording:
     """What a replay serves: display messages [(type, body)], the server's display channel caps
     (u32 words), and the upstream MAIN_INIT body (32 bytes) or None."""
 
-    def __init__(self, display_messages, display_channel_caps=(), main_init=None):
+    def __init__(self, display_messages, display_channel_caps=(), main_init=None,
+                 arrival_seconds=None):
         self.display_messages = display_messages
         self.display_channel_caps = list(display_channel_caps)
         self.main_init = main_init
+        # When each message arrived while recording (seconds from the first), or None: a
+        # recording with video streams is replayed at this pace, as the server sent it.
+        self.arrival_seconds = arrival_seconds
 
 
-def last_stream_mm_time(messages):
-    """The largest multimedia time of any stream frame (0 without streams)."""
-    latest = 0
-    for mtype, body in messages:
-        if mtype in (MSG_DISPLAY_STREAM_DATA, MSG_DISPLAY_STREAM_DATA_SIZED) and len(body) >= 8:
-            latest = max(latest, struct.unpack_from('<I', body, 4)[0])
-    return latest
+def stream_mm_times(messages):
+    """(first, last) multimedia time of the stream frames, or None without streams."""
+    times = [struct.unpack_from('<I', body, 4)[0] for mtype, body in messages
+             if mtype in (MSG_DISPLAY_STREAM_DATA, MSG_DISPLAY_STREAM_DATA_SIZED) and len(body) >= 8]
+    return (min(times), max(times)) if times else None
 
 
 class _Peer:
@@ -109,6 +114,7 @@ class ReplayServer:
         # the PONG (e.g. to read the client's CPU time at exactly those moments).
         self.on_replay_start = None
         self.on_replay_end = None
+        self.main_peer = None
 
     def _main_init(self):
         # session_id, display_channels_hint, supported mouse modes, current mode, agent
@@ -118,8 +124,23 @@ class ReplayServer:
             fields = list(struct.unpack_from('<8I', self.rec.main_init, 0))
             fields[0] = SESSION_ID
             fields[4] = 0                       # no agent: nothing would answer it
-        # Every recorded frame is due at once: clients decode as fast as they can.
-        fields[6] = max(fields[6], last_stream_mm_time(self.rec.display_messages))
+        # Video frames play on the multimedia clock: the clock starts just before the first
+        # frame, so both clients show every frame at its recorded pace (none is late, none is
+        # dropped) and the replay lasts as long as the recorded video.
+        times = stream_mm_times(self.rec.display_messages)
+        self.video_seconds = 0.0
+        self.video_clock = None
+        self.paced = bool(times) and self.rec.arrival_seconds is not None
+        if times:
+            # Paced, the clock at the replay's start is the first frame's time less the time
+            # the recording took to get to it; otherwise all frames are due at once.
+            lead = STREAM_LEAD_MS
+            if self.paced:
+                first = next(i for i, (t, _) in enumerate(self.rec.display_messages)
+                             if t in (MSG_DISPLAY_STREAM_DATA, MSG_DISPLAY_STREAM_DATA_SIZED))
+                lead += int(self.rec.arrival_seconds[first] * 1000)
+            fields[6] = self.video_clock = max(0, times[0] - lead)
+            self.video_seconds = (times[1] - fields[6]) / 1000.0
         return struct.pack('<8I', *fields)
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -207,6 +228,7 @@ class ReplayServer:
             pass
 
     def _serve_main(self, peer):
+        self.main_peer = peer
         peer.send(MSG_MAIN_INIT, self.main_init)
         while True:
             mtype, _ = peer.read()
@@ -230,13 +252,29 @@ class ReplayServer:
 
         threading.Thread(target=reader, daemon=True).start()
         got_init.wait(2.0)
-        data = b''.join(peer.frame(t, b) for t, b in self.rec.display_messages)
+        data = None if self.paced else b''.join(peer.frame(t, b) for t, b in self.rec.display_messages)
+        if self.video_clock is not None and self.main_peer is not None:
+            # Linking took a while since MAIN_INIT: set the clock again as the video starts.
+            self.main_peer.send(MSG_MAIN_MULTI_MEDIA_TIME, struct.pack('<I', self.video_clock))
         if self.on_replay_start:
             self.on_replay_start()
         start = time.monotonic()
-        peer.sock.sendall(data)
+        if data is not None:
+            peer.sock.sendall(data)
+        else:
+            # Video: frames are shown on the clock and a STREAM_DESTROY drops what is still
+            # queued, so each message goes when the server sent it.
+            for (mtype, body), at in zip(self.rec.display_messages, self.rec.arrival_seconds):
+                wait = start + at - time.monotonic()
+                if wait > 0:
+                    time.sleep(wait)
+                peer.send(mtype, body)
         peer.send(MSG_PING, struct.pack('<IQ', 0xbe4c, time.monotonic_ns()))
         if pong.wait(300):
+            # Frames queued for their time are decoded and shown then: wait for the last one.
+            left = start + self.video_seconds + 0.3 - time.monotonic()
+            if self.video_seconds and left > 0:
+                time.sleep(left)
             self.replay_seconds = time.monotonic() - start
             if self.on_replay_end:
                 self.on_replay_end()
