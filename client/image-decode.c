@@ -175,6 +175,17 @@ static pixman_image_t *new_image(bool alpha, uint32_t width, uint32_t height)
                                     (int)height, NULL, 0);
 }
 
+/* The @size bytes of @name's coded data at the reader, or NULL with *@message saying that they
+ * do not fit the message. Borrowed from the message. */
+static const uint8_t *read_coded_data(WireReader *r, uint32_t size, const char *name, char **message)
+{
+    const uint8_t *data = wire_read_span(r, size);
+    if (data == NULL) {
+        *message = g_strdup_printf("%s data of %u bytes does not fit the message", name, size);
+    }
+    return data;
+}
+
 static void free_adopted_pixels(pixman_image_t *img, void *pixels)
 {
     (void)img;
@@ -342,9 +353,8 @@ static ImageStatus decode_lz(WireReader *r, const uint8_t *body, size_t size, bo
             return st;
         }
         /* The data of LZ_PLT follows the palette reference. */
-        const uint8_t *data = wire_read_span(r, data_size);
+        const uint8_t *data = read_coded_data(r, data_size, "LZ_PLT", message);
         if (data == NULL) {
-            *message = g_strdup_printf("LZ_PLT data of %u bytes does not fit the message", data_size);
             return IMAGE_MALFORMED;
         }
         LzHeader hdr;
@@ -375,9 +385,8 @@ static ImageStatus decode_lz(WireReader *r, const uint8_t *body, size_t size, bo
         return IMAGE_OK;
     }
     uint32_t data_size = wire_read_u32(r);
-    const uint8_t *data = wire_read_span(r, data_size);
+    const uint8_t *data = read_coded_data(r, data_size, "LZ_RGB", message);
     if (data == NULL) {
-        *message = g_strdup_printf("LZ_RGB data of %u bytes does not fit the message", data_size);
         return IMAGE_MALFORMED;
     }
     LzHeader hdr;
@@ -417,9 +426,8 @@ static ImageStatus decode_quic(WireReader *r, uint32_t width, uint32_t height, p
                                char **message)
 {
     uint32_t data_size = wire_read_u32(r);
-    const uint8_t *data = wire_read_span(r, data_size);
+    const uint8_t *data = read_coded_data(r, data_size, "QUIC", message);
     if (data == NULL) {
-        *message = g_strdup_printf("QUIC data of %u bytes does not fit the message", data_size);
         return IMAGE_MALFORMED;
     }
     QuicHeader hdr;
@@ -460,9 +468,8 @@ static ImageStatus decode_glz(WireReader *r, bool zlib, uint32_t width, uint32_t
     const char *name = zlib ? "ZLIB_GLZ_RGB" : "GLZ_RGB";
     uint32_t glz_size = zlib ? wire_read_u32(r) : 0;
     uint32_t data_size = wire_read_u32(r);
-    const uint8_t *data = wire_read_span(r, data_size);
+    const uint8_t *data = read_coded_data(r, data_size, name, message);
     if (data == NULL) {
-        *message = g_strdup_printf("%s data of %u bytes does not fit the message", name, data_size);
         return IMAGE_MALFORMED;
     }
     if (caches->glz == NULL) {
@@ -568,9 +575,8 @@ static ImageStatus decode_lz4(WireReader *r, uint32_t width, uint32_t height, pi
                               char **message)
 {
     uint32_t data_size = wire_read_u32(r);
-    const uint8_t *data = wire_read_span(r, data_size);
+    const uint8_t *data = read_coded_data(r, data_size, "LZ4", message);
     if (data == NULL) {
-        *message = g_strdup_printf("LZ4 data of %u bytes does not fit the message", data_size);
         return IMAGE_MALFORMED;
     }
     Pixbuf pb = { 0 };
@@ -590,9 +596,8 @@ static ImageStatus decode_jpeg(WireReader *r, uint32_t width, uint32_t height, p
                                char **message)
 {
     uint32_t data_size = wire_read_u32(r);
-    const uint8_t *data = wire_read_span(r, data_size);
+    const uint8_t *data = read_coded_data(r, data_size, "JPEG", message);
     if (data == NULL) {
-        *message = g_strdup_printf("JPEG data of %u bytes does not fit the message", data_size);
         return IMAGE_MALFORMED;
     }
     uint32_t jw = 0, jh = 0;
@@ -623,10 +628,8 @@ static ImageStatus decode_jpeg_alpha(WireReader *r, uint32_t width, uint32_t hei
         *message = g_strdup_printf("JPEG_ALPHA descriptor: %s", codec_status_to_str(cs));
         return IMAGE_MALFORMED;
     }
-    const uint8_t *data = wire_read_span(r, desc.data_size);
+    const uint8_t *data = read_coded_data(r, desc.data_size, "JPEG_ALPHA", message);
     if (data == NULL) {
-        *message = g_strdup_printf("JPEG_ALPHA data of %u bytes does not fit the message",
-                                   desc.data_size);
         return IMAGE_MALFORMED;
     }
     Pixbuf pb = { 0 };
