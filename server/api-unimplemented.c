@@ -7,7 +7,7 @@
  *
  * Who defines which of the 97 exported functions (each exactly once, all with SPICE_EXPORT):
  *
- * core-helper (server/reds.c and friends, 34):
+ * core-helper (server/reds.c and friends, 36):
  *   spice_server_new, spice_server_init, spice_server_destroy, spice_server_set_port,
  *   spice_server_set_addr, spice_server_set_ticket, spice_server_set_noauth,
  *   spice_server_set_name, spice_server_set_uuid, spice_server_vm_start, spice_server_vm_stop,
@@ -21,6 +21,7 @@
  *   spice_server_set_agent_file_xfer, spice_server_set_playback_compression,
  *   spice_server_set_seamless_migration, spice_server_set_sasl_appname,
  *   spice_server_set_channel_security, spice_server_set_video_codecs,
+ *   spice_server_get_video_codecs, spice_server_free_video_codecs,
  *   spice_server_get_sock_info, spice_server_get_peer_info
  *
  * display-helper (QXL worker, 26): every spice_qxl_* function except the two GL ones:
@@ -44,7 +45,7 @@
  * tls-helper (server/reds-clients.c, 3): spice_server_set_tls, spice_server_add_client,
  *   spice_server_add_ssl_client
  *
- * this file (15): everything else, in the order below.
+ * this file (14): everything else, in the order below.
  */
 #include <glib.h>
 #include <string.h>
@@ -94,19 +95,6 @@ SPICE_EXPORT int spice_server_add_renderer(SpiceServer *s, const char *name)
     g_warning("spice_server_add_renderer: unknown renderer \"%s\"; only \"sw\" exists, drop the call",
               name ? name : "(null)");
     return -1;
-}
-
-/* ---- video codecs (no video streaming yet: no codec is enabled) ---- */
-
-SPICE_EXPORT const char *spice_server_get_video_codecs(SpiceServer *s)
-{
-    NOT_IMPLEMENTED_YET("video streaming comes with a later issue; no video codec is enabled");
-    return g_strdup("");
-}
-
-SPICE_EXPORT void spice_server_free_video_codecs(SpiceServer *s, const char *video_codecs)
-{
-    g_free((char *)video_codecs);
 }
 
 /* ---- client migration ---- */

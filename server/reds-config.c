@@ -163,34 +163,54 @@ SPICE_EXPORT int spice_server_set_streaming_video(SpiceServer *s, int value)
     return 0;
 }
 
-/* "encoder:codec;..." with the names upstream knows; returns how many entries were valid. */
-static unsigned count_valid_video_codecs(const char *codecs)
+/*
+ * Video codec lists are "encoder:codec;..." as upstream spells them. Upstream knows the
+ * encoders "spice" and "gstreamer" and the codecs mjpeg, vp8, h264, vp9 and h265; this
+ * server encodes video streams only with its own MJPEG encoder, so "spice:mjpeg" is the one
+ * entry it can keep. Known entries it cannot serve are dropped with a warning that says so,
+ * exactly as upstream drops a GStreamer codec when it was built without GStreamer.
+ */
+static const char supported_video_codec[] = "spice:mjpeg";
+
+static bool video_codec_entry_is_known(const char *entry)
 {
     static const char *const encoders[] = { "spice", "gstreamer" };
     static const char *const names[] = { "mjpeg", "vp8", "h264", "vp9", "h265" };
-    unsigned valid = 0;
+    char **parts = g_strsplit(entry, ":", 2);
+    bool known = false;
+    if (parts[0] && parts[1]) {
+        for (size_t i = 0; i < G_N_ELEMENTS(encoders) && !known; i++) {
+            for (size_t j = 0; j < G_N_ELEMENTS(names) && !known; j++) {
+                known = strcmp(parts[0], encoders[i]) == 0 && strcmp(parts[1], names[j]) == 0;
+            }
+        }
+    }
+    g_strfreev(parts);
+    return known;
+}
+
+/* The entries of @codecs this server can encode, joined with ';' (newly allocated; "" if none). */
+static char *usable_video_codecs(const char *codecs)
+{
+    bool have_mjpeg = false;
     char **entries = g_strsplit(codecs, ";", -1);
     for (char **e = entries; *e; e++) {
         if (**e == '\0') {
             continue;
         }
-        char **parts = g_strsplit(*e, ":", 2);
-        bool ok = false;
-        if (parts[0] && parts[1]) {
-            for (size_t i = 0; i < G_N_ELEMENTS(encoders) && !ok; i++) {
-                for (size_t j = 0; j < G_N_ELEMENTS(names) && !ok; j++) {
-                    ok = strcmp(parts[0], encoders[i]) == 0 && strcmp(parts[1], names[j]) == 0;
-                }
-            }
+        if (strcmp(*e, supported_video_codec) == 0) {
+            have_mjpeg = true;
+        } else if (video_codec_entry_is_known(*e)) {
+            g_warning("spice_server_set_video_codecs: '%s' is not available here (this server "
+                      "encodes video streams as %s only); entry ignored",
+                      *e, supported_video_codec);
+        } else {
+            g_warning("spice_server_set_video_codecs: unknown entry '%s' ignored (expected "
+                      "ENCODER:CODEC, e.g. %s)", *e, supported_video_codec);
         }
-        if (!ok) {
-            g_warning("spice_server_set_video_codecs: unknown entry '%s' ignored", *e);
-        }
-        valid += ok;
-        g_strfreev(parts);
     }
     g_strfreev(entries);
-    return valid;
+    return g_strdup(have_mjpeg ? supported_video_codec : "");
 }
 
 SPICE_EXPORT int spice_server_set_video_codecs(SpiceServer *s, const char *video_codecs)
@@ -198,14 +218,29 @@ SPICE_EXPORT int spice_server_set_video_codecs(SpiceServer *s, const char *video
     if (!video_codecs) {
         return -1;
     }
-    const char *codecs = strcmp(video_codecs, "auto") == 0 ? "spice:mjpeg" : video_codecs;
-    if (count_valid_video_codecs(codecs) == 0) {
-        g_warning("spice_server_set_video_codecs: no usable codec in '%s'", video_codecs);
+    const char *codecs = strcmp(video_codecs, "auto") == 0 ? supported_video_codec : video_codecs;
+    char *usable = usable_video_codecs(codecs);
+    if (*usable == '\0') {
+        g_warning("spice_server_set_video_codecs: no usable codec in '%s'; keeping '%s'",
+                  video_codecs, s->config.video_codecs);
+        g_free(usable);
         return -1;
     }
     g_free(s->config.video_codecs);
-    s->config.video_codecs = g_strdup(codecs);
+    s->config.video_codecs = usable;
     return 0;
+}
+
+/* The codecs in use, in set_video_codecs' syntax; release with spice_server_free_video_codecs. */
+SPICE_EXPORT const char *spice_server_get_video_codecs(SpiceServer *s)
+{
+    return g_strdup(s->config.video_codecs);
+}
+
+SPICE_EXPORT void spice_server_free_video_codecs(SpiceServer *s, const char *video_codecs)
+{
+    (void)s;
+    g_free((char *)video_codecs);
 }
 
 SPICE_EXPORT int spice_server_set_playback_compression(SpiceServer *s, int enable)

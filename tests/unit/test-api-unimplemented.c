@@ -80,14 +80,6 @@ static void test_auth_and_transports(void)
     CHECK(spice_get_current_compat_version() == SPICE_COMPAT_VERSION_CURRENT);
 }
 
-static void test_video_codecs(void)
-{
-    const char *codecs = spice_server_get_video_codecs(NULL);
-    CHECK(codecs != NULL);
-    spice_server_free_video_codecs(NULL, codecs);
-    spice_server_free_video_codecs(NULL, NULL);
-}
-
 static void test_migration_and_replay(void)
 {
     CHECK(spice_server_migrate_connect(NULL, "127.0.0.1", 5900, -1, NULL) == -1);
@@ -150,7 +142,6 @@ int main(void)
     g_log_set_writer_func(capture_writer, NULL, NULL);
 
     test_auth_and_transports();
-    test_video_codecs();
     test_migration_and_replay();
     test_gl();
     test_logged_once();

@@ -555,11 +555,19 @@ static void test_config_setters(void)
     g_assert_cmpint(spice_server_get_image_compression(server), ==, SPICE_IMAGE_COMPRESSION_LZ4);
     g_assert_cmpint(spice_server_set_streaming_video(server, 99), ==, -1);
     g_assert_cmpint(spice_server_set_streaming_video(server, SPICE_STREAM_VIDEO_ALL), ==, 0);
-    g_assert_cmpint(spice_server_set_video_codecs(server, "spice:mjpeg;gstreamer:h264"), ==, 0);
+    /* Only spice:mjpeg can be served: known codecs of other encoders are dropped, saying so. */
+    g_test_expect_message(NULL, G_LOG_LEVEL_WARNING, "*'gstreamer:h264' is not available*");
+    g_assert_cmpint(spice_server_set_video_codecs(server, "gstreamer:h264;spice:mjpeg"), ==, 0);
+    g_test_assert_expected_messages();
+    const char *codecs = spice_server_get_video_codecs(server);
+    g_assert_cmpstr(codecs, ==, "spice:mjpeg");
+    spice_server_free_video_codecs(server, codecs);
+    spice_server_free_video_codecs(server, NULL);
     g_test_expect_message(NULL, G_LOG_LEVEL_WARNING, "*unknown entry*");
-    g_test_expect_message(NULL, G_LOG_LEVEL_WARNING, "*no usable codec*");
+    g_test_expect_message(NULL, G_LOG_LEVEL_WARNING, "*no usable codec*keeping 'spice:mjpeg'*");
     g_assert_cmpint(spice_server_set_video_codecs(server, "nope:nope"), ==, -1);
     g_test_assert_expected_messages();
+    g_assert_cmpint(spice_server_set_video_codecs(server, "auto"), ==, 0);
     g_assert_cmpint(spice_server_set_compat_version(server, SPICE_COMPAT_VERSION_0_6), ==, 0);
     g_assert_cmpint(spice_server_set_compat_version(server, SPICE_COMPAT_VERSION_0_4), ==, -1);
     g_assert_cmpint(spice_server_set_channel_security(server, "inputs", SPICE_CHANNEL_SECURITY_NONE), ==, 0);
