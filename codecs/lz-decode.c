@@ -58,15 +58,16 @@ typedef struct LzIn {
 
 /*
  * Decodes one pass of exactly @n units into @out (packed units: 1 byte for BYTE, a host u16 for
- * RGB16, 4 bytes B,G,R,X for RGB32, byte 3 of 4 for ALPHA). Stops once @n units are produced.
+ * RGB16, 4 bytes B,G,R,X for RGB32, byte 3 of 4 for ALPHA), the first @op already produced.
+ * Stops once @n units are produced. Checks every byte it reads and writes; the fast loops
+ * below hand it the last few tokens of a pass.
  */
 static inline __attribute__((always_inline)) CodecStatus
-decode_pass(LzIn *in, uint8_t *out, size_t n, LzUnit unit)
+decode_pass(LzIn *in, uint8_t *out, size_t n, size_t op, LzUnit unit)
 {
     const uint8_t *ip = in->p;
     const uint8_t *const end = in->end;
     const size_t bias = lz_unit_length_bias(unit);
-    size_t op = 0;
 
     while (op < n) {
         if (ip >= end) {
@@ -198,24 +199,185 @@ decode_pass(LzIn *in, uint8_t *out, size_t n, LzUnit unit)
     return CODEC_OK;
 }
 
+/* 16 bytes as one value, so copies and fills below are single vector loads and stores on
+ * every target GCC and Clang know (SSE2 on x86-64), with no intrinsics to keep portable. */
+typedef uint32_t LzVec16 __attribute__((vector_size(16)));
+
+static inline LzVec16 load16(const uint8_t *p)
+{
+    LzVec16 v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+static inline void store16(uint8_t *p, LzVec16 v)
+{
+    memcpy(p, &v, sizeof(v));
+}
+
+static inline uint64_t load64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+static inline void store64(uint8_t *p, uint64_t v)
+{
+    memcpy(p, &v, sizeof(v));
+}
+
+/* Two 3-byte literals (B,G,R,B,G,R in the low 6 bytes of @v) as two B,G,R,0 pixels. */
+static inline uint64_t widen_two_literals(uint64_t v)
+{
+    return (v & 0xFFFFFFull) | (v << 8 & 0x00FFFFFF00000000ull);
+}
+
+/*
+ * The fast loop of an RGB32 pass needs this many input bytes left at the start of a token: a
+ * control byte, 32 literals of 3 bytes, and the 2 bytes that the last 8-byte literal load
+ * reads beyond them. A match token reads at most its first 4 bytes unchecked (control, one
+ * length byte, the offset) and checks the rest (long length chains, far offsets).
+ */
+#define RGB32_FAST_IN 100u
+/* ... and this many output units: a whole literal run (literals are written 4 at a time, so a
+ * run may write up to 3 units past its end, never past 32) or the 4-unit stores of a short
+ * match. Longer matches check their own overshoot. */
+#define RGB32_FAST_OUT 36u
+
+/*
+ * Decodes RGB32 tokens while both margins hold, writing whole 16-byte groups (up to 3 units
+ * past the token's end, which the next tokens overwrite: nothing reads output at or after the
+ * write position). Every length and distance from the stream is still checked; only the
+ * checks that the margins make true are gone. Returns the units produced; decode_pass does the
+ * rest with its exact checks.
+ */
+static size_t decode_rgb32_fast(LzIn *in, uint8_t *out, size_t n, CodecStatus *st)
+{
+    const uint8_t *ip = in->p;
+    const uint8_t *const end = in->end;
+    size_t op = 0;
+    *st = CODEC_OK;
+    if ((size_t)(end - ip) < RGB32_FAST_IN || n < RGB32_FAST_OUT) {
+        return 0;
+    }
+    const uint8_t *const ip_limit = end - RGB32_FAST_IN;
+    const size_t op_limit = n - RGB32_FAST_OUT;
+
+    while (ip <= ip_limit && op <= op_limit) {
+        size_t ctrl = *ip++;
+        uint8_t *d = out + 4 * op;
+        if (ctrl < LZ_MAX_LITERAL_RUN) {
+            /* Four literals (12 bytes) per step, as two 8-byte loads of 6 bytes each. */
+            size_t count = ctrl + 1;
+            const uint8_t *s = ip;
+            for (size_t i = 0; i < count; i += 4, s += 12, d += 16) {
+                store64(d, widen_two_literals(load64(s)));
+                store64(d + 8, widen_two_literals(load64(s + 6)));
+            }
+            ip += 3 * count;
+            op += count;
+            continue;
+        }
+
+        size_t len = ctrl >> 5;
+        size_t offset = (ctrl & 31) << 8;
+        if (len == 7) {
+            uint8_t more = *ip++;   /* within the margin */
+            len += more;
+            while (more == 255) {
+                if (ip >= end) {
+                    *st = CODEC_ERR_TRUNCATED;
+                    return op;
+                }
+                more = *ip++;
+                len += more;
+            }
+            if (ip >= end) {
+                *st = CODEC_ERR_TRUNCATED;
+                return op;
+            }
+        }
+        uint8_t low = *ip++;
+        offset += low;
+        if (low == 255 && offset == LZ_NEAR_OFFSET_LIMIT) {
+            if (end - ip < 2) {
+                *st = CODEC_ERR_TRUNCATED;
+                return op;
+            }
+            offset = LZ_NEAR_OFFSET_LIMIT + ((size_t)ip[0] << 8 | ip[1]);
+            ip += 2;
+        }
+        size_t dist = offset + 1;   /* RGB32 lengths have no bias */
+        if (dist > op) {
+            *st = CODEC_ERR_CORRUPT;   /* reference before the start of the image */
+            return op;
+        }
+        if (len > n - op - 3) {
+            /* Ends in the last 3 units of the image (or past it): exact copy, or the error. */
+            if (len > n - op) {
+                *st = CODEC_ERR_CORRUPT;
+                return op;
+            }
+            for (size_t i = 0; i < len; i++) {
+                lz_store_u32(d + 4 * i, lz_load_u32(d + 4 * (i - dist)));
+            }
+            op += len;
+            continue;
+        }
+        /* From here 16-byte groups may write up to 3 units past the match: within the image. */
+        const uint8_t *s = d - 4 * dist;
+        uint8_t *const stop = d + 4 * len;
+        if (dist >= 4) {
+            /* Each group reads units at least 4 behind the ones it writes: already final. */
+            do {
+                store16(d, load16(s));
+                d += 16;
+                s += 16;
+            } while (d < stop);
+        } else if (dist != 3) {
+            /* Distance 1 or 2: a repeating pattern of 1 or 2 units, as one 16-byte value. */
+            uint32_t a = lz_load_u32(s);
+            uint32_t b = dist == 1 ? a : lz_load_u32(s + 4);
+            LzVec16 pattern = { a, b, a, b };
+            do {
+                store16(d, pattern);
+                d += 16;
+            } while (d < stop);
+        } else {
+            for (size_t i = 0; i < len; i++) {
+                lz_store_u32(d + 4 * i, lz_load_u32(s + 4 * i));
+            }
+        }
+        op += len;
+    }
+    in->p = ip;
+    return op;
+}
+
 static CodecStatus decode_pass_byte(LzIn *in, uint8_t *out, size_t n)
 {
-    return decode_pass(in, out, n, LZ_UNIT_BYTE);
+    return decode_pass(in, out, n, 0, LZ_UNIT_BYTE);
 }
 
 static CodecStatus decode_pass_rgb16(LzIn *in, uint8_t *out, size_t n)
 {
-    return decode_pass(in, out, n, LZ_UNIT_RGB16);
+    return decode_pass(in, out, n, 0, LZ_UNIT_RGB16);
 }
 
 static CodecStatus decode_pass_rgb32(LzIn *in, uint8_t *out, size_t n)
 {
-    return decode_pass(in, out, n, LZ_UNIT_RGB32);
+    CodecStatus st;
+    size_t op = decode_rgb32_fast(in, out, n, &st);
+    if (st != CODEC_OK) {
+        return st;
+    }
+    return decode_pass(in, out, n, op, LZ_UNIT_RGB32);
 }
 
 static CodecStatus decode_pass_alpha(LzIn *in, uint8_t *out, size_t n)
 {
-    return decode_pass(in, out, n, LZ_UNIT_ALPHA);
+    return decode_pass(in, out, n, 0, LZ_UNIT_ALPHA);
 }
 
 static inline uint32_t expand5(uint32_t v)
