@@ -1,6 +1,7 @@
 /* glz-encode: GLZ encoder with a per-client dictionary (greedy matching over several candidates). */
 #include "codecs/glz.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,13 +50,95 @@ static HashEntry *hash_table_new(void)
     return t;
 }
 
+/* ---- pixels shared with the caller ---- */
+
+struct GlzSharedPixels {
+    atomic_size_t refs;
+    uint8_t *data;
+    size_t size;
+    GlzPixelsRelease release;   /* NULL: nothing to free */
+    void *opaque;
+};
+
+static void release_aligned(void *data, void *opaque)
+{
+    (void)opaque;
+    free(data);
+}
+
+GlzSharedPixels *glz_shared_pixels_wrap(void *data, size_t size, GlzPixelsRelease release,
+                                        void *opaque)
+{
+    GlzSharedPixels *p = malloc(sizeof(*p));
+    if (p == NULL) {
+        return NULL;
+    }
+    atomic_init(&p->refs, 1);
+    p->data = data;
+    p->size = size;
+    p->release = release;
+    p->opaque = opaque;
+    return p;
+}
+
+GlzSharedPixels *glz_shared_pixels_new(size_t size)
+{
+    if (size == 0 || size > SIZE_MAX - 63) {
+        return NULL;
+    }
+    void *data = aligned_alloc(64, (size + 63) & ~(size_t)63);
+    if (data == NULL) {
+        return NULL;
+    }
+    GlzSharedPixels *p = glz_shared_pixels_wrap(data, size, release_aligned, NULL);
+    if (p == NULL) {
+        free(data);
+    }
+    return p;
+}
+
+uint8_t *glz_shared_pixels_data(const GlzSharedPixels *p)
+{
+    return p->data;
+}
+
+size_t glz_shared_pixels_size(const GlzSharedPixels *p)
+{
+    return p->size;
+}
+
+GlzSharedPixels *glz_shared_pixels_ref(GlzSharedPixels *p)
+{
+    atomic_fetch_add_explicit(&p->refs, 1, memory_order_relaxed);
+    return p;
+}
+
+void glz_shared_pixels_unref(GlzSharedPixels *p)
+{
+    if (p == NULL) {
+        return;
+    }
+    /* acq_rel: every other holder's reads of the pixels happen before the release below. */
+    if (atomic_fetch_sub_explicit(&p->refs, 1, memory_order_acq_rel) != 1) {
+        return;
+    }
+    if (p->release != NULL) {
+        p->release(p->data, p->opaque);
+    }
+    free(p);
+}
+
+/* ---- dictionary ---- */
+
 typedef struct DictImage {
     uint64_t id;
     uint64_t base;        /* global position of pixel 0 */
     size_t pixels;
     uint32_t width;
     LzImageType type;
-    uint32_t *units;      /* owned: the pixels in coded order, as the decoder will hold them */
+    const uint32_t *units; /* the pixels in coded order, as the decoder will hold them: */
+    uint32_t *copy;       /* owned: NULL, or units when they are the dictionary's copy */
+    GlzSharedPixels *shared; /* one reference: NULL, or the buffer holding units */
 } DictImage;
 
 struct GlzDictionary {
@@ -76,13 +159,23 @@ struct GlzDictionary {
 /* Keeps the largest recently released unit buffer for the next image; frees the other. */
 static void keep_spare(GlzDictionary *d, uint32_t *units, size_t pixels)
 {
-    if (d->spare != NULL && d->spare_pixels > pixels) {
+    if (units == NULL || (d->spare != NULL && d->spare_pixels > pixels)) {
         free(units);
         return;
     }
     free(d->spare);
     d->spare = units;
     d->spare_pixels = pixels;
+}
+
+/* An image leaves the dictionary: its copy may serve the next image, a shared buffer is
+ * given back. */
+static void release_image(GlzDictionary *d, DictImage *im)
+{
+    keep_spare(d, im->copy, im->pixels);
+    glz_shared_pixels_unref(im->shared);
+    im->copy = NULL;
+    im->shared = NULL;
 }
 
 GlzDictionary *glz_dictionary_new(uint32_t window_pixels)
@@ -111,7 +204,8 @@ void glz_dictionary_free(GlzDictionary *d)
         return;
     }
     for (size_t i = 0; i < d->count; i++) {
-        free(d->images[i].units);
+        free(d->images[i].copy);
+        glz_shared_pixels_unref(d->images[i].shared);
     }
     free(d->images);
     free(d->spare);
@@ -281,23 +375,26 @@ typedef struct PassState {
     uint32_t mask;
     uint64_t mask2;       /* mask for two pixels at once */
     /* The current image's pixels while it is coded: the caller's own when they are packed
-     * and aligned (then copied into cur->units row by row just behind the coder, while the
-     * rows are still cached: a separate 8 MB copy up front then read back from memory was a
-     * quarter of a text page's encode), else cur->units. */
+     * and aligned (when not shared, copied into copy_to row by row just behind the coder,
+     * while the rows are still cached: a separate 8 MB copy up front then read back from
+     * memory was a quarter of a text page's encode), else the dictionary's copy. */
     const uint32_t *px;
-    size_t copied;        /* pixels of px already in cur->units (whole rows, or all) */
+    uint32_t *copy_to;    /* NULL, or cur->copy when px must still be copied into it */
+    size_t copied;        /* pixels of px already copied and hashed (whole rows, or all) */
     uint32_t *row_hashes; /* per row, ROW_HASH_NONE until computed; NULL: no row candidates */
 } PassState;
 
-/* Copies the rows of the current image that lie wholly before pixel @upto into the units and
- * hashes those not hashed yet; @upto = pixels copies everything. */
+/* Copies the rows of the current image that lie wholly before pixel @upto into copy_to (if
+ * any) and hashes those not hashed yet; @upto = pixels does everything. */
 static void copy_rows_before(PassState *s, size_t upto)
 {
     const DictImage *cur = s->cur;
     const uint32_t width = cur->width;
     while (s->copied < cur->pixels && upto - s->copied >= width) {
         size_t y = s->copied / width;
-        memcpy(cur->units + s->copied, s->px + s->copied, (size_t)width * 4);
+        if (s->copy_to != NULL) {
+            memcpy(s->copy_to + s->copied, s->px + s->copied, (size_t)width * 4);
+        }
         if (s->row_hashes != NULL && s->row_hashes[y] == ROW_HASH_NONE) {
             s->row_hashes[y] = row_hash(s->px + s->copied, width, cur->type);
         }
@@ -589,8 +686,26 @@ static CodecStatus encode_pass(PassState *s, HashEntry *hash, GlzPass pass, GlzO
     return CODEC_OK;
 }
 
+/* True when @src's pixels lie inside @owner's buffer. */
+static bool owner_holds(const GlzSharedPixels *owner, const Pixbuf *src)
+{
+    uintptr_t start = (uintptr_t)owner->data, p = (uintptr_t)src->data;
+    if (p < start || p - start > owner->size) {
+        return false;
+    }
+    size_t span = (size_t)(src->height - 1) * src->stride + (size_t)src->width * 4;
+    return span <= owner->size - (p - start);
+}
+
 CodecStatus glz_encode(GlzDictionary *d, const Pixbuf *src, LzImageType type, bool top_down,
                        uint8_t *out, size_t out_capacity, size_t *out_size, uint64_t *out_id)
+{
+    return glz_encode_shared(d, src, NULL, type, top_down, out, out_capacity, out_size, out_id);
+}
+
+CodecStatus glz_encode_shared(GlzDictionary *d, const Pixbuf *src, GlzSharedPixels *owner,
+                              LzImageType type, bool top_down, uint8_t *out,
+                              size_t out_capacity, size_t *out_size, uint64_t *out_id)
 {
     if (d == NULL || src == NULL || out == NULL || out_size == NULL || src->data == NULL) {
         return CODEC_ERR_INVALID_ARGUMENT;
@@ -599,7 +714,8 @@ CodecStatus glz_encode(GlzDictionary *d, const Pixbuf *src, LzImageType type, bo
     bool format_ok = type == LZ_IMAGE_TYPE_RGB32
         ? (src->format == PIXBUF_FORMAT_XRGB32 || src->format == PIXBUF_FORMAT_ARGB32)
         : type == LZ_IMAGE_TYPE_RGBA && src->format == PIXBUF_FORMAT_ARGB32;
-    if (!format_ok || src->width == 0 || src->height == 0) {
+    if (!format_ok || src->width == 0 || src->height == 0 ||
+        (owner != NULL && !owner_holds(owner, src))) {
         return CODEC_ERR_INVALID_ARGUMENT;
     }
     size_t n = (size_t)src->width * src->height;
@@ -624,26 +740,36 @@ CodecStatus glz_encode(GlzDictionary *d, const Pixbuf *src, LzImageType type, bo
         d->images = grown;
         d->capacity = cap;
     }
-    uint32_t *units;
-    if (d->spare != NULL && d->spare_pixels >= n) {
-        units = d->spare;   /* already faulted in: a fresh 8 MB buffer costs ~2000 faults */
-        d->spare = NULL;
-    } else {
-        units = malloc(n * 4);
+    /* Code straight from the caller's pixels when they are one packed, aligned array: then
+     * a shared owner is kept instead of a copy, and without one the copy is made behind the
+     * coder (RGB) or up front (RGBA, coded in two passes). Otherwise copy first. */
+    bool packed = src->stride == (size_t)src->width * 4 &&
+                  (uintptr_t)src->data % _Alignof(uint32_t) == 0;
+    bool share = owner != NULL && packed;
+    uint32_t *units = NULL;
+    if (!share) {
+        if (d->spare != NULL && d->spare_pixels >= n) {
+            units = d->spare;   /* already faulted in: a fresh 8 MB buffer costs ~2000 faults */
+            d->spare = NULL;
+        } else {
+            units = malloc(n * 4);
+        }
     }
     uint32_t *row_hashes = malloc((size_t)src->height * sizeof(uint32_t));
-    if (units == NULL || row_hashes == NULL) {
+    if ((!share && units == NULL) || row_hashes == NULL) {
         free(units);
         free(row_hashes);
         return CODEC_ERR_NO_MEMORY;
     }
-    /* Code straight from the caller's pixels when they are one packed, aligned array (and
-     * there is one pass); otherwise copy them into the units first. */
     const uint32_t *px = units;
+    uint32_t *copy_to = NULL;
     size_t copied = n;
-    if (type == LZ_IMAGE_TYPE_RGB32 && src->stride == (size_t)src->width * 4 &&
-        (uintptr_t)src->data % _Alignof(uint32_t) == 0) {
+    if (share) {
         px = (const uint32_t *)(const void *)src->data;
+        copied = 0;
+    } else if (type == LZ_IMAGE_TYPE_RGB32 && packed) {
+        px = (const uint32_t *)(const void *)src->data;
+        copy_to = units;
         copied = 0;
     } else {
         for (uint32_t y = 0; y < src->height; y++) {
@@ -666,7 +792,7 @@ CodecStatus glz_encode(GlzDictionary *d, const Pixbuf *src, LzImageType type, bo
     uint64_t oldest = first_ref < d->count ? d->images[first_ref].id : id;
 
     DictImage *cur = &d->images[d->count++];
-    *cur = (DictImage){ id, d->next_base, n, src->width, type, units };
+    *cur = (DictImage){ id, d->next_base, n, src->width, type, share ? px : units, units, NULL };
     d->next_base += n;
 
     uint8_t *h = out;
@@ -681,7 +807,7 @@ CodecStatus glz_encode(GlzDictionary *d, const Pixbuf *src, LzImageType type, bo
     put_be32(h + 29, (uint32_t)(id - oldest));
 
     GlzOut o = { out + GLZ_HEADER_SIZE, out + out_capacity };
-    PassState s = { d, first_ref, cur, 0x00FFFFFFu, 0x00FFFFFF00FFFFFFull, px, copied,
+    PassState s = { d, first_ref, cur, 0x00FFFFFFu, 0x00FFFFFF00FFFFFFull, px, copy_to, copied,
                     row_hashes };
     CodecStatus st = encode_pass(&s, d->hash_rgb, GLZ_PASS_RGB, &o);
     if (st == CODEC_OK && type == LZ_IMAGE_TYPE_RGBA) {
@@ -699,13 +825,16 @@ CodecStatus glz_encode(GlzDictionary *d, const Pixbuf *src, LzImageType type, bo
 
     for (uint32_t y = 0; y < src->height; y++) {
         if (row_hashes[y] == ROW_HASH_NONE) {   /* copied up front and never entered */
-            row_hashes[y] = row_hash(units + (size_t)y * src->width, src->width, type);
+            row_hashes[y] = row_hash(cur->units + (size_t)y * src->width, src->width, type);
         }
         d->row_hash[row_hashes[y]] = cur->base + (uint64_t)y * src->width + 1;
     }
     free(row_hashes);
+    if (share) {
+        cur->shared = glz_shared_pixels_ref(owner);
+    }
     for (size_t k = 0; k < first_ref; k++) {
-        keep_spare(d, d->images[k].units, d->images[k].pixels);
+        release_image(d, &d->images[k]);
     }
     memmove(d->images, d->images + first_ref, (d->count - first_ref) * sizeof(*d->images));
     d->count -= first_ref;

@@ -21,7 +21,8 @@
  *
  * Threads: neither object has a lock. The owner serializes every call on one object (a mutex
  * held around glz_encode / glz_decode, or one thread using it). Different objects are
- * independent and may be used from different threads at the same time.
+ * independent and may be used from different threads at the same time. GlzSharedPixels (below)
+ * are the exception that crosses objects and threads: their count is atomic.
  */
 
 #define GLZ_HEADER_SIZE 33u
@@ -114,12 +115,13 @@ typedef struct GlzDictionary GlzDictionary;
 
 /*
  * An encoder dictionary holding up to @window_pixels pixels of history (the client's
- * glz_dictionary_window_size; at most 2^25 like upstream). The dictionary keeps its own copy of
- * each image's pixels, so callers need not keep source bitmaps alive. Ids start at 0.
+ * glz_dictionary_window_size; at most 2^25 like upstream). Each image's pixels stay in the
+ * dictionary while the image is in the window: a reference to the caller's buffer when it
+ * comes through glz_encode_shared, else the dictionary's own copy. Ids start at 0.
  * NULL on allocation failure or a zero window.
  */
 GlzDictionary *glz_dictionary_new(uint32_t window_pixels);
-/* Frees the dictionary. Accepts NULL. */
+/* Frees the dictionary and drops its references to shared pixels. Accepts NULL. */
 void glz_dictionary_free(GlzDictionary *dict);
 /* The id the next successful glz_encode will use. */
 uint64_t glz_dictionary_next_id(const GlzDictionary *dict);
@@ -134,11 +136,57 @@ size_t glz_encode_bound(LzImageType type, uint32_t width, uint32_t height);
  * row 0 down; @top_down goes to the header. Images with more pixels than the window (or than
  * GLZ_MAX_PIXEL_OFFSET) are refused with CODEC_ERR_TOO_LARGE: send them as LZ. On success the
  * image joins the dictionary (older images leave it to make room) and @out_id (may be NULL)
- * gets its id. On error the dictionary is as before (no id is used).
+ * gets its id. On error the dictionary is as before (no id is used). The dictionary keeps a
+ * copy of the pixels: @src is only borrowed for the call (glz_encode_shared avoids the copy).
  * Errors: CODEC_ERR_INVALID_ARGUMENT, CODEC_ERR_TOO_LARGE, CODEC_ERR_NO_SPACE, CODEC_ERR_NO_MEMORY.
  */
 CodecStatus glz_encode(GlzDictionary *dict, const Pixbuf *src, LzImageType type, bool top_down,
                        uint8_t *out, size_t out_capacity, size_t *out_size, uint64_t *out_id);
+
+/*
+ * Pixels an encoder caller shares with dictionaries instead of letting them copy (a copy of
+ * a full screen is most of a text page's encode time): a buffer, its size and what frees it,
+ * with a reference count. The count is atomic, so references may be dropped on any thread (a
+ * dictionary drops its own when the image leaves the window, inside glz_encode, or in
+ * glz_dictionary_free). Nobody may write the pixels while a reference is held: a dictionary
+ * reads them again for every later image that references them.
+ */
+typedef struct GlzSharedPixels GlzSharedPixels;
+/* Called once, when the last reference goes, with the wrapped buffer and the caller's opaque. */
+typedef void (*GlzPixelsRelease)(void *data, void *opaque);
+
+/* A new malloc'd buffer of @size bytes (> 0, 64-byte aligned, contents undefined), count 1,
+ * freed with the last reference. NULL on allocation failure or @size 0. */
+GlzSharedPixels *glz_shared_pixels_new(size_t size);
+/*
+ * Wraps @size bytes at @data (count 1, the caller's): @release(@data, @opaque) runs when the
+ * last reference goes; @release NULL means nothing is freed (pixels that outlive every
+ * dictionary, e.g. a benchmark's images). NULL on allocation failure; then @release has NOT
+ * run and the buffer is still the caller's.
+ */
+GlzSharedPixels *glz_shared_pixels_wrap(void *data, size_t size, GlzPixelsRelease release,
+                                        void *opaque);
+/* The buffer and its size. Borrowed from @pixels. */
+uint8_t *glz_shared_pixels_data(const GlzSharedPixels *pixels);
+size_t glz_shared_pixels_size(const GlzSharedPixels *pixels);
+/* Adds a reference; returns @pixels. */
+GlzSharedPixels *glz_shared_pixels_ref(GlzSharedPixels *pixels);
+/* Drops one reference; the last one releases the buffer. Accepts NULL. */
+void glz_shared_pixels_unref(GlzSharedPixels *pixels);
+
+/*
+ * glz_encode where the dictionary keeps a reference to @owner instead of copying @src: @src's
+ * pixels (data .. the last pixel of the last row) must lie inside @owner's buffer, or
+ * CODEC_ERR_INVALID_ARGUMENT. On success the dictionary holds its own reference until the
+ * image leaves the window or the dictionary is freed; the caller's reference stays the
+ * caller's (drop it whenever it likes). When @src is not one packed, 4-byte aligned array
+ * (stride = width * 4) the dictionary copies it as glz_encode does and takes no reference.
+ * @owner NULL is glz_encode. Same stream, errors and dictionary rules as glz_encode; on error
+ * no reference is kept.
+ */
+CodecStatus glz_encode_shared(GlzDictionary *dict, const Pixbuf *src, GlzSharedPixels *owner,
+                              LzImageType type, bool top_down, uint8_t *out,
+                              size_t out_capacity, size_t *out_size, uint64_t *out_id);
 
 /* ---- ZLIB_GLZ_RGB (zlib over a GLZ stream) ---- */
 

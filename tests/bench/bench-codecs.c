@@ -15,9 +15,14 @@
  * repetition so both see the same machine load; the best (shortest) time of each is kept.
  * Times are the thread's CPU time (CLOCK_THREAD_CPUTIME_ID), not wall time.
  * Before timing, each stream is decoded and compared with the source: ours by our decoder,
- * upstream's by upstream's, and across (upstream decodes our QUIC and LZ, ours decodes
- * upstream's QUIC, LZ and GLZ); QUIC streams are also compared byte for byte. Any mismatch is
- * reported on the line and makes the exit status 1.
+ * upstream's by upstream's, and across (upstream decodes ours, ours decodes upstream's);
+ * QUIC streams are also compared byte for byte. Any mismatch is reported on the line and makes
+ * the exit status 1.
+ * Upstream's GLZ and LZ4 decoding is spice-gtk's (a library built without it leaves those
+ * columns empty). Its GLZ decoder is timed on OUR streams, so both decoders read the same
+ * bytes. LZ4 decoding is timed as each client does it for an LZ4 image: allocate the picture
+ * and decode into it (spice-gtk's canvas_get_lz4 creates a pixman surface; ours is
+ * lz4_image_decode_new), then free it.
  */
 #include <dirent.h>
 #include <dlfcn.h>
@@ -50,6 +55,7 @@ typedef struct Image {
 typedef struct Upstream {
 #define DECLARE_FIELD(type, name) type name;
     UPSTREAM_SHIM_SYMBOLS(DECLARE_FIELD)
+    UPSTREAM_SHIM_CLIENT_SYMBOLS(DECLARE_FIELD)   /* NULL when the library predates them */
 #undef DECLARE_FIELD
 } Upstream;
 
@@ -263,6 +269,27 @@ static bool ours_decode(int codec, const uint8_t *data, size_t size, Pixbuf *dst
     return false;
 }
 
+/* The timed decode: into @dst, except LZ4, which is timed the way the client decodes an LZ4
+ * image (a fresh picture, freed again; see the top of this file). */
+static bool ours_decode_timed(int codec, const uint8_t *data, size_t size, Pixbuf *dst)
+{
+    if (codec != CODEC_LZ4) {
+        return ours_decode(codec, data, size, dst);
+    }
+    Pixbuf pic;
+    bool ok = lz4_image_decode_new(data, size, dst->width, dst->height, UINT64_MAX, &pic,
+                                   NULL) == CODEC_OK;
+    if (ok) {
+        pixbuf_free(&pic);
+    }
+    return ok;
+}
+
+static bool up_has(const Upstream *up, int codec)
+{
+    return up != NULL && (codec != CODEC_LZ4 || up->up_lz4_encode != NULL);
+}
+
 static bool up_encode(const Upstream *up, int codec, const Pixbuf *src, uint8_t *out, size_t cap,
                       size_t *size)
 {
@@ -270,25 +297,38 @@ static bool up_encode(const Upstream *up, int codec, const Pixbuf *src, uint8_t 
     switch (codec) {
     case CODEC_QUIC: return up->up_quic_encode(QUIC_IMAGE_TYPE_RGB32, w, h, src->data, s, out, cap, size) == 0;
     case CODEC_LZ: return up->up_lz_encode(LZ_IMAGE_TYPE_RGB32, w, h, src->data, s, out, cap, size) == 0;
+    case CODEC_LZ4:
+        return up->up_lz4_encode(SPICE_BITMAP_FMT_32BIT, h, src->data, s, 1, out, cap, size) == 0;
+    }
+    return false;
+}
+
+/* Decodes into @dst, or (LZ4 with @dst_pixels false: the timed run) only into upstream's own
+ * fresh surface, which it frees again. */
+static bool up_decode_to(const Upstream *up, int codec, const uint8_t *data, size_t size,
+                         Pixbuf *dst, bool dst_pixels)
+{
+    switch (codec) {
+    case CODEC_QUIC:
+        return up->up_quic_decode(data, size, QUIC_IMAGE_TYPE_RGB32, dst->data, (int)dst->stride) == 0;
+    case CODEC_LZ: return up->up_lz_decode(data, size, LZ_IMAGE_TYPE_RGB32, dst->data) == 0;
+    case CODEC_LZ4:
+        return up->up_lz4_decode(data, size, (int)dst->width, (int)dst->height,
+                                 dst_pixels ? dst->data : NULL, (int)dst->stride) == 0;
     }
     return false;
 }
 
 static bool up_decode(const Upstream *up, int codec, const uint8_t *data, size_t size, Pixbuf *dst)
 {
-    switch (codec) {
-    case CODEC_QUIC:
-        return up->up_quic_decode(data, size, QUIC_IMAGE_TYPE_RGB32, dst->data, (int)dst->stride) == 0;
-    case CODEC_LZ: return up->up_lz_decode(data, size, LZ_IMAGE_TYPE_RGB32, dst->data) == 0;
-    }
-    return false;
+    return up_decode_to(up, codec, data, size, dst, true);
 }
 
 static void bench_stateless(int codec, const Image *img, const Upstream *up, const Options *o,
                             Buffers *b, Result *r)
 {
     const Pixbuf *src = &img->pb;
-    bool has_up = up != NULL && codec != CODEC_LZ4;
+    bool has_up = up_has(up, codec);
     if (!ours_encode(codec, src, b->out, b->cap, &r->bytes)) {
         fail(r, "ENCODE-FAILED");
         return;
@@ -331,11 +371,11 @@ static void bench_stateless(int codec, const Image *img, const Upstream *up, con
             keep_best(&r->up_enc, now() - t);
         }
         t = now();
-        ours_decode(codec, b->out, r->bytes, &b->dec);
+        ours_decode_timed(codec, b->out, r->bytes, &b->dec);
         keep_best(&r->dec, now() - t);
         if (has_up) {
             t = now();
-            up_decode(up, codec, b->up_out, r->up_bytes, &b->dec);
+            up_decode_to(up, codec, b->up_out, r->up_bytes, &b->dec, false);
             keep_best(&r->up_dec, now() - t);
         }
     }
@@ -343,15 +383,46 @@ static void bench_stateless(int codec, const Image *img, const Upstream *up, con
 
 /* ---- GLZ: the images are one sequence through one dictionary (and one decoder window) ---- */
 
+/* spice-gtk's decoder on the next stream of its sequence: @check (the untimed pass) compares
+ * the pixels with @src and notes @good or @bad; otherwise it is timed into r->up_dec. */
+static void glz_up_decode(const Upstream *up, const Pixbuf *src, const uint8_t *stream,
+                          bool check, Result *r, const char *good, const char *bad)
+{
+    Pixbuf out = { 0 };
+    if (check && pixbuf_alloc(&out, PIXBUF_FORMAT_XRGB32, src->width, src->height) != CODEC_OK) {
+        fail(r, "NO-MEMORY");
+        return;
+    }
+    double t = now();
+    bool ok = up->up_glz_decode(stream, 0, out.data, (int)out.stride) == 0;
+    double dt = now() - t;
+    if (!check) {
+        keep_best(&r->up_dec, dt);
+        return;
+    }
+    ok = ok && same_rgb(src, out.data, out.stride);
+    if (ok && good != NULL) {
+        note(r, good);
+    } else if (!ok) {
+        fail(r, bad);
+    }
+    pixbuf_free(&out);
+}
+
 static void bench_glz(const Image *images, size_t n, const Upstream *up, const Options *o,
                       Result *results /* [n] */)
 {
     uint8_t **streams = calloc(n, sizeof(*streams));
     uint8_t **up_streams = calloc(n, sizeof(*up_streams));
+    /* The dictionary keeps a reference to each image, as upstream's keeps the caller's
+     * bitmap; the images outlive every dictionary, so there is nothing to release. */
+    GlzSharedPixels **shared = calloc(n, sizeof(*shared));
     for (size_t i = 0; i < n; i++) {
         size_t cap = glz_encode_bound(LZ_IMAGE_TYPE_RGB32, images[i].pb.width, images[i].pb.height);
         streams[i] = malloc(cap);
         up_streams[i] = malloc(cap);
+        const Pixbuf *pb = &images[i].pb;
+        shared[i] = glz_shared_pixels_wrap(pb->data, (size_t)pb->height * pb->stride, NULL, NULL);
     }
     for (unsigned rep = 0; rep < o->reps + 1; rep++) {
         bool first = rep == 0;   /* untimed pass: sizes and checks */
@@ -362,8 +433,8 @@ static void bench_glz(const Image *images, size_t n, const Upstream *up, const O
             const Pixbuf *src = &images[i].pb;
             size_t cap = glz_encode_bound(LZ_IMAGE_TYPE_RGB32, src->width, src->height), size;
             double t = now();
-            CodecStatus st = glz_encode(dict, src, LZ_IMAGE_TYPE_RGB32, true, streams[i], cap,
-                                        &size, NULL);
+            CodecStatus st = glz_encode_shared(dict, src, shared[i], LZ_IMAGE_TYPE_RGB32, true,
+                                               streams[i], cap, &size, NULL);
             if (!first) {
                 keep_best(&r->enc, now() - t);
             } else if (st != CODEC_OK) {
@@ -386,10 +457,17 @@ static void bench_glz(const Image *images, size_t n, const Upstream *up, const O
         }
         glz_dictionary_free(dict);
 
-        /* Decode the sequence with our window (upstream's GLZ decoder is spice-gtk's). */
+        /* Decode the sequence with our window and (side 0, interleaved image by image)
+         * spice-gtk's, both from our streams; side 1: ours from upstream's streams. */
+        bool up_dec = up != NULL && up->up_glz_decode != NULL;
         for (int side = 0; side < (first && up_ok ? 2 : 1); side++) {
             GlzWindow *win = glz_window_new((uint64_t)o->glz_window * 2);
+            bool up_side = side == 0 && up_dec && up->up_glz_decode_reset() == 0;
             for (size_t i = 0; i < n; i++) {
+                if (up_side) {
+                    glz_up_decode(up, &images[i].pb, streams[i], first, &results[i],
+                                  "upstream-decodes-ours", "UPSTREAM-REJECTS-OURS");
+                }
                 Result *r = &results[i];
                 Pixbuf out;
                 double t = now();
@@ -411,13 +489,21 @@ static void bench_glz(const Image *images, size_t n, const Upstream *up, const O
             }
             glz_window_free(win);
         }
+        if (first && up_ok && up_dec && up->up_glz_decode_reset() == 0) {
+            for (size_t i = 0; i < n; i++) {
+                glz_up_decode(up, &images[i].pb, up_streams[i], true, &results[i], NULL,
+                              "UPSTREAM-SELF-MISMATCH");
+            }
+        }
     }
     for (size_t i = 0; i < n; i++) {
         free(streams[i]);
         free(up_streams[i]);
+        glz_shared_pixels_unref(shared[i]);
     }
     free(streams);
     free(up_streams);
+    free(shared);
 }
 
 /* ---- output ---- */
@@ -473,6 +559,9 @@ static bool load_upstream(const char *path, Upstream *up)
     }
     UPSTREAM_SHIM_SYMBOLS(LOOKUP)
 #undef LOOKUP
+#define LOOKUP_OPTIONAL(type, name) up->name = (type)dlsym(lib, #name);
+    UPSTREAM_SHIM_CLIENT_SYMBOLS(LOOKUP_OPTIONAL)
+#undef LOOKUP_OPTIONAL
     return true;
 }
 
@@ -597,7 +686,8 @@ int main(int argc, char **argv)
         if (!o.want[c]) {
             continue;
         }
-        bool up_enc = up != NULL && c != CODEC_LZ4, up_dec = up_enc && c != CODEC_GLZ;
+        bool up_enc = up_has(up, c);
+        bool up_dec = up_enc && (c != CODEC_GLZ || up->up_glz_decode != NULL);
         Result sum = { .check = "-" };
         for (size_t k = 0; k < n; k++) {
             const Result *r = &results[c * n + k];

@@ -235,6 +235,120 @@ static void test_window_eviction(void)
     glz_dictionary_free(d);
 }
 
+/* Release callbacks for test_encode_shared: count calls per buffer (opaque = its counter). */
+static void count_release(void *data, void *opaque)
+{
+    (void)data;
+    (*(int *)opaque)++;
+}
+
+static void count_and_free(void *data, void *opaque)
+{
+    g_free(data);
+    (*(int *)opaque)++;
+}
+
+/*
+ * glz_encode_shared keeps references instead of copies: the streams are byte-identical to
+ * glz_encode's, each buffer is released exactly when its image leaves the window (or the
+ * dictionary is freed) even though the caller dropped its own reference right after encoding,
+ * and nothing is kept for copies (strided sources), failures or owners that do not hold the
+ * pixels. Run under ASan, a read of a released buffer would fail the test.
+ */
+static void test_encode_shared(void)
+{
+    const uint32_t W = 100, H = 100;   /* 10000 pixels; the window holds 3 */
+    enum { N = 6 };
+    GlzDictionary *shared_dict = glz_dictionary_new(30000);
+    GlzDictionary *copy_dict = glz_dictionary_new(30000);
+    GlzWindow *w = glz_window_new(30000);
+    int released[N] = { 0 };
+    for (int i = 0; i < N; i++) {
+        LzImageType type = i == 4 ? LZ_IMAGE_TYPE_RGBA : LZ_IMAGE_TYPE_RGB32;
+        Pixbuf owned;
+        make_image(&owned, PIXBUF_FORMAT_ARGB32, W, H, TEST_IMAGE_TEXT, (uint32_t)(i % 3));
+        /* The caller's buffer: malloc'd, freed only through the release callback. */
+        uint8_t *bytes = g_malloc((size_t)W * H * 4);
+        memcpy(bytes, owned.data, (size_t)W * H * 4);
+        GlzSharedPixels *px = glz_shared_pixels_wrap(bytes, (size_t)W * H * 4, count_and_free,
+                                                     &released[i]);
+        g_assert_nonnull(px);
+        g_assert_true(glz_shared_pixels_data(px) == bytes);
+        g_assert_cmpuint(glz_shared_pixels_size(px), ==, (size_t)W * H * 4);
+        Pixbuf view;
+        g_assert_cmpint(pixbuf_init_view(&view, PIXBUF_FORMAT_ARGB32, W, H, W * 4, bytes,
+                                         (size_t)W * H * 4), ==, CODEC_OK);
+        size_t bound = glz_encode_bound(type, W, H), s_size, c_size;
+        uint8_t *s_out = g_malloc(bound), *c_out = g_malloc(bound);
+        uint64_t id;
+        g_assert_cmpint(glz_encode_shared(shared_dict, &view, px, type, true, s_out, bound,
+                                          &s_size, &id), ==, CODEC_OK);
+        g_assert_cmpuint(id, ==, (uint64_t)i);
+        g_assert_cmpint(glz_encode(copy_dict, &owned, type, true, c_out, bound, &c_size, NULL),
+                        ==, CODEC_OK);
+        g_assert_cmpmem(s_out, s_size, c_out, c_size);
+        decode_and_check(w, s_out, s_size, &owned, type);
+        /* The caller lets go at once; the dictionary's reference keeps the pixels. */
+        glz_shared_pixels_unref(px);
+        for (int k = 0; k <= i; k++) {
+            g_assert_cmpint(released[k], ==, k <= i - 3 ? 1 : 0);
+        }
+        g_free(s_out);
+        g_free(c_out);
+        pixbuf_free(&owned);
+    }
+
+    /* Nothing kept: a strided source (copied), an owner that does not hold the pixels, and a
+     * failed encode. */
+    GlzSharedPixels *big = glz_shared_pixels_new((size_t)W * 2 * H * 4);
+    g_assert_nonnull(big);
+    Pixbuf strided;
+    memset(glz_shared_pixels_data(big), 0x5A, (size_t)W * 2 * H * 4);
+    g_assert_cmpint(pixbuf_init_view(&strided, PIXBUF_FORMAT_XRGB32, W, H, W * 8,
+                                     glz_shared_pixels_data(big), (size_t)W * 2 * H * 4),
+                    ==, CODEC_OK);
+    size_t bound = glz_encode_bound(LZ_IMAGE_TYPE_RGB32, W, H), size;
+    uint8_t *out = g_malloc(bound);
+    g_assert_cmpint(glz_encode_shared(shared_dict, &strided, big, LZ_IMAGE_TYPE_RGB32, true, out,
+                                      bound, &size, NULL), ==, CODEC_OK);
+    decode_and_check(w, out, size, &strided, LZ_IMAGE_TYPE_RGB32);
+    int other_released = 0;
+    uint8_t other_bytes[64];
+    GlzSharedPixels *other = glz_shared_pixels_wrap(other_bytes, sizeof(other_bytes),
+                                                    count_release, &other_released);
+    g_assert_cmpint(glz_encode_shared(shared_dict, &strided, other, LZ_IMAGE_TYPE_RGB32, true,
+                                      out, bound, &size, NULL), ==, CODEC_ERR_INVALID_ARGUMENT);
+    glz_shared_pixels_unref(other);
+    g_assert_cmpint(other_released, ==, 1);
+    int fail_released = 0;
+    uint8_t *fail_bytes = g_malloc0((size_t)W * H * 4);
+    GlzSharedPixels *fail = glz_shared_pixels_wrap(fail_bytes, (size_t)W * H * 4,
+                                                   count_and_free, &fail_released);
+    Pixbuf fail_view;
+    g_assert_cmpint(pixbuf_init_view(&fail_view, PIXBUF_FORMAT_XRGB32, W, H, W * 4, fail_bytes,
+                                     (size_t)W * H * 4), ==, CODEC_OK);
+    g_assert_cmpint(glz_encode_shared(shared_dict, &fail_view, fail, LZ_IMAGE_TYPE_RGB32, true,
+                                      out, GLZ_HEADER_SIZE + 1, &size, NULL), ==,
+                    CODEC_ERR_NO_SPACE);
+    g_assert_cmpuint(glz_dictionary_next_id(shared_dict), ==, N + 1);
+    glz_shared_pixels_unref(fail);
+    g_assert_cmpint(fail_released, ==, 1);
+    glz_shared_pixels_unref(big);   /* freed now: the strided image was copied */
+
+    /* The copied image pushed image 3 out; freeing the dictionary releases the rest. */
+    g_assert_cmpint(released[3], ==, 1);
+    g_assert_cmpint(released[4] + released[5], ==, 0);
+    glz_dictionary_free(shared_dict);
+    for (int k = 0; k < N; k++) {
+        g_assert_cmpint(released[k], ==, 1);
+    }
+    g_free(out);
+    glz_window_free(w);
+    glz_dictionary_free(copy_dict);
+    g_assert_null(glz_shared_pixels_new(0));
+    glz_shared_pixels_unref(NULL);
+}
+
 /* glz_decode_shared hands out the window's pixels: they equal glz_decode's copy, stay valid
  * (and unchanged) after the window drops them and after it is freed, and a buffer still held
  * by a caller is never reused for a later image. */
@@ -562,5 +676,6 @@ int main(int argc, char **argv)
     g_test_add_func("/glz/encoder-errors", test_encoder_errors);
     g_test_add_func("/glz/zlib", test_zlib);
     g_test_add_func("/glz/shared-pixels", test_shared_pixels);
+    g_test_add_func("/glz/encode-shared", test_encode_shared);
     return g_test_run();
 }
