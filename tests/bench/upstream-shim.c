@@ -1,9 +1,10 @@
-/* upstream-shim: bench-only wrapper exposing upstream's QUIC, LZ and GLZ codecs to bench-codecs. */
+/* upstream-shim: bench-only wrapper exposing upstream's QUIC, LZ, GLZ and LZ4 encoders (and QUIC/LZ decoders) to bench-codecs. */
 /*
  * Built ONLY by tests/bench/build-upstream-shim.sh, against the sources of Debian's spice 0.15.1
  * source package unpacked in the build directory (never in the tree): its quic.c, lz.c
- * (spice-common) and glz-encoder*.c (server). This file is ours: it only drives upstream's
- * public entry points the way spice-server and spice-gtk do, one whole image per call.
+ * (spice-common), glz-encoder*.c and lz4-encoder.c (server). This file is ours: it only drives
+ * upstream's public entry points the way spice-server and spice-gtk do, one whole image per
+ * call. The client's GLZ and LZ4 decoding is in upstream-shim-client.c (spice-gtk's sources).
  * Upstream reports errors through a no-return callback: we longjmp back and return -1.
  */
 #include <setjmp.h>
@@ -15,6 +16,7 @@
 #include "common/lz.h"
 #include "common/quic.h"
 #include "glz-encoder.h"
+#include "lz4-encoder.h"
 
 #include "upstream-shim.h"
 
@@ -235,6 +237,52 @@ SHIM_EXPORT int up_glz_encode(int type, int width, int height, const uint8_t *pi
     GlzEncDictImageContext *image = NULL;
     int bytes = glz_encode(glz_enc, (LzImageType)type, width, height, 1, (uint8_t *)pixels,
                            (unsigned)height, stride, out, (unsigned)capacity, NULL, &image);
+    *out_size = (size_t)bytes;
+    return bytes > 0 ? 0 : -1;
+}
+
+/* ---- LZ4 encoder (the server's lz4-encoder.c; liblz4 underneath) ---- */
+
+/* spice-server feeds lz4_encode one QXL data chunk per call to more_lines, and each becomes
+ * one LZ4 block: the bench's bitmaps are one chunk (as the Linux QXL driver and our demo VM
+ * send them), so the whole image is one block. */
+typedef struct ShimLz4Usr {
+    Lz4EncoderUsrContext usr;
+    uint8_t *pixels;
+    int height;
+} ShimLz4Usr;
+
+static int lz4_no_more_space(Lz4EncoderUsrContext *usr, uint8_t **io_ptr)
+{
+    (void)usr, (void)io_ptr;
+    return 0;
+}
+
+static int lz4_one_chunk(Lz4EncoderUsrContext *usr, uint8_t **lines)
+{
+    ShimLz4Usr *u = (ShimLz4Usr *)usr;
+    int rows = u->height;
+    *lines = u->pixels;
+    u->height = 0;
+    return rows;
+}
+
+static ShimLz4Usr lz4_usr = { .usr = { .more_space = lz4_no_more_space, .more_lines = lz4_one_chunk } };
+static Lz4EncoderContext *lz4_enc;
+
+SHIM_EXPORT int up_lz4_encode(int bitmap_format, int height, const uint8_t *pixels, int stride,
+                              int top_down, uint8_t *out, size_t capacity, size_t *out_size)
+{
+    if (lz4_enc == NULL) {
+        lz4_enc = lz4_encoder_create(&lz4_usr.usr);
+    }
+    if (lz4_enc == NULL || setjmp(shim_error_jump)) {
+        return -1;
+    }
+    lz4_usr.pixels = (uint8_t *)pixels;
+    lz4_usr.height = height;
+    int bytes = lz4_encode(lz4_enc, height, stride, out, (unsigned)capacity, top_down,
+                           (uint8_t)bitmap_format);
     *out_size = (size_t)bytes;
     return bytes > 0 ? 0 : -1;
 }
