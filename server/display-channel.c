@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "channel-connection.h"
+#include "display-lossy.h"
 #include "display-stream.h"
 #include "pixmap-cache.h"
 
@@ -27,6 +28,7 @@ typedef struct DisplayClient {
     bool surface_sent;           /* the current primary was created on the client (MARK sent) */
     bool monitors_pending;       /* a MONITORS_CONFIG is owed once the client drains */
     pixman_region32_t dirty;     /* primary area the client has not been sent yet */
+    pixman_region32_t lossy;     /* primary area it shows approximately (server/display-lossy.h) */
     /*
      * A reference, taken at DISPLAY_INIT (NULL before): the client's pixmap cache mirror and GLZ
      * dictionary, shared with the client's other display channels (server/pixmap-cache.h says
@@ -68,6 +70,7 @@ struct DisplayChannel {
 static void client_free(DisplayClient *client)
 {
     pixman_region32_fini(&client->dirty);
+    pixman_region32_fini(&client->lossy);
     pixmap_cache_detach(client->cache, client->display->id);
     g_free(client);
 }
@@ -227,6 +230,7 @@ static void send_canvas_box(DisplayClient *client, const pixman_box32_t *box)
     }
     channel_connection_send_writer(client->conn, SPICE_MSG_DISPLAY_DRAW_COPY, &writer);
     wire_writer_finish(&writer);
+    display_lossy_sent_exact(&client->lossy, box);
 }
 
 /* The first band of @box that fits a message of @max_bytes; returns it in @band. */
@@ -304,6 +308,7 @@ static void send_primary_start(DisplayClient *client)
         rest.y1 = band.y2;
     }
     pixman_region32_clear(&client->dirty);
+    pixman_region32_clear(&client->lossy);
     send_monitors_config(client);
     channel_connection_send(client->conn, SPICE_MSG_DISPLAY_MARK, NULL, 0);
     client->surface_sent = true;
@@ -318,6 +323,7 @@ static void send_surface_destroy(DisplayClient *client)
     wire_writer_finish(&writer);
     client->surface_sent = false;
     pixman_region32_clear(&client->dirty);
+    pixman_region32_clear(&client->lossy);
 }
 
 /* ---- srvstream: video streams (streaming-video) ---- */
@@ -487,6 +493,10 @@ static void streams_send_frame(DisplayChannel *display, uint32_t id, const Displ
         display_stream_write_data(&writer, id, mm_time, frame, frame_size);
         channel_connection_send_writer_take(client->conn, SPICE_MSG_DISPLAY_STREAM_DATA, &writer);
         wire_writer_finish(&writer);
+        pixman_region32_t box;
+        pixman_region32_init_rects(&box, &display->stream_info[id].dest, 1);
+        display_lossy_add(&client->lossy, &box);
+        pixman_region32_fini(&box);
     }
     g_free(frame);
 }
@@ -681,6 +691,7 @@ void display_channel_add_client(DisplayChannel *display, LinkedPeer *peer)
     DisplayClient *client = g_new0(DisplayClient, 1);
     client->display = display;
     pixman_region32_init(&client->dirty);
+    pixman_region32_init(&client->lossy);
     ChannelConnectionConfig config = {
         .name = "display",
         .max_message_size = DISPLAY_MAX_CLIENT_MESSAGE,
@@ -775,19 +786,23 @@ void display_channel_set_monitors_config(DisplayChannel *display, const DisplayH
     reap_closed_clients(display);
 }
 
-/* Builds a draw's body; @client is the one it goes to when the body is built per client. */
-typedef void (*WriteDrawFunc)(WireWriter *w, const void *args, DisplayClient *client);
+/* Builds a draw's body; @client is the one it goes to when the body is built per client.
+ * Returns true when the body shows an approximation (its image went as JPEG). */
+typedef bool (*WriteDrawFunc)(WireWriter *w, const void *args, DisplayClient *client);
 
 /*
  * Sends a draw to clients in step with the canvas; clients that are behind get @changed as dirty.
  * @per_client: the body depends on the client (its pixmap cache and GLZ dictionary), so it is
  * built for each client right before it is sent to it; otherwise once for all.
+ * @use: how the draw uses the client's picture under it (server/display-lossy.h); a client whose
+ * approximate area it must not build on gets @changed from the canvas instead.
  */
 static void forward_draw_to(DisplayChannel *display, uint16_t type, WriteDrawFunc write,
-                            const void *args, const pixman_region32_t *changed, bool per_client)
+                            const void *args, const pixman_region32_t *changed, bool per_client,
+                            const DisplayDrawUse *use)
 {
     WireWriter writer;
-    bool built = false;
+    bool built = false, built_lossy = false;
     display->busy++;
     if (!display->streams_checked) {
         streams_end(display, stream_detector_draw_over(display->streams, changed));
@@ -810,12 +825,17 @@ static void forward_draw_to(DisplayChannel *display, uint16_t type, WriteDrawFun
             add_dirty(client, changed);
             continue;
         }
+        if (display_lossy_must_resend(&client->lossy, use, changed)) {
+            add_dirty(client, changed);   /* sent losslessly from the canvas at the flush */
+            continue;
+        }
         send_invalidations(client, 0);
         if (per_client) {
             WireWriter own;
             wire_writer_init(&own);
             client->cache_id_in_use = 0;
-            write(&own, args, client);
+            bool lossy = write(&own, args, client);
+            display_lossy_after_draw(&client->lossy, use, changed, lossy);
             /* Evictions the image made (or another channel made meanwhile) go first. */
             uint64_t in_use = client->cache_id_in_use;
             bool held = send_invalidations(client, in_use);
@@ -828,10 +848,11 @@ static void forward_draw_to(DisplayChannel *display, uint16_t type, WriteDrawFun
         }
         if (!built) {
             wire_writer_init(&writer);
-            write(&writer, args, NULL);
+            built_lossy = write(&writer, args, NULL);
             built = true;
         }
         channel_connection_send_writer(client->conn, type, &writer);
+        display_lossy_after_draw(&client->lossy, use, changed, built_lossy);
     }
     if (built) {
         wire_writer_finish(&writer);
@@ -841,9 +862,10 @@ static void forward_draw_to(DisplayChannel *display, uint16_t type, WriteDrawFun
 }
 
 static void forward_draw(DisplayChannel *display, uint16_t type, WriteDrawFunc write,
-                         const void *args, const pixman_region32_t *changed)
+                         const void *args, const pixman_region32_t *changed,
+                         const DisplayDrawUse *use)
 {
-    forward_draw_to(display, type, write, args, changed, false);
+    forward_draw_to(display, type, write, args, changed, false, use);
 }
 
 /*
@@ -889,6 +911,7 @@ static void bitmap_glz_for_client(DisplayClient *client, DisplayBitmap *bitmap)
 typedef struct SharedBuild {
     bool valid;
     DisplayBitmap key;
+    uint8_t image_type;          /* the SPICE_IMAGE_TYPE_* the saved body carries */
     GByteArray *bytes;           /* owned; NULL until something was saved */
 } SharedBuild;
 
@@ -913,6 +936,9 @@ static bool shared_build_reuse(const SharedBuild *shared, const DisplayBitmap *b
         return false;
     }
     wire_write_bytes(w, shared->bytes->data, shared->bytes->len);
+    if (bitmap->out_image_type) {
+        *bitmap->out_image_type = shared->image_type;
+    }
     return true;
 }
 
@@ -929,6 +955,7 @@ static void shared_build_save(SharedBuild *shared, const DisplayBitmap *bitmap,
     g_byte_array_set_size(shared->bytes, 0);
     g_byte_array_append(shared->bytes, wire_writer_data(w), (guint)wire_writer_size(w));
     shared->key = *bitmap;
+    shared->image_type = bitmap->out_image_type ? *bitmap->out_image_type : 0;
     shared->valid = true;
 }
 
@@ -954,10 +981,11 @@ typedef struct FillArgs {
     uint16_t rop;
 } FillArgs;
 
-static void write_fill(WireWriter *w, const void *opaque, DisplayClient *client)
+static bool write_fill(WireWriter *w, const void *opaque, DisplayClient *client)
 {
     const FillArgs *a = opaque;
     display_msg_write_draw_fill(w, a->base, a->color, a->rop);
+    return false;
 }
 
 void display_channel_draw_fill(DisplayChannel *display, const DisplayDrawBase *base,
@@ -965,7 +993,8 @@ void display_channel_draw_fill(DisplayChannel *display, const DisplayDrawBase *b
                                const pixman_region32_t *changed)
 {
     FillArgs args = { base, color, rop_descriptor };
-    forward_draw(display, SPICE_MSG_DISPLAY_DRAW_FILL, write_fill, &args, changed);
+    DisplayDrawUse use = display_draw_use_for_rop(rop_descriptor);
+    forward_draw(display, SPICE_MSG_DISPLAY_DRAW_FILL, write_fill, &args, changed, &use);
 }
 
 typedef struct CopyArgs {
@@ -977,7 +1006,12 @@ typedef struct CopyArgs {
     SharedBuild *shared;
 } CopyArgs;
 
-static void write_copy(WireWriter *w, const void *opaque, DisplayClient *client)
+static bool image_type_is_lossy(uint8_t type)
+{
+    return type == SPICE_IMAGE_TYPE_JPEG || type == SPICE_IMAGE_TYPE_JPEG_ALPHA;
+}
+
+static bool write_copy(WireWriter *w, const void *opaque, DisplayClient *client)
 {
     const CopyArgs *a = opaque;
     DisplayBitmap bitmap = *a->bitmap;
@@ -992,12 +1026,13 @@ static void write_copy(WireWriter *w, const void *opaque, DisplayClient *client)
         shared_build_save(a->shared, &bitmap, w);
     }
     bitmap_for_client_done(client, &bitmap, a->bitmap->image_id, type);
+    return image_type_is_lossy(type);
 }
 
 static void forward_copy(DisplayChannel *display, uint16_t msg_type, const DisplayDrawBase *base,
                          const DisplayBitmap *bitmap, const pixman_box32_t *src_area,
                          uint16_t rop_descriptor, uint8_t scale_mode,
-                         const pixman_region32_t *changed)
+                         const pixman_region32_t *changed, const DisplayDrawUse *use)
 {
     DisplayBitmap encoded = *bitmap;
     encoded.compression = image_compression(display);
@@ -1007,7 +1042,7 @@ static void forward_copy(DisplayChannel *display, uint16_t msg_type, const Displ
     uint64_t bytes = (uint64_t)bitmap->width * bitmap->height * 4;
     forward_draw_to(display, msg_type,
                     bytes <= max_image_message(&encoded) ? write_copy : NULL, &args, changed,
-                    true);
+                    true, use);
     shared_build_clear(&shared);
 }
 
@@ -1020,8 +1055,10 @@ void display_channel_draw_copy(DisplayChannel *display, const DisplayDrawBase *b
     display->frame_stream = streams_on_copy(display, base, bitmap, src_area, rop_descriptor,
                                             changed);
     display->streams_checked = true;
+    /* As upstream, a COPY replaces what was under it whatever its rop. */
+    DisplayDrawUse use = { .dest = DISPLAY_DEST_OVERWRITTEN };
     forward_copy(display, SPICE_MSG_DISPLAY_DRAW_COPY, base, bitmap, src_area, rop_descriptor,
-                 scale_mode, changed);
+                 scale_mode, changed, &use);
     display->streams_checked = false;
     display->frame_stream = -1;
     display->busy--;
@@ -1033,8 +1070,9 @@ void display_channel_draw_blend(DisplayChannel *display, const DisplayDrawBase *
                                 uint16_t rop_descriptor, uint8_t scale_mode,
                                 const pixman_region32_t *changed)
 {
+    DisplayDrawUse use = { .dest = DISPLAY_DEST_NEEDS_EXACT };
     forward_copy(display, SPICE_MSG_DISPLAY_DRAW_BLEND, base, bitmap, src_area, rop_descriptor,
-                 scale_mode, changed);
+                 scale_mode, changed, &use);
 }
 
 typedef struct ImageDrawArgs {
@@ -1044,7 +1082,7 @@ typedef struct ImageDrawArgs {
     SharedBuild *shared;
 } ImageDrawArgs;
 
-static void write_image_draw(WireWriter *w, const void *opaque, DisplayClient *client)
+static bool write_image_draw(WireWriter *w, const void *opaque, DisplayClient *client)
 {
     const ImageDrawArgs *a = opaque;
     DisplayBitmap bitmap = *a->bitmap;
@@ -1060,6 +1098,20 @@ static void write_image_draw(WireWriter *w, const void *opaque, DisplayClient *c
         shared_build_save(a->shared, &bitmap, w);
     }
     bitmap_for_client_done(client, &bitmap, a->bitmap->image_id, type);
+    return image_type_is_lossy(type);
+}
+
+/* How each image draw uses the destination, as upstream's lossy rules say. */
+static DisplayDrawUse image_draw_use(const DisplayImageDraw *draw)
+{
+    switch (draw->msg_type) {
+    case SPICE_MSG_DISPLAY_DRAW_OPAQUE:
+        return (DisplayDrawUse){ .dest = DISPLAY_DEST_OVERWRITTEN };
+    case SPICE_MSG_DISPLAY_DRAW_ROP3:
+        return (DisplayDrawUse){ .dest = DISPLAY_DEST_NEEDS_EXACT };
+    default:   /* TRANSPARENT, ALPHA_BLEND: what shows through keeps its approximation */
+        return (DisplayDrawUse){ .dest = DISPLAY_DEST_KEPT };
+    }
 }
 
 void display_channel_draw_image(DisplayChannel *display, const DisplayDrawBase *base,
@@ -1071,21 +1123,26 @@ void display_channel_draw_image(DisplayChannel *display, const DisplayDrawBase *
     SharedBuild shared = { 0 };
     ImageDrawArgs args = { base, draw, &encoded, &shared };
     uint64_t bytes = (uint64_t)bitmap->width * bitmap->height * 4;
+    DisplayDrawUse use = image_draw_use(draw);
     forward_draw_to(display, draw->msg_type,
                     bytes <= max_image_message(&encoded) ? write_image_draw : NULL, &args,
-                    changed, true);
+                    changed, true, &use);
     shared_build_clear(&shared);
 }
 
-static void write_mask_only(WireWriter *w, const void *opaque, DisplayClient *client)
+static bool write_mask_only(WireWriter *w, const void *opaque, DisplayClient *client)
 {
     display_msg_write_draw_mask_only(w, opaque);
+    return false;
 }
 
 void display_channel_draw_mask_only(DisplayChannel *display, uint16_t msg_type,
                                     const DisplayDrawBase *base, const pixman_region32_t *changed)
 {
-    forward_draw(display, msg_type, write_mask_only, base, changed);
+    /* As upstream: INVERS keeps the approximation (no lossless resend), the others replace it. */
+    DisplayDrawUse use = { .dest = msg_type == SPICE_MSG_DISPLAY_DRAW_INVERS ?
+                                   DISPLAY_DEST_KEPT : DISPLAY_DEST_OVERWRITTEN };
+    forward_draw(display, msg_type, write_mask_only, base, changed, &use);
 }
 
 typedef struct CopyBitsArgs {
@@ -1094,22 +1151,26 @@ typedef struct CopyBitsArgs {
     int32_t src_y;
 } CopyBitsArgs;
 
-static void write_copy_bits(WireWriter *w, const void *opaque, DisplayClient *client)
+static bool write_copy_bits(WireWriter *w, const void *opaque, DisplayClient *client)
 {
     const CopyBitsArgs *a = opaque;
     display_msg_write_copy_bits(w, a->base, a->src_x, a->src_y);
+    return false;
 }
 
 void display_channel_copy_bits(DisplayChannel *display, const DisplayDrawBase *base,
                                int32_t src_x, int32_t src_y, const pixman_region32_t *changed)
 {
     CopyBitsArgs args = { base, src_x, src_y };
-    forward_draw(display, SPICE_MSG_DISPLAY_COPY_BITS, write_copy_bits, &args, changed);
+    DisplayDrawUse use = { .dest = DISPLAY_DEST_MOVED, .src_dx = src_x - base->box.x1,
+                           .src_dy = src_y - base->box.y1 };
+    forward_draw(display, SPICE_MSG_DISPLAY_COPY_BITS, write_copy_bits, &args, changed, &use);
 }
 
 void display_channel_invalidate(DisplayChannel *display, const pixman_region32_t *changed)
 {
-    forward_draw(display, 0, NULL, NULL, changed);
+    DisplayDrawUse use = { .dest = DISPLAY_DEST_OVERWRITTEN };   /* goes from the canvas */
+    forward_draw(display, 0, NULL, NULL, changed, &use);
 }
 
 void display_channel_flush(DisplayChannel *display)
