@@ -1,9 +1,44 @@
 /* quic-encode: QUIC encoder producing spice-common's bitstream bit for bit. */
 #include "codecs/quic.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "codecs/quic-model.h"
+
+/*
+ * How the work is split (for speed; the output is upstream's, bit for bit):
+ * - Pixels are handled as 4-byte words: 32-bit sources are read in place, other formats are
+ *   first converted into a 4-byte row (blue, green, red, alpha; gray in byte 0).
+ * - Per row, a vector pass computes every channel's symbol (prediction, residual, fold) in
+ *   blocks, only where pixels are coded (runs skip whole blocks), and a bit pass marks where a
+ *   pixel equals its left neighbour. Where runs may start follows from this row's and the
+ *   previous row's bits, so the coder finds the next run start with a bit scan and the run's
+ *   length with another.
+ * - The serial coder then only looks up each symbol's code (context -> parameter -> code) and
+ *   appends one pixel's three codes with one shift; the model update at the pseudo-random wait
+ *   points stays off that path.
+ */
+
+#if defined(__GNUC__)
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#else
+#define LIKELY(x) (x)
+#endif
+
+/* Shift that brings byte @b (0..3 in memory order) of a pixel word loaded with memcpy down. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define BYTE_SHIFT(b) (24u - 8u * (b))
+#else
+#define BYTE_SHIFT(b) (8u * (b))
+#endif
+
+static inline uint32_t load_word(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
 
 /* Bits accumulate most-significant first; each full 32-bit word is stored little-endian. */
 typedef struct BitWriter {
@@ -16,9 +51,10 @@ typedef struct BitWriter {
 /*
  * Branch-free: the candidate word is stored at p every time and p advances only once 32 bits
  * are pending (a partial word is rewritten later). The caller guarantees 4 writable bytes at p
- * (quic_encode checks a whole row's worst case before coding it). @len <= 32.
+ * (quic_encode checks a whole row's worst case before coding it). @len <= 32 and @code
+ * < 2^len.
  */
-static QUIC_ALWAYS_INLINE void put_bits(BitWriter *w, uint32_t code, unsigned len)
+static QUIC_ALWAYS_INLINE void put_bits(BitWriter *w, uint64_t code, unsigned len)
 {
     uint64_t acc = w->acc << len | code;
     unsigned pending = w->pending + len;
@@ -45,257 +81,493 @@ static void put_ones(BitWriter *w, unsigned n)
 
 /* The run coder: one '1' per full block of 2^melclen pixels (raising the state), then a '0'
  * and the remainder in melclen bits; the state drops by one after each run. */
-static void put_run(BitWriter *w, QuicState *s, unsigned run)
+static QUIC_ALWAYS_INLINE void put_run(BitWriter *w, QuicState *s, unsigned run)
 {
-    unsigned hits = 0;
-    while (run >= s->melcorder) {
-        hits++;
-        run -= s->melcorder;
-        quic_melc_up(s);
+    if (run >= s->melcorder) {
+        unsigned hits = 0;
+        do {
+            hits++;
+            run -= s->melcorder;
+            quic_melc_up(s);
+        } while (run >= s->melcorder);
+        put_ones(w, hits);
     }
-    put_ones(w, hits);
     put_bits(w, run, s->melclen + 1);
     quic_melc_down(s);
 }
 
-typedef struct Encoder {
-    QuicCoder coder;
-    BitWriter bits;
-} Encoder;
-
-/*
- * One channel as the pixel loop sees it. The loops work on local copies of these pointers, of
- * the bit writer and of the wait/run state: the row stores are uint8_t, which may alias any
- * object, so state left in memory would be reloaded after every store.
- */
+/* One channel of a coding group. */
 typedef struct Lane {
-    const uint8_t *cur;
-    const uint8_t *prev;
-    uint8_t *corr;
-    QuicBucket *buckets;
+    uint16_t kmap[256];     /* context -> its bucket's best parameter << 8 */
+    QuicBucket buckets[QUIC_MAX_CODES];
+    unsigned byte;          /* which byte of the 4-byte pixel */
 } Lane;
 
-/* Codes pixel @i of every lane. Predictions: 0 (first pixel of the image), left (rest of
- * row 0), above (x = 0), else the average of left and above. */
-static QUIC_ALWAYS_INLINE void code_pixel(const QuicFamily *f, const Lane *lanes, unsigned n,
-                                          BitWriter *w, size_t i, bool row0, bool first)
+/* Channels that share one wait/run state and are compared together for runs. */
+typedef struct Group {
+    QuicState state;
+    unsigned num_lanes;      /* 3 (RGB) or 1 (gray, alpha) */
+    uint32_t key_mask;       /* the group's bytes of a pixel word */
+    Lane lanes[3];
+    /* Context row, 4 bytes per pixel: [x] holds, per byte, the symbol last coded at x - 1 in
+     * this or an earlier row ([0]: the previous row's first symbol, 0 on the first row).
+     * Pixels covered by a run leave it untouched, as upstream does. */
+    uint8_t *ctx;
+    uint64_t *eq;            /* bit x: pixel x equals pixel x - 1 in the group's bytes */
+    uint64_t *up_eq;         /* the same for the previous row */
+    uint64_t *run_start;     /* bit x: a run may start at x (x > 2, above equal, left two equal) */
+} Group;
+
+typedef struct Encoder {
+    QuicFamily family;
+    /* [k << 8 | symbol] = code | length << 8 (codes fit in 8 bits; the rest are leading zeros) */
+    uint16_t codes[QUIC_MAX_CODES * 256];
+    uint8_t bucket_first[QUIC_MAX_CODES];
+    uint16_t bucket_end[QUIC_MAX_CODES];
+    Group groups[2];          /* [0] RGB or gray, [1] alpha of RGBA */
+    unsigned num_groups;
+    uint32_t width;
+    size_t words;             /* 64-bit words per bit row */
+    const uint8_t *cur;       /* this row's and the previous row's pixels, 4 bytes each */
+    const uint8_t *prev;
+    uint8_t *sym;             /* this row's symbols, 4 bytes per pixel */
+    size_t sym_done;          /* symbols below this are computed or never needed */
+    uint8_t *rows[2];         /* 4-byte copies of source rows for the other formats */
+    BitWriter bits;
+    void *mem;
+} Encoder;
+
+/* ---- per-row preparation ---- */
+
+/* Symbols of pixels [x0, x1) of the current row (x0 >= 1). Prediction: the left pixel on the
+ * first row, else the average of left and above; the residual modulo 2^bpc is folded. */
+static void compute_symbols(Encoder *e, size_t x0, size_t x1)
 {
-    for (unsigned c = 0; c < n; c++) {
-        const Lane *l = &lanes[c];
-        unsigned pred;
-        if (row0) {
-            pred = first ? 0 : l->cur[i - 1];
-        } else {
-            pred = first ? l->prev[0] : (unsigned)(l->cur[i - 1] + l->prev[i]) >> 1;
+    const uint8_t *cur = e->cur, *prev = e->prev;
+    uint8_t *sym = e->sym;
+    const QuicFamily *f = &e->family;
+    size_t x = x0;
+#if defined(__SSE2__)
+    const __m128i mask = _mm_set1_epi8((char)f->mask);
+    const __m128i top = _mm_set1_epi8((char)((f->mask >> 1) + 1));
+    const __m128i one = _mm_set1_epi8(1);
+    for (; x + 4 <= x1; x += 4) {
+        __m128i c = _mm_loadu_si128((const __m128i *)(const void *)(cur + 4 * x));
+        __m128i l = _mm_loadu_si128((const __m128i *)(const void *)(cur + 4 * x - 4));
+        __m128i pred = l;
+        if (prev != NULL) {
+            __m128i u = _mm_loadu_si128((const __m128i *)(const void *)(prev + 4 * x));
+            pred = _mm_sub_epi8(_mm_avg_epu8(l, u), _mm_and_si128(_mm_xor_si128(l, u), one));
         }
-        unsigned sym = f->fold[(l->cur[i] - pred) & f->mask];
-        unsigned k = l->buckets[f->bucket_of[l->corr[i]]].bestcode;
-        l->corr[i + 1] = (uint8_t)sym;
-        unsigned packed = f->code_packed[sym][k];
-        put_bits(w, packed & 0xFF, packed >> 8);
+        __m128i r = _mm_and_si128(_mm_sub_epi8(c, pred), mask);
+        /* fold: r < 2^(bpc-1) -> 2r, else 2(mask - r) + 1 */
+        __m128i neg = _mm_cmpeq_epi8(_mm_and_si128(r, top), top);
+        __m128i t = _mm_xor_si128(r, _mm_and_si128(neg, mask));
+        _mm_storeu_si128((__m128i *)(void *)(sym + 4 * x), _mm_sub_epi8(_mm_add_epi8(t, t), neg));
+    }
+#endif
+    for (; x < x1; x++) {
+        for (size_t b = 0; b < 4; b++) {
+            unsigned left = cur[4 * x - 4 + b];
+            unsigned pred = prev != NULL ? (left + prev[4 * x + b]) >> 1 : left;
+            sym[4 * x + b] = f->fold[(cur[4 * x + b] - pred) & f->mask];
+        }
     }
 }
 
-static QUIC_ALWAYS_INLINE void update_model(const QuicFamily *f, const QuicState *s,
-                                            const Lane *lanes, unsigned n, size_t i)
+/* Symbols of the first pixel: predicted from above, or from 0 on the first row. */
+static void compute_first_symbol(Encoder *e)
 {
-    for (unsigned c = 0; c < n; c++) {
-        const Lane *l = &lanes[c];
-        quic_update_bucket(f, s, &l->buckets[f->bucket_of[l->corr[i]]], l->corr[i + 1]);
+    const QuicFamily *f = &e->family;
+    for (size_t b = 0; b < 4; b++) {
+        unsigned pred = e->prev != NULL ? e->prev[b] : 0;
+        e->sym[b] = f->fold[(e->cur[b] - pred) & f->mask];
+    }
+}
+
+/* Symbols are computed in blocks of this many pixels, when a coded pixel needs them. */
+#define SYMBOL_BLOCK 8u
+
+/* Makes the symbols of pixels [a, b) available (a >= the last call's b). */
+static QUIC_ALWAYS_INLINE void need_symbols(Encoder *e, size_t a, size_t b)
+{
+    if (b <= e->sym_done) {
+        return;
+    }
+    size_t from = a & ~(size_t)(SYMBOL_BLOCK - 1);
+    if (from < e->sym_done) {
+        from = e->sym_done;
+    }
+    size_t to = (b + SYMBOL_BLOCK - 1) & ~(size_t)(SYMBOL_BLOCK - 1);
+    if (to > e->width) {
+        to = e->width;
+    }
+    if (from == 0) {
+        compute_first_symbol(e);
+        from = 1;
+    }
+    compute_symbols(e, from, to);
+    e->sym_done = to;
+}
+
+/* Group @g's equality bits for the current row, and where runs may start from them and the
+ * previous row's. Bits past the width stay 0. */
+static void compute_row_bits(Encoder *e, Group *g, bool first_row)
+{
+    uint64_t *t = g->up_eq;
+    g->up_eq = g->eq;
+    g->eq = t;
+    uint64_t *eq = g->eq;
+    const uint8_t *cur = e->cur;
+    const uint32_t key_mask = g->key_mask;
+    size_t w = e->width;
+    memset(eq, 0, e->words * sizeof(uint64_t));
+    size_t x = 1;
+#if defined(__SSE2__)
+    /* x = 1..3 by hand so the vector steps stay inside one 64-bit word */
+    for (; x < 4 && x < w; x++) {
+        eq[0] |= (uint64_t)(((load_word(cur + 4 * x) ^ load_word(cur + 4 * x - 4)) & key_mask) == 0) << x;
+    }
+    const __m128i m = _mm_set1_epi32((int)key_mask);
+    const __m128i zero = _mm_setzero_si128();
+    for (; x + 4 <= w; x += 4) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(cur + 4 * x));
+        __m128i l = _mm_loadu_si128((const __m128i *)(const void *)(cur + 4 * x - 4));
+        __m128i same = _mm_cmpeq_epi32(_mm_and_si128(_mm_xor_si128(a, l), m), zero);
+        uint64_t bits = (uint64_t)(unsigned)_mm_movemask_ps(_mm_castsi128_ps(same));
+        eq[x >> 6] |= bits << (x & 63);
+    }
+#endif
+    for (; x < w; x++) {
+        eq[x >> 6] |= (uint64_t)(((load_word(cur + 4 * x) ^ load_word(cur + 4 * x - 4)) & key_mask) == 0) << (x & 63);
+    }
+    if (first_row) {
+        return;
+    }
+    uint64_t carry = 0;
+    for (size_t i = 0; i < e->words; i++) {
+        g->run_start[i] = g->up_eq[i] & (eq[i] << 1 | carry);
+        carry = eq[i] >> 63;
+    }
+    g->run_start[0] &= ~(uint64_t)7;
+}
+
+/* First x in [from, end) where a run may start, or @end. */
+static QUIC_ALWAYS_INLINE size_t next_run_start(const uint64_t *bits, size_t from, size_t end)
+{
+    size_t i = from >> 6;
+    uint64_t m = bits[i] & (~(uint64_t)0 << (from & 63));
+    while (m == 0) {
+        if (++i << 6 >= end) {
+            return end;
+        }
+        m = bits[i];
+    }
+    size_t x = (i << 6) + (size_t)__builtin_ctzll(m);
+    return x < end ? x : end;
+}
+
+/* Number of pixels from @x on (before @end) equal to their left neighbour. */
+static QUIC_ALWAYS_INLINE size_t run_length(const uint64_t *eq, size_t x, size_t end)
+{
+    size_t i = x >> 6;
+    uint64_t m = ~eq[i] & (~(uint64_t)0 << (x & 63));
+    while (m == 0) {
+        if (++i << 6 >= end) {
+            return end - x;
+        }
+        m = ~eq[i];
+    }
+    size_t stop = (i << 6) + (size_t)__builtin_ctzll(m);
+    return (stop < end ? stop : end) - x;
+}
+
+/* ---- the model ---- */
+
+/* Sets every context of bucket @b to its new best parameter. */
+static void refresh_kmap(const Encoder *e, Lane *l, unsigned b)
+{
+    uint16_t v = (uint16_t)(l->buckets[b].bestcode << 8);
+    for (unsigned c = e->bucket_first[b]; c < e->bucket_end[b]; c++) {
+        l->kmap[c] = v;
+    }
+}
+
+/* The model update at pixel @x (a wait point): each lane's bucket of the context the pixel
+ * was coded in learns its symbol. */
+static QUIC_ALWAYS_INLINE void update_model(Encoder *e, Group *g, const QuicState *s, size_t x)
+{
+    const uint8_t *ctx = g->ctx + 4 * x, *sym = e->sym + 4 * x;
+    for (unsigned c = 0; c < g->num_lanes; c++) {
+        Lane *l = &g->lanes[c];
+        unsigned b = e->family.bucket_of[ctx[l->byte]];
+        QuicBucket *bucket = &l->buckets[b];
+        unsigned old = bucket->bestcode;
+        quic_update_bucket(&e->family, s, bucket, sym[l->byte]);
+        if (bucket->bestcode != old) {
+            refresh_kmap(e, l, b);
+        }
+    }
+}
+
+/* ---- the coder ---- */
+
+/* Codes pixels [a, b) of an RGB group: per pixel three lookups and one append. */
+static QUIC_ALWAYS_INLINE void code_pixels_rgb(const Encoder *e, const Group *g, BitWriter *w,
+                                               size_t a, size_t b)
+{
+    const uint16_t *codes = e->codes;
+    const uint16_t *k_r = g->lanes[0].kmap, *k_g = g->lanes[1].kmap, *k_b = g->lanes[2].kmap;
+    const uint8_t *sym = e->sym;
+    uint8_t *ctx_row = g->ctx;
+    uint32_t ctx = load_word(ctx_row + 4 * a);
+    for (size_t x = a; x < b; x++) {
+        uint32_t s = load_word(sym + 4 * x);
+        memcpy(ctx_row + 4 * x + 4, &s, 4);
+        unsigned er = codes[k_r[ctx >> BYTE_SHIFT(2) & 0xFF] | (s >> BYTE_SHIFT(2) & 0xFF)];
+        unsigned eg = codes[k_g[ctx >> BYTE_SHIFT(1) & 0xFF] | (s >> BYTE_SHIFT(1) & 0xFF)];
+        unsigned eb = codes[k_b[ctx >> BYTE_SHIFT(0) & 0xFF] | (s >> BYTE_SHIFT(0) & 0xFF)];
+        ctx = s;
+        unsigned lg = eg >> 8, lb = eb >> 8, len = (er >> 8) + lg + lb;
+        if (LIKELY(len <= 32)) {
+            uint64_t v = (uint64_t)(er & 0xFF) << (lg + lb) | (uint64_t)(eg & 0xFF) << lb |
+                         (eb & 0xFF);
+            put_bits(w, v, len);
+        } else {
+            put_bits(w, er & 0xFF, er >> 8);
+            put_bits(w, eg & 0xFF, lg);
+            put_bits(w, eb & 0xFF, lb);
+        }
+    }
+}
+
+/* Codes pixels [a, b) of a one-channel group. */
+static QUIC_ALWAYS_INLINE void code_pixels_one(const Encoder *e, const Group *g, BitWriter *w,
+                                               size_t a, size_t b)
+{
+    const uint16_t *codes = e->codes;
+    const uint16_t *kmap = g->lanes[0].kmap;
+    const uint8_t *sym = e->sym;
+    uint8_t *ctx_row = g->ctx;
+    unsigned byte = g->lanes[0].byte;
+    unsigned ctx = ctx_row[4 * a + byte];
+    for (size_t x = a; x < b; x++) {
+        unsigned s = sym[4 * x + byte];
+        ctx_row[4 * x + 4 + byte] = (uint8_t)s;
+        unsigned code = codes[kmap[ctx] | s];
+        ctx = s;
+        put_bits(w, code & 0xFF, code >> 8);
     }
 }
 
 /*
- * Codes pixels [i, end) of one row segment. The model is updated only at "stop" pixels spaced
- * by pseudo-random waits below @waitmask; the wait carries over between segments and rows. On
- * rows after the first, a pixel whose left neighbours repeat while the row above is flat starts
- * a run of copies of the left pixel, coded by length and ending at the segment end.
+ * Codes the pixels [a, b) (no run among them). The model is updated at pixels spaced by
+ * pseudo-random waits below @waitmask; the wait counts coded pixels only, so it carries over
+ * runs, segments and rows.
  */
-static QUIC_ALWAYS_INLINE void code_segment(Encoder *e, QuicGroup *g, unsigned n, bool row0,
+static QUIC_ALWAYS_INLINE void code_pixels(Encoder *e, Group *g, QuicState *s, BitWriter *w,
+                                           bool rgb, size_t a, size_t b, unsigned waitmask)
+{
+    need_symbols(e, a, b);
+    for (;;) {
+        size_t n = b - a;
+        if (n <= s->waitcnt) {
+            if (rgb) {
+                code_pixels_rgb(e, g, w, a, b);
+            } else {
+                code_pixels_one(e, g, w, a, b);
+            }
+            s->waitcnt -= (unsigned)n;
+            return;
+        }
+        size_t stop = a + s->waitcnt;
+        if (rgb) {
+            code_pixels_rgb(e, g, w, a, stop + 1);
+        } else {
+            code_pixels_one(e, g, w, a, stop + 1);
+        }
+        update_model(e, g, s, stop);
+        a = stop + 1;
+        s->waitcnt = quic_tabrand(s) & waitmask;
+    }
+}
+
+/*
+ * Codes pixels [i, end) of one row segment. On rows after the first, a pixel whose left
+ * neighbours repeat while the row above is flat starts a run of copies of the left pixel,
+ * coded by length and ending at the segment end; a run of length 0 leaves its pixel coded.
+ */
+static QUIC_ALWAYS_INLINE void code_segment(Encoder *e, Group *g, bool rgb, bool first_row,
                                             size_t i, size_t end, unsigned waitmask)
 {
-    const QuicFamily *f = &e->coder.family;
-    Lane lanes[3];
-    for (unsigned c = 0; c < n; c++) {
-        QuicPlane *p = g->planes[c];
-        lanes[c] = (Lane){ p->cur, p->prev, p->corr, p->buckets };
-    }
     QuicState s = g->state;
     BitWriter w = e->bits;
-    const uint32_t *key = g->cur_key;
-    const uint32_t *up = g->prev_key;
-    size_t stop;
-    size_t run_index = 0;
-
-    if (i == 0) {
-        code_pixel(f, lanes, n, &w, 0, row0, true);
-        if (s.waitcnt) {
-            s.waitcnt--;
-        } else {
-            s.waitcnt = quic_tabrand(&s) & waitmask;
-            update_model(f, &s, lanes, n, 0);
-        }
-        stop = ++i + s.waitcnt;
+    if (first_row) {
+        code_pixels(e, g, &s, &w, rgb, i, end, waitmask);
     } else {
-        stop = i + s.waitcnt;
-    }
-
-    if (row0) {
-        while (stop < end) {
-            for (; i <= stop; i++) {
-                code_pixel(f, lanes, n, &w, i, true, false);
+        size_t from = i;
+        for (;;) {
+            size_t j = next_run_start(g->run_start, from, end);
+            code_pixels(e, g, &s, &w, rgb, i, j, waitmask);
+            if (j == end) {
+                break;
             }
-            update_model(f, &s, lanes, n, stop);
-            stop = i + (quic_tabrand(&s) & waitmask);
-        }
-        for (; i < end; i++) {
-            code_pixel(f, lanes, n, &w, i, true, false);
-        }
-        s.waitcnt = (unsigned)(stop - end);
-        goto done;
-    }
-
-#define RUN_STARTS_AT(i) \
-    ((i) > 2 && up[(i) - 1] == up[i] && run_index != (i) && key[(i) - 1] == key[(i) - 2])
-
-    for (;;) {
-        while (stop < end) {
-            for (; i <= stop; i++) {
-                if (RUN_STARTS_AT(i)) {
-                    goto run;
-                }
-                code_pixel(f, lanes, n, &w, i, false, false);
+            size_t len = run_length(g->eq, j, end);
+            put_run(&w, &s, (unsigned)len);
+            i = j + len;
+            if (i == end) {
+                break;
             }
-            update_model(f, &s, lanes, n, stop);
-            stop = i + (quic_tabrand(&s) & waitmask);
+            from = len ? i : i + 1;
         }
-        for (; i < end; i++) {
-            if (RUN_STARTS_AT(i)) {
-                goto run;
-            }
-            code_pixel(f, lanes, n, &w, i, false, false);
-        }
-        s.waitcnt = (unsigned)(stop - end);
-        goto done;
-
-run:
-        run_index = i;
-        s.waitcnt = (unsigned)(stop - i);
-        size_t run_start = i;
-        i = quic_run_end(key, i, end, key[i - 1]);
-        put_run(&w, &s, (unsigned)(i - run_start));
-        if (i == end) {
-            goto done;
-        }
-        stop = i + s.waitcnt;
     }
-#undef RUN_STARTS_AT
-done:
     g->state = s;
     e->bits = w;
 }
 
 /* Splits a row where the wait mask index changes (every QUIC_WM_NEXT pixels, up to the max). */
-static QUIC_ALWAYS_INLINE void code_row(Encoder *e, QuicGroup *g, unsigned n, bool row0)
+static QUIC_ALWAYS_INLINE void code_row(Encoder *e, Group *g, bool rgb, bool first_row)
 {
     QuicState *s = &g->state;
     size_t pos = 0;
-    size_t left = e->coder.width;
+    size_t left = e->width;
     while (s->wmidx < QUIC_WM_INDEX_MAX && s->wmileft <= left) {
         if (s->wmileft) {
-            code_segment(e, g, n, row0, pos, pos + s->wmileft, (1u << s->wmidx) - 1);
+            code_segment(e, g, rgb, first_row, pos, pos + s->wmileft, (1u << s->wmidx) - 1);
             left -= s->wmileft;
             pos += s->wmileft;
         }
         quic_state_next_wm(s);
     }
     if (left) {
-        code_segment(e, g, n, row0, pos, pos + left, (1u << s->wmidx) - 1);
+        code_segment(e, g, rgb, first_row, pos, pos + left, (1u << s->wmidx) - 1);
         if (s->wmidx < QUIC_WM_INDEX_MAX) {
             s->wmileft -= (unsigned)left;
         }
     }
 }
 
-static void code_row_rgb_first(Encoder *e, QuicGroup *g) { code_row(e, g, 3, true); }
-static void code_row_rgb(Encoder *e, QuicGroup *g) { code_row(e, g, 3, false); }
-static void code_row_one_first(Encoder *e, QuicGroup *g) { code_row(e, g, 1, true); }
-static void code_row_one(Encoder *e, QuicGroup *g) { code_row(e, g, 1, false); }
+static void code_row_rgb_first(Encoder *e, Group *g) { code_row(e, g, true, true); }
+static void code_row_rgb(Encoder *e, Group *g) { code_row(e, g, true, false); }
+static void code_row_one_first(Encoder *e, Group *g) { code_row(e, g, false, true); }
+static void code_row_one(Encoder *e, Group *g) { code_row(e, g, false, false); }
 
-static inline uint32_t le32_to_host(uint32_t v)
+/* ---- setup ---- */
+
+static uint32_t bytes_mask(unsigned first, unsigned count)
 {
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-    return __builtin_bswap32(v);
-#else
-    return v;
-#endif
+    uint8_t b[4] = { 0, 0, 0, 0 };
+    memset(b + first, 0xFF, count);
+    return load_word(b);
 }
 
-/* Splits source row @y into planes and run keys. */
-static void load_row(QuicCoder *c, const Pixbuf *src, uint32_t y, QuicImageType type)
+static void init_group(Encoder *e, Group *g, unsigned num_lanes, unsigned first_byte)
+{
+    quic_state_reset(&g->state);
+    g->num_lanes = num_lanes;
+    g->key_mask = bytes_mask(first_byte, num_lanes);
+    for (unsigned c = 0; c < num_lanes; c++) {
+        Lane *l = &g->lanes[c];
+        /* RGB codes red (byte 2), green, blue (byte 0) */
+        l->byte = num_lanes == 3 ? 2 - c : first_byte;
+        for (unsigned b = 0; b < QUIC_MAX_CODES; b++) {
+            l->buckets[b].bestcode = e->family.bpc - 1;
+        }
+        for (unsigned x = 0; x < 256; x++) {
+            l->kmap[x] = (uint16_t)((e->family.bpc - 1) << 8);
+        }
+    }
+}
+
+static CodecStatus encoder_init(Encoder *e, QuicImageType type, uint32_t width)
+{
+    QuicFamily *f = &e->family;
+    quic_family_init(f, type == QUIC_IMAGE_TYPE_RGB16 ? 5 : 8);
+    for (unsigned k = 0; k < QUIC_MAX_CODES; k++) {
+        for (unsigned s = 0; s < 256; s++) {
+            e->codes[k << 8 | s] = k < f->bpc && s <= f->mask ? f->code_packed[s][k] : 0;
+        }
+    }
+    for (unsigned c = f->mask + 1; c-- > 0;) {
+        e->bucket_first[f->bucket_of[c]] = (uint8_t)c;
+    }
+    for (unsigned c = 0; c <= f->mask; c++) {
+        e->bucket_end[f->bucket_of[c]] = (uint16_t)(c + 1);
+    }
+    e->width = width;
+    e->num_groups = type == QUIC_IMAGE_TYPE_RGBA ? 2 : 1;
+    e->words = ((size_t)width + 63) / 64 + 1;
+
+    bool convert = type != QUIC_IMAGE_TYPE_RGB32 && type != QUIC_IMAGE_TYPE_RGBA;
+    size_t row = 4 * (size_t)width;
+    size_t ctx_bytes = (row + 4 + 7) & ~(size_t)7;
+    size_t bits_bytes = 3 * e->words * sizeof(uint64_t);
+    size_t total = (row + 16 + 7) / 8 * 8 + e->num_groups * (ctx_bytes + bits_bytes) +
+                   (convert ? 2 * row : 0);
+    uint8_t *mem = calloc(1, total);
+    if (mem == NULL) {
+        return CODEC_ERR_NO_MEMORY;
+    }
+    e->mem = mem;
+    e->sym = mem;
+    mem += (row + 16 + 7) / 8 * 8;
+    for (unsigned i = 0; i < e->num_groups; i++) {
+        Group *g = &e->groups[i];
+        g->eq = (uint64_t *)(void *)mem;
+        g->up_eq = g->eq + e->words;
+        g->run_start = g->up_eq + e->words;
+        mem += bits_bytes;
+        g->ctx = mem;
+        mem += ctx_bytes;
+    }
+    e->rows[0] = convert ? mem : NULL;
+    e->rows[1] = convert ? mem + row : NULL;
+
+    if (type == QUIC_IMAGE_TYPE_GRAY) {
+        init_group(e, &e->groups[0], 1, 0);
+    } else {
+        init_group(e, &e->groups[0], 3, 0);
+        if (type == QUIC_IMAGE_TYPE_RGBA) {
+            init_group(e, &e->groups[1], 1, 3);
+        }
+    }
+    return CODEC_OK;
+}
+
+/* Points e->cur at row @y as 4-byte pixels (converting into a scratch row if needed). */
+static void load_row(Encoder *e, const Pixbuf *src, uint32_t y, QuicImageType type)
 {
     const uint8_t *row = pixbuf_row(src, y);
-    uint32_t w = c->width;
-    if (type == QUIC_IMAGE_TYPE_GRAY) {
-        QuicGroup *g = &c->groups[0];
-        memcpy(g->planes[0]->cur, row, w);
-        for (uint32_t x = 0; x < w; x++) {
-            g->cur_key[x] = row[x];
-        }
+    e->prev = y == 0 ? NULL : e->cur;
+    if (type == QUIC_IMAGE_TYPE_RGB32 || type == QUIC_IMAGE_TYPE_RGBA) {
+        e->cur = row;
         return;
     }
-    QuicGroup *g = &c->groups[0];
-    uint8_t *r = g->planes[0]->cur, *gr = g->planes[1]->cur, *b = g->planes[2]->cur;
+    uint8_t *d = e->rows[y & 1];
+    uint32_t w = e->width;
     switch (type) {
+    case QUIC_IMAGE_TYPE_GRAY:
+        for (uint32_t x = 0; x < w; x++) {
+            d[4 * x] = row[x];
+        }
+        break;
     case QUIC_IMAGE_TYPE_RGB16:
         for (uint32_t x = 0; x < w; x++) {
-            uint32_t v = (uint32_t)row[2 * x] | (uint32_t)row[2 * x + 1] << 8;
-            r[x] = v >> 10 & 31;
-            gr[x] = v >> 5 & 31;
-            b[x] = v & 31;
-            g->cur_key[x] = v & 0x7FFF;
+            unsigned v = (unsigned)row[2 * x] | (unsigned)row[2 * x + 1] << 8;
+            d[4 * x] = (uint8_t)(v & 31);
+            d[4 * x + 1] = (uint8_t)(v >> 5 & 31);
+            d[4 * x + 2] = (uint8_t)(v >> 10 & 31);
         }
         break;
-    case QUIC_IMAGE_TYPE_RGB24:
-        for (uint32_t x = 0; x < w; x++, row += 3) {
-            b[x] = row[0];
-            gr[x] = row[1];
-            r[x] = row[2];
-            g->cur_key[x] = (uint32_t)row[0] | (uint32_t)row[1] << 8 | (uint32_t)row[2] << 16;
-        }
-        break;
-    default: {   /* RGB32 and RGBA: 4-byte pixels */
-        QuicGroup *ga = c->num_groups > 1 ? &c->groups[1] : NULL;
-        uint8_t *a = ga ? ga->planes[0]->cur : NULL;
-        if (ga == NULL) {
-            /* One 32-bit load per pixel, every pointer in a local (a byte store may alias
-             * g->cur_key, which the generic loop reloaded per pixel): on text pages this
-             * split was ~40% of the encoder's own time. */
-            uint32_t *key = g->cur_key;
-            for (uint32_t x = 0; x < w; x++) {
-                uint32_t v;
-                memcpy(&v, row + 4 * (size_t)x, 4);
-                v = le32_to_host(v) & 0x00FFFFFFu;
-                b[x] = (uint8_t)v;
-                gr[x] = (uint8_t)(v >> 8);
-                r[x] = (uint8_t)(v >> 16);
-                key[x] = v;
-            }
-            break;
-        }
-        for (uint32_t x = 0; x < w; x++, row += 4) {
-            b[x] = row[0];
-            gr[x] = row[1];
-            r[x] = row[2];
-            g->cur_key[x] = (uint32_t)row[0] | (uint32_t)row[1] << 8 | (uint32_t)row[2] << 16;
-            if (ga) {
-                a[x] = row[3];
-                ga->cur_key[x] = row[3];
-            }
+    default:   /* RGB24 */
+        for (uint32_t x = 0; x < w; x++) {
+            d[4 * x] = row[3 * x];
+            d[4 * x + 1] = row[3 * x + 1];
+            d[4 * x + 2] = row[3 * x + 2];
         }
         break;
     }
-    }
+    e->cur = d;
 }
 
 QuicImageType quic_image_type_for_format(PixbufFormat format)
@@ -358,52 +630,63 @@ CodecStatus quic_encode(const Pixbuf *src, QuicImageType type, uint8_t *out, siz
     if (quic_encode_bound(type, src->width, src->height) == 0) {
         return CODEC_ERR_TOO_LARGE;
     }
-    Encoder e;
-    CodecStatus st = quic_coder_init(&e.coder, type, src->width);
+    Encoder *e = calloc(1, sizeof(*e));
+    if (e == NULL) {
+        return CODEC_ERR_NO_MEMORY;
+    }
+    CodecStatus st = encoder_init(e, type, src->width);
     if (st != CODEC_OK) {
+        free(e);
         return st;
     }
-    e.bits = (BitWriter){ out, out + out_capacity, 0, 0 };
+    e->bits = (BitWriter){ out, out + out_capacity, 0, 0 };
     /* Space is checked per row against the row's worst case, so the hot loop needs no checks. */
     size_t row_worst = 4 * (((size_t)src->width * worst_bits_per_pixel(type) + 31) / 32 + 2);
     st = CODEC_ERR_NO_SPACE;
     if (out_capacity < QUIC_HEADER_SIZE + row_worst) {
         goto done;
     }
-    put_bits(&e.bits, QUIC_MAGIC, 32);
-    put_bits(&e.bits, QUIC_VERSION, 32);
-    put_bits(&e.bits, (uint32_t)type, 32);
-    put_bits(&e.bits, src->width, 32);
-    put_bits(&e.bits, src->height, 32);
+    put_bits(&e->bits, QUIC_MAGIC, 32);
+    put_bits(&e->bits, QUIC_VERSION, 32);
+    put_bits(&e->bits, (uint32_t)type, 32);
+    put_bits(&e->bits, src->width, 32);
+    put_bits(&e->bits, src->height, 32);
 
     for (uint32_t y = 0; y < src->height; y++) {
-        if ((size_t)(e.bits.end - e.bits.p) < row_worst) {
+        if ((size_t)(e->bits.end - e->bits.p) < row_worst) {
             goto done;
         }
-        quic_coder_start_row(&e.coder, y);
-        load_row(&e.coder, src, y, type);
-        QuicGroup *g = &e.coder.groups[0];
-        if (type == QUIC_IMAGE_TYPE_GRAY) {
-            (y == 0 ? code_row_one_first : code_row_one)(&e, g);
-        } else {
-            (y == 0 ? code_row_rgb_first : code_row_rgb)(&e, g);
-            if (type == QUIC_IMAGE_TYPE_RGBA) {
-                (y == 0 ? code_row_one_first : code_row_one)(&e, &e.coder.groups[1]);
+        load_row(e, src, y, type);
+        e->sym_done = 0;
+        if (e->num_groups > 1) {
+            need_symbols(e, 0, e->width);   /* both groups read them */
+        }
+        for (unsigned i = 0; i < e->num_groups; i++) {
+            Group *g = &e->groups[i];
+            compute_row_bits(e, g, y == 0);
+            if (y > 0) {
+                memcpy(g->ctx, g->ctx + 4, 4);
+            }
+            if (g->num_lanes == 3) {
+                (y == 0 ? code_row_rgb_first : code_row_rgb)(e, g);
+            } else {
+                (y == 0 ? code_row_one_first : code_row_one)(e, g);
             }
         }
     }
     /* Pad the last word with zeros, then one all-zero word: upstream's decoder reads a word
      * ahead, and upstream's encoder ends exactly like this. */
-    if ((size_t)(e.bits.end - e.bits.p) < 8) {
+    if ((size_t)(e->bits.end - e->bits.p) < 8) {
         goto done;
     }
-    if (e.bits.pending) {
-        put_bits(&e.bits, 0, 32 - e.bits.pending);
+    if (e->bits.pending) {
+        put_bits(&e->bits, 0, 32 - e->bits.pending);
     }
-    put_bits(&e.bits, 0, 32);
-    *out_size = (size_t)(e.bits.p - out);
+    put_bits(&e->bits, 0, 32);
+    *out_size = (size_t)(e->bits.p - out);
     st = CODEC_OK;
 done:
-    quic_coder_finish(&e.coder);
+    free(e->mem);
+    free(e);
     return st;
 }
