@@ -70,8 +70,15 @@ CodecStatus glz_read_header(const uint8_t *data, size_t size, GlzHeader *out)
 struct GlzPixels {
     atomic_int refs;
     size_t pixels;
-    uint32_t data[];       /* @pixels 32-bit pixels in coded order */
+    size_t capacity;       /* pixels the buffer holds, >= @pixels (a reused buffer) */
+    uint32_t data[];       /* @pixels 32-bit pixels in coded order, then at least
+                            * GLZ_PIXELS_PAD more that nothing reads as part of an image */
 };
+
+/* Slack after every image's pixels: the decoder copies whole groups of pixels, so it may write
+ * a few pixels past the end of the image it decodes and read a few past the end of the image
+ * a match refers to. */
+#define GLZ_PIXELS_PAD 16u
 
 typedef struct WindowImage {
     uint64_t id;
@@ -95,13 +102,16 @@ struct GlzWindow {
 
 static GlzPixels *pixels_new(size_t pixels)
 {
-    if (pixels > (SIZE_MAX - sizeof(GlzPixels)) / 4) {
+    if (pixels > (SIZE_MAX - sizeof(GlzPixels)) / 4 - GLZ_PIXELS_PAD) {
         return NULL;
     }
-    GlzPixels *p = malloc(sizeof(GlzPixels) + pixels * 4);
+    GlzPixels *p = malloc(sizeof(GlzPixels) + (pixels + GLZ_PIXELS_PAD) * 4);
     if (p != NULL) {
         atomic_init(&p->refs, 1);
         p->pixels = pixels;
+        p->capacity = pixels;
+        /* Only ever read as the tail of a group copy, never shown: defined all the same. */
+        memset(p->data + pixels, 0, GLZ_PIXELS_PAD * 4);
     }
     return p;
 }
@@ -125,7 +135,7 @@ static void window_release(GlzWindow *w, GlzPixels *p)
     if (atomic_fetch_sub(&p->refs, 1) != 1) {
         return;   /* a caller of glz_decode_shared still draws with it */
     }
-    if (w->spare != NULL && w->spare->pixels > p->pixels) {
+    if (w->spare != NULL && w->spare->capacity > p->capacity) {
         free(p);
         return;
     }
@@ -275,162 +285,392 @@ typedef enum GlzPass {
     GLZ_PASS_ALPHA,   /* the 4th byte of each pixel */
 } GlzPass;
 
-typedef struct GlzIn {
-    const uint8_t *p;
+/* Everything one pass needs; ip and op advance as ops are decoded. */
+typedef struct GlzPassState {
+    const GlzWindow *w;
+    uint64_t id;               /* the image being decoded */
+    const uint8_t *ip;
     const uint8_t *end;
-} GlzIn;
+    uint32_t *out;             /* GLZ_PIXELS_PAD writable pixels past @n */
+    size_t op;
+    size_t n;
+    /* The image the last cross-image match referenced: runs of matches mostly go to one. */
+    uint32_t cached_dist;      /* 0: nothing cached */
+    const WindowImage *cached;
+} GlzPassState;
 
 static inline uint32_t expand5(uint32_t v)
 {
     return v << 3 | v >> 2;
 }
 
-/*
- * Decodes one pass of @n pixels into @out. Cross-image references resolve through @w relative
- * to @id. Every read of @in and every reference is checked.
- */
-static CodecStatus decode_pass(const GlzWindow *w, uint64_t id, GlzIn *in, uint32_t *out,
-                               size_t n, GlzPass pass)
+static inline uint32_t load_le32(const uint8_t *p)
 {
-    const uint8_t *ip = in->p;
-    const uint8_t *const end = in->end;
-    size_t op = 0;
+    uint32_t v;
+    memcpy(&v, p, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap32(v);
+#endif
+    return v;
+}
 
-    while (op < n) {
-        if (ip >= end) {
+static inline uint64_t load_le64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, 8);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+    v = __builtin_bswap64(v);
+#endif
+    return v;
+}
+
+/* The image @image_dist before the current one, or NULL if the window does not hold it. */
+static inline const WindowImage *source_image(GlzPassState *s, uint32_t image_dist)
+{
+    if (image_dist != s->cached_dist) {
+        if (image_dist > s->id) {
+            return NULL;
+        }
+        s->cached = window_find(s->w, s->id - image_dist);
+        s->cached_dist = image_dist;
+    }
+    return s->cached;
+}
+
+/* A match as the stream codes it, before any check against the images. */
+typedef struct GlzMatch {
+    size_t len;
+    uint32_t pixel_ofs;
+    uint32_t image_dist;
+} GlzMatch;
+
+/*
+ * Decodes one op with every read of the input checked (the careful path: near the end of the
+ * stream, and for the RGB16 and alpha passes). Writes only inside [op, op + its length).
+ */
+static inline __attribute__((always_inline)) CodecStatus
+decode_op_checked(GlzPassState *s, GlzPass pass)
+{
+    const uint8_t *ip = s->ip;
+    const uint8_t *const end = s->end;
+    uint32_t *const out = s->out;
+    size_t op = s->op;
+    const size_t n = s->n;
+
+    if (ip >= end) {
+        return CODEC_ERR_TRUNCATED;
+    }
+    uint32_t ctrl = *ip++;
+    if (ctrl < LZ_MAX_LITERAL_RUN) {
+        size_t count = (size_t)ctrl + 1;
+        if (count > n - op) {
+            return CODEC_ERR_CORRUPT;
+        }
+        size_t lit = pass == GLZ_PASS_RGB32 ? 3 : pass == GLZ_PASS_RGB16 ? 2 : 1;
+        if ((size_t)(end - ip) < count * lit) {
             return CODEC_ERR_TRUNCATED;
         }
+        for (size_t i = 0; i < count; i++, op++) {
+            switch (pass) {
+            case GLZ_PASS_RGB32:
+                out[op] = (uint32_t)ip[0] | (uint32_t)ip[1] << 8 | (uint32_t)ip[2] << 16;
+                ip += 3;
+                break;
+            case GLZ_PASS_RGB16: {
+                uint32_t v = (uint32_t)ip[0] << 8 | ip[1];
+                out[op] = expand5(v >> 10 & 31) << 16 | expand5(v >> 5 & 31) << 8 |
+                          expand5(v & 31);
+                ip += 2;
+                break;
+            }
+            case GLZ_PASS_ALPHA:
+                out[op] = (out[op] & 0x00FFFFFFu) | (uint32_t)*ip++ << 24;
+                break;
+            }
+        }
+        s->ip = ip;
+        s->op = op;
+        return CODEC_OK;
+    }
+
+    /* Match: ctrl = L<<5 | F<<4 | ofs bits 0-3, [length bytes], ofs bits 4-11, c2 ... */
+    size_t len = ctrl >> 5;
+    uint32_t pixel_ofs = ctrl & 0x0F;
+    bool long_ofs = (ctrl & 0x10) != 0;
+    if (len == 7) {
+        uint8_t more;
+        do {
+            if (ip >= end) {
+                return CODEC_ERR_TRUNCATED;
+            }
+            more = *ip++;
+            len += more;
+        } while (more == 255);
+    }
+    if (end - ip < 2) {
+        return CODEC_ERR_TRUNCATED;
+    }
+    pixel_ofs |= (uint32_t)*ip++ << 4;
+    uint8_t c2 = *ip++;
+    unsigned n_dist = c2 >> 6;
+    uint32_t image_dist;
+    if (!long_ofs) {
+        image_dist = c2 & 0x3F;
+        if ((size_t)(end - ip) < n_dist) {
+            return CODEC_ERR_TRUNCATED;
+        }
+        for (unsigned i = 0; i < n_dist; i++) {
+            image_dist |= (uint32_t)*ip++ << (6 + 8 * i);
+        }
+    } else {
+        bool very_long = (c2 & 0x20) != 0;
+        pixel_ofs |= (uint32_t)(c2 & 0x1F) << 12;
+        if ((size_t)(end - ip) < n_dist + (very_long ? 1u : 0u)) {
+            return CODEC_ERR_TRUNCATED;
+        }
+        image_dist = 0;
+        for (unsigned i = 0; i < n_dist; i++) {
+            image_dist |= (uint32_t)*ip++ << (8 * i);   /* little-endian, unlike the rest */
+        }
+        if (very_long) {
+            pixel_ofs |= (uint32_t)*ip++ << 17;
+        }
+    }
+    len += pass == GLZ_PASS_ALPHA ? 2 : pass == GLZ_PASS_RGB16 ? 1 : 0;
+    if (len > n - op) {
+        return CODEC_ERR_CORRUPT;   /* match runs past the end of the image */
+    }
+
+    const uint32_t *ref;
+    if (image_dist == 0) {
+        size_t dist = (size_t)pixel_ofs + 1;
+        if (dist > op) {
+            return CODEC_ERR_CORRUPT;   /* before the start of the image */
+        }
+        ref = out + (op - dist);
+    } else {
+        const WindowImage *src = source_image(s, image_dist);
+        if (src == NULL || pixel_ofs > src->pixels || len > src->pixels - pixel_ofs) {
+            return CODEC_ERR_CORRUPT;   /* unknown/released image, or past its end */
+        }
+        ref = src->data + pixel_ofs;
+    }
+    /* Forward, pixel by pixel: the source may overlap what this match writes. */
+    if (pass == GLZ_PASS_ALPHA) {
+        for (size_t i = 0; i < len; i++) {
+            out[op + i] = (out[op + i] & 0x00FFFFFFu) | (ref[i] & 0xFF000000u);
+        }
+    } else {
+        for (size_t i = 0; i < len; i++) {
+            out[op + i] = ref[i];
+        }
+    }
+    s->ip = ip;
+    s->op = op + len;
+    return CODEC_OK;
+}
+
+static CodecStatus decode_pass_checked(GlzPassState *s, GlzPass pass)
+{
+    while (s->op < s->n) {
+        CodecStatus st = pass == GLZ_PASS_RGB16 ? decode_op_checked(s, GLZ_PASS_RGB16)
+                                                : decode_op_checked(s, GLZ_PASS_ALPHA);
+        if (st != CODEC_OK) {
+            return st;
+        }
+    }
+    return CODEC_OK;
+}
+
+static __attribute__((noinline)) CodecStatus decode_rgb32_op_checked(GlzPassState *s)
+{
+    return decode_op_checked(s, GLZ_PASS_RGB32);
+}
+
+/*
+ * The fast path reads at most this many bytes from the start of an op without looking at the
+ * end of the input: a 32-pixel literal run (1 + 96 bytes, read 8 at a time from 12-byte groups:
+ * up to byte 98) or a match header (at most 7 bytes after its length bytes, which are counted
+ * separately).
+ */
+#define GLZ_FAST_INPUT_MARGIN 128u
+/* The fast path writes whole groups of this many pixels: up to GLZ_COPY_PIXELS - 1 past the op's
+ * end, which later ops overwrite, or which land in GLZ_PIXELS_PAD. */
+#define GLZ_COPY_PIXELS 8u
+
+static inline void copy8(uint32_t *d, const uint32_t *s)
+{
+    memcpy(d, s, GLZ_COPY_PIXELS * 4);
+}
+
+/*
+ * The RGB24/RGB32/RGBA colour pass. While at least GLZ_FAST_INPUT_MARGIN input bytes are left,
+ * an op is decoded with one check of its length against the image (the input is known to be
+ * long enough) and copied in whole groups of pixels; near the end, decode_op_checked.
+ * Errors are the same as decode_op_checked's.
+ */
+static CodecStatus decode_pass_rgb32(GlzPassState *s)
+{
+    const uint8_t *ip = s->ip;
+    const uint8_t *const end = s->end;
+    uint32_t *const out = s->out;
+    size_t op = s->op;
+    const size_t n = s->n;
+
+    while (op < n) {
+        if ((size_t)(end - ip) < GLZ_FAST_INPUT_MARGIN) {
+            s->ip = ip;
+            s->op = op;
+            CodecStatus st = decode_rgb32_op_checked(s);
+            if (st != CODEC_OK) {
+                return st;
+            }
+            ip = s->ip;
+            op = s->op;
+            continue;
+        }
+        const uint8_t *const op_start = ip;
         uint32_t ctrl = *ip++;
         if (ctrl < LZ_MAX_LITERAL_RUN) {
             size_t count = (size_t)ctrl + 1;
             if (count > n - op) {
                 return CODEC_ERR_CORRUPT;
             }
-            size_t lit = pass == GLZ_PASS_RGB32 ? 3 : pass == GLZ_PASS_RGB16 ? 2 : 1;
-            if ((size_t)(end - ip) < count * lit) {
-                return CODEC_ERR_TRUNCATED;
-            }
-            if (pass == GLZ_PASS_RGB32 && (size_t)(end - ip) > count * 3) {
-                /* One spare input byte: each pixel is one 4-byte load, masked to B,G,R. */
-                for (size_t i = 0; i < count; i++, op++, ip += 3) {
-                    uint32_t v;
-                    memcpy(&v, ip, 4);
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-                    v = __builtin_bswap32(v);
-#endif
-                    out[op] = v & 0x00FFFFFFu;
-                }
-                continue;
-            }
-            for (size_t i = 0; i < count; i++, op++) {
-                switch (pass) {
-                case GLZ_PASS_RGB32:
-                    out[op] = (uint32_t)ip[0] | (uint32_t)ip[1] << 8 | (uint32_t)ip[2] << 16;
-                    ip += 3;
-                    break;
-                case GLZ_PASS_RGB16: {
-                    uint32_t v = (uint32_t)ip[0] << 8 | ip[1];
-                    out[op] = expand5(v >> 10 & 31) << 16 | expand5(v >> 5 & 31) << 8 |
-                              expand5(v & 31);
-                    ip += 2;
-                    break;
-                }
-                case GLZ_PASS_ALPHA:
-                    out[op] = (out[op] & 0x00FFFFFFu) | (uint32_t)*ip++ << 24;
+            /* Four pixels (12 bytes) from two 8-byte loads; up to 3 pixels written past the
+             * run, each run reads at most 1 + 8 * 12 + 2 bytes. */
+            uint32_t *d = out + op;
+            const uint8_t *p = ip;
+            for (size_t left = count;; left -= 4, p += 12, d += 4) {
+                uint64_t a = load_le64(p), b = load_le64(p + 6);
+                uint64_t lo = (a & 0xFFFFFFu) | (a << 8 & 0xFFFFFF00000000u);
+                uint64_t hi = (b & 0xFFFFFFu) | (b << 8 & 0xFFFFFF00000000u);
+                d[0] = (uint32_t)lo;
+                d[1] = (uint32_t)(lo >> 32);
+                d[2] = (uint32_t)hi;
+                d[3] = (uint32_t)(hi >> 32);
+                if (left <= 4) {
                     break;
                 }
             }
+            ip += count * 3;
+            op += count;
             continue;
         }
 
-        /* Match: ctrl = L<<5 | F<<4 | ofs bits 0-3, [length bytes], ofs bits 4-11, c2 ... */
         size_t len = ctrl >> 5;
         uint32_t pixel_ofs = ctrl & 0x0F;
-        bool long_ofs = (ctrl & 0x10) != 0;
         if (len == 7) {
             uint8_t more;
             do {
-                if (ip >= end) {
-                    return CODEC_ERR_TRUNCATED;
+                if ((size_t)(end - ip) < GLZ_FAST_INPUT_MARGIN) {
+                    /* Long length bytes near the end: decode this op the careful way. */
+                    ip = op_start;
+                    goto careful;
                 }
                 more = *ip++;
                 len += more;
             } while (more == 255);
         }
-        if (end - ip < 2) {
-            return CODEC_ERR_TRUNCATED;
-        }
-        pixel_ofs |= (uint32_t)*ip++ << 4;
-        uint8_t c2 = *ip++;
+        pixel_ofs |= (uint32_t)ip[0] << 4;
+        uint32_t c2 = ip[1];
+        ip += 2;
         unsigned n_dist = c2 >> 6;
         uint32_t image_dist;
-        if (!long_ofs) {
+        if ((ctrl & 0x10) == 0) {
             image_dist = c2 & 0x3F;
-            if ((size_t)(end - ip) < n_dist) {
-                return CODEC_ERR_TRUNCATED;
-            }
-            for (unsigned i = 0; i < n_dist; i++) {
-                image_dist |= (uint32_t)*ip++ << (6 + 8 * i);
+            if (n_dist != 0) {
+                /* 1-3 more bytes; a 4-byte load stays inside the margin. */
+                uint32_t more = load_le32(ip) & ((1u << (8 * n_dist)) - 1u);
+                image_dist |= more << 6;
+                ip += n_dist;
             }
         } else {
-            bool very_long = (c2 & 0x20) != 0;
-            pixel_ofs |= (uint32_t)(c2 & 0x1F) << 12;
-            if ((size_t)(end - ip) < n_dist + (very_long ? 1u : 0u)) {
-                return CODEC_ERR_TRUNCATED;
-            }
-            image_dist = 0;
-            for (unsigned i = 0; i < n_dist; i++) {
-                image_dist |= (uint32_t)*ip++ << (8 * i);   /* little-endian, unlike the rest */
-            }
-            if (very_long) {
+            pixel_ofs |= (c2 & 0x1F) << 12;
+            image_dist = n_dist != 0 ? load_le32(ip) & ((1u << (8 * n_dist)) - 1u) : 0;
+            ip += n_dist;
+            if (c2 & 0x20) {
                 pixel_ofs |= (uint32_t)*ip++ << 17;
             }
         }
-        len += pass == GLZ_PASS_ALPHA ? 2 : pass == GLZ_PASS_RGB16 ? 1 : 0;
         if (len > n - op) {
             return CODEC_ERR_CORRUPT;   /* match runs past the end of the image */
         }
 
-        const uint32_t *ref;
-        size_t same_image_dist = 0;   /* 0: the source is another image */
+        uint32_t *d = out + op;
+        uint32_t *const d_end = d + len;
+        op += len;
         if (image_dist == 0) {
             size_t dist = (size_t)pixel_ofs + 1;
-            if (dist > op) {
+            if (dist > op - len) {
                 return CODEC_ERR_CORRUPT;   /* before the start of the image */
             }
-            ref = out + (op - dist);
-            same_image_dist = dist;
-        } else {
-            if (image_dist > id) {
-                return CODEC_ERR_CORRUPT;
+            const uint32_t *r = d - dist;
+            if (dist >= GLZ_COPY_PIXELS) {
+                /* Every group reads only pixels written before it. */
+                do {
+                    copy8(d, r);
+                    d += GLZ_COPY_PIXELS;
+                    r += GLZ_COPY_PIXELS;
+                } while (d < d_end);
+            } else if (dist == 1) {
+                uint32_t v = r[0];
+                uint32_t fill[GLZ_COPY_PIXELS];
+                for (unsigned i = 0; i < GLZ_COPY_PIXELS; i++) {
+                    fill[i] = v;
+                }
+                do {
+                    copy8(d, fill);
+                    d += GLZ_COPY_PIXELS;
+                } while (d < d_end);
+            } else {
+                /* A short repeating pattern: forward, pixel by pixel. */
+                do {
+                    *d++ = *r++;
+                } while (d < d_end);
             }
-            const WindowImage *src = window_find(w, id - image_dist);
+        } else {
+            const WindowImage *src = source_image(s, image_dist);
             if (src == NULL || pixel_ofs > src->pixels || len > src->pixels - pixel_ofs) {
                 return CODEC_ERR_CORRUPT;   /* unknown/released image, or past its end */
             }
-            ref = src->data + pixel_ofs;
+            /* Reads up to GLZ_COPY_PIXELS - 1 past the match: still inside the source's
+             * GLZ_PIXELS_PAD. */
+            const uint32_t *r = src->data + pixel_ofs;
+            do {
+                copy8(d, r);
+                d += GLZ_COPY_PIXELS;
+                r += GLZ_COPY_PIXELS;
+            } while (d < d_end);
         }
-        if (pass == GLZ_PASS_ALPHA) {
-            for (size_t i = 0; i < len; i++) {
-                out[op + i] = (out[op + i] & 0x00FFFFFFu) | (ref[i] & 0xFF000000u);
-            }
-        } else if (same_image_dist == 0 || same_image_dist >= len) {
-            memcpy(out + op, ref, len * 4);   /* other image, or a source far enough back */
-        } else if (same_image_dist == 1) {
-            uint32_t v = ref[0];              /* a run of the previous pixel */
-            for (size_t i = 0; i < len; i++) {
-                out[op + i] = v;
-            }
-        } else {
-            /* Forward copy, pixel by pixel: the source overlaps what this match writes. */
-            for (size_t i = 0; i < len; i++) {
-                out[op + i] = ref[i];
-            }
+        continue;
+
+    careful:
+        s->ip = ip;
+        s->op = op;
+        CodecStatus st = decode_rgb32_op_checked(s);
+        if (st != CODEC_OK) {
+            return st;
         }
-        op += len;
+        ip = s->ip;
+        op = s->op;
     }
-    in->p = ip;
+    s->ip = ip;
+    s->op = op;
     return CODEC_OK;
+}
+
+/*
+ * Decodes one pass of @n pixels into @out (GLZ_PIXELS_PAD writable pixels past them).
+ * Cross-image references resolve through @w relative to @id. Every read of @in and every
+ * reference is checked.
+ */
+static CodecStatus decode_pass(const GlzWindow *w, uint64_t id, const uint8_t **ip,
+                               const uint8_t *end, uint32_t *out, size_t n, GlzPass pass)
+{
+    GlzPassState s = { .w = w, .id = id, .ip = *ip, .end = end, .out = out, .n = n };
+    CodecStatus st = pass == GLZ_PASS_RGB32 ? decode_pass_rgb32(&s) : decode_pass_checked(&s, pass);
+    *ip = s.ip;
+    return st;
 }
 
 CodecStatus glz_decode_shared(GlzWindow *w, const uint8_t *data, size_t size, GlzPixels **out,
@@ -455,7 +695,7 @@ CodecStatus glz_decode_shared(GlzWindow *w, const uint8_t *data, size_t size, Gl
         return CODEC_ERR_TOO_LARGE;
     }
     GlzPixels *px;   /* the colour pass writes every pixel */
-    if (w->spare != NULL && w->spare->pixels >= pixels) {
+    if (w->spare != NULL && w->spare->capacity >= pixels) {
         px = w->spare;
         w->spare = NULL;
         atomic_store(&px->refs, 1);
@@ -466,13 +706,13 @@ CodecStatus glz_decode_shared(GlzWindow *w, const uint8_t *data, size_t size, Gl
     if (px == NULL) {
         return CODEC_ERR_NO_MEMORY;
     }
-    GlzIn in = { data + GLZ_HEADER_SIZE, data + size };
-    st = decode_pass(w, h.id, &in, px->data, pixels,
+    const uint8_t *ip = data + GLZ_HEADER_SIZE, *const end = data + size;
+    st = decode_pass(w, h.id, &ip, end, px->data, pixels,
                      h.type == LZ_IMAGE_TYPE_RGB16 ? GLZ_PASS_RGB16 : GLZ_PASS_RGB32);
     if (st == CODEC_OK && h.type == LZ_IMAGE_TYPE_RGBA) {
-        st = decode_pass(w, h.id, &in, px->data, pixels, GLZ_PASS_ALPHA);
+        st = decode_pass(w, h.id, &ip, end, px->data, pixels, GLZ_PASS_ALPHA);
     }
-    if (st == CODEC_OK && in.p != in.end) {
+    if (st == CODEC_OK && ip != end) {
         st = CODEC_ERR_TRAILING_DATA;
     }
     if (st != CODEC_OK) {
