@@ -1,9 +1,12 @@
 /* quic-decode: bounds-checked QUIC decoder mirroring the encoder's model step for step. */
 #include "codecs/quic.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "codecs/quic-model.h"
+
+#define LIKELY(x) __builtin_expect(!!(x), 1)
 
 static inline uint32_t get_le32(const uint8_t *p)
 {
@@ -97,23 +100,39 @@ static bool overrun(const BitReader *r)
     return 32u * (r->phantom_words + 1) > r->avail;
 }
 
+/*
+ * Decoder-private state. The pixel loops never touch the model's per-plane byte rows: a group's
+ * channel values live only in its packed key rows (B | G << 8 | R << 16 for RGB, the value for
+ * one channel), which are also what store_row writes out, and its coded symbols in one packed
+ * word per pixel (channel c in byte c). k_of_ctx caches each context's bucket's best code so
+ * the per-symbol chain is one byte load instead of two dependent loads; it is rewritten
+ * whenever a model update changes a bucket's best code.
+ */
 typedef struct Decoder {
     QuicCoder coder;
     BitReader bits;
+    uint32_t *corr[2];                    /* per group, width + 1 words: see QuicPlane.corr */
+    uint8_t k_of_ctx[QUIC_MAX_PLANES][256];
+    uint8_t bucket_first[QUIC_MAX_CODES];   /* first context of each bucket */
+    uint16_t bucket_size[QUIC_MAX_CODES];
+    uint32_t gr_min_bits[QUIC_MAX_CODES];
 } Decoder;
 
-static QUIC_ALWAYS_INLINE unsigned read_symbol(BitReader *r, const QuicFamily *f, unsigned k,
+static QUIC_ALWAYS_INLINE unsigned read_symbol(BitReader *r, const Decoder *d, unsigned k,
                                                bool fast)
 {
-    uint32_t bits = peek32(r);
+    const QuicFamily *f = &d->coder.family;
+    uint64_t buf = r->buf;
     unsigned sym, len;
-    if (bits > f->gr_min_bits[k]) {
-        unsigned zeros = (unsigned)__builtin_clz(bits);
+    if (LIKELY((uint32_t)(buf >> 32) > d->gr_min_bits[k])) {
+        /* zeros, a one, k bits: the top len bits read as 1 << k | low, so the symbol is that
+         * plus (zeros - 1) << k (mod 2^32 when zeros is 0) */
+        unsigned zeros = (unsigned)__builtin_clzll(buf);
         len = zeros + 1 + k;
-        sym = zeros << k | ((bits >> (32 - len)) & ((1u << k) - 1));
+        sym = (unsigned)(buf >> (64 - len)) + ((zeros - 1) << k);
     } else {
         len = f->escape_len[k];
-        sym = f->gr_count[k] + ((bits >> (32 - len)) & f->suffix_mask[k]);
+        sym = f->gr_count[k] + (unsigned)(buf >> (64 - len));
         if (sym > f->mask) {
             r->bad_symbol = true;   /* an escape value no encoder can produce */
             sym = 0;
@@ -124,52 +143,59 @@ static QUIC_ALWAYS_INLINE unsigned read_symbol(BitReader *r, const QuicFamily *f
 }
 
 /*
- * One channel as the pixel loop sees it: pointers, and in registers the previous symbol (the
- * next pixel's context) and the left value. The loops keep these and the bit reader in locals:
- * the row stores are uint8_t and may alias any object, so state left in memory would be
- * reloaded after every store.
+ * Decodes one pixel of @n channels at a packed prediction @pred; returns its packed value and
+ * its packed symbols in @syms. ctx[c] is channel c's context on entry and its symbol on exit.
  */
-typedef struct Lane {
-    uint8_t *cur;
-    const uint8_t *prev;
-    uint8_t *corr;
-    QuicBucket *buckets;
-    unsigned ctx;    /* corr[i]: context of the next pixel */
-    unsigned left;   /* cur[i - 1] */
-} Lane;
-
-static QUIC_ALWAYS_INLINE void decode_pixel(const QuicFamily *f, Lane *lanes, unsigned n,
-                                            BitReader *r, uint32_t *key, size_t i, bool row0,
-                                            bool first, bool fast)
+static QUIC_ALWAYS_INLINE uint32_t decode_pixel(const Decoder *d, unsigned first_plane,
+                                                unsigned n, BitReader *r, unsigned *ctx,
+                                                uint32_t pred, uint32_t *syms, bool fast)
 {
-    uint32_t packed = 0;
+    const QuicFamily *f = &d->coder.family;
+    uint32_t value = 0, packed = 0;
     for (unsigned c = 0; c < n; c++) {
-        Lane *l = &lanes[c];
-        unsigned k = l->buckets[f->bucket_of[l->ctx]].bestcode;
-        unsigned sym = read_symbol(r, f, k, fast);
-        l->corr[i + 1] = (uint8_t)sym;
-        l->ctx = sym;
-        unsigned pred;
-        if (row0) {
-            pred = first ? 0 : l->left;
-        } else {
-            pred = first ? l->prev[0] : (l->left + l->prev[i]) >> 1;
-        }
-        unsigned v = (f->unfold[sym] + pred) & f->mask;
-        l->cur[i] = (uint8_t)v;
-        l->left = v;
-        packed |= v << (8 * (n - 1 - c));   /* B | G << 8 | R << 16, as stored */
+        unsigned shift = 8 * (n - 1 - c);
+        unsigned k = d->k_of_ctx[first_plane + c][ctx[c]];
+        unsigned sym = read_symbol(r, d, k, fast);
+        ctx[c] = sym;
+        packed |= sym << (8 * c);
+        value |= ((f->unfold[sym] + (pred >> shift)) & f->mask) << shift;
     }
-    key[i] = packed;
+    *syms = packed;
+    return value;
 }
 
-static QUIC_ALWAYS_INLINE void update_model(const QuicFamily *f, const QuicState *s,
-                                            const Lane *lanes, unsigned n, size_t i)
+/* Per-byte floor((a + b) / 2) of two packed pixels (channel values are at most 8 bits). */
+static QUIC_ALWAYS_INLINE uint32_t average_bytes(uint32_t a, uint32_t b)
 {
+    return (a & b) + (((a ^ b) >> 1) & 0x7F7F7F7Fu);
+}
+
+/* Model update of every channel at a pixel whose context word is @ctxs and symbols @syms. */
+static void update_model(Decoder *d, const QuicGroup *g, unsigned first_plane, unsigned n,
+                         uint32_t ctxs, uint32_t syms)
+{
+    const QuicFamily *f = &d->coder.family;
     for (unsigned c = 0; c < n; c++) {
-        const Lane *l = &lanes[c];
-        quic_update_bucket(f, s, &l->buckets[f->bucket_of[l->corr[i]]], l->corr[i + 1]);
+        unsigned bucket = f->bucket_of[(ctxs >> (8 * c)) & 0xFF];
+        QuicBucket *b = &g->planes[c]->buckets[bucket];
+        unsigned old = b->bestcode;
+        quic_update_bucket(f, &g->state, b, (syms >> (8 * c)) & 0xFF);
+        if (b->bestcode != old) {
+            memset(&d->k_of_ctx[first_plane + c][d->bucket_first[bucket]], (int)b->bestcode,
+                   d->bucket_size[bucket]);
+        }
     }
+}
+
+/* Sum of the run lengths of @hits consecutive hits from MELCODE state @state, and the state. */
+static QUIC_ALWAYS_INLINE size_t melc_hits(QuicState *s, unsigned hits)
+{
+    size_t run = 0;
+    for (unsigned h = 0; h < hits; h++) {
+        run += s->melcorder;
+        quic_melc_up(s);
+    }
+    return run;
 }
 
 /* Reads a run length (see put_run in quic-encode.c); false if it cannot fit in @max. */
@@ -180,10 +206,7 @@ static QUIC_ALWAYS_INLINE bool read_run(BitReader *r, QuicState *s, size_t max,
     for (;;) {
         uint32_t bits = peek32(r);
         unsigned ones = bits == 0xFFFFFFFFu ? 32 : (unsigned)__builtin_clz(~bits);
-        for (unsigned h = 0; h < ones; h++) {
-            run += s->melcorder;
-            quic_melc_up(s);
-        }
+        run += melc_hits(s, ones);
         if (run > max) {
             return false;
         }
@@ -206,32 +229,42 @@ static QUIC_ALWAYS_INLINE bool read_run(BitReader *r, QuicState *s, size_t max,
 }
 
 /* Mirror of code_segment in quic-encode.c; false on a run past the segment end. */
-static QUIC_ALWAYS_INLINE bool decode_segment(Decoder *d, QuicGroup *g, unsigned n, bool row0,
+static QUIC_ALWAYS_INLINE bool decode_segment(Decoder *d, unsigned gi, unsigned n, bool row0,
                                               size_t i, size_t end, unsigned waitmask,
                                               bool fast)
 {
-    const QuicFamily *f = &d->coder.family;
-    Lane lanes[3];
-    for (unsigned c = 0; c < n; c++) {
-        QuicPlane *p = g->planes[c];
-        lanes[c] = (Lane){ p->cur, p->prev, p->corr, p->buckets, p->corr[i],
-                           i ? p->cur[i - 1] : 0 };
-    }
-    QuicState s = g->state;
-    BitReader r = d->bits;
+    QuicGroup *g = &d->coder.groups[gi];
+    unsigned first_plane = gi == 0 ? 0 : 3;
+    uint32_t *corr = d->corr[gi];
     uint32_t *key = g->cur_key;
     const uint32_t *up = g->prev_key;
+    unsigned ctx[3];
+    for (unsigned c = 0; c < n; c++) {
+        ctx[c] = (corr[i] >> (8 * c)) & 0xFF;
+    }
+    uint32_t left = i ? key[i - 1] : 0;
+    QuicState s = g->state;
+    BitReader r = d->bits;
     size_t stop;
     size_t run_index = 0;
     bool ok = true;
+    uint32_t syms;
+
+#define UPDATE_AT(x) \
+    do { \
+        g->state = s; \
+        update_model(d, g, first_plane, n, corr[x], corr[(x) + 1]); \
+    } while (0)
 
     if (i == 0) {
-        decode_pixel(f, lanes, n, &r, key, 0, row0, true, fast);
+        left = decode_pixel(d, first_plane, n, &r, ctx, row0 ? 0 : up[0], &syms, fast);
+        key[0] = left;
+        corr[1] = syms;
         if (s.waitcnt) {
             s.waitcnt--;
         } else {
             s.waitcnt = quic_tabrand(&s) & waitmask;
-            update_model(f, &s, lanes, n, 0);
+            UPDATE_AT(0);
         }
         stop = ++i + s.waitcnt;
     } else {
@@ -241,20 +274,24 @@ static QUIC_ALWAYS_INLINE bool decode_segment(Decoder *d, QuicGroup *g, unsigned
     if (row0) {
         while (stop < end) {
             for (; i <= stop; i++) {
-                decode_pixel(f, lanes, n, &r, key, i, true, false, fast);
+                left = decode_pixel(d, first_plane, n, &r, ctx, left, &syms, fast);
+                key[i] = left;
+                corr[i + 1] = syms;
             }
-            update_model(f, &s, lanes, n, stop);
+            UPDATE_AT(stop);
             stop = i + (quic_tabrand(&s) & waitmask);
         }
         for (; i < end; i++) {
-            decode_pixel(f, lanes, n, &r, key, i, true, false, fast);
+            left = decode_pixel(d, first_plane, n, &r, ctx, left, &syms, fast);
+            key[i] = left;
+            corr[i + 1] = syms;
         }
         s.waitcnt = (unsigned)(stop - end);
         goto done;
     }
 
 #define RUN_STARTS_AT(i) \
-    ((i) > 2 && up[(i) - 1] == up[i] && run_index != (i) && key[(i) - 1] == key[(i) - 2])
+    ((i) > 2 && up[(i) - 1] == up[i] && run_index != (i) && left == key[(i) - 2])
 
     for (;;) {
         while (stop < end) {
@@ -262,16 +299,22 @@ static QUIC_ALWAYS_INLINE bool decode_segment(Decoder *d, QuicGroup *g, unsigned
                 if (RUN_STARTS_AT(i)) {
                     goto run;
                 }
-                decode_pixel(f, lanes, n, &r, key, i, false, false, fast);
+                left = decode_pixel(d, first_plane, n, &r, ctx, average_bytes(left, up[i]),
+                                    &syms, fast);
+                key[i] = left;
+                corr[i + 1] = syms;
             }
-            update_model(f, &s, lanes, n, stop);
+            UPDATE_AT(stop);
             stop = i + (quic_tabrand(&s) & waitmask);
         }
         for (; i < end; i++) {
             if (RUN_STARTS_AT(i)) {
                 goto run;
             }
-            decode_pixel(f, lanes, n, &r, key, i, false, false, fast);
+            left = decode_pixel(d, first_plane, n, &r, ctx, average_bytes(left, up[i]), &syms,
+                                fast);
+            key[i] = left;
+            corr[i + 1] = syms;
         }
         s.waitcnt = (unsigned)(stop - end);
         goto done;
@@ -284,38 +327,35 @@ run:
             ok = false;
             goto done;
         }
-        uint32_t value = key[i - 1];
         for (size_t run_end = i + run_len; i < run_end; i++) {
-            for (unsigned c = 0; c < n; c++) {
-                lanes[c].cur[i] = (uint8_t)lanes[c].left;
-            }
-            key[i] = value;
+            key[i] = left;
         }
         if (i == end) {
             goto done;
         }
-        /* Run pixels leave corr alone: the next context is whatever corr[i] holds. */
+        /* Run pixels leave corr alone: the next contexts are whatever corr[i] holds. */
         for (unsigned c = 0; c < n; c++) {
-            lanes[c].ctx = lanes[c].corr[i];
+            ctx[c] = (corr[i] >> (8 * c)) & 0xFF;
         }
         stop = i + s.waitcnt;
     }
 #undef RUN_STARTS_AT
+#undef UPDATE_AT
 done:
     g->state = s;
     d->bits = r;
     return ok;
 }
 
-static QUIC_ALWAYS_INLINE bool decode_row(Decoder *d, QuicGroup *g, unsigned n, bool row0,
+static QUIC_ALWAYS_INLINE bool decode_row(Decoder *d, unsigned gi, unsigned n, bool row0,
                                           bool fast)
 {
-    QuicState *s = &g->state;
+    QuicState *s = &d->coder.groups[gi].state;
     size_t pos = 0;
     size_t left = d->coder.width;
     while (s->wmidx < QUIC_WM_INDEX_MAX && s->wmileft <= left) {
         if (s->wmileft) {
-            if (!decode_segment(d, g, n, row0, pos, pos + s->wmileft, (1u << s->wmidx) - 1,
+            if (!decode_segment(d, gi, n, row0, pos, pos + s->wmileft, (1u << s->wmidx) - 1,
                                 fast)) {
                 return false;
             }
@@ -325,7 +365,7 @@ static QUIC_ALWAYS_INLINE bool decode_row(Decoder *d, QuicGroup *g, unsigned n, 
         quic_state_next_wm(s);
     }
     if (left) {
-        if (!decode_segment(d, g, n, row0, pos, pos + left, (1u << s->wmidx) - 1, fast)) {
+        if (!decode_segment(d, gi, n, row0, pos, pos + left, (1u << s->wmidx) - 1, fast)) {
             return false;
         }
         if (s->wmidx < QUIC_WM_INDEX_MAX) {
@@ -335,17 +375,22 @@ static QUIC_ALWAYS_INLINE bool decode_row(Decoder *d, QuicGroup *g, unsigned n, 
     return true;
 }
 
-/* The eight row decoders: RGB or one channel, first row or not, fast or checked reads. */
-#define ROW_DECODER(name, n, row0, fast) \
-    static bool name(Decoder *d, QuicGroup *g) { return decode_row(d, g, n, row0, fast); }
-ROW_DECODER(decode_row_rgb_first, 3, true, false)
-ROW_DECODER(decode_row_rgb, 3, false, false)
-ROW_DECODER(decode_row_one_first, 1, true, false)
-ROW_DECODER(decode_row_one, 1, false, false)
-ROW_DECODER(decode_row_rgb_first_fast, 3, true, true)
-ROW_DECODER(decode_row_rgb_fast, 3, false, true)
-ROW_DECODER(decode_row_one_first_fast, 1, true, true)
-ROW_DECODER(decode_row_one_fast, 1, false, true)
+/* The row decoders: RGB or one channel (gray, or the alpha group), first row or not, fast or
+ * checked reads. */
+#define ROW_DECODER(name, gi, n, row0, fast) \
+    static bool name(Decoder *d) { return decode_row(d, gi, n, row0, fast); }
+ROW_DECODER(decode_row_rgb_first, 0, 3, true, false)
+ROW_DECODER(decode_row_rgb, 0, 3, false, false)
+ROW_DECODER(decode_row_one_first, 0, 1, true, false)
+ROW_DECODER(decode_row_one, 0, 1, false, false)
+ROW_DECODER(decode_row_alpha_first, 1, 1, true, false)
+ROW_DECODER(decode_row_alpha, 1, 1, false, false)
+ROW_DECODER(decode_row_rgb_first_fast, 0, 3, true, true)
+ROW_DECODER(decode_row_rgb_fast, 0, 3, false, true)
+ROW_DECODER(decode_row_one_first_fast, 0, 1, true, true)
+ROW_DECODER(decode_row_one_fast, 0, 1, false, true)
+ROW_DECODER(decode_row_alpha_first_fast, 1, 1, true, true)
+ROW_DECODER(decode_row_alpha_fast, 1, 1, false, true)
 #undef ROW_DECODER
 
 /*
@@ -365,55 +410,93 @@ static inline uint8_t expand5(unsigned v)
     return (uint8_t)(v << 3 | v >> 2);
 }
 
-/* Writes the decoded planes of row @y into @dst. */
+/* Writes row @y, decoded into the groups' key rows, into @dst. */
 static void store_row(const QuicCoder *c, QuicImageType type, Pixbuf *dst, uint32_t y)
 {
     uint8_t *row = pixbuf_row(dst, y);
     uint32_t w = c->width;
+    const uint32_t *key = c->groups[0].cur_key;
     if (type == QUIC_IMAGE_TYPE_GRAY) {
-        memcpy(row, c->planes[0].cur, w);
+        for (uint32_t x = 0; x < w; x++) {
+            row[x] = (uint8_t)key[x];
+        }
         return;
     }
-    const uint8_t *r = c->planes[0].cur, *g = c->planes[1].cur, *b = c->planes[2].cur;
     switch (dst->format) {
     case PIXBUF_FORMAT_RGB16:
         for (uint32_t x = 0; x < w; x++) {
-            uint32_t v = (uint32_t)r[x] << 10 | (uint32_t)g[x] << 5 | b[x];
+            uint32_t k = key[x];
+            uint32_t v = (k >> 16 & 0x1F) << 10 | (k >> 8 & 0x1F) << 5 | (k & 0x1F);
             row[2 * x] = (uint8_t)v;
             row[2 * x + 1] = (uint8_t)(v >> 8);
         }
         break;
     case PIXBUF_FORMAT_RGB24:
         for (uint32_t x = 0; x < w; x++, row += 3) {
-            row[0] = b[x];
-            row[1] = g[x];
-            row[2] = r[x];
+            row[0] = (uint8_t)key[x];
+            row[1] = (uint8_t)(key[x] >> 8);
+            row[2] = (uint8_t)(key[x] >> 16);
         }
         break;
     default: {   /* XRGB32 / ARGB32 */
-        const uint8_t *a = type == QUIC_IMAGE_TYPE_RGBA ? c->planes[3].cur : NULL;
-        bool five = type == QUIC_IMAGE_TYPE_RGB16;
-        if (a == NULL && !five) {
-            /* The common case: the run keys already hold B | G << 8 | R << 16 per pixel,
-             * so each pixel is one 32-bit store. */
-            const uint32_t *key = c->groups[0].cur_key;
-            for (uint32_t x = 0; x < w; x++) {
-                uint32_t v = key[x];
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-                v = __builtin_bswap32(v);
-#endif
-                memcpy(row + 4 * (size_t)x, &v, 4);
+        const uint32_t *alpha = type == QUIC_IMAGE_TYPE_RGBA ? c->groups[1].cur_key : NULL;
+        if (type == QUIC_IMAGE_TYPE_RGB16) {
+            for (uint32_t x = 0; x < w; x++, row += 4) {
+                row[0] = expand5(key[x] & 0x1F);
+                row[1] = expand5(key[x] >> 8 & 0x1F);
+                row[2] = expand5(key[x] >> 16 & 0x1F);
+                row[3] = 0;
             }
             break;
         }
-        for (uint32_t x = 0; x < w; x++, row += 4) {
-            row[0] = five ? expand5(b[x]) : b[x];
-            row[1] = five ? expand5(g[x]) : g[x];
-            row[2] = five ? expand5(r[x]) : r[x];
-            row[3] = a ? a[x] : 0;
+        /* The keys already hold B | G << 8 | R << 16 per pixel: one 32-bit store each. */
+        for (uint32_t x = 0; x < w; x++) {
+            uint32_t v = key[x] | (alpha ? alpha[x] << 24 : 0);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+            v = __builtin_bswap32(v);
+#endif
+            memcpy(row + 4 * (size_t)x, &v, 4);
         }
         break;
     }
+    }
+}
+
+/* Sets up the decoder-private state next to @d->coder (already initialised). */
+static CodecStatus decoder_init(Decoder *d)
+{
+    const QuicFamily *f = &d->coder.family;
+    size_t words = (size_t)d->coder.width + 1;
+    uint32_t *corr = calloc(d->coder.num_groups * words, sizeof(uint32_t));
+    if (corr == NULL) {
+        return CODEC_ERR_NO_MEMORY;
+    }
+    d->corr[0] = corr;
+    d->corr[1] = d->coder.num_groups > 1 ? corr + words : NULL;
+    memset(d->k_of_ctx, (int)(f->bpc - 1), sizeof(d->k_of_ctx));   /* every bestcode starts there */
+    for (unsigned b = 0; b < QUIC_MAX_CODES; b++) {
+        d->bucket_size[b] = 0;
+        d->bucket_first[b] = 0;
+    }
+    for (unsigned ctx = f->mask + 1; ctx-- > 0;) {
+        d->bucket_first[f->bucket_of[ctx]] = (uint8_t)ctx;
+        d->bucket_size[f->bucket_of[ctx]]++;
+    }
+    for (unsigned k = 0; k < QUIC_MAX_CODES; k++) {
+        d->gr_min_bits[k] = k < f->bpc ? f->gr_min_bits[k] : UINT32_MAX;
+    }
+    return CODEC_OK;
+}
+
+/* Row start: swaps each group's key rows and sets the x = 0 contexts (see QuicPlane.corr). */
+static void decoder_start_row(Decoder *d, uint32_t y)
+{
+    for (unsigned g = 0; g < d->coder.num_groups; g++) {
+        QuicGroup *group = &d->coder.groups[g];
+        uint32_t *k = group->cur_key;
+        group->cur_key = group->prev_key;
+        group->prev_key = k;
+        d->corr[g][0] = y == 0 ? 0 : d->corr[g][1];
     }
 }
 
@@ -455,6 +538,11 @@ CodecStatus quic_decode(const uint8_t *data, size_t size, Pixbuf *dst, QuicHeade
     if (st != CODEC_OK) {
         return st;
     }
+    st = decoder_init(&d);
+    if (st != CODEC_OK) {
+        quic_coder_finish(&d.coder);
+        return st;
+    }
     size_t words = size / 4;
     d.bits = (BitReader){ data + QUIC_HEADER_SIZE, data + 4 * words, 0, 0, 0, false };
     refill(&d.bits);
@@ -462,20 +550,18 @@ CodecStatus quic_decode(const uint8_t *data, size_t size, Pixbuf *dst, QuicHeade
     unsigned channels = h.type == QUIC_IMAGE_TYPE_GRAY ? 1 : h.type == QUIC_IMAGE_TYPE_RGBA ? 4 : 3;
     size_t fast_margin = row_worst_bytes(h.width, channels, d.coder.num_groups);
     for (uint32_t y = 0; y < h.height; y++) {
-        quic_coder_start_row(&d.coder, y);
-        QuicGroup *g = &d.coder.groups[0];
+        decoder_start_row(&d, y);
         bool fast = (size_t)(d.bits.end - d.bits.p) >= fast_margin;
         bool ok;
         if (h.type == QUIC_IMAGE_TYPE_GRAY) {
-            ok = fast ? (y == 0 ? decode_row_one_first_fast : decode_row_one_fast)(&d, g)
-                      : (y == 0 ? decode_row_one_first : decode_row_one)(&d, g);
+            ok = fast ? (y == 0 ? decode_row_one_first_fast : decode_row_one_fast)(&d)
+                      : (y == 0 ? decode_row_one_first : decode_row_one)(&d);
         } else {
-            ok = fast ? (y == 0 ? decode_row_rgb_first_fast : decode_row_rgb_fast)(&d, g)
-                      : (y == 0 ? decode_row_rgb_first : decode_row_rgb)(&d, g);
+            ok = fast ? (y == 0 ? decode_row_rgb_first_fast : decode_row_rgb_fast)(&d)
+                      : (y == 0 ? decode_row_rgb_first : decode_row_rgb)(&d);
             if (ok && h.type == QUIC_IMAGE_TYPE_RGBA) {
-                QuicGroup *ga = &d.coder.groups[1];
-                ok = fast ? (y == 0 ? decode_row_one_first_fast : decode_row_one_fast)(&d, ga)
-                          : (y == 0 ? decode_row_one_first : decode_row_one)(&d, ga);
+                ok = fast ? (y == 0 ? decode_row_alpha_first_fast : decode_row_alpha_fast)(&d)
+                          : (y == 0 ? decode_row_alpha_first : decode_row_alpha)(&d);
             }
         }
         if (!ok || d.bits.bad_symbol) {
@@ -488,6 +574,7 @@ CodecStatus quic_decode(const uint8_t *data, size_t size, Pixbuf *dst, QuicHeade
         }
         store_row(&d.coder, h.type, dst, y);
     }
+    free(d.corr[0]);
     quic_coder_finish(&d.coder);
     return st;
 }
