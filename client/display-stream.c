@@ -8,7 +8,7 @@
 
 #include "client/display-parse.h"
 #include "client/image-decode.h"
-#include "codecs/mjpeg.h"
+#include "client/stream-jpeg.h"
 #include "protocol/wire.h"
 
 #define MAX_STATS 4096u
@@ -37,6 +37,8 @@ typedef struct Stream {
     pixman_region32_t clip;       /* surface coordinates; valid when has_clip */
     GQueue frames;                /* Frame*, oldest first, mm_time never decreasing */
     guint timer;
+    StreamJpeg *jpeg;             /* made at the first frame, kept for the stream's life */
+    pixman_image_t *scratch;      /* last frame decoded off-surface (scaled or clipped streams) */
     size_t stats_index;           /* into owner->stats, or SIZE_MAX when not recorded */
 
     bool report_active;
@@ -148,6 +150,10 @@ static void stream_free(Stream *st)
     if (st->has_clip) {
         pixman_region32_fini(&st->clip);
     }
+    stream_jpeg_free(st->jpeg);
+    if (st->scratch) {
+        pixman_image_unref(st->scratch);
+    }
     g_free(st);
 }
 
@@ -194,51 +200,141 @@ static bool rect_size(const DisplayRect *r, uint32_t *w, uint32_t *h)
 
 /* ---- drawing ---- */
 
-/* Draws @pb (XRGB, rows top-down) scaled onto @dest of @surface through the stream's clip. */
-static bool draw_frame(Stream *st, pixman_image_t *surface, const Pixbuf *pb, const DisplayRect *dest)
+/* Draws @frame scaled onto @dest of @surface through the stream's clip. */
+static bool draw_frame(Stream *st, pixman_image_t *surface, pixman_image_t *frame,
+                       const DisplayRect *dest)
 {
     uint32_t bw, bh;
-    if (!rect_size(dest, &bw, &bh) || pb->stride > INT32_MAX || pb->stride % 4 != 0) {
+    if (!rect_size(dest, &bw, &bh)) {
         return false;
     }
-    pixman_image_t *src = pixman_image_create_bits(PIXMAN_x8r8g8b8, (int)pb->width, (int)pb->height,
-                                                   (uint32_t *)(void *)pb->data, (int)pb->stride);
-    if (src == NULL) {
-        return false;
-    }
+    uint32_t fw = (uint32_t)pixman_image_get_width(frame), fh = (uint32_t)pixman_image_get_height(frame);
     pixman_region32_t region;
     pixman_region32_init_rect(&region, dest->left, dest->top, bw, bh);
     if (st->has_clip) {
         pixman_region32_intersect(&region, &region, &st->clip);
     }
     pixman_image_set_clip_region32(surface, &region);
-    if (pb->width != bw || pb->height != bh) {
+    pixman_transform_t t;
+    pixman_transform_init_identity(&t);
+    if (fw != bw || fh != bh) {
         /* Destination pixel p (relative to dest) samples the frame at p * frame/dest. */
-        pixman_transform_t t;
-        pixman_transform_init_identity(&t);
-        t.matrix[0][0] = (pixman_fixed_t)(((int64_t)pb->width << 16) / bw);
-        t.matrix[1][1] = (pixman_fixed_t)(((int64_t)pb->height << 16) / bh);
-        pixman_image_set_transform(src, &t);
-        pixman_image_set_filter(src, PIXMAN_FILTER_BILINEAR, NULL, 0);
-        pixman_image_set_repeat(src, PIXMAN_REPEAT_PAD);
+        t.matrix[0][0] = (pixman_fixed_t)(((int64_t)fw << 16) / bw);
+        t.matrix[1][1] = (pixman_fixed_t)(((int64_t)fh << 16) / bh);
+        pixman_image_set_filter(frame, PIXMAN_FILTER_BILINEAR, NULL, 0);
+        pixman_image_set_repeat(frame, PIXMAN_REPEAT_PAD);
+    } else {
+        pixman_image_set_filter(frame, PIXMAN_FILTER_NEAREST, NULL, 0);
+        pixman_image_set_repeat(frame, PIXMAN_REPEAT_NONE);
     }
-    pixman_image_composite32(PIXMAN_OP_SRC, src, NULL, surface, 0, 0, 0, 0, dest->left, dest->top,
+    pixman_image_set_transform(frame, &t);
+    pixman_image_composite32(PIXMAN_OP_SRC, frame, NULL, surface, 0, 0, 0, 0, dest->left, dest->top,
                              (int32_t)bw, (int32_t)bh);
     pixman_image_set_clip_region32(surface, NULL);
     pixman_region32_fini(&region);
-    pixman_image_unref(src);
     return true;
 }
 
-/* Decodes and draws @f now; counts it. True when it was drawn. */
+/* Where stream_jpeg_decode writes one frame: the surface itself when the frame lands there
+ * unscaled and unclipped (no copy at all), else the stream's scratch image. */
+typedef struct FrameTarget {
+    Stream *st;
+    pixman_image_t *surface;
+    const DisplayRect *dest;
+    uint64_t max_pixels;
+    bool direct;                  /* out: the frame went straight into the surface */
+} FrameTarget;
+
+/* True when a @w x @h frame can be decoded right into @dest of @surface. */
+static bool fits_surface(const Stream *st, pixman_image_t *surface, const DisplayRect *dest,
+                         uint32_t w, uint32_t h)
+{
+    pixman_format_code_t fmt = pixman_image_get_format(surface);
+    if (fmt != PIXMAN_x8r8g8b8 && fmt != PIXMAN_a8r8g8b8) {
+        return false;   /* B, G, R, 0xFF fits 32-bit surfaces only */
+    }
+    uint32_t bw, bh;
+    if (!rect_size(dest, &bw, &bh) || bw != w || bh != h || dest->left < 0 || dest->top < 0
+        || (int64_t)dest->right > pixman_image_get_width(surface)
+        || (int64_t)dest->bottom > pixman_image_get_height(surface)) {
+        return false;
+    }
+    if (st->has_clip) {
+        pixman_box32_t box = { dest->left, dest->top, dest->right, dest->bottom };
+        if (pixman_region32_contains_rectangle((pixman_region32_t *)&st->clip, &box)
+            != PIXMAN_REGION_IN) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static uint8_t *frame_target(uint32_t w, uint32_t h, ptrdiff_t *stride, void *user)
+{
+    FrameTarget *t = user;
+    Stream *st = t->st;
+    if ((uint64_t)w * h > t->max_pixels) {
+        return NULL;
+    }
+    pixman_image_t *img;
+    int32_t top;
+    if (fits_surface(st, t->surface, t->dest, w, h)) {
+        t->direct = true;
+        img = t->surface;
+        top = t->dest->top;
+    } else {
+        t->direct = false;
+        if (st->scratch == NULL || (uint32_t)pixman_image_get_width(st->scratch) != w
+            || (uint32_t)pixman_image_get_height(st->scratch) != h) {
+            if (st->scratch) {
+                pixman_image_unref(st->scratch);
+            }
+            /* Every pixel is written by the decode before the image is read. */
+            st->scratch = pixman_image_create_bits_no_clear(PIXMAN_x8r8g8b8, (int)w, (int)h, NULL, 0);
+            if (st->scratch == NULL) {
+                return NULL;
+            }
+        }
+        img = st->scratch;
+        top = 0;
+    }
+    ptrdiff_t img_stride = pixman_image_get_stride(img);
+    uint8_t *base = (uint8_t *)pixman_image_get_data(img)
+                    + (ptrdiff_t)top * img_stride + (t->direct ? (ptrdiff_t)t->dest->left * 4 : 0);
+    if (st->flags & SPICE_STREAM_FLAGS_TOP_DOWN) {
+        *stride = img_stride;
+        return base;
+    }
+    /* Bottom-up frames: the first JPEG row is the bottom one. */
+    *stride = -img_stride;
+    return base + (ptrdiff_t)(h - 1) * img_stride;
+}
+
+/* Decodes and draws @f now; counts it. True when the surface changed (the frame was drawn,
+ * or a frame decoded in place failed after writing some rows). */
 static bool show_frame(Stream *st, Frame *f)
 {
     DisplayStreams *ds = st->owner;
     DisplayStreamStats *s = stats_of(st);
-    uint64_t max_pixels = f->sized ? (uint64_t)f->width * f->height
-                                   : (uint64_t)st->width * st->height;
-    Pixbuf pb;
-    CodecStatus cs = mjpeg_decode_frame_new(f->data, f->size, max_pixels, &pb);
+    const DisplayRect *dest = f->sized ? &f->dest : &st->dest;
+    pixman_image_t *surface = ds->host.surface(st->surface_id, ds->host.user);
+    if (surface == NULL) {
+        log_once(ds, "stream-draw", "stream %u: a frame could not be drawn on surface %u (gone?)",
+                 st->id, st->surface_id);
+        count_drop(st, 1);
+        return false;
+    }
+    if (st->jpeg == NULL && (st->jpeg = stream_jpeg_new()) == NULL) {
+        log_once(ds, "stream-memory", "stream %u: out of memory for an MJPEG decoder", st->id);
+        count_drop(st, 1);
+        return false;
+    }
+    FrameTarget target = {
+        .st = st, .surface = surface, .dest = dest,
+        .max_pixels = f->sized ? (uint64_t)f->width * f->height : (uint64_t)st->width * st->height,
+    };
+    bool wrote = false;
+    CodecStatus cs = stream_jpeg_decode(st->jpeg, f->data, f->size, frame_target, &target, &wrote);
     if (cs != CODEC_OK) {
         char kind[48];
         g_snprintf(kind, sizeof(kind), "stream-decode-%d", cs);
@@ -246,19 +342,13 @@ static bool show_frame(Stream *st, Frame *f)
                  "(%s)", st->id, f->sized ? f->width : st->width, f->sized ? f->height : st->height,
                  codec_status_to_str(cs));
         count_drop(st, 1);
-        return false;
+        return target.direct && wrote;   /* its first rows are on the surface */
     }
     if (s) {
         s->decoded++;
     }
-    if (!(st->flags & SPICE_STREAM_FLAGS_TOP_DOWN)) {
-        pixbuf_flip_rows(&pb);   /* bottom-up frames: the first row is the bottom one */
-    }
-    pixman_image_t *surface = ds->host.surface(st->surface_id, ds->host.user);
-    bool drawn = surface != NULL && draw_frame(st, surface, &pb, f->sized ? &f->dest : &st->dest);
-    pixbuf_free(&pb);
-    if (!drawn) {
-        log_once(ds, "stream-draw", "stream %u: a frame could not be drawn on surface %u (gone?)",
+    if (!target.direct && !draw_frame(st, surface, st->scratch, dest)) {
+        log_once(ds, "stream-draw", "stream %u: a frame could not be drawn on surface %u",
                  st->id, st->surface_id);
         count_drop(st, 1);
         return false;

@@ -27,12 +27,13 @@ fair comparison).
 Usage (from the source root, after `ninja -C build-bench` of a build without sanitizers):
   tests/bench/bench-client.py [--build build-bench] [--port 6230] [--record-seconds 8]
       [--image-compression auto_glz] [--streaming-video off|all] [--image FILE ...]
-      [--size 1024x768] [--repeat 3] [--recording FILE]
+      [--size 1024x768] [--repeat 3] [--recording FILE.pickle]
 A benchmark, not a test: nothing here asserts a speed. `--smoke` makes it a quick self-check
 (2 s recording, 1 repetition) that fails only if a client does not finish the replay.
 """
 import argparse
 import os
+import pickle
 import struct
 import subprocess
 import sys
@@ -74,7 +75,7 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
 
-def link_main(port, proc, limit=10.0):
+def link_main(port, proc, limit=30.0):
     """Links a main channel once the demo listens; returns (RawLink, MAIN_INIT body)."""
     deadline = time.monotonic() + limit
     while True:
@@ -254,6 +255,9 @@ def main():
     ap.add_argument('--ours-prefix', default='',
                     help='a command to run our viewer under, e.g. "perf record -g -o F --"')
     ap.add_argument('--workdir', default=None)
+    ap.add_argument('--recording', default=None,
+                    help='replay this recording (pickle) if it exists, else record and save it '
+                         'there (for profiling runs: the same bytes every time)')
     args = ap.parse_args()
     workdir = args.workdir or os.path.join(args.build, 'tests', 'bench-client')
     os.makedirs(workdir, exist_ok=True)
@@ -284,7 +288,15 @@ def main():
     print('recording %.1f s of the upstream demo (%s, %s, %s, streaming-video %s) ...'
           % (args.record_seconds, args.size, '%d images' % len(args.image) if args.image
              else 'animated desktop', args.image_compression, args.streaming_video), flush=True)
-    rec = record(args, args.port)
+    if args.recording and os.path.exists(args.recording):
+        with open(args.recording, 'rb') as f:
+            rec = pickle.load(f)
+        print('(replaying %s, not recorded now)' % args.recording, flush=True)
+    else:
+        rec = record(args, args.port)
+        if args.recording:
+            with open(args.recording, 'wb') as f:
+                pickle.dump(rec, f)
     kinds = {}
     for mtype, body in rec.display_messages:
         kinds[mtype] = kinds.get(mtype, 0) + 1
