@@ -53,26 +53,62 @@ static gboolean freeze_scene(gpointer data)
 /*
  * An --image sequence: the screen starts with the first image; once a display client is
  * connected the images are drawn in order, each once as a full-screen drawable, @interval_ms
- * apart, and the last one stays. Waiting for the client makes every frame reach it (a client
- * linking later only gets the current picture), which is what tests of cross-image coding need.
+ * apart, and the last one stays; then the --image-step drawing steps follow, as far apart.
+ * Waiting for the client makes every frame reach it (a client linking later only gets the
+ * current picture), which is what tests of cross-image coding and of draws over them need.
  */
 typedef struct Playback {
     Scene *scene;
     QxlDevice *dev;
     uint32_t **frames;   /* owned by main(), n_frames entries */
     int n_frames;
-    int next;            /* the frame drawn next */
+    const DemoImageStep *steps;   /* borrowed from the options, n_steps entries */
+    int n_steps;
+    int next;            /* the frame (then step, counting on from n_frames) drawn next */
     guint interval_ms;
 } Playback;
+
+static void play_image_step(Scene *scene, const DemoImageStep *step)
+{
+    if (step->kind == DEMO_STEP_XOR) {
+        scene_xor(scene, step->x, step->y, step->w, step->h, step->color);
+    } else {
+        scene_scroll_up(scene, step->rows);
+    }
+}
 
 static gboolean playback_step(gpointer data)
 {
     Playback *play = data;
-    scene_show_image(play->scene, play->frames[play->next]);
-    printf("spice-demo-vm: image %d of %d drawn\n", play->next + 1, play->n_frames);
+    if (play->next < play->n_frames) {
+        scene_show_image(play->scene, play->frames[play->next]);
+        printf("spice-demo-vm: image %d of %d drawn\n", play->next + 1, play->n_frames);
+    } else {
+        int step = play->next - play->n_frames;
+        play_image_step(play->scene, &play->steps[step]);
+        printf("spice-demo-vm: step %d of %d drawn\n", step + 1, play->n_steps);
+    }
     fflush(stdout);
     play->next++;
-    return play->next < play->n_frames ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+    return play->next < play->n_frames + play->n_steps ? G_SOURCE_CONTINUE : G_SOURCE_REMOVE;
+}
+
+/* Every --image-step fits the picture; false (with one line naming the step) if not. */
+static bool image_steps_fit(const DemoOptions *opts, uint32_t width, uint32_t height)
+{
+    for (int i = 0; i < opts->n_image_steps; i++) {
+        const DemoImageStep *s = &opts->image_steps[i];
+        bool fits = s->kind == DEMO_STEP_XOR ?
+                    (int64_t)s->x + s->w <= width && (int64_t)s->y + s->h <= height :
+                    (uint32_t)s->rows < height;
+        if (!fits) {
+            fprintf(stderr, "spice-demo-vm: --image-step %d does not fit the %ux%u picture: "
+                    "keep its box inside it (scroll fewer rows than the height)\n", i + 1,
+                    width, height);
+            return false;
+        }
+    }
+    return true;
 }
 
 static gboolean playback_wait_client(gpointer data)
@@ -171,7 +207,7 @@ int main(int argc, char **argv)
     int n_frames = opts.n_images;
     uint32_t **frames = g_new0(uint32_t *, n_frames + 1);
     QxlDevice *dev = NULL;
-    if (!load_images(&opts, frames, &width, &height) ||
+    if (!load_images(&opts, frames, &width, &height) || !image_steps_fit(&opts, width, height) ||
         (dev = qxl_device_new(width, height)) == NULL) {
         for (int i = 0; i < n_frames; i++) {
             g_free(frames[i]);
@@ -181,6 +217,7 @@ int main(int argc, char **argv)
         return 1;
     }
     Playback playback = { .dev = dev, .frames = frames, .n_frames = n_frames,
+                          .steps = opts.image_steps, .n_steps = opts.n_image_steps,
                           .interval_ms = (guint)opts.frame_interval_ms };
 
     GMainLoop *loop = g_main_loop_new(NULL, FALSE);
@@ -240,7 +277,7 @@ int main(int argc, char **argv)
     if (opts.freeze_after > 0) {
         g_timeout_add((guint)(opts.freeze_after * 1000), freeze_scene, &freeze);
     }
-    if (n_frames > 1) {
+    if (n_frames > 1 || opts.n_image_steps > 0) {
         playback.scene = scene;
         g_timeout_add(50, playback_wait_client, &playback);
     }

@@ -63,6 +63,24 @@ static bool parse_streaming(const char *text, int *out)
     return false;
 }
 
+/* "xor:X,Y,W,H,RRGGBB" or "scroll:ROWS"; sizes are checked against the picture later. */
+static bool parse_image_step(const char *text, DemoImageStep *step)
+{
+    int x, y, w, h, rows, end = 0;
+    unsigned color;
+    if (sscanf(text, "xor:%d,%d,%d,%d,%6x%n", &x, &y, &w, &h, &color, &end) == 5 &&
+        text[end] == '\0' && x >= 0 && y >= 0 && w > 0 && h > 0) {
+        *step = (DemoImageStep){ .kind = DEMO_STEP_XOR, .x = x, .y = y, .w = w, .h = h,
+                                 .color = color };
+        return true;
+    }
+    if (sscanf(text, "scroll:%d%n", &rows, &end) == 1 && text[end] == '\0' && rows > 0) {
+        *step = (DemoImageStep){ .kind = DEMO_STEP_SCROLL, .rows = rows };
+        return true;
+    }
+    return false;
+}
+
 static bool parse_size(const char *text, int *width, int *height)
 {
     char *end = NULL;
@@ -93,6 +111,7 @@ bool demo_options_parse(int argc, char **argv, DemoOptions *opts)
     char *jpeg_wan = NULL, *zlib_glz_wan = NULL, *streaming = NULL;
     int expiry = -1;
     int frame_interval = -1;
+    char **steps = NULL;
     GOptionEntry entries[] = {
         { "port", 'p', 0, G_OPTION_ARG_INT, &opts->port, "TCP port to listen on (default 5900)", "N" },
         { "addr", 'a', 0, G_OPTION_ARG_STRING, &opts->addr, "Address to listen on (default 127.0.0.1)", "A" },
@@ -101,6 +120,7 @@ bool demo_options_parse(int argc, char **argv, DemoOptions *opts)
         { "ticket-expiry", 0, 0, G_OPTION_ARG_INT, &expiry, "The password expires after SECONDS (with --password)", "SECONDS" },
         { "image", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opts->images, "Show this PNG or JPEG pixel for pixel instead of the desktop; given several times (same size), the images play in order once a display client is connected, each drawn once", "FILE" },
         { "frame-interval", 0, 0, G_OPTION_ARG_INT, &frame_interval, "Milliseconds between the images of an --image sequence (default 500); the last one stays", "MS" },
+        { "image-step", 0, 0, G_OPTION_ARG_STRING_ARRAY, &steps, "After the --image pictures, one more guest drawing step each frame interval: xor:X,Y,W,H,RRGGBB (a FILL with the XOR rop) or scroll:ROWS (COPY_BITS up, the freed rows filled black); may be repeated", "STEP" },
         { "image-compression", 0, 0, G_OPTION_ARG_STRING, &compression, "Image compression the server is given: off, auto_glz (default), auto_lz, quic, glz, lz, lz4", "MODE" },
         { "jpeg-wan-compression", 0, 0, G_OPTION_ARG_STRING, &jpeg_wan, "JPEG for photo-like images on slow links: auto (default), never, always", "MODE" },
         { "zlib-glz-wan-compression", 0, 0, G_OPTION_ARG_STRING, &zlib_glz_wan, "zlib over GLZ on slow links: auto (default), never, always", "MODE" },
@@ -136,11 +156,20 @@ bool demo_options_parse(int argc, char **argv, DemoOptions *opts)
         g_free(jpeg_wan);
         g_free(zlib_glz_wan);
         g_free(streaming);
+        g_strfreev(steps);
         return false;
     }
     opts->noauth = noauth;
     opts->image_cache = image_cache;   /* pixcache */
     opts->n_images = opts->images ? (int)g_strv_length(opts->images) : 0;
+    opts->n_image_steps = steps ? (int)g_strv_length(steps) : 0;
+    opts->image_steps = g_new0(DemoImageStep, opts->n_image_steps + 1);
+    const char *bad_step = NULL;
+    for (int i = 0; i < opts->n_image_steps && !bad_step; i++) {
+        if (!parse_image_step(steps[i], &opts->image_steps[i])) {
+            bad_step = steps[i];
+        }
+    }
     if (argc > 1) {
         fprintf(stderr, "spice-demo-vm: unexpected argument '%s' (options start with --, see --help)\n", argv[1]);
         ok = false;
@@ -181,6 +210,10 @@ bool demo_options_parse(int argc, char **argv, DemoOptions *opts)
     } else if (opts->image_redraw < 0 || (opts->image_redraw > 0 && opts->n_images == 0)) {
         fprintf(stderr, "spice-demo-vm: --image-redraw takes a number of seconds above 0 and needs --image\n");
         ok = false;
+    } else if (bad_step != NULL || (opts->n_image_steps > 0 && opts->n_images == 0)) {
+        fprintf(stderr, "spice-demo-vm: --image-step %s: use xor:X,Y,W,H,RRGGBB or scroll:ROWS, "
+                "after at least one --image\n", bad_step ? bad_step : steps[0]);
+        ok = false;
     } else if (opts->exit_after < 0 || opts->freeze_after < 0) {
         fprintf(stderr, "spice-demo-vm: --exit-after and --freeze-after take a number of seconds above 0\n");
         ok = false;
@@ -193,6 +226,7 @@ bool demo_options_parse(int argc, char **argv, DemoOptions *opts)
     g_free(jpeg_wan);
     g_free(zlib_glz_wan);
     g_free(streaming);
+    g_strfreev(steps);
     if (!ok) {
         demo_options_clear(opts);
         return false;
@@ -232,5 +266,6 @@ void demo_options_clear(DemoOptions *opts)
     g_strfreev(opts->images);
     g_free(opts->name);
     g_free(opts->dump_frame);
+    g_free(opts->image_steps);
     memset(opts, 0, sizeof(*opts));
 }

@@ -2,6 +2,16 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stdint.h>
+
+/* --image-step: a guest drawing step played after the --image sequence. */
+typedef enum DemoImageStepKind { DEMO_STEP_XOR, DEMO_STEP_SCROLL } DemoImageStepKind;
+typedef struct DemoImageStep {
+    DemoImageStepKind kind;
+    int x, y, w, h;      /* XOR: the box, inside the picture */
+    uint32_t color;      /* XOR: 0xRRGGBB */
+    int rows;            /* SCROLL: rows moved up, 1..height-1 */
+} DemoImageStep;
 
 typedef struct DemoOptions {
     int port;            /* 1..65535, default 5900 */
@@ -27,6 +37,8 @@ typedef struct DemoOptions {
     /* pixcache: copies carry QXL_IMAGE_CACHE and an id made from their pixels, as QEMU guests'
      * drivers mark images the server may cache (default off: the Linux driver does not). */
     bool image_cache;
+    DemoImageStep *image_steps;  /* owned, n_image_steps entries; checked against the picture */
+    int n_image_steps;
 } DemoOptions;
 
 /*

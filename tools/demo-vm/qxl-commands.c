@@ -103,6 +103,12 @@ static QXLDrawable *drawable_new(QxlResource *res, uint64_t release_id, uint8_t 
 
 QxlResource *qxl_build_fill(GuestRam *ram, uint64_t release_id, const QXLRect *rect, uint32_t color)
 {
+    return qxl_build_fill_rop(ram, release_id, rect, color, SPICE_ROPD_OP_PUT);
+}
+
+QxlResource *qxl_build_fill_rop(GuestRam *ram, uint64_t release_id, const QXLRect *rect,
+                                uint32_t color, uint16_t rop_descriptor)
+{
     QxlResource *res = qxl_resource_new(ram);
     QXLDrawable *drawable = drawable_new(res, release_id, QXL_DRAW_FILL, rect);
     if (drawable == NULL) {
@@ -111,7 +117,7 @@ QxlResource *qxl_build_fill(GuestRam *ram, uint64_t release_id, const QXLRect *r
     }
     drawable->u.fill.brush.type = SPICE_BRUSH_TYPE_SOLID;
     drawable->u.fill.brush.u.color = color;
-    drawable->u.fill.rop_descriptor = SPICE_ROPD_OP_PUT;
+    drawable->u.fill.rop_descriptor = rop_descriptor;
     drawable->u.fill.mask.flags = 0;
     drawable->u.fill.mask.bitmap = 0;
     return res;

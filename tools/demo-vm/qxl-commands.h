@@ -37,6 +37,9 @@ uint64_t qxl_resource_release_id(const QxlResource *res);
  */
 /* QXL_DRAW_FILL of @rect with the solid xRGB @color. */
 QxlResource *qxl_build_fill(GuestRam *ram, uint64_t release_id, const QXLRect *rect, uint32_t color);
+/* The same fill combined with what is there by @rop_descriptor (SPICE_ROPD_*, e.g. OP_XOR). */
+QxlResource *qxl_build_fill_rop(GuestRam *ram, uint64_t release_id, const QXLRect *rect,
+                                uint32_t color, uint16_t rop_descriptor);
 /*
  * QXL_DRAW_COPY of a 32-bit top-down bitmap to @rect, its pixels read from @pixels (xRGB,
  * @stride_pixels apart). The bitmap data is a chain of QXLDataChunks of at most

@@ -394,10 +394,17 @@ static bool rect_inside(const QxlDevice *dev, const QXLRect *rect)
 
 bool qxl_device_fill(QxlDevice *dev, const QXLRect *rect, uint32_t color)
 {
+    return qxl_device_fill_rop(dev, rect, color, SPICE_ROPD_OP_PUT);
+}
+
+bool qxl_device_fill_rop(QxlDevice *dev, const QXLRect *rect, uint32_t color,
+                         uint16_t rop_descriptor)
+{
     if (!rect_inside(dev, rect) || qxl_device_command_ring_space(dev) == 0) {
         return false;
     }
-    return queue(dev, &dev->commands, qxl_build_fill(dev->ram, take_release_id(dev), rect, color));
+    return queue(dev, &dev->commands,
+                 qxl_build_fill_rop(dev->ram, take_release_id(dev), rect, color, rop_descriptor));
 }
 
 /*

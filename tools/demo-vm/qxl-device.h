@@ -46,6 +46,9 @@ void qxl_device_power_on(QxlDevice *dev);
  * Rectangles must lie inside the primary surface.
  */
 bool qxl_device_fill(QxlDevice *dev, const QXLRect *rect, uint32_t color);
+/* A fill with @rop_descriptor (SPICE_ROPD_*); false like qxl_device_fill. */
+bool qxl_device_fill_rop(QxlDevice *dev, const QXLRect *rect, uint32_t color,
+                         uint16_t rop_descriptor);
 /* pixcache: later copies mark their image QXL_IMAGE_CACHE with an id made from its pixels. */
 void qxl_device_set_image_cache(QxlDevice *dev, bool on);
 bool qxl_device_copy(QxlDevice *dev, const QXLRect *rect, const uint32_t *pixels, uint32_t stride_pixels);

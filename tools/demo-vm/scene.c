@@ -412,6 +412,22 @@ void scene_show_image(Scene *scene, const uint32_t *pixels)
     scene_redraw(scene);
 }
 
+void scene_xor(Scene *scene, int x, int y, int w, int h, uint32_t color)
+{
+    screen_xor(scene->screen, (Box){ x, y, w, h }, color);
+    screen_flush(scene->screen);
+}
+
+void scene_scroll_up(Scene *scene, int rows)
+{
+    if (rows <= 0 || rows >= scene->height) {
+        return;
+    }
+    screen_scroll(scene->screen, (Box){ 0, 0, scene->width, scene->height - rows }, 0, rows);
+    screen_fill(scene->screen, (Box){ 0, scene->height - rows, scene->width, rows }, 0);
+    screen_flush(scene->screen);
+}
+
 void scene_freeze(Scene *scene)
 {
     scene->frozen = true;

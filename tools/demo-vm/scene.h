@@ -26,6 +26,11 @@ void scene_start(Scene *scene);
 /* An image scene shows @pixels (width * height xRGB of the scene, copied) from now on, sent as
  * one new full-screen drawable, like scene_redraw. */
 void scene_show_image(Scene *scene, const uint32_t *pixels);
+/* Image scenes: guest drawing steps after the pictures (see DemoImageStep in options.h). XORs
+ * @box with @color (a FILL with SPICE_ROPD_OP_XOR); moves the picture up by @rows with one
+ * COPY_BITS and fills the rows it frees black. */
+void scene_xor(Scene *scene, int x, int y, int w, int h, uint32_t color);
+void scene_scroll_up(Scene *scene, int rows);
 /* Stops the animation: the picture stays as it is (what could not be sent yet still goes out). */
 void scene_freeze(Scene *scene);
 /* Sends the whole picture again as a new drawable (clients linked after the first draw get a

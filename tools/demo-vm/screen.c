@@ -61,6 +61,26 @@ void screen_fill(Screen *screen, Box box, uint32_t color)
     }
 }
 
+void screen_xor(Screen *screen, Box box, uint32_t color)
+{
+    box = fb_clip(screen->fb, box);
+    if (box_empty(box)) {
+        return;
+    }
+    for (int y = box.y; y < box.y + box.h; y++) {
+        uint32_t *row = screen->fb->pixels + (size_t)y * screen->fb->width;
+        for (int x = box.x; x < box.x + box.w; x++) {
+            row[x] ^= color & 0xffffffu;
+        }
+    }
+    QXLRect rect = rect_of(box);
+    /* Behind, the catch-up copies send the XORed framebuffer instead. */
+    if (!box_empty(screen->behind) ||
+        !qxl_device_fill_rop(screen->dev, &rect, color, SPICE_ROPD_OP_XOR)) {
+        screen->behind = box_union(screen->behind, box);
+    }
+}
+
 void screen_update(Screen *screen, Box box)
 {
     box = fb_clip(screen->fb, box);

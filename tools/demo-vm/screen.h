@@ -21,6 +21,8 @@ Framebuffer *screen_framebuffer(Screen *screen);
 
 /* Fills @box on the framebuffer and sends a QXL_DRAW_FILL. */
 void screen_fill(Screen *screen, Box box, uint32_t color);
+/* XORs @box of the framebuffer with @color and sends a QXL_DRAW_FILL with SPICE_ROPD_OP_XOR. */
+void screen_xor(Screen *screen, Box box, uint32_t color);
 /* Sends @box of the framebuffer (already drawn) as a QXL_DRAW_COPY. */
 void screen_update(Screen *screen, Box box);
 /* Moves the @box-sized area at (@src_x, @src_y) to @box on the framebuffer and sends a QXL_COPY_BITS. */
