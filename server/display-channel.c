@@ -872,14 +872,20 @@ static void forward_draw(DisplayChannel *display, uint16_t type, WriteDrawFunc w
  * Fills in @bitmap's per-client part for @client: the cache decision for a cacheable image
  * (pixmap_cache_decide) and the GLZ dictionary, locked until bitmap_for_client_done.
  */
+/* Whether images to @client may go as JPEG now (jpeg-wan-compression and its link). */
+static bool client_may_get_jpeg(const DisplayClient *client)
+{
+    const DisplayChannel *display = client->display;
+    return display->reds && image_encoder_wan_enabled(reds_get_jpeg_state(display->reds),
+                                                      reds_is_link_slow(display->reds));
+}
+
 static void bitmap_for_client(DisplayClient *client, DisplayBitmap *bitmap, bool need_lossless)
 {
     DisplayChannel *display = client->display;
     if (bitmap->cacheable && client->cache) {
         /* As upstream: FROM_CACHE_LOSSLESS only matters when this client may get JPEG. */
-        bool lossy_possible = display->reds &&
-                              image_encoder_wan_enabled(reds_get_jpeg_state(display->reds),
-                                                        reds_is_link_slow(display->reds));
+        bool lossy_possible = client_may_get_jpeg(client);
         PixmapCacheDecision d = pixmap_cache_decide(client->cache, display->id, bitmap->image_id,
                                                     bitmap->width, bitmap->height, need_lossless,
                                                     lossy_possible);
@@ -1006,9 +1012,13 @@ typedef struct CopyArgs {
     SharedBuild *shared;
 } CopyArgs;
 
-static bool image_type_is_lossy(uint8_t type)
+/* Whether the image just written for @client shows it an approximation: a JPEG, or a cached
+ * copy that is one (while JPEG is possible, the cache names lossless copies FROM_CACHE_LOSSLESS). */
+static bool image_written_lossy(const DisplayClient *client, const DisplayBitmap *bitmap,
+                                uint8_t type)
 {
-    return type == SPICE_IMAGE_TYPE_JPEG || type == SPICE_IMAGE_TYPE_JPEG_ALPHA;
+    return type == SPICE_IMAGE_TYPE_JPEG || type == SPICE_IMAGE_TYPE_JPEG_ALPHA ||
+           (bitmap->from_cache_type == SPICE_IMAGE_TYPE_FROM_CACHE && client_may_get_jpeg(client));
 }
 
 static bool write_copy(WireWriter *w, const void *opaque, DisplayClient *client)
@@ -1026,7 +1036,7 @@ static bool write_copy(WireWriter *w, const void *opaque, DisplayClient *client)
         shared_build_save(a->shared, &bitmap, w);
     }
     bitmap_for_client_done(client, &bitmap, a->bitmap->image_id, type);
-    return image_type_is_lossy(type);
+    return image_written_lossy(client, &bitmap, type);
 }
 
 static void forward_copy(DisplayChannel *display, uint16_t msg_type, const DisplayDrawBase *base,
@@ -1098,7 +1108,7 @@ static bool write_image_draw(WireWriter *w, const void *opaque, DisplayClient *c
         shared_build_save(a->shared, &bitmap, w);
     }
     bitmap_for_client_done(client, &bitmap, a->bitmap->image_id, type);
-    return image_type_is_lossy(type);
+    return image_written_lossy(client, &bitmap, type);
 }
 
 /* How each image draw uses the destination, as upstream's lossy rules say. */
