@@ -13,8 +13,6 @@
 
 #include "protocol/base-messages.h"
 #include "protocol/framing.h"
-#include "protocol/link.h"
-#include "protocol/ticket.h"
 #include "protocol/wire.h"
 #include "spice.h"
 #include "test-core-glib.h"
@@ -164,40 +162,13 @@ static void set_timeout(int fd, int ms)
 
 static void client_link(int fd, uint32_t connection_id, uint8_t type)
 {
-    uint32_t common = 0;
-    link_caps_set(&common, SPICE_COMMON_CAP_PROTOCOL_AUTH_SELECTION);
-    link_caps_set(&common, SPICE_COMMON_CAP_MINI_HEADER);
     /* The display client has MONITORS_CONFIG, as spice-gtk: the device is told so. */
     uint32_t channel = type == SPICE_CHANNEL_DISPLAY ? 1u << SPICE_DISPLAY_CAP_MONITORS_CONFIG : 0;
-    WireWriter w;
-    wire_writer_init(&w);
-    g_assert_true(link_write_mess(&w, connection_id, type, 0, &common, 1, &channel, 1));
-    test_socket_send_writer(fd, &w);
-    uint8_t header[LINK_HEADER_SIZE];
-    g_assert_true(test_socket_read_all(fd, header, sizeof(header)));
-    uint32_t body_size;
-    g_assert_cmpint(link_parse_reply_header(header, &body_size), ==, SPICE_LINK_ERR_OK);
-    uint8_t *body = g_malloc(body_size);
-    g_assert_true(test_socket_read_all(fd, body, body_size));
-    LinkReply reply;
-    g_assert_cmpint(link_parse_reply(body, body_size, &reply), ==, SPICE_LINK_ERR_OK);
-    g_free(body);
-    g_assert_cmpuint(reply.error, ==, SPICE_LINK_ERR_OK);
+    TestLinkOutcome o = test_socket_link_ok(fd, connection_id, type, 0, channel);
     if (type == SPICE_CHANNEL_DISPLAY) {
         /* We advertise MONITORS_CONFIG, so MONITORS_CONFIG must follow every new primary. */
-        g_assert_cmpuint(reply.num_channel_caps, >=, 1);
-        g_assert_true(reply.channel_caps[0] & (1u << SPICE_DISPLAY_CAP_MONITORS_CONFIG));
+        g_assert_true(o.server_channel_caps & (1u << SPICE_DISPLAY_CAP_MONITORS_CONFIG));
     }
-    uint8_t ticket[LINK_TICKET_CIPHERTEXT_BYTES];
-    g_assert_true(link_ticket_encrypt(reply.pub_key, sizeof(reply.pub_key), "", ticket));
-    link_write_auth_mechanism(&w, SPICE_COMMON_CAP_AUTH_SPICE);
-    wire_write_bytes(&w, ticket, sizeof(ticket));
-    test_socket_send_writer(fd, &w);
-    uint8_t result[LINK_RESULT_SIZE];
-    g_assert_true(test_socket_read_all(fd, result, sizeof(result)));
-    g_assert_cmpuint(link_parse_result(result), ==, SPICE_LINK_ERR_OK);
-    link_reply_clear(&reply);
-    wire_writer_finish(&w);
 }
 
 typedef struct Msg {

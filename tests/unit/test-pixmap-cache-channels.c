@@ -12,8 +12,6 @@
 
 #include "protocol/base-messages.h"
 #include "protocol/framing.h"
-#include "protocol/link.h"
-#include "protocol/ticket.h"
 #include "protocol/wire.h"
 #include "spice.h"
 #include "test-core-glib.h"
@@ -161,37 +159,6 @@ static int client_connect(void)
     struct timeval tv = { .tv_sec = 10 };
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     return fd;
-}
-
-static void client_link(int fd, uint32_t connection_id, uint8_t type, uint8_t id)
-{
-    uint32_t common = 0;
-    link_caps_set(&common, SPICE_COMMON_CAP_PROTOCOL_AUTH_SELECTION);
-    link_caps_set(&common, SPICE_COMMON_CAP_MINI_HEADER);
-    uint32_t channel = 0;
-    WireWriter w;
-    wire_writer_init(&w);
-    g_assert_true(link_write_mess(&w, connection_id, type, id, &common, 1, &channel, 1));
-    test_socket_send_writer(fd, &w);
-    uint8_t header[LINK_HEADER_SIZE];
-    g_assert_true(test_socket_read_all(fd, header, sizeof(header)));
-    uint32_t body_size;
-    g_assert_cmpint(link_parse_reply_header(header, &body_size), ==, SPICE_LINK_ERR_OK);
-    uint8_t *body = g_malloc(body_size);
-    g_assert_true(test_socket_read_all(fd, body, body_size));
-    LinkReply reply;
-    g_assert_cmpint(link_parse_reply(body, body_size, &reply), ==, SPICE_LINK_ERR_OK);
-    g_free(body);
-    uint8_t ticket[LINK_TICKET_CIPHERTEXT_BYTES];
-    g_assert_true(link_ticket_encrypt(reply.pub_key, sizeof(reply.pub_key), "", ticket));
-    link_write_auth_mechanism(&w, SPICE_COMMON_CAP_AUTH_SPICE);
-    wire_write_bytes(&w, ticket, sizeof(ticket));
-    test_socket_send_writer(fd, &w);
-    uint8_t result[LINK_RESULT_SIZE];
-    g_assert_true(test_socket_read_all(fd, result, sizeof(result)));
-    g_assert_cmpuint(link_parse_result(result), ==, SPICE_LINK_ERR_OK);
-    link_reply_clear(&reply);
-    wire_writer_finish(&w);
 }
 
 typedef struct Msg {
@@ -343,7 +310,7 @@ static gpointer client_thread(gpointer data)
 {
     Run *run = data;
     int main_fd = client_connect();
-    client_link(main_fd, 0, SPICE_CHANNEL_MAIN, 0);
+    test_socket_link_ok(main_fd, 0, SPICE_CHANNEL_MAIN, 0, 0);
     Msg m = next_msg(main_fd);
     g_assert_cmpuint(m.type, ==, SPICE_MSG_MAIN_INIT);
     uint32_t session;
@@ -371,7 +338,7 @@ static gpointer client_thread(gpointer data)
     }
     for (int d = 0; d < 2; d++) {
         run->fd[d] = client_connect();
-        client_link(run->fd[d], session, SPICE_CHANNEL_DISPLAY, (uint8_t)d);
+        test_socket_link_ok(run->fd[d], session, SPICE_CHANNEL_DISPLAY, (uint8_t)d, 0);
         display_startup(run->fd[d]);
     }
     g_atomic_int_set(&run->done, 1);

@@ -14,11 +14,11 @@
 #include "protocol/base-messages.h"
 #include "protocol/framing.h"
 #include "protocol/link.h"
-#include "protocol/ticket.h"
 /* The test calls the deprecated functions on purpose: they are part of the ABI. */
 #define SPICE_SERVER_INTERNAL 1
 #include "spice.h"
 #include "test-core-glib.h"
+#include "test-socket.h"
 
 /* core-helper's port range is 5920-5929. */
 #define TEST_PORT 5921
@@ -118,17 +118,6 @@ static int client_connect(void)
     return fd;
 }
 
-static void write_all(int fd, const void *data, size_t size)
-{
-    const uint8_t *p = data;
-    while (size > 0) {
-        ssize_t n = send(fd, p, size, MSG_NOSIGNAL);
-        g_assert_cmpint(n, >, 0);
-        p += n;
-        size -= (size_t)n;
-    }
-}
-
 /* Returns false on EOF or reset. */
 static bool read_all(int fd, void *data, size_t size)
 {
@@ -145,57 +134,12 @@ static bool read_all(int fd, void *data, size_t size)
     return true;
 }
 
-static void write_writer(int fd, WireWriter *w)
+/* Links with the main channel's NAME_AND_UUID cap (as spice-gtk); the caller asserts the outcome. */
+static TestLinkOutcome client_link(int fd, uint32_t connection_id, uint8_t type, uint8_t id,
+                                   const char *password)
 {
-    write_all(fd, wire_writer_data(w), wire_writer_size(w));
-    wire_writer_reset(w);
-}
-
-typedef struct LinkOutcome {
-    uint32_t reply_error;       /* error in the LinkReply */
-    uint32_t result;            /* the link result (only when reply_error is OK) */
-    uint32_t server_common_caps;
-    uint32_t server_channel_caps;
-} LinkOutcome;
-
-static LinkOutcome client_link(int fd, uint32_t connection_id, uint8_t type, uint8_t id,
-                               const char *password)
-{
-    LinkOutcome out = { 0 };
-    uint32_t common = 0;
-    link_caps_set(&common, SPICE_COMMON_CAP_PROTOCOL_AUTH_SELECTION);
-    link_caps_set(&common, SPICE_COMMON_CAP_MINI_HEADER);
     uint32_t channel = type == SPICE_CHANNEL_MAIN ? (1u << SPICE_MAIN_CAP_NAME_AND_UUID) : 0;
-    WireWriter w;
-    wire_writer_init(&w);
-    g_assert_true(link_write_mess(&w, connection_id, type, id, &common, 1, &channel, 1));
-    write_writer(fd, &w);
-
-    uint8_t header[LINK_HEADER_SIZE];
-    g_assert_true(read_all(fd, header, sizeof(header)));
-    uint32_t body_size;
-    g_assert_cmpint(link_parse_reply_header(header, &body_size), ==, SPICE_LINK_ERR_OK);
-    uint8_t *body = g_malloc(body_size);
-    g_assert_true(read_all(fd, body, body_size));
-    LinkReply reply;
-    g_assert_cmpint(link_parse_reply(body, body_size, &reply), ==, SPICE_LINK_ERR_OK);
-    g_free(body);
-    out.reply_error = reply.error;
-    if (reply.error == SPICE_LINK_ERR_OK) {
-        out.server_common_caps = reply.num_common_caps ? reply.common_caps[0] : 0;
-        out.server_channel_caps = reply.num_channel_caps ? reply.channel_caps[0] : 0;
-        uint8_t ticket[LINK_TICKET_CIPHERTEXT_BYTES];
-        g_assert_true(link_ticket_encrypt(reply.pub_key, sizeof(reply.pub_key), password, ticket));
-        link_write_auth_mechanism(&w, SPICE_COMMON_CAP_AUTH_SPICE);
-        wire_write_bytes(&w, ticket, sizeof(ticket));
-        write_writer(fd, &w);
-        uint8_t result[LINK_RESULT_SIZE];
-        g_assert_true(read_all(fd, result, sizeof(result)));
-        out.result = link_parse_result(result);
-    }
-    link_reply_clear(&reply);
-    wire_writer_finish(&w);
-    return out;
+    return test_socket_link(fd, connection_id, type, id, channel, password);
 }
 
 typedef struct Msg {
@@ -226,7 +170,7 @@ static void client_send(int fd, uint16_t type, const void *body, uint32_t size)
     FrameHeader hdr = { .type = type, .size = size };
     framing_write_header(&w, true, &hdr);
     wire_write_bytes(&w, body, size);
-    write_writer(fd, &w);
+    test_socket_send_writer(fd, &w);
     wire_writer_finish(&w);
 }
 
@@ -314,7 +258,7 @@ static gpointer client_thread(gpointer data)
 
     /* Ticketing is on by default with no password: every link is denied. */
     int fd = client_connect();
-    LinkOutcome o = client_link(fd, 0, SPICE_CHANNEL_MAIN, 0, "");
+    TestLinkOutcome o = client_link(fd, 0, SPICE_CHANNEL_MAIN, 0, "");
     g_assert_cmpuint(o.reply_error, ==, SPICE_LINK_ERR_OK);
     g_assert_cmpuint(o.server_common_caps, ==, 0x0b);   /* AUTH_SELECTION, AUTH_SPICE, MINI_HEADER */
     g_assert_cmpuint(o.server_channel_caps, ==, 0x0f);
@@ -339,7 +283,7 @@ static gpointer client_thread(gpointer data)
 
     /* Bad magic and bad major version are answered with a LinkReply error. */
     fd = client_connect();
-    write_all(fd, "GET / HTTP/1.1\r\n\r\n", 18);
+    test_socket_write_all(fd, "GET / HTTP/1.1\r\n\r\n", 18);
     uint8_t header[LINK_HEADER_SIZE];
     g_assert_true(read_all(fd, header, sizeof(header)));
     uint32_t body_size;

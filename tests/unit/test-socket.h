@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "protocol/wire.h"
 
@@ -12,3 +13,24 @@ void test_socket_write_all(int fd, const void *data, size_t size);
 bool test_socket_read_all(int fd, void *data, size_t size);
 /* Sends @w's content, then empties @w for the next message. */
 void test_socket_send_writer(int fd, WireWriter *w);
+
+/* What the server answered to one link of test_socket_link. */
+typedef struct TestLinkOutcome {
+    uint32_t reply_error;          /* the LinkReply's error */
+    uint32_t result;               /* the link result; only read when reply_error is OK */
+    uint32_t server_common_caps;   /* first common cap word of the reply (0 if none) */
+    uint32_t server_channel_caps;  /* first channel cap word of the reply (0 if none) */
+} TestLinkOutcome;
+
+/*
+ * The polite client's link stage on connected socket @fd: LinkMess for channel @type/@id of
+ * session @connection_id (0 for a main channel) with AUTH_SELECTION and MINI_HEADER and the one
+ * channel cap word @channel_caps; then, when the reply's error is OK, AUTH_SPICE and the RSA
+ * ticket of @password, and the result. Fails the test when the server's bytes are malformed or
+ * missing; what the server decided is returned for the caller to assert.
+ */
+TestLinkOutcome test_socket_link(int fd, uint32_t connection_id, uint8_t type, uint8_t id,
+                                 uint32_t channel_caps, const char *password);
+/* test_socket_link with an empty password that must succeed (reply and result both OK). */
+TestLinkOutcome test_socket_link_ok(int fd, uint32_t connection_id, uint8_t type, uint8_t id,
+                                    uint32_t channel_caps);

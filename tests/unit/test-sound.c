@@ -11,8 +11,6 @@
 
 #include "protocol/base-messages.h"
 #include "protocol/framing.h"
-#include "protocol/link.h"
-#include "protocol/ticket.h"
 #include "protocol/wire.h"
 #include "spice.h"
 #include "test-core-glib.h"
@@ -71,36 +69,7 @@ static int client_connect(int rcvbuf)
 /* Links @type; returns the channel capability word the server advertised. */
 static uint32_t client_link(int fd, uint32_t connection_id, uint8_t type)
 {
-    uint32_t common = 0;
-    link_caps_set(&common, SPICE_COMMON_CAP_PROTOCOL_AUTH_SELECTION);
-    link_caps_set(&common, SPICE_COMMON_CAP_MINI_HEADER);
-    uint32_t channel = 0;
-    WireWriter w;
-    wire_writer_init(&w);
-    g_assert_true(link_write_mess(&w, connection_id, type, 0, &common, 1, &channel, 1));
-    test_socket_send_writer(fd, &w);
-    uint8_t header[LINK_HEADER_SIZE];
-    g_assert_true(test_socket_read_all(fd, header, sizeof(header)));
-    uint32_t body_size;
-    g_assert_cmpint(link_parse_reply_header(header, &body_size), ==, SPICE_LINK_ERR_OK);
-    uint8_t *body = g_malloc(body_size);
-    g_assert_true(test_socket_read_all(fd, body, body_size));
-    LinkReply reply;
-    g_assert_cmpint(link_parse_reply(body, body_size, &reply), ==, SPICE_LINK_ERR_OK);
-    g_free(body);
-    g_assert_cmpuint(reply.error, ==, SPICE_LINK_ERR_OK);
-    uint32_t caps = reply.num_channel_caps > 0 ? reply.channel_caps[0] : 0;
-    uint8_t ticket[LINK_TICKET_CIPHERTEXT_BYTES];
-    g_assert_true(link_ticket_encrypt(reply.pub_key, sizeof(reply.pub_key), "", ticket));
-    link_write_auth_mechanism(&w, SPICE_COMMON_CAP_AUTH_SPICE);
-    wire_write_bytes(&w, ticket, sizeof(ticket));
-    test_socket_send_writer(fd, &w);
-    uint8_t result[LINK_RESULT_SIZE];
-    g_assert_true(test_socket_read_all(fd, result, sizeof(result)));
-    g_assert_cmpuint(link_parse_result(result), ==, SPICE_LINK_ERR_OK);
-    link_reply_clear(&reply);
-    wire_writer_finish(&w);
-    return caps;
+    return test_socket_link_ok(fd, connection_id, type, 0, 0).server_channel_caps;
 }
 
 typedef struct Msg {
