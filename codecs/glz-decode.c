@@ -490,24 +490,38 @@ static __attribute__((noinline)) CodecStatus decode_rgb32_op_checked(GlzPassStat
 /*
  * The fast path reads at most this many bytes from the start of an op without looking at the
  * end of the input: a 32-pixel literal run (1 + 96 bytes, read 8 at a time from 12-byte groups:
- * up to byte 98) or a match header (at most 7 bytes after its length bytes, which are counted
- * separately).
+ * up to byte 99) or a match header (at most 7 bytes after its length bytes, whose reads are
+ * checked against the same margin).
  */
 #define GLZ_FAST_INPUT_MARGIN 128u
-/* The fast path writes whole groups of this many pixels: up to GLZ_COPY_PIXELS - 1 past the op's
- * end, which later ops overwrite, or which land in GLZ_PIXELS_PAD. */
-#define GLZ_COPY_PIXELS 8u
+/* The fast path copies whole groups of this many pixels, and always at least two of them: up to
+ * 2 * GLZ_GROUP - 1 pixels past the op's end, which later ops overwrite, or which land in
+ * GLZ_PIXELS_PAD (so the reads of a cross-image source stay inside its buffer too). */
+#define GLZ_GROUP 8u
+_Static_assert(GLZ_PIXELS_PAD >= 2 * GLZ_GROUP, "group copies overshoot into the padding");
 
-static inline void copy8(uint32_t *d, const uint32_t *s)
+static inline void copy_group(uint32_t *d, const uint32_t *s)
 {
-    memcpy(d, s, GLZ_COPY_PIXELS * 4);
+    memcpy(d, s, GLZ_GROUP * 4);
+}
+
+/* Four B,G,R literals (12 bytes at @p, reading 14) as four pixels at @d. */
+static inline void expand4(uint32_t *d, const uint8_t *p)
+{
+    uint64_t a = load_le64(p), b = load_le64(p + 6);
+    uint64_t lo = (a & 0xFFFFFFu) | (a << 8 & 0xFFFFFF00000000u);
+    uint64_t hi = (b & 0xFFFFFFu) | (b << 8 & 0xFFFFFF00000000u);
+    d[0] = (uint32_t)lo;
+    d[1] = (uint32_t)(lo >> 32);
+    d[2] = (uint32_t)hi;
+    d[3] = (uint32_t)(hi >> 32);
 }
 
 /*
  * The RGB24/RGB32/RGBA colour pass. While at least GLZ_FAST_INPUT_MARGIN input bytes are left,
  * an op is decoded with one check of its length against the image (the input is known to be
- * long enough) and copied in whole groups of pixels; near the end, decode_op_checked.
- * Errors are the same as decode_op_checked's.
+ * long enough) and copied in whole groups, with as few branches as the common short ops allow;
+ * near the end, decode_op_checked. Errors are the same as decode_op_checked's.
  */
 static CodecStatus decode_pass_rgb32(GlzPassState *s)
 {
@@ -519,129 +533,105 @@ static CodecStatus decode_pass_rgb32(GlzPassState *s)
 
     while (op < n) {
         if ((size_t)(end - ip) < GLZ_FAST_INPUT_MARGIN) {
-            s->ip = ip;
-            s->op = op;
-            CodecStatus st = decode_rgb32_op_checked(s);
-            if (st != CODEC_OK) {
-                return st;
-            }
-            ip = s->ip;
-            op = s->op;
-            continue;
+            goto careful;
         }
         const uint8_t *const op_start = ip;
         uint32_t ctrl = *ip++;
+        uint32_t *d = out + op;
         if (ctrl < LZ_MAX_LITERAL_RUN) {
             size_t count = (size_t)ctrl + 1;
             if (count > n - op) {
                 return CODEC_ERR_CORRUPT;
             }
-            /* Four pixels (12 bytes) from two 8-byte loads; up to 3 pixels written past the
-             * run, each run reads at most 1 + 8 * 12 + 2 bytes. */
-            uint32_t *d = out + op;
-            const uint8_t *p = ip;
-            for (size_t left = count;; left -= 4, p += 12, d += 4) {
-                uint64_t a = load_le64(p), b = load_le64(p + 6);
-                uint64_t lo = (a & 0xFFFFFFu) | (a << 8 & 0xFFFFFF00000000u);
-                uint64_t hi = (b & 0xFFFFFFu) | (b << 8 & 0xFFFFFF00000000u);
-                d[0] = (uint32_t)lo;
-                d[1] = (uint32_t)(lo >> 32);
-                d[2] = (uint32_t)hi;
-                d[3] = (uint32_t)(hi >> 32);
-                if (left <= 4) {
-                    break;
-                }
+            /* 8 pixels whatever the count (most runs are short), then groups of 4. */
+            expand4(d, ip);
+            expand4(d + 4, ip + 12);
+            for (size_t i = 8; i < count; i += 4) {
+                expand4(d + i, ip + 3 * i);
             }
             ip += count * 3;
             op += count;
             continue;
         }
 
+        /* Match: ctrl = L<<5 | F<<4 | ofs bits 0-3, [length bytes], ofs bits 4-11, c2, ... */
+        /* The length: 3 bits, 7 meaning "plus the next byte(s)"; the common one-byte
+         * extension without a branch. */
         size_t len = ctrl >> 5;
-        uint32_t pixel_ofs = ctrl & 0x0F;
-        if (len == 7) {
+        uint32_t has_ext = len == 7;
+        uint32_t ext = ip[0] & (0u - has_ext);
+        len += ext;
+        ip += has_ext;
+        if (ext == 255) {
             uint8_t more;
             do {
                 if ((size_t)(end - ip) < GLZ_FAST_INPUT_MARGIN) {
-                    /* Long length bytes near the end: decode this op the careful way. */
-                    ip = op_start;
+                    ip = op_start;   /* long length bytes near the end: the careful way */
                     goto careful;
                 }
                 more = *ip++;
                 len += more;
             } while (more == 255);
         }
-        pixel_ofs |= (uint32_t)ip[0] << 4;
+        /* Short form: c2 = n_dist<<6 | image_dist bits 0-5, then n_dist bytes of image_dist
+         * bits 6+. Long form (F): c2 = n_dist<<6 | very_long<<5 | ofs bits 12-16, n_dist
+         * bytes of image_dist (little-endian), [ofs bits 17-24]. Both from one 4-byte load,
+         * the form chosen with masks (it is hard to predict). */
         uint32_t c2 = ip[1];
-        ip += 2;
-        unsigned n_dist = c2 >> 6;
-        uint32_t image_dist;
-        if ((ctrl & 0x10) == 0) {
-            image_dist = c2 & 0x3F;
-            if (n_dist != 0) {
-                /* 1-3 more bytes; a 4-byte load stays inside the margin. */
-                uint32_t more = load_le32(ip) & ((1u << (8 * n_dist)) - 1u);
-                image_dist |= more << 6;
-                ip += n_dist;
-            }
-        } else {
-            pixel_ofs |= (c2 & 0x1F) << 12;
-            image_dist = n_dist != 0 ? load_le32(ip) & ((1u << (8 * n_dist)) - 1u) : 0;
-            ip += n_dist;
-            if (c2 & 0x20) {
-                pixel_ofs |= (uint32_t)*ip++ << 17;
-            }
-        }
+        uint32_t n_dist = c2 >> 6;
+        uint32_t tail = load_le32(ip + 2);
+        uint32_t dist_bytes = tail & ((1u << (8 * n_dist)) - 1u);
+        uint32_t long_mask = 0u - (ctrl >> 4 & 1);
+        uint32_t very_long = c2 >> 5 & 1 & long_mask;
+        uint32_t pixel_ofs = (ctrl & 0x0F) | (uint32_t)ip[0] << 4 |
+                             (((c2 & 0x1F) << 12 | (tail >> (8 * n_dist) & 0xFF & (0u - very_long)) << 17) &
+                              long_mask);
+        uint32_t image_dist = (((c2 & 0x3F) | dist_bytes << 6) & ~long_mask) | (dist_bytes & long_mask);
+        ip += 2 + n_dist + very_long;
         if (len > n - op) {
             return CODEC_ERR_CORRUPT;   /* match runs past the end of the image */
         }
 
-        uint32_t *d = out + op;
-        uint32_t *const d_end = d + len;
-        op += len;
+        const uint32_t *r;
         if (image_dist == 0) {
             size_t dist = (size_t)pixel_ofs + 1;
-            if (dist > op - len) {
+            if (dist > op) {
                 return CODEC_ERR_CORRUPT;   /* before the start of the image */
             }
-            const uint32_t *r = d - dist;
-            if (dist >= GLZ_COPY_PIXELS) {
-                /* Every group reads only pixels written before it. */
-                do {
-                    copy8(d, r);
-                    d += GLZ_COPY_PIXELS;
-                    r += GLZ_COPY_PIXELS;
-                } while (d < d_end);
-            } else if (dist == 1) {
-                uint32_t v = r[0];
-                uint32_t fill[GLZ_COPY_PIXELS];
-                for (unsigned i = 0; i < GLZ_COPY_PIXELS; i++) {
-                    fill[i] = v;
+            r = d - dist;
+            if (dist < GLZ_GROUP) {
+                /* The source overlaps the first group. */
+                op += len;
+                if (dist == 1) {
+                    uint32_t fill[GLZ_GROUP];
+                    for (unsigned i = 0; i < GLZ_GROUP; i++) {
+                        fill[i] = r[0];
+                    }
+                    for (size_t i = 0; i < len; i += GLZ_GROUP) {
+                        copy_group(d + i, fill);
+                    }
+                } else {
+                    for (size_t i = 0; i < len; i++) {   /* a short repeating pattern */
+                        d[i] = r[i];
+                    }
                 }
-                do {
-                    copy8(d, fill);
-                    d += GLZ_COPY_PIXELS;
-                } while (d < d_end);
-            } else {
-                /* A short repeating pattern: forward, pixel by pixel. */
-                do {
-                    *d++ = *r++;
-                } while (d < d_end);
+                continue;
             }
         } else {
             const WindowImage *src = source_image(s, image_dist);
             if (src == NULL || pixel_ofs > src->pixels || len > src->pixels - pixel_ofs) {
                 return CODEC_ERR_CORRUPT;   /* unknown/released image, or past its end */
             }
-            /* Reads up to GLZ_COPY_PIXELS - 1 past the match: still inside the source's
-             * GLZ_PIXELS_PAD. */
-            const uint32_t *r = src->data + pixel_ofs;
-            do {
-                copy8(d, r);
-                d += GLZ_COPY_PIXELS;
-                r += GLZ_COPY_PIXELS;
-            } while (d < d_end);
+            r = src->data + pixel_ofs;
         }
+        /* Two groups whatever the length (most matches are short), each reading only pixels
+         * written before it (the distance is at least one group). */
+        copy_group(d, r);
+        copy_group(d + GLZ_GROUP, r + GLZ_GROUP);
+        for (size_t i = 2 * GLZ_GROUP; i < len; i += GLZ_GROUP) {
+            copy_group(d + i, r + i);
+        }
+        op += len;
         continue;
 
     careful:
