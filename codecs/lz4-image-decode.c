@@ -137,10 +137,28 @@ CodecStatus lz4_image_decode_new(const uint8_t *data, size_t size, uint32_t widt
     if ((uint64_t)width * height > max_pixels) {
         return CODEC_ERR_TOO_LARGE;
     }
-    status = pixbuf_alloc(out, header.format, width, height);
+    /* Not zero-filled: a successful decode writes every byte (the blocks must fill the
+     * image exactly), and on failure the picture is freed unseen. Clearing 4 bytes a pixel
+     * first would cost about as much as decoding them. */
+    size_t row_bytes;
+    status = pixbuf_row_bytes(header.format, width, &row_bytes);
     if (status != CODEC_OK) {
         return status;
     }
+    if (height > PIXBUF_MAX_DIMENSION || row_bytes > PIXBUF_MAX_BYTES / height) {
+        return CODEC_ERR_TOO_LARGE;
+    }
+    size_t total = row_bytes * height;
+    uint8_t *pixels = malloc(total);
+    if (pixels == NULL) {
+        return CODEC_ERR_NO_MEMORY;
+    }
+    status = pixbuf_init_view(out, header.format, width, height, row_bytes, pixels, total);
+    if (status != CODEC_OK) {
+        free(pixels);
+        return status;
+    }
+    out->owned = true;
     status = lz4_image_decode(data, size, out, out_header);
     if (status != CODEC_OK) {
         pixbuf_free(out);

@@ -1,15 +1,46 @@
-/* lz4-image-encode: packs image rows into SPICE's LZ4 container (one liblz4 stream, BE32-framed blocks). */
+/* lz4-image-encode: packs image rows into SPICE's LZ4 container (BE32-framed blocks of one LZ4 stream). */
+/*
+ * 32-bit pixels (XRGB32, ARGB32: nearly every image) go through our own LZ4 block writer, which
+ * knows the bytes are pixels in rows: it looks for matches only at pixel boundaries (a match
+ * found there still extends backwards to its true start), and besides a hash table of earlier
+ * pixel pairs it tries the two places screen content repeats from, the pixel to the left (a
+ * run) and the pixel above (offset one row, when a row fits LZ4's 64 KB window). That finds
+ * longer matches with a quarter of liblz4's probes. The output is plain LZ4 (any LZ4 decoder
+ * reads it, upstream's included). 16- and 24-bit pixels go through liblz4's stream encoder.
+ */
 #include <lz4.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "codecs/lz4-image.h"
 
-/* Rows per block for @row_bytes-byte rows when the caller leaves the choice to us. */
-static uint32_t default_rows_per_block(size_t row_bytes)
+/* LZ4 block format rules (lz4_Block_format.md): matches are >= 4 bytes at offsets 1..65535,
+ * the last 5 bytes of a block are literals and the last match starts >= 12 bytes before the
+ * block's end. */
+#define LZ4_MIN_MATCH 4u
+#define LZ4_LAST_LITERALS 5u
+#define LZ4_MATCH_START_MARGIN 12u
+#define LZ4_MAX_OFFSET 65535u
+
+#define PIXEL_BYTES 4u
+#define HASH_BITS 14u
+/* A match this long is taken without trying the other places. */
+#define GOOD_ENOUGH_MATCH 64u
+/* Pixels without a long match before the search starts stepping over pixels (photo-like
+ * areas): the step grows by one pixel every 2^MISS_STEP_SHIFT misses, up to MAX_STEP pixels.
+ * Short matches (a pixel or two, common in photos) do not reset the count: they save about two
+ * bytes each, so probing every pixel for them costs more time than the bytes are worth. */
+#define MISS_STEP_SHIFT 6u
+#define MAX_STEP 4u
+#define LONG_MATCH 16u
+#define SHORT_MATCH 8u
+#define SHORT_MATCH_LITERALS 8u
+
+/* Rows per block for @height rows when the caller leaves the choice to us: one block, as
+ * upstream's server writes for a bitmap in one chunk (no per-block costs, matches anywhere). */
+static uint32_t default_rows_per_block(uint32_t height)
 {
-    size_t rows = LZ4_IMAGE_DEFAULT_BLOCK_BYTES / row_bytes;
-    return rows == 0 ? 1u : (uint32_t)rows;
+    return height;
 }
 
 /* Bytes of the plaintext (packed rows), or 0 when the image is empty, unsupported or too big. */
@@ -34,7 +65,7 @@ size_t lz4_image_encode_bound(PixbufFormat format, uint32_t width, uint32_t heig
     if (plaintext_size(format, width, height, &row_bytes) == 0) {
         return 0;
     }
-    uint32_t rows = rows_per_block != 0 ? rows_per_block : default_rows_per_block(row_bytes);
+    uint32_t rows = rows_per_block != 0 ? rows_per_block : default_rows_per_block(height);
     if (rows > height) {
         rows = height;
     }
@@ -57,6 +88,246 @@ static void put_be32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
+/* ---- our block writer for 4-byte pixels ---- */
+
+static inline uint32_t load32(const uint8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+static inline uint64_t load64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof(v));
+    return v;
+}
+
+static inline uint32_t hash_pixel(uint32_t pixel)
+{
+    return (pixel * 2654435761u) >> (32u - HASH_BITS);
+}
+
+/* Number of equal bytes at @a and @ref (@ref < @a, overlap allowed), stopping at @limit. */
+static inline size_t match_length(const uint8_t *a, const uint8_t *ref, const uint8_t *limit)
+{
+    const uint8_t *start = a;
+    while ((size_t)(limit - a) >= 8) {
+        uint64_t diff = load64(a) ^ load64(ref);
+        if (diff != 0) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            return (size_t)(a - start) + (size_t)(__builtin_ctzll(diff) >> 3);
+#else
+            return (size_t)(a - start) + (size_t)(__builtin_clzll(diff) >> 3);
+#endif
+        }
+        a += 8;
+        ref += 8;
+    }
+    while (a < limit && *a == *ref) {
+        a++;
+        ref++;
+    }
+    return (size_t)(a - start);
+}
+
+typedef struct PixelEncoder {
+    const uint8_t *plain;       /* the whole plaintext (borrowed) */
+    const uint8_t *plain_end;
+    size_t row_bytes;
+    uint8_t *op;                /* next output byte */
+    uint8_t *out_end;
+    uint32_t table[1u << HASH_BITS];   /* plaintext offset of an earlier pixel, by hash */
+} PixelEncoder;
+
+/* Writes a length's continuation bytes (@len already had 15 taken off by the token). */
+static inline uint8_t *put_length_bytes(uint8_t *op, size_t len)
+{
+    size_t full = len / 255;
+    memset(op, 255, full);
+    op += full;
+    *op++ = (uint8_t)(len - full * 255);
+    return op;
+}
+
+/* Appends one sequence: @lit literals from @lits, then a match of @match_len bytes (>= 4) at
+ * @offset, or none when @match_len is 0 (a block's last sequence). False when out of room. */
+static bool put_sequence(PixelEncoder *e, const uint8_t *lits, size_t lit, size_t offset,
+                         size_t match_len)
+{
+    uint8_t *op = e->op;
+    size_t worst = 1u + lit / 255u + 1u + lit + 2u + match_len / 255u + 1u;
+    if ((size_t)(e->out_end - op) < worst) {
+        return false;
+    }
+    uint8_t *token = op++;
+    if (lit >= 15) {
+        *token = 15u << 4;
+        op = put_length_bytes(op, lit - 15);
+    } else {
+        *token = (uint8_t)(lit << 4);
+    }
+    if (lit <= 32 && (size_t)(e->plain_end - lits) >= 32 && (size_t)(e->out_end - op) >= 32 + 3) {
+        /* Short runs: fixed-size copies (reading and writing a little past them is in bounds). */
+        memcpy(op, lits, 16);
+        memcpy(op + 16, lits + 16, 16);
+    } else {
+        memcpy(op, lits, lit);
+    }
+    op += lit;
+    if (match_len != 0) {
+        op[0] = (uint8_t)offset;
+        op[1] = (uint8_t)(offset >> 8);
+        op += 2;
+        size_t extra = match_len - LZ4_MIN_MATCH;
+        if (extra >= 15) {
+            *token |= 15u;
+            op = put_length_bytes(op, extra - 15);
+        } else {
+            *token |= (uint8_t)extra;
+        }
+    }
+    e->op = op;
+    return true;
+}
+
+/* Codes plaintext bytes [@begin, @end) (a whole number of pixels, @begin on a pixel) as one
+ * LZ4 block; matches may reach back into earlier blocks of the same stream. */
+__attribute__((hot)) static bool encode_pixel_block(PixelEncoder *e, size_t begin, size_t end)
+{
+    const uint8_t *base = e->plain;
+    const uint8_t *ip = base + begin;
+    const uint8_t *anchor = ip;
+    const uint8_t *block_end = base + end;
+    size_t row = e->row_bytes <= LZ4_MAX_OFFSET ? e->row_bytes : 0;   /* 0: above is too far */
+    if (end - begin > LZ4_MATCH_START_MARGIN) {
+        const uint8_t *last_start = block_end - LZ4_MATCH_START_MARGIN;
+        const uint8_t *match_end_limit = block_end - LZ4_LAST_LITERALS;
+        size_t misses = 0;
+        while (ip <= last_start) {
+            size_t pos = (size_t)(ip - base);
+            /* ip + 4 <= last_start + 4 < match_end_limit: the pixel may start a match. */
+            uint32_t pixel = load32(ip);
+            size_t best = 0;
+            const uint8_t *best_ref = NULL;
+            uint32_t h = hash_pixel(pixel);
+            size_t cand = e->table[h];
+            e->table[h] = (uint32_t)pos;
+            if (row != 0 && pos >= row && load32(ip - row) == pixel) {
+                best = PIXEL_BYTES + match_length(ip + PIXEL_BYTES, ip - row + PIXEL_BYTES,
+                                                  match_end_limit);
+                best_ref = ip - row;
+            }
+            if (best < GOOD_ENOUGH_MATCH && pos >= PIXEL_BYTES && load32(ip - PIXEL_BYTES) == pixel) {
+                size_t len = PIXEL_BYTES + match_length(ip + PIXEL_BYTES, ip, match_end_limit);
+                if (len > best) {
+                    best = len;
+                    best_ref = ip - PIXEL_BYTES;
+                }
+            }
+            if (best < GOOD_ENOUGH_MATCH && cand < pos && pos - cand <= LZ4_MAX_OFFSET &&
+                load32(base + cand) == pixel) {
+                const uint8_t *ref = base + cand;
+                size_t len = PIXEL_BYTES + match_length(ip + PIXEL_BYTES, ref + PIXEL_BYTES,
+                                                        match_end_limit);
+                if (len > best) {
+                    best = len;
+                    best_ref = ref;
+                }
+            }
+            /* A pixel or so between other matches is left as literals: it would save a byte
+             * or two and cost the decoder a sequence. In a long literal run it pays. */
+            if (best < SHORT_MATCH && (size_t)(ip - anchor) < SHORT_MATCH_LITERALS) {
+                best = 0;
+            }
+            if (best == 0) {
+                size_t step = 1u + (misses >> MISS_STEP_SHIFT);
+                misses++;
+                ip += PIXEL_BYTES * (step < MAX_STEP ? step : MAX_STEP);
+                continue;
+            }
+            if (best >= LONG_MATCH) {
+                misses = 0;
+            }
+            /* The match may have begun earlier, between pixel boundaries or in the literals. */
+            while (ip > anchor && best_ref > base && ip[-1] == best_ref[-1]) {
+                ip--;
+                best_ref--;
+                best++;
+            }
+            if (!put_sequence(e, anchor, (size_t)(ip - anchor), (size_t)(ip - best_ref), best)) {
+                return false;
+            }
+            ip += best;
+            anchor = ip;
+            /* Back onto a pixel boundary (the bytes skipped stay literals unless the next
+             * match extends back over them). */
+            ip = base + (((size_t)(ip - base) + PIXEL_BYTES - 1) & ~(size_t)(PIXEL_BYTES - 1));
+        }
+    }
+    return put_sequence(e, anchor, (size_t)(block_end - anchor), 0, 0);
+}
+
+/* The blocks of @plain (@total bytes of @row_bytes-byte rows), @rows rows each, into
+ * @out[@pos..@capacity); returns the end position or 0 when out of room. @e is scratch. */
+static size_t encode_pixel_blocks(PixelEncoder *e, const uint8_t *plain, size_t total,
+                                  size_t row_bytes, uint32_t rows, uint8_t *out, size_t pos,
+                                  size_t capacity)
+{
+    memset(e->table, 0, sizeof(e->table));
+    e->plain = plain;
+    e->plain_end = plain + total;
+    e->row_bytes = row_bytes;
+    e->out_end = out + capacity;
+    size_t block_bytes = (size_t)rows * row_bytes;
+    for (size_t begin = 0; begin < total; begin += block_bytes) {
+        size_t end = total - begin < block_bytes ? total : begin + block_bytes;
+        if (capacity - pos < 5) {
+            pos = 0;
+            break;
+        }
+        e->op = out + pos + 4;
+        if (!encode_pixel_block(e, begin, end) ||
+            (size_t)(e->op - (out + pos + 4)) > (size_t)LZ4_MAX_INPUT_SIZE) {
+            pos = 0;
+            break;
+        }
+        put_be32(out + pos, (uint32_t)(e->op - (out + pos + 4)));
+        pos = (size_t)(e->op - out);
+    }
+    return pos;
+}
+
+/* ---- liblz4 for 16- and 24-bit pixels ---- */
+
+static size_t encode_liblz4_blocks(const uint8_t *plain, size_t total, size_t row_bytes,
+                                   uint32_t rows, uint8_t *out, size_t pos, size_t capacity)
+{
+    LZ4_stream_t stream;
+    LZ4_initStream(&stream, sizeof(stream));
+    size_t block_bytes = (size_t)rows * row_bytes;
+    for (size_t begin = 0; begin < total; begin += block_bytes) {
+        size_t in_size = total - begin < block_bytes ? total - begin : block_bytes;
+        if (capacity - pos < 5) {
+            return 0;
+        }
+        size_t room = capacity - pos - 4;
+        if (room > (size_t)LZ4_MAX_INPUT_SIZE) {
+            room = LZ4_MAX_INPUT_SIZE;   /* liblz4 takes an int capacity */
+        }
+        /* in_size <= 1 GiB < LZ4_MAX_INPUT_SIZE */
+        int enc = LZ4_compress_fast_continue(&stream, (const char *)plain + begin,
+                                             (char *)out + pos + 4, (int)in_size, (int)room, 1);
+        if (enc <= 0) {
+            return 0;
+        }
+        put_be32(out + pos, (uint32_t)enc);
+        pos += 4u + (size_t)enc;
+    }
+    return pos;
+}
+
 CodecStatus lz4_image_encode(const Pixbuf *src, bool top_down, uint32_t rows_per_block,
                              uint8_t *out, size_t out_capacity, size_t *out_size)
 {
@@ -71,12 +342,18 @@ CodecStatus lz4_image_encode(const Pixbuf *src, bool top_down, uint32_t rows_per
     if (out_capacity < LZ4_IMAGE_HEADER_SIZE) {
         return CODEC_ERR_NO_SPACE;
     }
+    bool pixels32 = pixbuf_format_bpp(src->format) == 32;
+    PixelEncoder *scratch = NULL;   /* our encoder's state: a 64 KB hash table */
+    if (pixels32 && (scratch = malloc(sizeof(*scratch))) == NULL) {
+        return CODEC_ERR_NO_MEMORY;
+    }
     /* Later blocks copy from earlier plaintext where it lies, so it must be one array. */
     const uint8_t *plain = src->data;
     uint8_t *packed = NULL;
     if (!pixbuf_is_packed(src)) {
         packed = malloc(total);
         if (packed == NULL) {
+            free(scratch);
             return CODEC_ERR_NO_MEMORY;
         }
         for (uint32_t y = 0; y < src->height; y++) {
@@ -85,36 +362,21 @@ CodecStatus lz4_image_encode(const Pixbuf *src, bool top_down, uint32_t rows_per
         plain = packed;
     }
 
-    LZ4_stream_t stream;
-    LZ4_initStream(&stream, sizeof(stream));
-    uint32_t rows = rows_per_block != 0 ? rows_per_block : default_rows_per_block(row_bytes);
+    uint32_t rows = rows_per_block != 0 ? rows_per_block : default_rows_per_block(src->height);
+    if (rows > src->height) {
+        rows = src->height;
+    }
     out[0] = top_down ? 1 : 0;
     out[1] = (uint8_t)src->format;   /* PixbufFormat values are SPICE_BITMAP_FMT_* */
-    size_t pos = LZ4_IMAGE_HEADER_SIZE;
-    CodecStatus status = CODEC_OK;
-    for (uint32_t y = 0; y < src->height; y += rows) {
-        uint32_t block_rows = src->height - y < rows ? src->height - y : rows;
-        size_t in_size = (size_t)block_rows * row_bytes;   /* <= 1 GiB < LZ4_MAX_INPUT_SIZE */
-        if (out_capacity - pos < 5) {
-            status = CODEC_ERR_NO_SPACE;
-            break;
-        }
-        size_t room = out_capacity - pos - 4;
-        if (room > (size_t)LZ4_MAX_INPUT_SIZE) {
-            room = LZ4_MAX_INPUT_SIZE;   /* liblz4 takes an int capacity */
-        }
-        int enc = LZ4_compress_fast_continue(&stream, (const char *)plain + (size_t)y * row_bytes,
-                                             (char *)out + pos + 4, (int)in_size, (int)room, 1);
-        if (enc <= 0) {
-            status = CODEC_ERR_NO_SPACE;
-            break;
-        }
-        put_be32(out + pos, (uint32_t)enc);
-        pos += 4u + (size_t)enc;
-    }
+    size_t end = pixels32 ? encode_pixel_blocks(scratch, plain, total, row_bytes, rows, out,
+                                                LZ4_IMAGE_HEADER_SIZE, out_capacity)
+                          : encode_liblz4_blocks(plain, total, row_bytes, rows, out,
+                                                 LZ4_IMAGE_HEADER_SIZE, out_capacity);
     free(packed);
-    if (status == CODEC_OK) {
-        *out_size = pos;
+    free(scratch);
+    if (end == 0) {
+        return CODEC_ERR_NO_SPACE;
     }
-    return status;
+    *out_size = end;
+    return CODEC_OK;
 }

@@ -205,7 +205,7 @@ static void test_cross_block_references(void)
     uint8_t *s = encode_or_die(&src, true, 1, &size);
     g_assert_cmpuint(count_blocks(s, size), ==, h);
     size_t first_len = (size_t)s[2] << 24 | (size_t)s[3] << 16 | (size_t)s[4] << 8 | s[5];
-    g_assert_cmpuint(first_len, >, w * 4);                 /* literals */
+    g_assert_cmpuint(first_len, >, w * 4 / 2);             /* mostly literals */
     size_t rest = size - LZ4_IMAGE_HEADER_SIZE - 4 - first_len;
     g_assert_cmpuint(rest, <, (h - 1) * 32u);              /* matches into earlier blocks */
 
@@ -401,6 +401,45 @@ static void test_independent_decoder(void)
     pixbuf_free(&src);
 }
 
+/* Our 32-bit block writer keeps LZ4's end-of-block rules (last 5 bytes literals, last match
+ * 12 bytes before the end): each block decodes with an output buffer of exactly its size, as
+ * a strict decoder would give it. Too little room is CODEC_ERR_NO_SPACE at every size. */
+static void test_pixel_encoder_rules(void)
+{
+    const uint32_t w = 61, h = 23, rows = 3;
+    for (int k = 0; k < TEST_IMAGE_KIND_COUNT; k++) {
+        Pixbuf src;
+        g_assert_cmpint(pixbuf_alloc(&src, PIXBUF_FORMAT_XRGB32, w, h), ==, CODEC_OK);
+        test_image_fill(&src, (TestImageKind)k, 5);
+        size_t size;
+        uint8_t *s = encode_or_die(&src, true, rows, &size);
+        size_t total = (size_t)w * h * 4, done = 0, pos = LZ4_IMAGE_HEADER_SIZE;
+        char *plain = g_malloc(total);
+        while (pos < size) {
+            uint32_t len = (uint32_t)s[pos] << 24 | (uint32_t)s[pos + 1] << 16 |
+                           (uint32_t)s[pos + 2] << 8 | s[pos + 3];
+            pos += 4;
+            size_t exact = MIN((size_t)rows * w * 4, total - done);
+            int n = LZ4_decompress_safe_usingDict((const char *)s + pos, plain + done, (int)len,
+                                                  (int)exact, plain, (int)done);
+            g_assert_cmpint(n, ==, (int)exact);
+            done += exact;
+            pos += len;
+        }
+        g_assert_cmpmem(plain, total, src.data, total);
+        uint8_t *out = g_malloc(size);
+        for (size_t cap = 0; cap < size; cap += 1 + cap / 16) {
+            size_t got;
+            g_assert_cmpint(lz4_image_encode(&src, true, rows, out, cap, &got), ==,
+                            CODEC_ERR_NO_SPACE);
+        }
+        g_free(out);
+        g_free(plain);
+        g_free(s);
+        pixbuf_free(&src);
+    }
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -413,5 +452,6 @@ int main(int argc, char **argv)
     g_test_add_func("/lz4-image/corrupt-bodies", test_corrupt_bodies);
     g_test_add_func("/lz4-image/encoder-errors", test_encoder_errors);
     g_test_add_func("/lz4-image/independent-decoder", test_independent_decoder);
+    g_test_add_func("/lz4-image/pixel-encoder-rules", test_pixel_encoder_rules);
     return g_test_run();
 }
