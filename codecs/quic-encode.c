@@ -96,9 +96,17 @@ static QUIC_ALWAYS_INLINE void put_run(BitWriter *w, QuicState *s, unsigned run)
     quic_melc_down(s);
 }
 
+/*
+ * The lookups of a coding group in one array, so the pixel loop needs one base register:
+ * [c * 256 + context] for lane c gives the offset of the code row of the context's current
+ * parameter k, CODES + k * 256; [CODES + k * 256 + symbol] is code | length << 8 (codes fit
+ * in 8 bits; the rest of the length is leading zeros).
+ */
+#define CODES (3 * 256)
+typedef uint16_t LookupTable[CODES + QUIC_MAX_CODES * 256];
+
 /* One channel of a coding group. */
 typedef struct Lane {
-    uint16_t kmap[256];     /* context -> its bucket's best parameter << 8 */
     QuicBucket buckets[QUIC_MAX_CODES];
     unsigned byte;          /* which byte of the 4-byte pixel */
 } Lane;
@@ -109,19 +117,22 @@ typedef struct Group {
     unsigned num_lanes;      /* 3 (RGB) or 1 (gray, alpha) */
     uint32_t key_mask;       /* the group's bytes of a pixel word */
     Lane lanes[3];
+    LookupTable lookup;
     /* Context row, 4 bytes per pixel: [x] holds, per byte, the symbol last coded at x - 1 in
      * this or an earlier row ([0]: the previous row's first symbol, 0 on the first row).
      * Pixels covered by a run leave it untouched, as upstream does. */
     uint8_t *ctx;
     uint64_t *eq;            /* bit x: pixel x equals pixel x - 1 in the group's bytes */
     uint64_t *up_eq;         /* the same for the previous row */
-    uint64_t *run_start;     /* bit x: a run may start at x (x > 2, above equal, left two equal) */
+    /* Where a run starts (x > 2, above equal, left two equal), split by whether x itself
+     * repeats: a run of length 0 is only its code before the pixel's own, coded inline. */
+    uint64_t *run_start;     /* bit x: a run of length >= 1 starts at x */
+    uint64_t *zero_run;      /* bit x: a run of length 0, then pixel x coded */
+    bool any_zero_run;       /* in this row */
 } Group;
 
 typedef struct Encoder {
     QuicFamily family;
-    /* [k << 8 | symbol] = code | length << 8 (codes fit in 8 bits; the rest are leading zeros) */
-    uint16_t codes[QUIC_MAX_CODES * 256];
     uint8_t bucket_first[QUIC_MAX_CODES];
     uint16_t bucket_end[QUIC_MAX_CODES];
     Group groups[2];          /* [0] RGB or gray, [1] alpha of RGBA */
@@ -221,35 +232,44 @@ static void compute_row_bits(Encoder *e, Group *g, bool first_row)
     const uint8_t *cur = e->cur;
     const uint32_t key_mask = g->key_mask;
     size_t w = e->width;
-    memset(eq, 0, e->words * sizeof(uint64_t));
-    size_t x = 1;
+    /* One register per 64 pixels: or-ing each step's bits into memory would chain every
+     * step through a store and a reload. */
+    for (size_t base = 0; base < w; base += 64) {
+        size_t n = w - base < 64 ? w - base : 64;
+        const uint8_t *p = cur + 4 * base;
+        uint64_t bits = 0;
+        size_t j = base == 0 ? 1 : 0;
 #if defined(__SSE2__)
-    /* x = 1..3 by hand so the vector steps stay inside one 64-bit word */
-    for (; x < 4 && x < w; x++) {
-        eq[0] |= (uint64_t)(((load_word(cur + 4 * x) ^ load_word(cur + 4 * x - 4)) & key_mask) == 0) << x;
-    }
-    const __m128i m = _mm_set1_epi32((int)key_mask);
-    const __m128i zero = _mm_setzero_si128();
-    for (; x + 4 <= w; x += 4) {
-        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(cur + 4 * x));
-        __m128i l = _mm_loadu_si128((const __m128i *)(const void *)(cur + 4 * x - 4));
-        __m128i same = _mm_cmpeq_epi32(_mm_and_si128(_mm_xor_si128(a, l), m), zero);
-        uint64_t bits = (uint64_t)(unsigned)_mm_movemask_ps(_mm_castsi128_ps(same));
-        eq[x >> 6] |= bits << (x & 63);
-    }
+        for (; j < 4 && base == 0 && j < n; j++) {
+            bits |= (uint64_t)(((load_word(p + 4 * j) ^ load_word(p + 4 * j - 4)) & key_mask) == 0) << j;
+        }
+        const __m128i m = _mm_set1_epi32((int)key_mask);
+        const __m128i zero = _mm_setzero_si128();
+        for (; j + 4 <= n; j += 4) {
+            __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + 4 * j));
+            __m128i l = _mm_loadu_si128((const __m128i *)(const void *)(p + 4 * j - 4));
+            __m128i same = _mm_cmpeq_epi32(_mm_and_si128(_mm_xor_si128(a, l), m), zero);
+            bits |= (uint64_t)(unsigned)_mm_movemask_ps(_mm_castsi128_ps(same)) << j;
+        }
 #endif
-    for (; x < w; x++) {
-        eq[x >> 6] |= (uint64_t)(((load_word(cur + 4 * x) ^ load_word(cur + 4 * x - 4)) & key_mask) == 0) << (x & 63);
+        for (; j < n; j++) {
+            bits |= (uint64_t)(((load_word(p + 4 * j) ^ load_word(p + 4 * j - 4)) & key_mask) == 0) << j;
+        }
+        eq[base >> 6] = bits;
     }
+    g->any_zero_run = false;
     if (first_row) {
         return;
     }
-    uint64_t carry = 0;
+    uint64_t carry = 0, any = 0;
     for (size_t i = 0; i < e->words; i++) {
-        g->run_start[i] = g->up_eq[i] & (eq[i] << 1 | carry);
+        uint64_t starts = g->up_eq[i] & (eq[i] << 1 | carry) & (i == 0 ? ~(uint64_t)7 : ~(uint64_t)0);
+        g->run_start[i] = starts & eq[i];
+        g->zero_run[i] = starts & ~eq[i];
+        any |= g->zero_run[i];
         carry = eq[i] >> 63;
     }
-    g->run_start[0] &= ~(uint64_t)7;
+    g->any_zero_run = any != 0;
 }
 
 /* First x in [from, end) where a run may start, or @end. */
@@ -285,11 +305,11 @@ static QUIC_ALWAYS_INLINE size_t run_length(const uint64_t *eq, size_t x, size_t
 /* ---- the model ---- */
 
 /* Sets every context of bucket @b to its new best parameter. */
-static void refresh_kmap(const Encoder *e, Lane *l, unsigned b)
+static void refresh_kmap(const Encoder *e, Group *g, unsigned lane, unsigned b)
 {
-    uint16_t v = (uint16_t)(l->buckets[b].bestcode << 8);
+    uint16_t v = (uint16_t)(CODES + (g->lanes[lane].buckets[b].bestcode << 8));
     for (unsigned c = e->bucket_first[b]; c < e->bucket_end[b]; c++) {
-        l->kmap[c] = v;
+        g->lookup[lane * 256 + c] = v;
     }
 }
 
@@ -305,7 +325,7 @@ static QUIC_ALWAYS_INLINE void update_model(Encoder *e, Group *g, const QuicStat
         unsigned old = bucket->bestcode;
         quic_update_bucket(&e->family, s, bucket, sym[l->byte]);
         if (bucket->bestcode != old) {
-            refresh_kmap(e, l, b);
+            refresh_kmap(e, g, c, b);
         }
     }
 }
@@ -313,40 +333,56 @@ static QUIC_ALWAYS_INLINE void update_model(Encoder *e, Group *g, const QuicStat
 /* ---- the coder ---- */
 
 /* Codes pixels [a, b) of an RGB group: per pixel three lookups and one append. */
-static QUIC_ALWAYS_INLINE void code_pixels_rgb(const Encoder *e, const Group *g, BitWriter *w,
-                                               size_t a, size_t b)
+static QUIC_ALWAYS_INLINE void code_pixels_rgb(const Encoder *e, const Group *g, QuicState *st,
+                                               BitWriter *w, bool zero_runs, size_t a, size_t b)
 {
-    const uint16_t *codes = e->codes;
-    const uint16_t *k_r = g->lanes[0].kmap, *k_g = g->lanes[1].kmap, *k_b = g->lanes[2].kmap;
+    const uint64_t *zero_run = g->zero_run;
+    unsigned melcstate = st->melcstate, melclen = st->melclen;
+    const uint16_t *t = g->lookup;
     const uint8_t *sym = e->sym;
     uint8_t *ctx_row = g->ctx;
     uint32_t ctx = load_word(ctx_row + 4 * a);
     for (size_t x = a; x < b; x++) {
         uint32_t s = load_word(sym + 4 * x);
         memcpy(ctx_row + 4 * x + 4, &s, 4);
-        unsigned er = codes[k_r[ctx >> BYTE_SHIFT(2) & 0xFF] | (s >> BYTE_SHIFT(2) & 0xFF)];
-        unsigned eg = codes[k_g[ctx >> BYTE_SHIFT(1) & 0xFF] | (s >> BYTE_SHIFT(1) & 0xFF)];
-        unsigned eb = codes[k_b[ctx >> BYTE_SHIFT(0) & 0xFF] | (s >> BYTE_SHIFT(0) & 0xFF)];
+        unsigned er = t[t[(ctx >> BYTE_SHIFT(2) & 0xFF)] + (s >> BYTE_SHIFT(2) & 0xFF)];
+        unsigned eg = t[t[256 + (ctx >> BYTE_SHIFT(1) & 0xFF)] + (s >> BYTE_SHIFT(1) & 0xFF)];
+        unsigned eb = t[t[512 + (ctx >> BYTE_SHIFT(0) & 0xFF)] + (s >> BYTE_SHIFT(0) & 0xFF)];
         ctx = s;
-        unsigned lg = eg >> 8, lb = eb >> 8, len = (er >> 8) + lg + lb;
+        /* a run of length 0 before the pixel: a '0' and melclen zero bits, state down one */
+        unsigned zlen = 0;
+        if (zero_runs) {
+            unsigned z = (unsigned)(zero_run[x >> 6] >> (x & 63)) & 1;
+            zlen = (melclen + 1) & -z;
+            melcstate -= z & (melcstate != 0);
+            melclen = quic_melc_len[melcstate];
+        }
+        unsigned lg = eg >> 8, lb = eb >> 8, len = zlen + (er >> 8) + lg + lb;
         if (LIKELY(len <= 32)) {
             uint64_t v = (uint64_t)(er & 0xFF) << (lg + lb) | (uint64_t)(eg & 0xFF) << lb |
                          (eb & 0xFF);
             put_bits(w, v, len);
         } else {
+            put_bits(w, 0, zlen);
             put_bits(w, er & 0xFF, er >> 8);
             put_bits(w, eg & 0xFF, lg);
             put_bits(w, eb & 0xFF, lb);
         }
     }
+    if (zero_runs) {
+        st->melcstate = melcstate;
+        st->melclen = melclen;
+        st->melcorder = 1u << melclen;
+    }
 }
 
 /* Codes pixels [a, b) of a one-channel group. */
-static QUIC_ALWAYS_INLINE void code_pixels_one(const Encoder *e, const Group *g, BitWriter *w,
-                                               size_t a, size_t b)
+static QUIC_ALWAYS_INLINE void code_pixels_one(const Encoder *e, const Group *g, QuicState *st,
+                                               BitWriter *w, bool zero_runs, size_t a, size_t b)
 {
-    const uint16_t *codes = e->codes;
-    const uint16_t *kmap = g->lanes[0].kmap;
+    const uint64_t *zero_run = g->zero_run;
+    unsigned melcstate = st->melcstate, melclen = st->melclen;
+    const uint16_t *t = g->lookup;
     const uint8_t *sym = e->sym;
     uint8_t *ctx_row = g->ctx;
     unsigned byte = g->lanes[0].byte;
@@ -354,9 +390,21 @@ static QUIC_ALWAYS_INLINE void code_pixels_one(const Encoder *e, const Group *g,
     for (size_t x = a; x < b; x++) {
         unsigned s = sym[4 * x + byte];
         ctx_row[4 * x + 4 + byte] = (uint8_t)s;
-        unsigned code = codes[kmap[ctx] | s];
+        unsigned code = t[t[ctx] + s];
         ctx = s;
-        put_bits(w, code & 0xFF, code >> 8);
+        unsigned zlen = 0;
+        if (zero_runs) {
+            unsigned z = (unsigned)(zero_run[x >> 6] >> (x & 63)) & 1;
+            zlen = (melclen + 1) & -z;
+            melcstate -= z & (melcstate != 0);
+            melclen = quic_melc_len[melcstate];
+        }
+        put_bits(w, code & 0xFF, zlen + (code >> 8));   /* <= 16 + 26 bits */
+    }
+    if (zero_runs) {
+        st->melcstate = melcstate;
+        st->melclen = melclen;
+        st->melcorder = 1u << melclen;
     }
 }
 
@@ -366,25 +414,26 @@ static QUIC_ALWAYS_INLINE void code_pixels_one(const Encoder *e, const Group *g,
  * runs, segments and rows.
  */
 static QUIC_ALWAYS_INLINE void code_pixels(Encoder *e, Group *g, QuicState *s, BitWriter *w,
-                                           bool rgb, size_t a, size_t b, unsigned waitmask)
+                                           bool rgb, bool zero_runs, size_t a, size_t b,
+                                           unsigned waitmask)
 {
     need_symbols(e, a, b);
     for (;;) {
         size_t n = b - a;
         if (n <= s->waitcnt) {
             if (rgb) {
-                code_pixels_rgb(e, g, w, a, b);
+                code_pixels_rgb(e, g, s, w, zero_runs, a, b);
             } else {
-                code_pixels_one(e, g, w, a, b);
+                code_pixels_one(e, g, s, w, zero_runs, a, b);
             }
             s->waitcnt -= (unsigned)n;
             return;
         }
         size_t stop = a + s->waitcnt;
         if (rgb) {
-            code_pixels_rgb(e, g, w, a, stop + 1);
+            code_pixels_rgb(e, g, s, w, zero_runs, a, stop + 1);
         } else {
-            code_pixels_one(e, g, w, a, stop + 1);
+            code_pixels_one(e, g, s, w, zero_runs, a, stop + 1);
         }
         update_model(e, g, s, stop);
         a = stop + 1;
@@ -398,17 +447,18 @@ static QUIC_ALWAYS_INLINE void code_pixels(Encoder *e, Group *g, QuicState *s, B
  * coded by length and ending at the segment end; a run of length 0 leaves its pixel coded.
  */
 static QUIC_ALWAYS_INLINE void code_segment(Encoder *e, Group *g, bool rgb, bool first_row,
+                                            bool zero_runs,
                                             size_t i, size_t end, unsigned waitmask)
 {
     QuicState s = g->state;
     BitWriter w = e->bits;
     if (first_row) {
-        code_pixels(e, g, &s, &w, rgb, i, end, waitmask);
+        code_pixels(e, g, &s, &w, rgb, false, i, end, waitmask);
     } else {
         size_t from = i;
         for (;;) {
             size_t j = next_run_start(g->run_start, from, end);
-            code_pixels(e, g, &s, &w, rgb, i, j, waitmask);
+            code_pixels(e, g, &s, &w, rgb, zero_runs, i, j, waitmask);
             if (j == end) {
                 break;
             }
@@ -418,7 +468,7 @@ static QUIC_ALWAYS_INLINE void code_segment(Encoder *e, Group *g, bool rgb, bool
             if (i == end) {
                 break;
             }
-            from = len ? i : i + 1;
+            from = i;
         }
     }
     g->state = s;
@@ -426,31 +476,37 @@ static QUIC_ALWAYS_INLINE void code_segment(Encoder *e, Group *g, bool rgb, bool
 }
 
 /* Splits a row where the wait mask index changes (every QUIC_WM_NEXT pixels, up to the max). */
-static QUIC_ALWAYS_INLINE void code_row(Encoder *e, Group *g, bool rgb, bool first_row)
+static QUIC_ALWAYS_INLINE void code_row(Encoder *e, Group *g, bool rgb, bool first_row,
+                                        bool zero_runs)
 {
     QuicState *s = &g->state;
     size_t pos = 0;
     size_t left = e->width;
     while (s->wmidx < QUIC_WM_INDEX_MAX && s->wmileft <= left) {
         if (s->wmileft) {
-            code_segment(e, g, rgb, first_row, pos, pos + s->wmileft, (1u << s->wmidx) - 1);
+            code_segment(e, g, rgb, first_row, zero_runs, pos, pos + s->wmileft, (1u << s->wmidx) - 1);
             left -= s->wmileft;
             pos += s->wmileft;
         }
         quic_state_next_wm(s);
     }
     if (left) {
-        code_segment(e, g, rgb, first_row, pos, pos + left, (1u << s->wmidx) - 1);
+        code_segment(e, g, rgb, first_row, zero_runs, pos, pos + left, (1u << s->wmidx) - 1);
         if (s->wmidx < QUIC_WM_INDEX_MAX) {
             s->wmileft -= (unsigned)left;
         }
     }
 }
 
-static void code_row_rgb_first(Encoder *e, Group *g) { code_row(e, g, true, true); }
-static void code_row_rgb(Encoder *e, Group *g) { code_row(e, g, true, false); }
-static void code_row_one_first(Encoder *e, Group *g) { code_row(e, g, false, true); }
-static void code_row_one(Encoder *e, Group *g) { code_row(e, g, false, false); }
+/* One variant per case, each with its own loops: rows without runs of length 0 (photos,
+ * most rows of text pages) skip their bookkeeping. */
+typedef void CodeRowFn(Encoder *e, Group *g);
+static void code_row_rgb_first(Encoder *e, Group *g) { code_row(e, g, true, true, false); }
+static void code_row_rgb(Encoder *e, Group *g) { code_row(e, g, true, false, false); }
+static void code_row_rgb_zr(Encoder *e, Group *g) { code_row(e, g, true, false, true); }
+static void code_row_one_first(Encoder *e, Group *g) { code_row(e, g, false, true, false); }
+static void code_row_one(Encoder *e, Group *g) { code_row(e, g, false, false, false); }
+static void code_row_one_zr(Encoder *e, Group *g) { code_row(e, g, false, false, true); }
 
 /* ---- setup ---- */
 
@@ -463,8 +519,14 @@ static uint32_t bytes_mask(unsigned first, unsigned count)
 
 static void init_group(Encoder *e, Group *g, unsigned num_lanes, unsigned first_byte)
 {
+    const QuicFamily *f = &e->family;
     quic_state_reset(&g->state);
     g->num_lanes = num_lanes;
+    for (unsigned k = 0; k < QUIC_MAX_CODES; k++) {
+        for (unsigned s = 0; s < 256; s++) {
+            g->lookup[CODES + (k << 8 | s)] = k < f->bpc && s <= f->mask ? f->code_packed[s][k] : 0;
+        }
+    }
     g->key_mask = bytes_mask(first_byte, num_lanes);
     for (unsigned c = 0; c < num_lanes; c++) {
         Lane *l = &g->lanes[c];
@@ -474,7 +536,7 @@ static void init_group(Encoder *e, Group *g, unsigned num_lanes, unsigned first_
             l->buckets[b].bestcode = e->family.bpc - 1;
         }
         for (unsigned x = 0; x < 256; x++) {
-            l->kmap[x] = (uint16_t)((e->family.bpc - 1) << 8);
+            g->lookup[c * 256 + x] = (uint16_t)(CODES + ((e->family.bpc - 1) << 8));
         }
     }
 }
@@ -483,11 +545,6 @@ static CodecStatus encoder_init(Encoder *e, QuicImageType type, uint32_t width)
 {
     QuicFamily *f = &e->family;
     quic_family_init(f, type == QUIC_IMAGE_TYPE_RGB16 ? 5 : 8);
-    for (unsigned k = 0; k < QUIC_MAX_CODES; k++) {
-        for (unsigned s = 0; s < 256; s++) {
-            e->codes[k << 8 | s] = k < f->bpc && s <= f->mask ? f->code_packed[s][k] : 0;
-        }
-    }
     for (unsigned c = f->mask + 1; c-- > 0;) {
         e->bucket_first[f->bucket_of[c]] = (uint8_t)c;
     }
@@ -501,7 +558,7 @@ static CodecStatus encoder_init(Encoder *e, QuicImageType type, uint32_t width)
     bool convert = type != QUIC_IMAGE_TYPE_RGB32 && type != QUIC_IMAGE_TYPE_RGBA;
     size_t row = 4 * (size_t)width;
     size_t ctx_bytes = (row + 4 + 7) & ~(size_t)7;
-    size_t bits_bytes = 3 * e->words * sizeof(uint64_t);
+    size_t bits_bytes = 4 * e->words * sizeof(uint64_t);
     size_t total = (row + 16 + 7) / 8 * 8 + e->num_groups * (ctx_bytes + bits_bytes) +
                    (convert ? 2 * row : 0);
     uint8_t *mem = calloc(1, total);
@@ -516,6 +573,7 @@ static CodecStatus encoder_init(Encoder *e, QuicImageType type, uint32_t width)
         g->eq = (uint64_t *)(void *)mem;
         g->up_eq = g->eq + e->words;
         g->run_start = g->up_eq + e->words;
+        g->zero_run = g->run_start + e->words;
         mem += bits_bytes;
         g->ctx = mem;
         mem += ctx_bytes;
@@ -667,11 +725,13 @@ CodecStatus quic_encode(const Pixbuf *src, QuicImageType type, uint8_t *out, siz
             if (y > 0) {
                 memcpy(g->ctx, g->ctx + 4, 4);
             }
+            CodeRowFn *fn;
             if (g->num_lanes == 3) {
-                (y == 0 ? code_row_rgb_first : code_row_rgb)(e, g);
+                fn = y == 0 ? code_row_rgb_first : g->any_zero_run ? code_row_rgb_zr : code_row_rgb;
             } else {
-                (y == 0 ? code_row_one_first : code_row_one)(e, g);
+                fn = y == 0 ? code_row_one_first : g->any_zero_run ? code_row_one_zr : code_row_one;
             }
+            fn(e, g);
         }
     }
     /* Pad the last word with zeros, then one all-zero word: upstream's decoder reads a word
