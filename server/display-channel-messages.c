@@ -137,6 +137,7 @@ static void write_inline_bitmap(WireWriter *w, size_t ptr_offset, const DisplayB
         .height = bitmap->height,
         .stride = bitmap->stride,
         .pixels = bitmap->pixels,
+        .pixels_owner = bitmap->pixels_owner,
         .glz = bitmap->glz,
         .peer = bitmap->peer,
         .lossy_ok = bitmap->lossy_ok,

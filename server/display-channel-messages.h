@@ -33,6 +33,9 @@ typedef struct DisplayBitmap {
     uint32_t height;
     uint32_t stride;            /* bytes between rows of @pixels (>= width * 4) */
     const uint8_t *pixels;      /* borrowed; the top-left pixel; width * 4 bytes per row are read */
+    /* Borrowed, may be NULL: the counted buffer holding @pixels (ImageEncoderSource's
+     * pixels_owner: a GLZ dictionary then keeps a reference instead of a copy). */
+    GlzSharedPixels *pixels_owner;
     /* How display_msg_write_draw_copy and _image_draw send it (server/image-encoder.h: BITMAP,
      * LZ_RGB or QUIC); 0 (INVALID) means OFF. The _reserve variant always sends BITMAP. */
     SpiceImageCompression compression;

@@ -262,7 +262,8 @@ static bool encode_body(const ImageEncoderSource *src, uint8_t type, size_t max_
     case SPICE_IMAGE_TYPE_GLZ_RGB:
         /* On failure (too large for the window, no room) the dictionary is unchanged and no id
          * is used, so falling back to LZ keeps the client's window in step. */
-        status = glz_encode(src->glz, &view, lz_type, true, stream, capacity, &size, NULL);
+        status = glz_encode_shared(src->glz, &view, src->pixels_owner, lz_type, true, stream,
+                                   capacity, &size, NULL);
         break;
     case SPICE_IMAGE_TYPE_LZ4:
         /* One stream for the image: the default block size (64 KiB) keeps every block's

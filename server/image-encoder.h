@@ -52,6 +52,10 @@ typedef struct ImageEncoderSource {
     uint32_t height;
     uint32_t stride;            /* bytes between rows of @pixels, >= width * 4 */
     const uint8_t *pixels;      /* borrowed for the call; top-left pixel, width * 4 bytes a row */
+    /* Borrowed, may be NULL: a counted buffer holding @pixels that nobody writes any more.
+     * With it a GLZ dictionary keeps a reference instead of a copy of the image (see
+     * glz_encode_shared); without it, or for strided pixels, the dictionary copies. */
+    GlzSharedPixels *pixels_owner;
     /* Borrowed; the GLZ dictionary of the one client that will receive this image, or NULL
      * (GLZ policies then send LZ). A GLZ_RGB image joins it: the caller must send the message
      * to that client, or the client's later images reference an id it never saw. */

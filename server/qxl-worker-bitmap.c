@@ -3,9 +3,10 @@
 
 #include <glib.h>
 
-static void free_pixels(pixman_image_t *image, void *data)
+/* The image's reference to its counted buffer (a GLZ dictionary may hold more). */
+static void unref_pixels(pixman_image_t *image, void *data)
 {
-    g_free(data);
+    glz_shared_pixels_unref(data);
 }
 
 static uint32_t expand_555(uint16_t p)
@@ -31,6 +32,15 @@ static uint8_t palette_index(const uint8_t *row, uint32_t x, uint8_t format)
 
 pixman_image_t *qxl_bitmap_to_pixman(const QxlImage *image, uint8_t *wire_format)
 {
+    return qxl_bitmap_to_pixman_shared(image, wire_format, NULL);
+}
+
+pixman_image_t *qxl_bitmap_to_pixman_shared(const QxlImage *image, uint8_t *wire_format,
+                                            GlzSharedPixels **owner)
+{
+    if (owner) {
+        *owner = NULL;
+    }
     *wire_format = SPICE_BITMAP_FMT_32BIT;
     uint32_t w = image->width, h = image->height;
     if (image->format == SPICE_BITMAP_FMT_32BIT || image->format == SPICE_BITMAP_FMT_RGBA) {
@@ -48,10 +58,12 @@ pixman_image_t *qxl_bitmap_to_pixman(const QxlImage *image, uint8_t *wire_format
         (uint64_t)image->stride * 8 < (uint64_t)w * bpp) {
         return NULL;
     }
-    uint32_t *pixels = g_try_malloc((size_t)w * h * 4);
-    if (!pixels) {
+    /* Counted, so that a GLZ dictionary can keep these pixels after the draw is done. */
+    GlzSharedPixels *shared = glz_shared_pixels_new((size_t)w * h * 4);
+    if (!shared) {
         return NULL;
     }
+    uint32_t *pixels = (uint32_t *)(void *)glz_shared_pixels_data(shared);
     for (uint32_t y = 0; y < h; y++) {
         const uint8_t *row = image->data + (size_t)y * image->stride;
         uint32_t *out = pixels + (size_t)y * w;
@@ -73,9 +85,12 @@ pixman_image_t *qxl_bitmap_to_pixman(const QxlImage *image, uint8_t *wire_format
     pixman_image_t *result = pixman_image_create_bits(PIXMAN_x8r8g8b8, (int)w, (int)h, pixels,
                                                       (int)(w * 4));
     if (!result) {
-        g_free(pixels);
+        glz_shared_pixels_unref(shared);
         return NULL;
     }
-    pixman_image_set_destroy_function(result, free_pixels, pixels);
+    pixman_image_set_destroy_function(result, unref_pixels, shared);
+    if (owner) {
+        *owner = shared;
+    }
     return result;
 }

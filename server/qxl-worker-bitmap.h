@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <pixman.h>
 
+#include "codecs/glz.h"
 #include "qxl/qxl-parse.h"
 
 /*
@@ -17,3 +18,14 @@
  * *@wire_format receives SPICE_BITMAP_FMT_32BIT or SPICE_BITMAP_FMT_RGBA.
  */
 pixman_image_t *qxl_bitmap_to_pixman(const QxlImage *image, uint8_t *wire_format);
+
+/*
+ * qxl_bitmap_to_pixman that also says who holds the pixels: *@owner (may be NULL) receives the
+ * counted buffer a converted image's pixels live in, borrowed from the result (it stays valid
+ * while the result does; take a reference to keep it longer), or NULL when the result borrows
+ * @image->data (32BIT and RGBA: the parsed command owns that buffer). Nothing writes the
+ * buffer after the conversion, so a GLZ dictionary may keep a reference to it instead of a
+ * copy (server/image-encoder.h, pixels_owner).
+ */
+pixman_image_t *qxl_bitmap_to_pixman_shared(const QxlImage *image, uint8_t *wire_format,
+                                            GlzSharedPixels **owner);

@@ -65,11 +65,16 @@ static pixman_image_t *alpha8_to_pixman(const QxlImage *image)
  * A new pixman image for a parsed guest image (the caller unrefs it): bitmaps converted, SURFACE
  * images wrapped (a fresh wrapper, so transforms set on it never touch the surface's own image).
  * @alpha says how a 32-bit surface is read: with its alpha (ARGB semantics) or opaque. NULL with
- * one drop line when the image cannot be used (e.g. its surface does not exist).
+ * one drop line when the image cannot be used (e.g. its surface does not exist). @owner (may be
+ * NULL) receives the counted buffer of a converted bitmap's pixels, else NULL (see
+ * qxl_bitmap_to_pixman_shared).
  */
 static pixman_image_t *resolve_image(QxlWorker *worker, const QxlImage *image, const char *what,
-                                     int alpha)
+                                     int alpha, GlzSharedPixels **owner)
 {
+    if (owner) {
+        *owner = NULL;
+    }
     if (image->type == SPICE_IMAGE_TYPE_SURFACE) {
         Surface *s = qxl_worker_get_surface(worker, image->surface_id);
         if (!s) {
@@ -92,7 +97,7 @@ static pixman_image_t *resolve_image(QxlWorker *worker, const QxlImage *image, c
         return alpha8_to_pixman(image);
     }
     uint8_t wire_format;
-    pixman_image_t *result = qxl_bitmap_to_pixman(image, &wire_format);
+    pixman_image_t *result = qxl_bitmap_to_pixman_shared(image, &wire_format, owner);
     if (!result) {
         qxl_worker_log_drop(worker, what, QXL_STATUS_UNSUPPORTED,
                             "bitmap format not drawable (or no memory)");
@@ -111,7 +116,7 @@ static ResolvedBrush resolve_brush(QxlWorker *worker, const QxlBrush *brush, con
                                    .pattern_x = brush->pattern_x, .pattern_y = brush->pattern_y },
                         .ok = true };
     if (brush->type == SPICE_BRUSH_TYPE_PATTERN) {
-        r.brush.pattern = resolve_image(worker, brush->pattern, what, -1);
+        r.brush.pattern = resolve_image(worker, brush->pattern, what, -1, NULL);
         r.ok = r.brush.pattern != NULL;
     }
     return r;
@@ -191,8 +196,8 @@ static void render_fill(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget
  * the cache; otherwise only the @area part goes, uncached.
  */
 static void wire_bitmap_part(const QxlImage *image, pixman_image_t *converted,
-                             const pixman_box32_t *area, uint8_t format, DisplayBitmap *bitmap,
-                             pixman_box32_t *wire_area)
+                             GlzSharedPixels *owner, const pixman_box32_t *area, uint8_t format,
+                             DisplayBitmap *bitmap, pixman_box32_t *wire_area)
 {
     const uint8_t *pixels = (const uint8_t *)pixman_image_get_data(converted);
     uint32_t stride = (uint32_t)pixman_image_get_stride(converted);
@@ -207,6 +212,7 @@ static void wire_bitmap_part(const QxlImage *image, pixman_image_t *converted,
         .height = whole ? h : (uint32_t)(area->y2 - area->y1),
         .stride = stride,
         .pixels = whole ? pixels : pixels + (size_t)area->y1 * stride + (size_t)area->x1 * 4,
+        .pixels_owner = owner,
         .cacheable = whole,
     };
     *wire_area = whole ? *area :
@@ -219,7 +225,8 @@ static void wire_bitmap_part(const QxlImage *image, pixman_image_t *converted,
  */
 static void send_image_draw(QxlWorker *worker, DrawTarget *t, const DisplayDrawBase *base,
                             DisplayImageDraw *draw, const QxlImage *image,
-                            pixman_image_t *converted, const pixman_box32_t *area)
+                            pixman_image_t *converted, GlzSharedPixels *owner,
+                            const pixman_box32_t *area)
 {
     if (!t->is_primary) {
         return;
@@ -232,7 +239,7 @@ static void send_image_draw(QxlWorker *worker, DrawTarget *t, const DisplayDrawB
         return;
     }
     DisplayBitmap bitmap;
-    wire_bitmap_part(image, converted, area,
+    wire_bitmap_part(image, converted, owner, area,
                      format == PIXMAN_a8r8g8b8 ? SPICE_BITMAP_FMT_RGBA : SPICE_BITMAP_FMT_32BIT,
                      &bitmap, &draw->src_area);
     mark_guest_dirty(worker, &t->area);
@@ -267,7 +274,8 @@ static void render_copy_plain(QxlWorker *worker, const QxlDrawCommand *cmd, Draw
 {
     const QxlCopy *copy = &cmd->u.copy;
     uint8_t wire_format;
-    pixman_image_t *src = qxl_bitmap_to_pixman(copy->src, &wire_format);
+    GlzSharedPixels *owner;
+    pixman_image_t *src = qxl_bitmap_to_pixman_shared(copy->src, &wire_format, &owner);
     if (!src) {
         qxl_worker_log_drop(worker, draw_name(cmd->type), QXL_STATUS_UNSUPPORTED,
                             "bitmap format not drawable (or no memory)");
@@ -291,7 +299,8 @@ static void render_copy_plain(QxlWorker *worker, const QxlDrawCommand *cmd, Draw
          * cache). */
         DisplayBitmap bitmap;
         pixman_box32_t wire_src_area;
-        wire_bitmap_part(copy->src, src, &src_area, wire_format, &bitmap, &wire_src_area);
+        wire_bitmap_part(copy->src, src, owner, &src_area, wire_format, &bitmap,
+                         &wire_src_area);
         if (cmd->type == QXL_DRAW_BLEND) {
             display_channel_draw_blend(worker->display, base, &bitmap, &wire_src_area,
                                        copy->rop_descriptor, copy->scale_mode, &t->area);
@@ -314,8 +323,9 @@ static void render_copy(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget
         render_copy_plain(worker, cmd, t, base);
         return;
     }
+    GlzSharedPixels *owner;
     CanvasSource src = {
-        .image = resolve_image(worker, copy->src, what, 0),
+        .image = resolve_image(worker, copy->src, what, 0, &owner),
         .area = box_from_rect(&copy->src_area),
         .smooth = copy->scale_mode == SPICE_IMAGE_SCALE_MODE_INTERPOLATE,
     };
@@ -344,7 +354,7 @@ static void render_copy(QxlWorker *worker, const QxlDrawCommand *cmd, DrawTarget
         }
         /* Native messages carry no pattern and no mask here: those go from the canvas. */
         if (draw.msg_type && copy->brush.type != SPICE_BRUSH_TYPE_PATTERN && !copy->mask.bitmap) {
-            send_image_draw(worker, t, base, &draw, copy->src, src.image, &src.area);
+            send_image_draw(worker, t, base, &draw, copy->src, src.image, owner, &src.area);
         } else {
             changed_from_canvas(worker, t);
         }
@@ -368,13 +378,14 @@ static void render_transparent(QxlWorker *worker, const QxlDrawCommand *cmd, Dra
                                const DisplayDrawBase *base)
 {
     const QxlTransparent *tr = &cmd->u.transparent;
-    CanvasSource src = { .image = resolve_image(worker, tr->src, "draw TRANSPARENT", 0),
+    GlzSharedPixels *owner;
+    CanvasSource src = { .image = resolve_image(worker, tr->src, "draw TRANSPARENT", 0, &owner),
                          .area = box_from_rect(&tr->src_area) };
     if (src.image) {
         canvas_draw_transparent(t->surface, &t->area, &t->bbox, &src, tr->true_color);
         DisplayImageDraw draw = { .msg_type = SPICE_MSG_DISPLAY_DRAW_TRANSPARENT,
                                   .src_color = tr->src_color, .true_color = tr->true_color };
-        send_image_draw(worker, t, base, &draw, tr->src, src.image, &src.area);
+        send_image_draw(worker, t, base, &draw, tr->src, src.image, owner, &src.area);
         pixman_image_unref(src.image);
     }
 }
@@ -384,13 +395,15 @@ static void render_alpha_blend(QxlWorker *worker, const QxlDrawCommand *cmd, Dra
 {
     const QxlAlphaBlend *ab = &cmd->u.alpha_blend;
     int alpha = (ab->alpha_flags & SPICE_ALPHA_FLAGS_SRC_SURFACE_HAS_ALPHA) ? 1 : 0;
-    CanvasSource src = { .image = resolve_image(worker, ab->src, "draw ALPHA_BLEND", alpha),
+    GlzSharedPixels *owner;
+    CanvasSource src = { .image = resolve_image(worker, ab->src, "draw ALPHA_BLEND", alpha,
+                                                &owner),
                          .area = box_from_rect(&ab->src_area) };
     if (src.image) {
         canvas_draw_alpha_blend(t->surface, &t->area, &t->bbox, &src, ab->alpha);
         DisplayImageDraw draw = { .msg_type = SPICE_MSG_DISPLAY_DRAW_ALPHA_BLEND,
                                   .alpha_flags = (uint8_t)ab->alpha_flags, .alpha = ab->alpha };
-        send_image_draw(worker, t, base, &draw, ab->src, src.image, &src.area);
+        send_image_draw(worker, t, base, &draw, ab->src, src.image, owner, &src.area);
         pixman_image_unref(src.image);
     }
 }
@@ -421,11 +434,11 @@ static void render_composite(QxlWorker *worker, const QxlDrawCommand *cmd, DrawT
 {
     const QxlComposite *c = &cmd->u.composite;
     pixman_image_t *src = resolve_image(worker, c->src, "draw COMPOSITE",
-                                        (c->flags & SPICE_COMPOSITE_SOURCE_OPAQUE) ? 0 : -1);
+                                        (c->flags & SPICE_COMPOSITE_SOURCE_OPAQUE) ? 0 : -1, NULL);
     pixman_image_t *mask = NULL;
     if (src && c->mask) {
         mask = resolve_image(worker, c->mask, "draw COMPOSITE",
-                             (c->flags & SPICE_COMPOSITE_MASK_OPAQUE) ? 0 : -1);
+                             (c->flags & SPICE_COMPOSITE_MASK_OPAQUE) ? 0 : -1, NULL);
         if (!mask) {
             pixman_image_unref(src);
             return;

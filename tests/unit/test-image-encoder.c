@@ -407,8 +407,17 @@ static uint8_t encode_glz_and_check(const ImageEncoderSource *src, SpiceImageCom
     return type;
 }
 
+/* Release callback: counts calls (the test frees the pixels itself). */
+static void count_release(void *data, void *opaque)
+{
+    (void)data;
+    (*(int *)opaque)++;
+}
+
 /* A redraw of the same picture goes as GLZ_RGB referencing the first copy: ids count up from 0,
- * the second stream is far smaller than the first and than LZ, and both decode in one window. */
+ * the second stream is far smaller than the first and than LZ, and both decode in one window.
+ * The redraw's packed pixels come with a pixels_owner, which the dictionary keeps a reference
+ * to (released when the dictionary goes); the first's rows are padded, so they are copied. */
 static void test_glz_sequence(void)
 {
     static const uint8_t formats[] = { SPICE_BITMAP_FMT_32BIT, SPICE_BITMAP_FMT_RGBA };
@@ -425,6 +434,11 @@ static void test_glz_sequence(void)
             make_image(&again, CONTENT_TEXT, formats[f], 256, 192, 0, 12);
             first.src.glz = dict;
             again.src.glz = dict;
+            int released = 0;
+            GlzSharedPixels *owner = glz_shared_pixels_wrap(again.buf, (size_t)256 * 192 * 4,
+                                                            count_release, &released);
+            g_assert_nonnull(owner);
+            again.src.pixels_owner = owner;
             size_t first_size, again_size, lz_size;
             uint64_t first_id = 99, again_id = 99;
             g_assert_cmpuint(encode_glz_and_check(&first.src, policies[p], window, &first_size,
@@ -435,6 +449,8 @@ static void test_glz_sequence(void)
             g_assert_cmpuint(again_id, ==, 1);
             g_assert_cmpuint(glz_dictionary_next_id(dict), ==, 2);
             g_assert_cmpuint(glz_window_image_count(window), ==, 2);
+            glz_shared_pixels_unref(owner);
+            g_assert_cmpint(released, ==, 0);   /* the dictionary still holds the redraw */
             /* Without a dictionary the same policy sends LZ; the redraw is a fraction of it. */
             again.src.glz = NULL;
             g_assert_cmpuint(type_for(CONTENT_TEXT, formats[f], 256, 192, policies[p], &lz_size),
@@ -454,10 +470,11 @@ static void test_glz_sequence(void)
                 g_assert_cmpuint(glz_dictionary_next_id(dict), ==, 2);
                 free_image(&photo);
             }
+            glz_dictionary_free(dict);
+            g_assert_cmpint(released, ==, 1);
             free_image(&first);
             free_image(&again);
             glz_window_free(window);
-            glz_dictionary_free(dict);
         }
     }
 }
