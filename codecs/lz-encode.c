@@ -3,6 +3,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "codecs/lz-format.h"
 
@@ -259,6 +262,314 @@ encode_pass(LzOut *o, const uint8_t *u, size_t n, size_t row_units, uint32_t *ht
     return put_literals(o, u, literal_start, n, unit);
 }
 
+/* ---- RGB32: the pass the desktop sees, with its own loop ---- */
+
+/* The B,G,R bytes of two pixels loaded as one little-endian u64. */
+#define RGB32_PAIR_MASK 0x00FFFFFF00FFFFFFull
+
+static inline void store_u64(uint8_t *p, uint64_t v)
+{
+    memcpy(p, &v, sizeof(v));
+}
+
+/* B,G,R of 2 pixels (the low 6 bytes of the result) from their 8 bytes. */
+static inline uint64_t narrow_two_pixels(uint64_t v)
+{
+    return (v & 0xFFFFFFull) | (v >> 8 & 0xFFFFFF000000ull);
+}
+
+/* Literal runs for units [@from, @to). When 2 spare output bytes are there, each pair of
+ * pixels is one 8-byte load and one 8-byte store (6 bytes kept, the next store overwrites the
+ * other 2); otherwise byte by byte, so an exactly sized buffer still works. */
+static CodecStatus put_literals_rgb32_long(LzOut *o, const uint8_t *u, size_t from, size_t to)
+{
+    while (from < to) {
+        size_t run = to - from < LZ_MAX_LITERAL_RUN ? to - from : LZ_MAX_LITERAL_RUN;
+        size_t need = 1 + run * 3;
+        if (!out_has(o, need + 2)) {
+            if (!out_has(o, need)) {
+                return CODEC_ERR_NO_SPACE;
+            }
+            return put_literals(o, u, from, to, LZ_UNIT_RGB32);
+        }
+        uint8_t *p = o->p;
+        const uint8_t *s = u + 4 * from;
+        *p++ = (uint8_t)(run - 1);
+        size_t i = 0;
+        for (; i + 2 <= run; i += 2, s += 8, p += 6) {
+            store_u64(p, narrow_two_pixels(load_u64(s)));
+        }
+        if (i < run) {
+            lz_store_u32(p, lz_load_u32(s));   /* the 4th byte is overwritten or spare */
+        }
+        o->p += need;
+        from += run;
+    }
+    return CODEC_OK;
+}
+
+/*
+ * The literals before a match: usually none or a few (noisy gradients alternate 1-3 literals
+ * with short matches), so up to 4 are written without branching on their count: a control
+ * byte and 4 pixels always, the cursor then advanced by what the run really takes (nothing
+ * for an empty run). Needs 4 readable pixels at @from and 16 spare output bytes.
+ */
+static inline __attribute__((always_inline)) CodecStatus
+put_literals_rgb32(LzOut *o, const uint8_t *u, size_t from, size_t to)
+{
+    size_t run = to - from;
+    if (run <= 4 && out_has(o, 16)) {
+        uint8_t *p = o->p;
+        const uint8_t *s = u + 4 * from;
+        p[0] = (uint8_t)(run - 1);
+        store_u64(p + 1, narrow_two_pixels(load_u64(s)));
+        store_u64(p + 7, narrow_two_pixels(load_u64(s + 8)));
+        o->p += (1 + 3 * run) & -(size_t)(run != 0);
+        return CODEC_OK;
+    }
+    return put_literals_rgb32_long(o, u, from, to);
+}
+
+/* A match as put_match codes it, without branches for the usual near match of under 262
+ * pixels (its length byte is written even when the short form leaves it out: the offset byte
+ * then overwrites it). */
+static inline __attribute__((always_inline)) CodecStatus put_match_rgb32(LzOut *o, size_t len,
+                                                                        size_t dist)
+{
+    size_t offset = dist - 1;
+    if (offset < LZ_NEAR_OFFSET_LIMIT && len < 7 + 255 && out_has(o, 4)) {
+        uint8_t *p = o->p;
+        size_t extra = len >= 7;
+        p[0] = (uint8_t)((extra ? 7u : len) << 5 | offset >> 8);
+        p[1] = (uint8_t)(len - 7);
+        p[1 + extra] = (uint8_t)offset;
+        o->p += 2 + extra;
+        return CODEC_OK;
+    }
+    return put_match(o, len, dist, LZ_UNIT_RGB32);
+}
+
+/* Pixels equal (on B,G,R) from @a and @b onwards, at most @max; @a may overlap @b. */
+static inline __attribute__((always_inline)) size_t rgb32_extend(const uint8_t *a, const uint8_t *b,
+                                                                size_t max)
+{
+    size_t len = 0;
+    /* 8 pixels a step while they all match (long runs and rows of text pages), ... */
+    while (len + 8 <= max) {
+        const uint8_t *pa = a + 4 * len, *pb = b + 4 * len;
+        uint64_t d0 = load_u64(pa) ^ load_u64(pb), d1 = load_u64(pa + 8) ^ load_u64(pb + 8);
+        uint64_t d2 = load_u64(pa + 16) ^ load_u64(pb + 16);
+        uint64_t d3 = load_u64(pa + 24) ^ load_u64(pb + 24);
+        if (((d0 | d1 | d2 | d3) & RGB32_PAIR_MASK) != 0) {
+            break;
+        }
+        len += 8;
+    }
+    /* ... then 2 at a time to find the first difference. */
+    while (len + 2 <= max) {
+        uint64_t diff = (load_u64(a + 4 * len) ^ load_u64(b + 4 * len)) & RGB32_PAIR_MASK;
+        if (diff != 0) {
+            return len + (__builtin_ctzll(diff) >> 5);
+        }
+        len += 2;
+    }
+    if (len < max && ((lz_load_u32(a + 4 * len) ^ lz_load_u32(b + 4 * len)) & 0xFFFFFFu) == 0) {
+        len++;
+    }
+    return len;
+}
+
+/*
+ * Bit i set when pixel i of the 8 at @a equals pixel i at @b (on B,G,R). Reads 32 bytes at
+ * each. Match lengths come from it without a branch per pixel: most matches of noisy pictures
+ * are a few pixels long, and a loop exit per candidate would be a misprediction each.
+ */
+static inline __attribute__((always_inline)) unsigned rgb32_equal_mask8(const uint8_t *a,
+                                                                       const uint8_t *b)
+{
+#if defined(__SSE2__) && !defined(LZ_PORTABLE_ONLY)
+    const __m128i mask = _mm_set1_epi32(0x00FFFFFF);
+    const __m128i zero = _mm_setzero_si128();
+    __m128i x0 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)a),
+                               _mm_loadu_si128((const __m128i *)(const void *)b));
+    __m128i x1 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(a + 16)),
+                               _mm_loadu_si128((const __m128i *)(const void *)(b + 16)));
+    unsigned eq0 = (unsigned)_mm_movemask_ps(
+        _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_and_si128(x0, mask), zero)));
+    unsigned eq1 = (unsigned)_mm_movemask_ps(
+        _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_and_si128(x1, mask), zero)));
+    return eq0 | eq1 << 4;
+#else
+    unsigned equal = 0;
+    for (unsigned i = 0; i < 8; i++) {
+        equal |= (unsigned)(((lz_load_u32(a + 4 * i) ^ lz_load_u32(b + 4 * i)) & 0xFFFFFFu) == 0)
+                 << i;
+    }
+    return equal;
+#endif
+}
+
+/* Leading equal pixels (0-8) of the 8 at @a and @b. */
+static inline __attribute__((always_inline)) size_t rgb32_equal8(const uint8_t *a, const uint8_t *b)
+{
+    return (size_t)__builtin_ctz(~rgb32_equal_mask8(a, b));   /* bit 8 of ~mask is always set */
+}
+
+static inline uint32_t hash_rgb32(const uint8_t *p)
+{
+    uint64_t pair = load_u64(p) & RGB32_PAIR_MASK;
+    uint64_t third = lz_load_u32(p + 8) & 0xFFFFFFu;
+    return (uint32_t)((pair * 0x9E3779B97F4A7C15ull ^ third * 0xC2B2AE3D27D4EB4Full) >>
+                      (64 - HASH_BITS));
+}
+
+/* While nothing matches, the hash is probed less often: after each 2^RGB32_SKIP_SHIFT probes
+ * without a match, one more position is skipped between probes (the row above and the run are
+ * still tried everywhere: they are cheap, and they are where noisy pictures still find their
+ * few matches). */
+#define RGB32_SKIP_SHIFT 4u
+
+/* The longest match at unit @ip of the tail (under 8 units left): run, hash slot or row above. */
+static inline size_t tail_match(const uint8_t *u, size_t ip, size_t n, size_t row,
+                                const uint32_t *htab, size_t *out_dist)
+{
+    const uint8_t *p = u + 4 * ip;
+    size_t best_len = 0;
+    size_t candidates[3] = { 1, 0, row };
+    if (ip + 3 <= n) {
+        size_t cand = htab[hash_rgb32(p)];
+        candidates[1] = cand != 0 ? ip - cand : 0;
+    }
+    for (unsigned i = 0; i < 3; i++) {
+        size_t dist = candidates[i];
+        if (dist != 0 && dist <= ip && dist <= (size_t)LZ_FAR_OFFSET_MAX + 1) {
+            size_t len = rgb32_extend(p - 4 * dist, p, n - ip);
+            if (len > best_len) {
+                best_len = len;
+                *out_dist = dist;
+            }
+        }
+    }
+    return best_len;
+}
+
+/*
+ * The RGB32 pass. Greedy, like encode_pass: at each position take a run of the previous pixel
+ * when it is at least 3 long, else the longest of the hash slot of the next 3 pixels, the row
+ * above and a short run. Candidates are compared 8 pixels at once and the longest picked
+ * without branches; only the choice "literal or match" and long matches branch.
+ */
+static CodecStatus encode_pass_rgb32_fast(LzOut *o, const uint8_t *u, size_t n, size_t row,
+                                          uint32_t *htab)
+{
+    const size_t max_dist = (size_t)LZ_FAR_OFFSET_MAX + 1;
+    const size_t row_dist = row != 0 && row <= max_dist ? row : 0;
+    size_t literal_start = 0;
+    size_t next_probe = 1;
+    size_t probes = 0;
+    size_t ip = 1;   /* unit 0 has nothing before it: always a literal */
+    CodecStatus st;
+
+    /* Slot values are positions; 0 (never inserted: unit 0 is skipped) marks an empty slot. */
+    memset(htab, 0, HASH_SIZE * sizeof(*htab));
+    while (ip + 8 <= n) {
+        const uint8_t *p = u + 4 * ip;
+        if (next_probe > ip + 1 && ip >= row_dist && ip + 9 <= n) {
+            /* No hash probe for a while: only runs and the row above can match. A match of
+             * 2+ starts where two neighbouring pixels equal their left (or upper) neighbours;
+             * skip the positions before the next probe where none does. */
+            unsigned run = rgb32_equal_mask8(p - 4, p);
+            unsigned up = row_dist != 0 ? rgb32_equal_mask8(p - 4 * row_dist, p) : 0;
+            size_t window = next_probe - ip < 7 ? next_probe - ip : 7;
+            unsigned starts = ((run & run >> 1) | (up & up >> 1)) & ((1u << window) - 1);
+            if (starts == 0) {
+                ip += window;
+                continue;
+            }
+            ip += (size_t)__builtin_ctz(starts);
+            p = u + 4 * ip;
+        }
+        size_t best_len = rgb32_equal8(p - 4, p);
+        size_t best_dist = 1;
+
+        if (best_len >= 3) {
+            if (best_len == 8) {
+                best_len += rgb32_extend(p + 28, p + 32, n - ip - 8);
+            }
+        } else {
+            size_t run_len = best_len;
+            best_len = 0;
+            if (ip >= next_probe) {
+                uint32_t h = hash_rgb32(p);
+                size_t cand = htab[h];
+                htab[h] = (uint32_t)ip;
+                if (cand != 0 && ip - cand <= max_dist) {
+                    best_len = rgb32_equal8(u + 4 * cand, p);
+                    best_dist = ip - cand;
+                }
+            }
+            size_t row_len = 0;
+            if (row_dist != 0 && ip >= row_dist) {
+                row_len = rgb32_equal8(p - 4 * row_dist, p);
+            }
+            if (best_len == 8) {
+                best_len += rgb32_extend(p + 32 - 4 * best_dist, p + 32, n - ip - 8);
+                /* The row above wins only if it also matches pixel best_len. */
+                if (row_len == 8 && best_dist != row_dist && best_len < n - ip &&
+                    ((lz_load_u32(p + 4 * best_len - 4 * row_dist) ^ lz_load_u32(p + 4 * best_len)) &
+                     0xFFFFFFu) == 0) {
+                    row_len += rgb32_extend(p + 32 - 4 * row_dist, p + 32, n - ip - 8);
+                }
+            } else if (row_len == 8) {
+                row_len += rgb32_extend(p + 32 - 4 * row_dist, p + 32, n - ip - 8);
+            }
+            size_t pick_row = row_len > best_len;
+            best_dist = pick_row ? row_dist : best_dist;
+            best_len = pick_row ? row_len : best_len;
+            size_t pick_run = run_len > best_len;
+            best_dist = pick_run ? 1 : best_dist;
+            best_len = pick_run ? run_len : best_len;
+        }
+
+        if (best_len < 2) {
+            if (ip >= next_probe) {
+                next_probe = ip + 1 + (probes++ >> RGB32_SKIP_SHIFT);
+            }
+            ip++;
+            continue;
+        }
+        if ((st = put_literals_rgb32(o, u, literal_start, ip)) != CODEC_OK ||
+            (st = put_match_rgb32(o, best_len, best_dist)) != CODEC_OK) {
+            return st;
+        }
+        ip += best_len;
+        literal_start = ip;
+        next_probe = ip;
+        probes = 0;
+        /* Remember where the match ended so the next repeat of its tail is found. */
+        if (ip + 2 <= n) {
+            htab[hash_rgb32(u + 4 * (ip - 2))] = (uint32_t)(ip - 2);
+            htab[hash_rgb32(u + 4 * (ip - 1))] = (uint32_t)(ip - 1);
+        }
+    }
+    /* The last few units: exact-length comparisons only. */
+    while (ip < n) {
+        size_t dist = 0;
+        size_t len = tail_match(u, ip, n, row_dist, htab, &dist);
+        if (len < 2) {
+            ip++;
+            continue;
+        }
+        if ((st = put_literals_rgb32_long(o, u, literal_start, ip)) != CODEC_OK ||
+            (st = put_match(o, len, dist, LZ_UNIT_RGB32)) != CODEC_OK) {
+            return st;
+        }
+        ip += len;
+        literal_start = ip;
+    }
+    return put_literals_rgb32_long(o, u, literal_start, n);
+}
+
 static CodecStatus encode_pass_byte(LzOut *o, const uint8_t *u, size_t n, size_t row,
                                     uint32_t *htab)
 {
@@ -274,7 +585,7 @@ static CodecStatus encode_pass_rgb16(LzOut *o, const uint8_t *u, size_t n, size_
 static CodecStatus encode_pass_rgb32(LzOut *o, const uint8_t *u, size_t n, size_t row,
                                      uint32_t *htab)
 {
-    return encode_pass(o, u, n, row, htab, LZ_UNIT_RGB32);
+    return encode_pass_rgb32_fast(o, u, n, row, htab);
 }
 
 static CodecStatus encode_pass_alpha(LzOut *o, const uint8_t *u, size_t n, size_t row,
