@@ -100,28 +100,50 @@ static bool overrun(const BitReader *r)
     return 32u * (r->phantom_words + 1) > r->avail;
 }
 
+/* Key rows get this many spare words past the width: run fills store four keys at a time. */
+#define KEY_PAD 4u
+
+/* One coding group (RGB, gray, or the alpha of RGBA) as the decoder keeps it. */
+typedef struct DecoderGroup {
+    QuicState state;
+    unsigned channels;
+    /* Channel values of this and the previous row, packed per pixel (B | G << 8 | R << 16 for
+     * RGB, the value for one channel): what run detection compares and store_row writes. */
+    uint32_t *cur_key;
+    uint32_t *prev_key;
+    /* corr[n * (1 + x) + c]: channel c's symbol coded at x, corr[c] its context at x = 0 (see
+     * QuicPlane.corr: run pixels leave it untouched). */
+    uint8_t *corr;
+} DecoderGroup;
+
 /*
- * Decoder-private state. The pixel loops never touch the model's per-plane byte rows: a group's
- * channel values live only in its packed key rows (B | G << 8 | R << 16 for RGB, the value for
- * one channel), which are also what store_row writes out, and its coded symbols in one packed
- * word per pixel (channel c in byte c). k_of_ctx caches each context's bucket's best code so
- * the per-symbol chain is one byte load instead of two dependent loads; it is rewritten
- * whenever a model update changes a bucket's best code.
+ * All decoder state. The model is the one of quic-model.h, kept in a form for decoding:
+ * bucket counters as int32 so an update is a few SIMD steps without branches, and k_of_ctx,
+ * each context's bucket's best code, so the per-symbol chain is one byte load (it is
+ * rewritten whenever an update changes a bucket's best code).
  */
 typedef struct Decoder {
-    QuicCoder coder;
+    QuicFamily family;
     BitReader bits;
-    uint32_t *corr[2];                    /* per group, width + 1 words: see QuicPlane.corr */
+    uint32_t width;
+    unsigned num_groups;
+    DecoderGroup groups[2];
+    void *rows_mem;
     uint8_t k_of_ctx[QUIC_MAX_PLANES][256];
+    uint8_t bestcode[QUIC_MAX_PLANES][QUIC_MAX_CODES];
     uint8_t bucket_first[QUIC_MAX_CODES];   /* first context of each bucket */
     uint16_t bucket_size[QUIC_MAX_CODES];
     uint32_t gr_min_bits[QUIC_MAX_CODES];
+    /* Sum of the run lengths of the first s MELCODE states' hits (s = 0..QUIC_MELC_STATES). */
+    uint32_t melc_sum[QUIC_MELC_STATES + 1];
+    /* counters[plane][bucket][k], as QuicBucket.counters; k >= bpc stay 0 and never win. */
+    _Alignas(16) int32_t counters[QUIC_MAX_PLANES][QUIC_MAX_CODES][QUIC_MAX_CODES];
 } Decoder;
 
 static QUIC_ALWAYS_INLINE unsigned read_symbol(BitReader *r, const Decoder *d, unsigned k,
                                                bool fast)
 {
-    const QuicFamily *f = &d->coder.family;
+    const QuicFamily *f = &d->family;
     uint64_t buf = r->buf;
     unsigned sym, len;
     if (LIKELY((uint32_t)(buf >> 32) > d->gr_min_bits[k])) {
@@ -143,74 +165,146 @@ static QUIC_ALWAYS_INLINE unsigned read_symbol(BitReader *r, const Decoder *d, u
 }
 
 /*
- * Decodes one pixel of @n channels at a packed prediction @pred; returns its packed value and
- * its packed symbols in @syms. ctx[c] is channel c's context on entry and its symbol on exit.
+ * Decodes one pixel of @n channels at the packed prediction @pred and returns its packed
+ * value. ctx[c] is channel c's context on entry and its symbol on exit; the symbols also go
+ * to @corr (n bytes).
  */
 static QUIC_ALWAYS_INLINE uint32_t decode_pixel(const Decoder *d, unsigned first_plane,
                                                 unsigned n, BitReader *r, unsigned *ctx,
-                                                uint32_t pred, uint32_t *syms, bool fast)
+                                                uint32_t pred, uint8_t *corr, bool fast)
 {
-    const QuicFamily *f = &d->coder.family;
-    uint32_t value = 0, packed = 0;
+    const QuicFamily *f = &d->family;
+    uint32_t value = 0;
     for (unsigned c = 0; c < n; c++) {
         unsigned shift = 8 * (n - 1 - c);
         unsigned k = d->k_of_ctx[first_plane + c][ctx[c]];
         unsigned sym = read_symbol(r, d, k, fast);
         ctx[c] = sym;
-        packed |= sym << (8 * c);
+        corr[c] = (uint8_t)sym;
         value |= ((f->unfold[sym] + (pred >> shift)) & f->mask) << shift;
     }
-    *syms = packed;
     return value;
 }
 
-/* Per-byte floor((a + b) / 2) of two packed pixels (channel values are at most 8 bits). */
+/* Per-byte floor((a + b) / 2) of two packed pixels. */
 static QUIC_ALWAYS_INLINE uint32_t average_bytes(uint32_t a, uint32_t b)
 {
     return (a & b) + (((a ^ b) >> 1) & 0x7F7F7F7Fu);
 }
 
-/* Model update of every channel at a pixel whose context word is @ctxs and symbols @syms. */
-static void update_model(Decoder *d, const QuicGroup *g, unsigned first_plane, unsigned n,
-                         uint32_t ctxs, uint32_t syms)
+/*
+ * quic_update_bucket for the decoder's counters: add @sym's code lengths, best code = the
+ * largest k with the smallest total, halve all once that total passes the trigger. Returns the
+ * new best code.
+ */
+static unsigned update_counters(const QuicFamily *f, int32_t *counters, unsigned sym,
+                                unsigned trigger)
 {
-    const QuicFamily *f = &d->coder.family;
+#if defined(__SSE2__)
+    /* code_len[sym][0..7] widened to eight int32 lanes */
+    __m128i lens = _mm_loadl_epi64((const __m128i *)(const void *)f->code_len[sym]);
+    const __m128i zero = _mm_setzero_si128();
+    lens = _mm_unpacklo_epi8(lens, zero);
+    __m128i lo = _mm_add_epi32(_mm_load_si128((const __m128i *)(void *)counters),
+                               _mm_unpacklo_epi16(lens, zero));
+    __m128i hi = _mm_add_epi32(_mm_load_si128((const __m128i *)(void *)(counters + 4)),
+                               _mm_unpackhi_epi16(lens, zero));
+    /* Codes k >= bpc do not exist: make them lose every comparison. */
+    const __m128i none = _mm_set1_epi32(0x3FFFFFFF);
+    __m128i lo_v = lo, hi_v = hi;
+    if (f->bpc < 8) {
+        const __m128i idx_hi = _mm_setr_epi32(4, 5, 6, 7), idx_lo = _mm_setr_epi32(0, 1, 2, 3);
+        const __m128i bpc = _mm_set1_epi32((int)f->bpc - 1);
+        lo_v = _mm_or_si128(lo, _mm_and_si128(_mm_cmpgt_epi32(idx_lo, bpc), none));
+        hi_v = _mm_or_si128(hi, _mm_and_si128(_mm_cmpgt_epi32(idx_hi, bpc), none));
+    }
+    __m128i gt = _mm_cmpgt_epi32(lo_v, hi_v);
+    __m128i m = _mm_or_si128(_mm_and_si128(gt, hi_v), _mm_andnot_si128(gt, lo_v));
+    __m128i sh = _mm_shuffle_epi32(m, _MM_SHUFFLE(1, 0, 3, 2));
+    gt = _mm_cmpgt_epi32(m, sh);
+    m = _mm_or_si128(_mm_and_si128(gt, sh), _mm_andnot_si128(gt, m));
+    sh = _mm_shuffle_epi32(m, _MM_SHUFFLE(2, 3, 0, 1));
+    gt = _mm_cmpgt_epi32(m, sh);
+    m = _mm_or_si128(_mm_and_si128(gt, sh), _mm_andnot_si128(gt, m));
+    unsigned mask = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(lo_v, m))) |
+                    (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(hi_v, m))) << 4;
+    unsigned best = 31u - (unsigned)__builtin_clz(mask);
+    uint32_t best_len = (uint32_t)_mm_cvtsi128_si32(m);
+    __m128i halve = _mm_cvtsi32_si128(best_len > trigger);
+    _mm_store_si128((__m128i *)(void *)counters, _mm_srl_epi32(lo, halve));
+    _mm_store_si128((__m128i *)(void *)(counters + 4), _mm_srl_epi32(hi, halve));
+    return best;
+#else
+    unsigned best = f->bpc - 1;
+    int32_t best_len = (counters[best] += f->code_len[sym][best]);
+    for (int k = (int)f->bpc - 2; k >= 0; k--) {
+        int32_t len = (counters[k] += f->code_len[sym][k]);
+        if (len < best_len) {
+            best = (unsigned)k;
+            best_len = len;
+        }
+    }
+    if ((uint32_t)best_len > trigger) {
+        for (unsigned k = 0; k < f->bpc; k++) {
+            counters[k] >>= 1;
+        }
+    }
+    return best;
+#endif
+}
+
+/* Model update of every channel of a group at a pixel with contexts @ctxs and symbols
+ * @syms (n bytes each). */
+static void update_model(Decoder *d, const QuicState *s, unsigned first_plane, unsigned n,
+                         const uint8_t *ctxs, const uint8_t *syms)
+{
+    const QuicFamily *f = &d->family;
     for (unsigned c = 0; c < n; c++) {
-        unsigned bucket = f->bucket_of[(ctxs >> (8 * c)) & 0xFF];
-        QuicBucket *b = &g->planes[c]->buckets[bucket];
-        unsigned old = b->bestcode;
-        quic_update_bucket(f, &g->state, b, (syms >> (8 * c)) & 0xFF);
-        if (b->bestcode != old) {
-            memset(&d->k_of_ctx[first_plane + c][d->bucket_first[bucket]], (int)b->bestcode,
+        unsigned plane = first_plane + c;
+        unsigned bucket = f->bucket_of[ctxs[c]];
+        unsigned best = update_counters(f, d->counters[plane][bucket], syms[c], s->wm_trigger);
+        if (best != d->bestcode[plane][bucket]) {
+            d->bestcode[plane][bucket] = (uint8_t)best;
+            memset(&d->k_of_ctx[plane][d->bucket_first[bucket]], (int)best,
                    d->bucket_size[bucket]);
         }
     }
 }
 
-/* Sum of the run lengths of @hits consecutive hits from MELCODE state @state, and the state. */
-static QUIC_ALWAYS_INLINE size_t melc_hits(QuicState *s, unsigned hits)
+/* Applies @hits run hits to @s (each adds the current order, then moves one state up) and
+ * returns the length they add. */
+static QUIC_ALWAYS_INLINE size_t melc_hits(const Decoder *d, QuicState *s, unsigned hits)
 {
-    size_t run = 0;
-    for (unsigned h = 0; h < hits; h++) {
-        run += s->melcorder;
-        quic_melc_up(s);
+    unsigned from = s->melcstate, to = from + hits;
+    size_t run;
+    if (LIKELY(to <= QUIC_MELC_STATES)) {
+        run = d->melc_sum[to] - d->melc_sum[from];
+    } else {
+        run = d->melc_sum[QUIC_MELC_STATES] - d->melc_sum[from] +
+              ((size_t)(to - QUIC_MELC_STATES) << quic_melc_len[QUIC_MELC_STATES - 1]);
     }
+    if (to > QUIC_MELC_STATES - 1) {
+        to = QUIC_MELC_STATES - 1;
+    }
+    s->melcstate = to;
+    s->melclen = quic_melc_len[to];
+    s->melcorder = 1u << s->melclen;
     return run;
 }
 
 /* Reads a run length (see put_run in quic-encode.c); false if it cannot fit in @max. */
-static QUIC_ALWAYS_INLINE bool read_run(BitReader *r, QuicState *s, size_t max,
+static QUIC_ALWAYS_INLINE bool read_run(const Decoder *d, BitReader *r, QuicState *s, size_t max,
                                         size_t *out_len, bool fast)
 {
     size_t run = 0;
     for (;;) {
         uint32_t bits = peek32(r);
         unsigned ones = bits == 0xFFFFFFFFu ? 32 : (unsigned)__builtin_clz(~bits);
-        run += melc_hits(s, ones);
+        run += melc_hits(d, s, ones);
         if (run > max) {
             return false;
         }
-        if (ones < 32) {
+        if (LIKELY(ones < 32)) {
             eat(r, ones + 1, fast);
             break;
         }
@@ -233,14 +327,14 @@ static QUIC_ALWAYS_INLINE bool decode_segment(Decoder *d, unsigned gi, unsigned 
                                               size_t i, size_t end, unsigned waitmask,
                                               bool fast)
 {
-    QuicGroup *g = &d->coder.groups[gi];
+    DecoderGroup *g = &d->groups[gi];
     unsigned first_plane = gi == 0 ? 0 : 3;
-    uint32_t *corr = d->corr[gi];
+    uint8_t *corr = g->corr;
     uint32_t *key = g->cur_key;
     const uint32_t *up = g->prev_key;
     unsigned ctx[3];
     for (unsigned c = 0; c < n; c++) {
-        ctx[c] = (corr[i] >> (8 * c)) & 0xFF;
+        ctx[c] = corr[n * i + c];
     }
     uint32_t left = i ? key[i - 1] : 0;
     QuicState s = g->state;
@@ -248,18 +342,13 @@ static QUIC_ALWAYS_INLINE bool decode_segment(Decoder *d, unsigned gi, unsigned 
     size_t stop;
     size_t run_index = 0;
     bool ok = true;
-    uint32_t syms;
 
-#define UPDATE_AT(x) \
-    do { \
-        g->state = s; \
-        update_model(d, g, first_plane, n, corr[x], corr[(x) + 1]); \
-    } while (0)
+#define DECODE_AT(i, pred) \
+    (key[i] = left = decode_pixel(d, first_plane, n, &r, ctx, (pred), corr + n * ((i) + 1), fast))
+#define UPDATE_AT(x) update_model(d, &s, first_plane, n, corr + n * (x), corr + n * ((x) + 1))
 
     if (i == 0) {
-        left = decode_pixel(d, first_plane, n, &r, ctx, row0 ? 0 : up[0], &syms, fast);
-        key[0] = left;
-        corr[1] = syms;
+        DECODE_AT(0, row0 ? 0 : up[0]);
         if (s.waitcnt) {
             s.waitcnt--;
         } else {
@@ -274,17 +363,13 @@ static QUIC_ALWAYS_INLINE bool decode_segment(Decoder *d, unsigned gi, unsigned 
     if (row0) {
         while (stop < end) {
             for (; i <= stop; i++) {
-                left = decode_pixel(d, first_plane, n, &r, ctx, left, &syms, fast);
-                key[i] = left;
-                corr[i + 1] = syms;
+                DECODE_AT(i, left);
             }
             UPDATE_AT(stop);
             stop = i + (quic_tabrand(&s) & waitmask);
         }
         for (; i < end; i++) {
-            left = decode_pixel(d, first_plane, n, &r, ctx, left, &syms, fast);
-            key[i] = left;
-            corr[i + 1] = syms;
+            DECODE_AT(i, left);
         }
         s.waitcnt = (unsigned)(stop - end);
         goto done;
@@ -299,10 +384,7 @@ static QUIC_ALWAYS_INLINE bool decode_segment(Decoder *d, unsigned gi, unsigned 
                 if (RUN_STARTS_AT(i)) {
                     goto run;
                 }
-                left = decode_pixel(d, first_plane, n, &r, ctx, average_bytes(left, up[i]),
-                                    &syms, fast);
-                key[i] = left;
-                corr[i + 1] = syms;
+                DECODE_AT(i, average_bytes(left, up[i]));
             }
             UPDATE_AT(stop);
             stop = i + (quic_tabrand(&s) & waitmask);
@@ -311,10 +393,7 @@ static QUIC_ALWAYS_INLINE bool decode_segment(Decoder *d, unsigned gi, unsigned 
             if (RUN_STARTS_AT(i)) {
                 goto run;
             }
-            left = decode_pixel(d, first_plane, n, &r, ctx, average_bytes(left, up[i]), &syms,
-                                fast);
-            key[i] = left;
-            corr[i + 1] = syms;
+            DECODE_AT(i, average_bytes(left, up[i]));
         }
         s.waitcnt = (unsigned)(stop - end);
         goto done;
@@ -323,24 +402,32 @@ run:
         s.waitcnt = (unsigned)(stop - i);
         run_index = i;
         size_t run_len;
-        if (!read_run(&r, &s, end - i, &run_len, fast)) {
+        if (!read_run(d, &r, &s, end - i, &run_len, fast)) {
             ok = false;
             goto done;
         }
-        for (size_t run_end = i + run_len; i < run_end; i++) {
-            key[i] = left;
+        /* Four keys per step: the rows have KEY_PAD spare words, and keys past the run are
+         * rewritten when their pixels are decoded. */
+        size_t run_end = i + run_len;
+        for (size_t j = i; j < run_end; j += 4) {
+            key[j] = left;
+            key[j + 1] = left;
+            key[j + 2] = left;
+            key[j + 3] = left;
         }
+        i = run_end;
         if (i == end) {
             goto done;
         }
-        /* Run pixels leave corr alone: the next contexts are whatever corr[i] holds. */
+        /* Run pixels leave corr alone: the next contexts are whatever corr holds there. */
         for (unsigned c = 0; c < n; c++) {
-            ctx[c] = (corr[i] >> (8 * c)) & 0xFF;
+            ctx[c] = corr[n * i + c];
         }
         stop = i + s.waitcnt;
     }
 #undef RUN_STARTS_AT
 #undef UPDATE_AT
+#undef DECODE_AT
 done:
     g->state = s;
     d->bits = r;
@@ -350,9 +437,9 @@ done:
 static QUIC_ALWAYS_INLINE bool decode_row(Decoder *d, unsigned gi, unsigned n, bool row0,
                                           bool fast)
 {
-    QuicState *s = &d->coder.groups[gi].state;
+    QuicState *s = &d->groups[gi].state;
     size_t pos = 0;
-    size_t left = d->coder.width;
+    size_t left = d->width;
     while (s->wmidx < QUIC_WM_INDEX_MAX && s->wmileft <= left) {
         if (s->wmileft) {
             if (!decode_segment(d, gi, n, row0, pos, pos + s->wmileft, (1u << s->wmidx) - 1,
@@ -411,7 +498,7 @@ static inline uint8_t expand5(unsigned v)
 }
 
 /* Writes row @y, decoded into the groups' key rows, into @dst. */
-static void store_row(const QuicCoder *c, QuicImageType type, Pixbuf *dst, uint32_t y)
+static void store_row(const Decoder *c, QuicImageType type, Pixbuf *dst, uint32_t y)
 {
     uint8_t *row = pixbuf_row(dst, y);
     uint32_t w = c->width;
@@ -462,22 +549,38 @@ static void store_row(const QuicCoder *c, QuicImageType type, Pixbuf *dst, uint3
     }
 }
 
-/* Sets up the decoder-private state next to @d->coder (already initialised). */
-static CodecStatus decoder_init(Decoder *d)
+/* Sets up @d for @type (valid) and @width pixels. CODEC_ERR_NO_MEMORY on failure. */
+static CodecStatus decoder_init(Decoder *d, QuicImageType type, uint32_t width)
 {
-    const QuicFamily *f = &d->coder.family;
-    size_t words = (size_t)d->coder.width + 1;
-    uint32_t *corr = calloc(d->coder.num_groups * words, sizeof(uint32_t));
-    if (corr == NULL) {
+    memset(d, 0, sizeof(*d));
+    QuicFamily *f = &d->family;
+    quic_family_init(f, type == QUIC_IMAGE_TYPE_RGB16 ? 5 : 8);
+    d->width = width;
+    d->num_groups = type == QUIC_IMAGE_TYPE_RGBA ? 2 : 1;
+
+    /* One block: per group two key rows, then the symbol rows. */
+    size_t key_words = (size_t)width + KEY_PAD;
+    size_t corr_bytes[2] = { (type == QUIC_IMAGE_TYPE_GRAY ? 1 : 3) * ((size_t)width + 1),
+                             (size_t)width + 1 };
+    uint32_t *keys = calloc(1, d->num_groups * 2 * key_words * sizeof(uint32_t) + corr_bytes[0] +
+                               corr_bytes[1]);
+    if (keys == NULL) {
         return CODEC_ERR_NO_MEMORY;
     }
-    d->corr[0] = corr;
-    d->corr[1] = d->coder.num_groups > 1 ? corr + words : NULL;
-    memset(d->k_of_ctx, (int)(f->bpc - 1), sizeof(d->k_of_ctx));   /* every bestcode starts there */
-    for (unsigned b = 0; b < QUIC_MAX_CODES; b++) {
-        d->bucket_size[b] = 0;
-        d->bucket_first[b] = 0;
+    d->rows_mem = keys;
+    uint8_t *corr = (uint8_t *)(keys + d->num_groups * 2 * key_words);
+    for (unsigned g = 0; g < d->num_groups; g++) {
+        DecoderGroup *group = &d->groups[g];
+        quic_state_reset(&group->state);
+        group->channels = g == 0 && type != QUIC_IMAGE_TYPE_GRAY ? 3 : 1;
+        group->cur_key = keys + 2 * g * key_words;
+        group->prev_key = group->cur_key + key_words;
+        group->corr = corr;
+        corr += corr_bytes[g];
     }
+
+    memset(d->k_of_ctx, (int)(f->bpc - 1), sizeof(d->k_of_ctx));   /* every bestcode starts there */
+    memset(d->bestcode, (int)(f->bpc - 1), sizeof(d->bestcode));
     for (unsigned ctx = f->mask + 1; ctx-- > 0;) {
         d->bucket_first[f->bucket_of[ctx]] = (uint8_t)ctx;
         d->bucket_size[f->bucket_of[ctx]]++;
@@ -485,18 +588,23 @@ static CodecStatus decoder_init(Decoder *d)
     for (unsigned k = 0; k < QUIC_MAX_CODES; k++) {
         d->gr_min_bits[k] = k < f->bpc ? f->gr_min_bits[k] : UINT32_MAX;
     }
+    for (unsigned s = 0; s < QUIC_MELC_STATES; s++) {
+        d->melc_sum[s + 1] = d->melc_sum[s] + (1u << quic_melc_len[s]);
+    }
     return CODEC_OK;
 }
 
 /* Row start: swaps each group's key rows and sets the x = 0 contexts (see QuicPlane.corr). */
 static void decoder_start_row(Decoder *d, uint32_t y)
 {
-    for (unsigned g = 0; g < d->coder.num_groups; g++) {
-        QuicGroup *group = &d->coder.groups[g];
+    for (unsigned g = 0; g < d->num_groups; g++) {
+        DecoderGroup *group = &d->groups[g];
         uint32_t *k = group->cur_key;
         group->cur_key = group->prev_key;
         group->prev_key = k;
-        d->corr[g][0] = y == 0 ? 0 : d->corr[g][1];
+        for (unsigned c = 0; c < group->channels; c++) {
+            group->corr[c] = y == 0 ? 0 : group->corr[group->channels + c];
+        }
     }
 }
 
@@ -534,13 +642,8 @@ CodecStatus quic_decode(const uint8_t *data, size_t size, Pixbuf *dst, QuicHeade
         return CODEC_ERR_UNSUPPORTED;
     }
     Decoder d;
-    st = quic_coder_init(&d.coder, h.type, h.width);
+    st = decoder_init(&d, h.type, h.width);
     if (st != CODEC_OK) {
-        return st;
-    }
-    st = decoder_init(&d);
-    if (st != CODEC_OK) {
-        quic_coder_finish(&d.coder);
         return st;
     }
     size_t words = size / 4;
@@ -548,7 +651,7 @@ CodecStatus quic_decode(const uint8_t *data, size_t size, Pixbuf *dst, QuicHeade
     refill(&d.bits);
 
     unsigned channels = h.type == QUIC_IMAGE_TYPE_GRAY ? 1 : h.type == QUIC_IMAGE_TYPE_RGBA ? 4 : 3;
-    size_t fast_margin = row_worst_bytes(h.width, channels, d.coder.num_groups);
+    size_t fast_margin = row_worst_bytes(h.width, channels, d.num_groups);
     for (uint32_t y = 0; y < h.height; y++) {
         decoder_start_row(&d, y);
         bool fast = (size_t)(d.bits.end - d.bits.p) >= fast_margin;
@@ -572,10 +675,9 @@ CodecStatus quic_decode(const uint8_t *data, size_t size, Pixbuf *dst, QuicHeade
             st = CODEC_ERR_TRUNCATED;
             break;
         }
-        store_row(&d.coder, h.type, dst, y);
+        store_row(&d, h.type, dst, y);
     }
-    free(d.corr[0]);
-    quic_coder_finish(&d.coder);
+    free(d.rows_mem);
     return st;
 }
 
