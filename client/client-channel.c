@@ -23,6 +23,8 @@
 
 /* Largest message body we accept: an uncompressed 4K frame is 33 MB. */
 #define CHANNEL_MAX_MESSAGE (128u * 1024u * 1024u)
+/* Bytes asked of the socket per read. */
+#define READ_CHUNK 65536u
 
 typedef enum Phase {
     PHASE_CONNECTING,
@@ -755,15 +757,21 @@ static void pump_input(ClientChannel *ch)
     if (ch->fd < 0) {
         return;
     }
-    uint8_t buf[65536];
     bool ended = false;
     char *error = NULL;
     /* Bytes already decrypted inside OpenSSL never make the socket readable: take them too. */
     for (int rounds = 0; rounds < 64 || (ch->tls != NULL && client_tls_has_pending(ch->tls)); rounds++) {
+        /* Straight into @in's tail (a GByteArray keeps its allocation when it shrinks back):
+         * no bounce buffer, so each byte is copied once from the kernel. */
+        guint len = ch->in->len;
+        if (len > 2u * CHANNEL_MAX_MESSAGE) {
+            break;   /* enough for now: process it first (TLS may keep having more) */
+        }
+        g_byte_array_set_size(ch->in, len + READ_CHUNK);
         size_t got = 0;
-        IoResult r = transport_recv(ch, buf, sizeof(buf), &got, &error);
+        IoResult r = transport_recv(ch, ch->in->data + len, READ_CHUNK, &got, &error);
+        g_byte_array_set_size(ch->in, len + (r == IO_DONE ? (guint)got : 0u));
         if (r == IO_DONE) {
-            g_byte_array_append(ch->in, buf, (guint)got);
             continue;
         }
         ended = r == IO_EOF || r == IO_ERROR;
