@@ -11,6 +11,7 @@
 #include "channel-connection.h"
 #include "display-lossy.h"
 #include "display-stream.h"
+#include "stream-rate.h"
 #include "pixmap-cache.h"
 
 /* A dirty region with more rects than this is replaced by its bounding box (bounded work). */
@@ -62,6 +63,9 @@ struct DisplayChannel {
     /* srvstream: video stream detection (server/display-stream.h), owned. */
     StreamDetector *streams;
     StreamInfo stream_info[DISPLAY_STREAM_MAX];  /* geometry of each stream id when created */
+    StreamRate stream_rate[DISPLAY_STREAM_MAX];  /* each stream's quality and frame rate */
+    uint32_t stream_unique[DISPLAY_STREAM_MAX];  /* each stream's unique_id (STREAM_REPORT) */
+    uint32_t next_stream_unique;
     EventLoopTimer *stream_timer;                /* owned; ends streams without frames */
     int frame_stream;            /* >= 0 while forwarding a frame of that stream: its clients skip */
     bool streams_checked;        /* the draw being forwarded already went through the detector */
@@ -431,19 +435,30 @@ static bool client_takes_mjpeg(const DisplayClient *client)
 
 static void streams_create(DisplayChannel *display, uint32_t id)
 {
-    WireWriter writer;
+    stream_rate_init(&display->stream_rate[id]);
+    display->stream_unique[id] = ++display->next_stream_unique;
+    WireWriter writer, report;
     wire_writer_init(&writer);
     display_stream_write_create(&writer, id, &display->stream_info[id], reds_get_mm_time());
+    wire_writer_init(&report);
+    display_stream_write_activate_report(&report, id, display->stream_unique[id],
+                                         STREAM_RATE_REPORT_WINDOW, STREAM_RATE_REPORT_TIMEOUT_MS);
     for (guint i = 0; i < display->clients->len; i++) {
         DisplayClient *client = g_ptr_array_index(display->clients, i);
         /* A client that is behind does without the stream: its frames reach it as draws. */
         if (client_has_surface(client) && !channel_connection_is_blocked(client->conn) &&
             client_takes_mjpeg(client)) {
             channel_connection_send_writer(client->conn, SPICE_MSG_DISPLAY_STREAM_CREATE, &writer);
+            if (linked_peer_has_channel_cap(channel_connection_get_peer(client->conn),
+                                            SPICE_DISPLAY_CAP_STREAM_REPORT)) {
+                channel_connection_send_writer(client->conn,
+                                               SPICE_MSG_DISPLAY_STREAM_ACTIVATE_REPORT, &report);
+            }
             client->streams |= 1u << id;
         }
     }
     wire_writer_finish(&writer);
+    wire_writer_finish(&report);
     if (!display->stream_timer) {
         display->stream_timer = event_loop_timer_add(display->loop, on_stream_timer, display);
     }
@@ -477,7 +492,8 @@ static void streams_send_frame(DisplayChannel *display, uint32_t id, const Displ
             if (pixbuf_init_view(&view, PIXBUF_FORMAT_XRGB32, w, h, bitmap->stride,
                                  (void *)top, (size_t)(h - 1) * bitmap->stride + (size_t)w * 4) ==
                     CODEC_OK &&
-                !display_stream_encode_frame(&view, &frame, &frame_size)) {
+                !display_stream_encode_frame(&view, display->stream_rate[id].quality, &frame,
+                                             &frame_size)) {
                 g_debug("display channel: a stream frame could not be encoded; skipped");
             }
         }
@@ -580,6 +596,40 @@ static bool handle_init(DisplayClient *client, const uint8_t *body, uint32_t siz
     return true;
 }
 
+/*
+ * STREAM_REPORT: stream_id, unique_id, start and end frame mm time, num_frames, num_drops,
+ * last_frame_delay (i32), audio_delay. A report on a stream that has ended, or on an earlier
+ * stream that had the same id, is stale and ignored.
+ */
+static bool handle_stream_report(DisplayClient *client, const uint8_t *body, uint32_t size)
+{
+    if (size != DISPLAY_STREAM_REPORT_SIZE) {
+        return false;
+    }
+    DisplayChannel *display = client->display;
+    WireReader r;
+    wire_reader_init(&r, body, size);
+    uint32_t id = wire_read_u32(&r);
+    uint32_t unique_id = wire_read_u32(&r);
+    (void)wire_read_u32(&r);   /* start_frame_mm_time */
+    (void)wire_read_u32(&r);   /* end_frame_mm_time */
+    uint32_t num_frames = wire_read_u32(&r);
+    uint32_t num_drops = wire_read_u32(&r);
+    int32_t last_frame_delay = wire_read_i32(&r);
+    if (id >= DISPLAY_STREAM_MAX || !(stream_detector_active(display->streams) & (1u << id)) ||
+        display->stream_unique[id] != unique_id) {
+        return true;
+    }
+    StreamRate *rate = &display->stream_rate[id];
+    if (stream_rate_report(rate, num_frames, num_drops, last_frame_delay)) {
+        stream_detector_set_frame_ms(display->streams, id, rate->frame_ms);
+        g_debug("display channel: stream %u report (%u frames, %u dropped, last %d ms early): "
+                "quality %d, a frame every %u ms", id, num_frames, num_drops, last_frame_delay,
+                rate->quality, rate->frame_ms);
+    }
+    return true;
+}
+
 static bool display_handle_message(ChannelConnection *conn, uint16_t type, const uint8_t *body,
                                    uint32_t size, void *opaque)
 {
@@ -588,8 +638,7 @@ static bool display_handle_message(ChannelConnection *conn, uint16_t type, const
     case SPICE_MSGC_DISPLAY_INIT:
         return handle_init(client, body, size);
     case SPICE_MSGC_DISPLAY_STREAM_REPORT:
-        /* We never send STREAM_ACTIVATE_REPORT (no rate control): a report is ignored. */
-        return size == DISPLAY_STREAM_REPORT_SIZE;
+        return handle_stream_report(client, body, size);
     case SPICE_MSGC_DISPLAY_PREFERRED_COMPRESSION:
         if (size != 1) {
             return false;

@@ -23,6 +23,7 @@ typedef struct Stream {
     StreamInfo info;
     uint64_t last_ms;
     uint64_t last_sent_ms;
+    uint32_t frame_ms;          /* least time between two frames sent (stream_detector_set_frame_ms) */
 } Stream;
 
 struct StreamDetector {
@@ -148,7 +149,7 @@ StreamCopyResult stream_detector_copy(StreamDetector *d, const pixman_box32_t *d
                 r.verdict = STREAM_VERDICT_FRAME;
                 r.stream_id = i;
                 r.send = now_ms < s->last_sent_ms ||
-                         now_ms - s->last_sent_ms >= DISPLAY_STREAM_MIN_FRAME_MS;
+                         now_ms - s->last_sent_ms >= s->frame_ms;
                 if (r.send) {
                     s->last_sent_ms = now_ms;
                 }
@@ -186,6 +187,7 @@ StreamCopyResult stream_detector_copy(StreamDetector *d, const pixman_box32_t *d
     c->used = false;
     Stream *s = &d->streams[slot];
     *s = (Stream){ .live = true, .last_ms = now_ms, .last_sent_ms = now_ms,
+                   .frame_ms = DISPLAY_STREAM_MIN_FRAME_MS,
                    .info = { .dest = *dest, .src_width = src_width, .src_height = src_height } };
     r.verdict = STREAM_VERDICT_NEW;
     r.stream_id = (uint32_t)slot;
@@ -229,6 +231,13 @@ uint32_t stream_detector_active(const StreamDetector *d)
         live |= d->streams[i].live ? 1u << i : 0;
     }
     return live;
+}
+
+void stream_detector_set_frame_ms(StreamDetector *d, uint32_t id, uint32_t frame_ms)
+{
+    if (id < DISPLAY_STREAM_MAX && d->streams[id].live) {
+        d->streams[id].frame_ms = frame_ms;
+    }
 }
 
 bool stream_detector_info(const StreamDetector *d, uint32_t id, StreamInfo *out)
@@ -280,7 +289,17 @@ void display_stream_write_destroy(WireWriter *w, uint32_t id)
     wire_write_u32(w, id);
 }
 
-bool display_stream_encode_frame(const Pixbuf *src, uint8_t **out, size_t *out_size)
+void display_stream_write_activate_report(WireWriter *w, uint32_t id, uint32_t unique_id,
+                                          uint32_t max_window_size, uint32_t timeout_ms)
+{
+    wire_write_u32(w, id);
+    wire_write_u32(w, unique_id);
+    wire_write_u32(w, max_window_size);
+    wire_write_u32(w, timeout_ms);
+}
+
+bool display_stream_encode_frame(const Pixbuf *src, int quality, uint8_t **out,
+                                 size_t *out_size)
 {
     *out = NULL;
     *out_size = 0;
@@ -293,7 +312,7 @@ bool display_stream_encode_frame(const Pixbuf *src, uint8_t **out, size_t *out_s
         return false;
     }
     size_t size = 0;
-    CodecStatus st = mjpeg_encode_frame(src, DISPLAY_STREAM_MJPEG_QUALITY, buf, bound, &size);
+    CodecStatus st = mjpeg_encode_frame(src, quality, buf, bound, &size);
     if (st != CODEC_OK || size > UINT32_MAX) {
         g_free(buf);
         return false;

@@ -75,6 +75,9 @@ uint32_t stream_detector_expire(StreamDetector *d, uint64_t now_ms);
 uint32_t stream_detector_end_all(StreamDetector *d);
 /* The live streams (bit i = id i). */
 uint32_t stream_detector_active(const StreamDetector *d);
+/* Live stream @id sends a frame at most every @frame_ms (from its clients' reports,
+ * server/stream-rate.h); starts at DISPLAY_STREAM_MIN_FRAME_MS. Ignored if @id is not live. */
+void stream_detector_set_frame_ms(StreamDetector *d, uint32_t id, uint32_t frame_ms);
 /* Geometry of live stream @id; false if @id is not live. */
 bool stream_detector_info(const StreamDetector *d, uint32_t id, StreamInfo *out);
 
@@ -88,9 +91,15 @@ void display_stream_write_data(WireWriter *w, uint32_t id, uint32_t mm_time,
                                const uint8_t *frame, size_t frame_size);
 /* STREAM_DESTROY. */
 void display_stream_write_destroy(WireWriter *w, uint32_t id);
+/* STREAM_ACTIVATE_REPORT: report on stream @id (@unique_id tells its reports from those of an
+ * earlier stream with the same id) every @max_window_size frames or @timeout_ms. */
+void display_stream_write_activate_report(WireWriter *w, uint32_t id, uint32_t unique_id,
+                                          uint32_t max_window_size, uint32_t timeout_ms);
 
 /*
- * One MJPEG frame of @src into a new buffer (*out, caller frees with g_free); false (and *out
- * NULL) when the encoder fails, e.g. out of memory: the caller skips the frame.
+ * One MJPEG frame of @src at @quality (1..100, DISPLAY_STREAM_MJPEG_QUALITY at first) into a
+ * new buffer (*out, caller frees with g_free); false (and *out NULL) when the encoder fails,
+ * e.g. out of memory: the caller skips the frame.
  */
-bool display_stream_encode_frame(const Pixbuf *src, uint8_t **out, size_t *out_size);
+bool display_stream_encode_frame(const Pixbuf *src, int quality, uint8_t **out,
+                                 size_t *out_size);

@@ -562,6 +562,7 @@ QxlWorker *qxl_worker_new(SpiceServer *reds, QXLInstance *qxl)
     uint32_t display_caps = 1u << SPICE_DISPLAY_CAP_MONITORS_CONFIG;
     /* srvcomp: clients may send PREFERRED_COMPRESSION (display-channel.c honours it). */
     display_caps |= 1u << SPICE_DISPLAY_CAP_PREF_COMPRESSION;
+    display_caps |= 1u << SPICE_DISPLAY_CAP_STREAM_REPORT;   /* server/stream-rate.h */
     reds_register_channel(reds, SPICE_CHANNEL_DISPLAY, worker->channel_id, &display_caps, 1,
                           display_link, worker);
     reds_register_channel(reds, SPICE_CHANNEL_CURSOR, worker->channel_id, NULL, 0,

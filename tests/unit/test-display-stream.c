@@ -5,6 +5,7 @@
 
 #include "codecs/mjpeg.h"
 #include "server/display-stream.h"
+#include "server/stream-rate.h"
 
 static const pixman_box32_t BOX = { 10, 20, 330, 260 };   /* 320x240 at (10,20) */
 
@@ -182,7 +183,57 @@ static void test_frame_rate_cap(void)
         r = feed(d, 1, &t, 40);
         g_assert_true(r.send);
     }
+    /* Slowed down to a frame every 100 ms (a struggling client): 1 in 3 of the same frames. */
+    stream_detector_set_frame_ms(d, r.stream_id, 100);
+    sent = 0;
+    for (unsigned i = 0; i < 30; i++) {
+        sent += feed(d, 1, &t, 40).send;
+    }
+    g_assert_cmpuint(sent, >=, 9);
+    g_assert_cmpuint(sent, <=, 12);
     stream_detector_free(d);
+}
+
+/* Reports with drops or late frames step quality and frame rate down to their floors; clean
+ * reports climb back, frame rate first. */
+static void test_rate_from_reports(void)
+{
+    StreamRate rate;
+    stream_rate_init(&rate);
+    g_assert_cmpint(rate.quality, ==, STREAM_RATE_MAX_QUALITY);
+    g_assert_cmpuint(rate.frame_ms, ==, STREAM_RATE_MIN_FRAME_MS);
+    /* One drop in 20 frames, on time: clean (under a tenth). Nothing changes yet. */
+    g_assert_false(stream_rate_report(&rate, 20, 1, 50));
+    /* Half dropped: down. */
+    g_assert_true(stream_rate_report(&rate, 10, 5, 50));
+    g_assert_cmpint(rate.quality, ==, STREAM_RATE_MAX_QUALITY - 10);
+    g_assert_cmpuint(rate.frame_ms, >, STREAM_RATE_MIN_FRAME_MS);
+    /* Late frames without drops count as struggling too. */
+    g_assert_true(stream_rate_report(&rate, 5, 0, -30));
+    g_assert_cmpint(rate.quality, ==, STREAM_RATE_MAX_QUALITY - 20);
+    for (int i = 0; i < 20; i++) {
+        stream_rate_report(&rate, 5, 5, -100);
+    }
+    g_assert_cmpint(rate.quality, ==, STREAM_RATE_MIN_QUALITY);
+    g_assert_cmpuint(rate.frame_ms, ==, STREAM_RATE_MAX_FRAME_MS);
+    g_assert_false(stream_rate_report(&rate, 5, 5, -100));   /* at the floor */
+    /* Clean reports: every third one steps up; frame rate recovers before quality. */
+    unsigned steps = 0;
+    while (rate.frame_ms > STREAM_RATE_MIN_FRAME_MS) {
+        g_assert_false(stream_rate_report(&rate, 5, 0, 40));
+        g_assert_false(stream_rate_report(&rate, 5, 0, 40));
+        g_assert_true(stream_rate_report(&rate, 5, 0, 40));
+        g_assert_cmpint(rate.quality, ==, STREAM_RATE_MIN_QUALITY);
+        g_assert_cmpuint(++steps, <, 20);
+    }
+    while (rate.quality < STREAM_RATE_MAX_QUALITY) {
+        stream_rate_report(&rate, 5, 0, 40);
+        g_assert_cmpuint(++steps, <, 200);
+    }
+    g_assert_cmpuint(rate.frame_ms, ==, STREAM_RATE_MIN_FRAME_MS);
+    /* A report of no frames at all (an idle window) is not a struggle. */
+    g_assert_false(stream_rate_report(&rate, 0, 0, 0));
+    g_assert_cmpint(rate.quality, ==, STREAM_RATE_MAX_QUALITY);
 }
 
 static void test_messages(void)
@@ -210,6 +261,10 @@ static void test_messages(void)
     g_assert_cmpuint(b[4], ==, 0xef);
     g_assert_cmpuint(b[8], ==, 3);
     g_assert_cmpmem(b + 12, 3, frame, 3);
+    wire_writer_reset(&w);
+    display_stream_write_activate_report(&w, 3, 0x01020304, 5, 1000);
+    static const uint8_t report[16] = { 3, 0, 0, 0, 4, 3, 2, 1, 5, 0, 0, 0, 0xe8, 3, 0, 0 };
+    g_assert_cmpmem(wire_writer_data(&w), wire_writer_size(&w), report, sizeof(report));
     wire_writer_finish(&w);
 }
 
@@ -228,7 +283,7 @@ static void test_encode_frame(void)
                     ==, CODEC_OK);
     uint8_t *jpeg = NULL;
     size_t size = 0;
-    g_assert_true(display_stream_encode_frame(&view, &jpeg, &size));
+    g_assert_true(display_stream_encode_frame(&view, DISPLAY_STREAM_MJPEG_QUALITY, &jpeg, &size));
     g_assert_cmpuint(size, >, 100);
     g_assert_cmpuint(jpeg[0], ==, 0xff);
     g_assert_cmpuint(jpeg[1], ==, 0xd8);
@@ -239,6 +294,12 @@ static void test_encode_frame(void)
     /* Red is flat 200 and the rest smooth: the decoded frame keeps it closely. */
     g_assert_cmpint(ABS((int)decoded.data[(h / 2) * decoded.stride + (w / 2) * 4 + 2] - 200), <=, 8);
     pixbuf_free(&decoded);
+    /* A struggling stream's lower quality makes smaller frames. */
+    uint8_t *low = NULL;
+    size_t low_size = 0;
+    g_assert_true(display_stream_encode_frame(&view, STREAM_RATE_MIN_QUALITY, &low, &low_size));
+    g_assert_cmpuint(low_size, <, size);
+    g_free(low);
     g_free(jpeg);
     g_free(pixels);
 }
@@ -255,6 +316,7 @@ int main(int argc, char **argv)
     g_test_add_func("/display-stream/timeout-and-end-all", test_timeout_and_end_all);
     g_test_add_func("/display-stream/at-most-max-streams", test_at_most_max_streams);
     g_test_add_func("/display-stream/frame-rate-cap", test_frame_rate_cap);
+    g_test_add_func("/display-stream/rate-from-reports", test_rate_from_reports);
     g_test_add_func("/display-stream/messages", test_messages);
     g_test_add_func("/display-stream/encode-frame", test_encode_frame);
     return g_test_run();

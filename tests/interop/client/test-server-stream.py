@@ -20,6 +20,12 @@ full redraw every 40 ms) played by tools/spice-demo-vm on OUR libspice-server:
   ours-stalled --streaming-video all, a raw display client that stops acknowledging during the
              animation: the server sends it no more than its ack window (frames are skipped, not
              queued), and once it acknowledges again it gets the box (no old frame).
+  ours-report / upstream-report  a raw display client announcing SPICE_DISPLAY_CAP_STREAM_REPORT
+             gets STREAM_ACTIVATE_REPORT right after STREAM_CREATE (stream id, a unique id, a
+             window of 5 frames, 1000 ms: upstream's values, checked on upstream's library too).
+             On ours it then reports every window as half dropped and late: the frames that
+             follow must be smaller (lower MJPEG quality) and further apart
+             (server/stream-rate.h).
 Ports 6400-6419 (srvstream's range; SPICE_TEST_PORTS=FIRST-LAST picks others).
 """
 import importlib.util
@@ -122,8 +128,9 @@ MSG_STREAM_CREATE, MSG_STREAM_DATA, MSG_STREAM_DESTROY = 122, 123, 125
 MAIN_INIT_MM_TIME_OFFSET = 24      # the 7th u32 of SpiceMsgMainInit
 
 
-def raw_display(demo, body):
-    """Links a raw main and display channel to @demo and runs @body(link, chan, init_mm)."""
+def raw_display(demo, body, display_caps=()):
+    """Links a raw main and display channel (announcing @display_caps, u32 words) to @demo and
+    runs @body(link, chan, init_mm)."""
     sys.path.insert(0, os.path.join(HERE, '..', 'capture'))
     import rawlink
     import record
@@ -138,7 +145,7 @@ def raw_display(demo, body):
         main.send_message(rawlink.MSGC_MAIN_ATTACH_CHANNELS)
         threading.Thread(target=record.keep_main_alive, args=(main, stop), daemon=True).start()
         link, result = rawlink.secondary_link('127.0.0.1', demo.port, '', session_id,
-                                              rawlink.CHANNEL_DISPLAY)
+                                              rawlink.CHANNEL_DISPLAY, channel_caps=display_caps)
         check(result == 'result 0', 'display link: %s' % result)
         try:
             link.send_message(rawlink.MSGC_DISPLAY_INIT, struct.pack('<BqBi', 1, 0, 1, 0))
@@ -256,7 +263,89 @@ def case_ours_wire():
            len(after)))
 
 
+MSG_STREAM_ACTIVATE_REPORT = 319
+MSGC_DISPLAY_STREAM_REPORT = 102
+DISPLAY_CAP_STREAM_REPORT = 4
+
+
+def stream_report_session(lib, struggle):
+    """Raw display client with the STREAM_REPORT cap on @lib's demo. With @struggle it reports
+    each window of frames as half dropped and 50 ms late. Returns (ACTIVATE_REPORT bodies,
+    [(arrival s, frame bytes)] of the STREAM_DATA frames)."""
+    import rawlink
+    frames = cs.make_frames()
+    activates, data, seen = [], [], []
+
+    def body(link, chan, init_mm):
+        end = time.monotonic() + 20
+        pending = 0
+        while time.monotonic() < end:
+            try:
+                mtype, msg = chan.read(0.1)
+            except rawlink.Timeout:
+                if data and any(t == MSG_STREAM_DESTROY for t in seen):
+                    break
+                continue
+            seen.append(mtype)
+            if mtype == MSG_STREAM_ACTIVATE_REPORT:
+                activates.append(msg)
+            elif mtype == MSG_STREAM_DATA:
+                data.append((time.monotonic(), len(msg) - 12))
+                pending += 1
+                if struggle and activates and pending >= 5:
+                    sid, unique = struct.unpack_from('<II', activates[-1], 0)
+                    mm, = struct.unpack_from('<I', msg, 4)
+                    link.send_message(MSGC_DISPLAY_STREAM_REPORT, struct.pack(
+                        '<IIIIIIiI', sid, unique, mm, mm, pending, pending // 2 + 1, -50, 0))
+                    pending = 0
+
+    with harness.Demo(lib, cs.demo_args(frames, 'all')) as demo:
+        raw_display(demo, body, display_caps=(1 << DISPLAY_CAP_STREAM_REPORT,))
+        demo.check_healthy()
+    check(MSG_STREAM_CREATE in seen, '%s: no stream was created' % lib)
+    create_at = seen.index(MSG_STREAM_CREATE)
+    check(seen[create_at + 1:create_at + 2] == [MSG_STREAM_ACTIVATE_REPORT],
+          '%s: STREAM_ACTIVATE_REPORT did not follow STREAM_CREATE: %r'
+          % (lib, seen[create_at:create_at + 4]))
+    return activates, data
+
+
+def check_activate_report(lib, activates):
+    check(len(activates) == 1, '%s: %d STREAM_ACTIVATE_REPORTs' % (lib, len(activates)))
+    check(len(activates[0]) == 16, '%s: STREAM_ACTIVATE_REPORT of %d bytes' % (lib, len(activates[0])))
+    sid, unique, window, timeout = struct.unpack('<IIII', activates[0])
+    log('%s: STREAM_ACTIVATE_REPORT stream %d unique %d window %d timeout %d ms'
+        % (lib, sid, unique, window, timeout))
+    check((window, timeout) == (5, 1000), '%s: report window %d, timeout %d ms (5, 1000 expected)'
+          % (lib, window, timeout))
+
+
+def case_upstream_report():
+    activates, _ = stream_report_session('upstream', struggle=False)
+    check_activate_report('upstream', activates)
+
+
+def case_ours_report():
+    activates, data = stream_report_session('ours', struggle=True)
+    check_activate_report('ours', activates)
+    check(len(data) >= 12, 'only %d frames arrived' % len(data))
+    first, last = data[:4], data[-4:]
+    size_first = sum(n for _, n in first) / len(first)
+    size_last = sum(n for _, n in last) / len(last)
+    gap_first = (first[-1][0] - first[0][0]) / (len(first) - 1)
+    gap_last = (last[-1][0] - last[0][0]) / (len(last) - 1)
+    log('ours, reporting drops: %d frames, first ones %.0f bytes %.0f ms apart, last ones %.0f '
+        'bytes %.0f ms apart' % (len(data), size_first, gap_first * 1000, size_last,
+                                 gap_last * 1000))
+    check(size_last < 0.8 * size_first, 'frames did not get smaller after reports of drops: '
+          '%.0f -> %.0f bytes' % (size_first, size_last))
+    check(gap_last > 1.5 * gap_first, 'frames did not come further apart after reports of drops: '
+          '%.0f -> %.0f ms' % (gap_first * 1000, gap_last * 1000))
+
+
 CASES = {
+    'ours-report': case_ours_report,
+    'upstream-report': case_upstream_report,
     'ours-wire': case_ours_wire,
     'ours-stalled': case_ours_stalled,
     'ours-all': case_ours_all,
