@@ -297,7 +297,22 @@ typedef struct GlzPassState {
     /* The image the last cross-image match referenced: runs of matches mostly go to one. */
     uint32_t cached_dist;      /* 0: nothing cached */
     const WindowImage *cached;
+    /* glz_decode's copy for the caller, made behind the decoder while the pixels are still
+     * in the cache: [0, copied) of @out are in @copy_to. NULL: no copy. */
+    uint32_t *copy_to;
+    size_t copied;
 } GlzPassState;
+
+/* Pixels decoded between two copies to GlzPassState.copy_to: small enough to stay in the
+ * cache, large enough that the check per op and the call per copy cost nothing. */
+#define GLZ_COPY_CHUNK_PIXELS 8192u
+
+/* Copies the pixels decoded since the last copy (all of them, when the pass is over). */
+static void copy_decoded(GlzPassState *s, size_t op)
+{
+    memcpy(s->copy_to + s->copied, s->out + s->copied, (op - s->copied) * 4);
+    s->copied = op;
+}
 
 static inline uint32_t expand5(uint32_t v)
 {
@@ -530,8 +545,13 @@ static CodecStatus decode_pass_rgb32(GlzPassState *s)
     uint32_t *const out = s->out;
     size_t op = s->op;
     const size_t n = s->n;
+    size_t copy_at = s->copy_to != NULL ? s->copied + GLZ_COPY_CHUNK_PIXELS : SIZE_MAX;
 
     while (op < n) {
+        if (op >= copy_at) {
+            copy_decoded(s, op);
+            copy_at = op + GLZ_COPY_CHUNK_PIXELS;
+        }
         if ((size_t)(end - ip) < GLZ_FAST_INPUT_MARGIN) {
             goto careful;
         }
@@ -652,19 +672,28 @@ static CodecStatus decode_pass_rgb32(GlzPassState *s)
 /*
  * Decodes one pass of @n pixels into @out (GLZ_PIXELS_PAD writable pixels past them).
  * Cross-image references resolve through @w relative to @id. Every read of @in and every
- * reference is checked.
+ * reference is checked. With @copy_to (the last pass only), the pixels are also copied there.
  */
 static CodecStatus decode_pass(const GlzWindow *w, uint64_t id, const uint8_t **ip,
-                               const uint8_t *end, uint32_t *out, size_t n, GlzPass pass)
+                               const uint8_t *end, uint32_t *out, size_t n, GlzPass pass,
+                               uint32_t *copy_to)
 {
-    GlzPassState s = { .w = w, .id = id, .ip = *ip, .end = end, .out = out, .n = n };
+    GlzPassState s = { .w = w, .id = id, .ip = *ip, .end = end, .out = out, .n = n,
+                       .copy_to = copy_to };
     CodecStatus st = pass == GLZ_PASS_RGB32 ? decode_pass_rgb32(&s) : decode_pass_checked(&s, pass);
+    if (st == CODEC_OK && copy_to != NULL) {
+        copy_decoded(&s, n);
+    }
     *ip = s.ip;
     return st;
 }
 
-CodecStatus glz_decode_shared(GlzWindow *w, const uint8_t *data, size_t size, GlzPixels **out,
-                              GlzHeader *out_header)
+/*
+ * glz_decode_shared, and glz_decode when @copy_to (width * height pixels) is not NULL: the
+ * decoded pixels are then also copied there, as they are decoded.
+ */
+static CodecStatus decode_image(GlzWindow *w, const uint8_t *data, size_t size, GlzPixels **out,
+                                GlzHeader *out_header, uint32_t *copy_to)
 {
     GlzHeader h;
     if (out != NULL) {
@@ -697,10 +726,12 @@ CodecStatus glz_decode_shared(GlzWindow *w, const uint8_t *data, size_t size, Gl
         return CODEC_ERR_NO_MEMORY;
     }
     const uint8_t *ip = data + GLZ_HEADER_SIZE, *const end = data + size;
+    bool two_passes = h.type == LZ_IMAGE_TYPE_RGBA;
     st = decode_pass(w, h.id, &ip, end, px->data, pixels,
-                     h.type == LZ_IMAGE_TYPE_RGB16 ? GLZ_PASS_RGB16 : GLZ_PASS_RGB32);
-    if (st == CODEC_OK && h.type == LZ_IMAGE_TYPE_RGBA) {
-        st = decode_pass(w, h.id, &ip, end, px->data, pixels, GLZ_PASS_ALPHA);
+                     h.type == LZ_IMAGE_TYPE_RGB16 ? GLZ_PASS_RGB16 : GLZ_PASS_RGB32,
+                     two_passes ? NULL : copy_to);
+    if (st == CODEC_OK && two_passes) {
+        st = decode_pass(w, h.id, &ip, end, px->data, pixels, GLZ_PASS_ALPHA, copy_to);
     }
     if (st == CODEC_OK && ip != end) {
         st = CODEC_ERR_TRAILING_DATA;
@@ -720,6 +751,12 @@ CodecStatus glz_decode_shared(GlzWindow *w, const uint8_t *data, size_t size, Gl
     return CODEC_OK;
 }
 
+CodecStatus glz_decode_shared(GlzWindow *w, const uint8_t *data, size_t size, GlzPixels **out,
+                              GlzHeader *out_header)
+{
+    return decode_image(w, data, size, out, out_header, NULL);
+}
+
 CodecStatus glz_decode(GlzWindow *w, const uint8_t *data, size_t size, Pixbuf *out,
                        GlzHeader *out_header)
 {
@@ -733,9 +770,10 @@ CodecStatus glz_decode(GlzWindow *w, const uint8_t *data, size_t size, Pixbuf *o
     /* The copy's buffer first, so that running out of memory leaves the window unchanged. */
     CodecStatus st = glz_read_header(data, size, &h);
     if (st == CODEC_OK && (size_t)h.width * h.height <= w->max_pixels) {
-        st = pixbuf_alloc(out, h.type == LZ_IMAGE_TYPE_RGBA ? PIXBUF_FORMAT_ARGB32
-                                                            : PIXBUF_FORMAT_XRGB32,
-                          h.width, h.height);
+        /* Every pixel is written (copied from the window's) on success. */
+        st = pixbuf_alloc_uninit(out, h.type == LZ_IMAGE_TYPE_RGBA ? PIXBUF_FORMAT_ARGB32
+                                                                   : PIXBUF_FORMAT_XRGB32,
+                                 h.width, h.height);
         if (st != CODEC_OK) {
             if (out_header != NULL) {
                 *out_header = h;
@@ -744,12 +782,11 @@ CodecStatus glz_decode(GlzWindow *w, const uint8_t *data, size_t size, Pixbuf *o
         }
     }
     GlzPixels *px;
-    st = glz_decode_shared(w, data, size, &px, out_header);
+    st = decode_image(w, data, size, &px, out_header, (uint32_t *)(void *)out->data);
     if (st != CODEC_OK) {
         pixbuf_free(out);
         return st;
     }
-    memcpy(out->data, glz_pixels_data(px), (size_t)h.width * h.height * 4);
     glz_pixels_unref(px);
     return CODEC_OK;
 }

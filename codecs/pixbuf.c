@@ -124,7 +124,8 @@ CodecStatus pixbuf_init_view(Pixbuf *pb, PixbufFormat format, uint32_t width, ui
     return CODEC_OK;
 }
 
-CodecStatus pixbuf_alloc(Pixbuf *pb, PixbufFormat format, uint32_t width, uint32_t height)
+static CodecStatus alloc_owned(Pixbuf *pb, PixbufFormat format, uint32_t width, uint32_t height,
+                               bool zeroed)
 {
     memset(pb, 0, sizeof(*pb));
     size_t row_bytes;
@@ -139,7 +140,7 @@ CodecStatus pixbuf_alloc(Pixbuf *pb, PixbufFormat format, uint32_t width, uint32
     size_t total = row_bytes * height;
     uint8_t *data = NULL;
     if (total != 0) {
-        data = calloc(1, total);
+        data = zeroed ? calloc(1, total) : malloc(total);
         if (data == NULL) {
             return CODEC_ERR_NO_MEMORY;
         }
@@ -151,6 +152,16 @@ CodecStatus pixbuf_alloc(Pixbuf *pb, PixbufFormat format, uint32_t width, uint32
     pb->data = data;
     pb->owned = data != NULL;
     return CODEC_OK;
+}
+
+CodecStatus pixbuf_alloc(Pixbuf *pb, PixbufFormat format, uint32_t width, uint32_t height)
+{
+    return alloc_owned(pb, format, width, height, true);
+}
+
+CodecStatus pixbuf_alloc_uninit(Pixbuf *pb, PixbufFormat format, uint32_t width, uint32_t height)
+{
+    return alloc_owned(pb, format, width, height, false);
 }
 
 void pixbuf_free(Pixbuf *pb)

@@ -103,6 +103,11 @@ CodecStatus pixbuf_init_view(Pixbuf *pb, PixbufFormat format, uint32_t width, ui
  * as pixbuf_init_view. On error @pb is zeroed. Release with pixbuf_free.
  */
 CodecStatus pixbuf_alloc(Pixbuf *pb, PixbufFormat format, uint32_t width, uint32_t height);
+/*
+ * pixbuf_alloc without zeroing the pixels (their bytes are indeterminate), for a decoder that
+ * writes every one of them: zeroing a frame is a pass over memory as long as a fast decode.
+ */
+CodecStatus pixbuf_alloc_uninit(Pixbuf *pb, PixbufFormat format, uint32_t width, uint32_t height);
 
 /* Frees owned memory (views are left alone) and zeroes @pb. Accepts NULL. */
 void pixbuf_free(Pixbuf *pb);
