@@ -141,6 +141,7 @@ typedef struct Encoder {
     size_t words;             /* 64-bit words per bit row */
     const uint8_t *cur;       /* this row's and the previous row's pixels, 4 bytes each */
     const uint8_t *prev;
+    const uint8_t *next;      /* the next source row if it is read in place, else NULL */
     uint8_t *sym;             /* this row's symbols, 4 bytes per pixel */
     size_t sym_done;          /* symbols below this are computed or never needed */
     uint8_t *rows[2];         /* 4-byte copies of source rows for the other formats */
@@ -245,7 +246,10 @@ static void compute_row_bits(Encoder *e, Group *g, bool first_row)
         }
         const __m128i m = _mm_set1_epi32((int)key_mask);
         const __m128i zero = _mm_setzero_si128();
+        const uint8_t *ahead = e->next != NULL ? e->next + 4 * base : p;
         for (; j + 4 <= n; j += 4) {
+            /* the source is too big for the caches: fetch the next row while on this one */
+            _mm_prefetch((const char *)(ahead + 4 * j), _MM_HINT_T0);
             __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + 4 * j));
             __m128i l = _mm_loadu_si128((const __m128i *)(const void *)(p + 4 * j - 4));
             __m128i same = _mm_cmpeq_epi32(_mm_and_si128(_mm_xor_si128(a, l), m), zero);
@@ -313,6 +317,43 @@ static void refresh_kmap(const Encoder *e, Group *g, unsigned lane, unsigned b)
     }
 }
 
+/* quic_update_bucket without branches: the eight counters in two vectors, the minimum by
+ * shuffles, the largest k holding it (ties keep the larger k) from a compare mask. */
+static QUIC_ALWAYS_INLINE void learn(const QuicFamily *f, const QuicState *s, QuicBucket *b,
+                                     unsigned sym)
+{
+#if defined(__SSE2__)
+    const __m128i zero = _mm_setzero_si128();
+    __m128i len16 = _mm_unpacklo_epi8(
+        _mm_loadl_epi64((const __m128i *)(const void *)f->code_len[sym]), zero);
+    __m128i *counters = (__m128i *)(void *)b->counters;
+    __m128i lo = _mm_add_epi32(_mm_loadu_si128(counters), _mm_unpacklo_epi16(len16, zero));
+    __m128i hi = _mm_add_epi32(_mm_loadu_si128(counters + 1), _mm_unpackhi_epi16(len16, zero));
+    /* parameters k >= bpc (RGB16) never win: their counters stay 0, so lift them out */
+    __m128i hi_live = _mm_or_si128(hi, f->bpc == 8 ? zero
+                                       : _mm_set_epi32(INT32_MAX, INT32_MAX, INT32_MAX, 0));
+    __m128i lt = _mm_cmplt_epi32(lo, hi_live);
+    __m128i m = _mm_or_si128(_mm_and_si128(lt, lo), _mm_andnot_si128(lt, hi_live));
+    __m128i sh = _mm_shuffle_epi32(m, _MM_SHUFFLE(1, 0, 3, 2));
+    lt = _mm_cmplt_epi32(m, sh);
+    m = _mm_or_si128(_mm_and_si128(lt, m), _mm_andnot_si128(lt, sh));
+    sh = _mm_shuffle_epi32(m, _MM_SHUFFLE(2, 3, 0, 1));
+    lt = _mm_cmplt_epi32(m, sh);
+    m = _mm_or_si128(_mm_and_si128(lt, m), _mm_andnot_si128(lt, sh));
+    unsigned at_min = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(lo, m))) |
+                      (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(hi_live, m))) << 4;
+    b->bestcode = 31u - (unsigned)__builtin_clz(at_min);
+    if ((uint32_t)_mm_cvtsi128_si32(m) > s->wm_trigger) {
+        lo = _mm_srli_epi32(lo, 1);
+        hi = _mm_srli_epi32(hi, 1);
+    }
+    _mm_storeu_si128(counters, lo);
+    _mm_storeu_si128(counters + 1, hi);
+#else
+    quic_update_bucket(f, s, b, sym);
+#endif
+}
+
 /* The model update at pixel @x (a wait point): each lane's bucket of the context the pixel
  * was coded in learns its symbol. */
 static QUIC_ALWAYS_INLINE void update_model(Encoder *e, Group *g, const QuicState *s, size_t x)
@@ -323,7 +364,7 @@ static QUIC_ALWAYS_INLINE void update_model(Encoder *e, Group *g, const QuicStat
         unsigned b = e->family.bucket_of[ctx[l->byte]];
         QuicBucket *bucket = &l->buckets[b];
         unsigned old = bucket->bestcode;
-        quic_update_bucket(&e->family, s, bucket, sym[l->byte]);
+        learn(&e->family, s, bucket, sym[l->byte]);
         if (bucket->bestcode != old) {
             refresh_kmap(e, g, c, b);
         }
@@ -599,6 +640,7 @@ static void load_row(Encoder *e, const Pixbuf *src, uint32_t y, QuicImageType ty
     e->prev = y == 0 ? NULL : e->cur;
     if (type == QUIC_IMAGE_TYPE_RGB32 || type == QUIC_IMAGE_TYPE_RGBA) {
         e->cur = row;
+        e->next = y + 1 < src->height ? pixbuf_row(src, y + 1) : NULL;
         return;
     }
     uint8_t *d = e->rows[y & 1];
