@@ -11,6 +11,9 @@
 #include <lz4.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>   /* x86-64 baseline: no runtime check needed */
+#endif
 
 #include "codecs/lz4-image.h"
 
@@ -113,6 +116,22 @@ static inline uint32_t hash_pixel(uint32_t pixel)
 static inline size_t match_length(const uint8_t *a, const uint8_t *ref, const uint8_t *limit)
 {
     const uint8_t *start = a;
+#if defined(__SSE2__)
+    /* Screen content is mostly long matches: 32 bytes a step (two 16-byte compares). */
+    while ((size_t)(limit - a) >= 32) {
+        __m128i eq0 = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)a),
+                                     _mm_loadu_si128((const __m128i *)(const void *)ref));
+        __m128i eq1 = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(a + 16)),
+                                     _mm_loadu_si128((const __m128i *)(const void *)(ref + 16)));
+        uint32_t same = (uint32_t)_mm_movemask_epi8(eq0) |
+                        (uint32_t)_mm_movemask_epi8(eq1) << 16;
+        if (same != 0xFFFFFFFFu) {
+            return (size_t)(a - start) + (size_t)__builtin_ctz(~same);
+        }
+        a += 32;
+        ref += 32;
+    }
+#endif
     while ((size_t)(limit - a) >= 8) {
         uint64_t diff = load64(a) ^ load64(ref);
         if (diff != 0) {
@@ -145,7 +164,13 @@ typedef struct PixelEncoder {
 static inline uint8_t *put_length_bytes(uint8_t *op, size_t len)
 {
     size_t full = len / 255;
-    memset(op, 255, full);
+    if (full < 8) {
+        for (size_t i = 0; i < full; i++) {
+            op[i] = 255;
+        }
+    } else {
+        memset(op, 255, full);
+    }
     op += full;
     *op++ = (uint8_t)(len - full * 255);
     return op;
@@ -153,7 +178,7 @@ static inline uint8_t *put_length_bytes(uint8_t *op, size_t len)
 
 /* Appends one sequence: @lit literals from @lits, then a match of @match_len bytes (>= 4) at
  * @offset, or none when @match_len is 0 (a block's last sequence). False when out of room. */
-static bool put_sequence(PixelEncoder *e, const uint8_t *lits, size_t lit, size_t offset,
+static inline __attribute__((always_inline)) bool put_sequence(PixelEncoder *e, const uint8_t *lits, size_t lit, size_t offset,
                          size_t match_len)
 {
     uint8_t *op = e->op;
@@ -168,10 +193,12 @@ static bool put_sequence(PixelEncoder *e, const uint8_t *lits, size_t lit, size_
     } else {
         *token = (uint8_t)(lit << 4);
     }
-    if (lit <= 32 && (size_t)(e->plain_end - lits) >= 32 && (size_t)(e->out_end - op) >= 32 + 3) {
-        /* Short runs: fixed-size copies (reading and writing a little past them is in bounds). */
-        memcpy(op, lits, 16);
-        memcpy(op + 16, lits + 16, 16);
+    if ((size_t)(e->plain_end - lits) >= lit + 16 && (size_t)(e->out_end - op) >= lit + 16) {
+        /* 16 bytes at a time: reading and writing up to 15 bytes past the run is in bounds
+         * (and what is written there is overwritten next). */
+        for (size_t i = 0; i < lit; i += 16) {
+            memcpy(op + i, lits + i, 16);
+        }
     } else {
         memcpy(op, lits, lit);
     }
