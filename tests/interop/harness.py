@@ -4,7 +4,10 @@ Every process a test starts is owned by a Proc object, stopped by its PID (SIGTE
 in a finally block or at interpreter exit, including when meson's timeout sends SIGTERM.
 """
 import atexit
+import collections
+import fcntl
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -168,7 +171,41 @@ class Proc:
 # ---------------------------------------------------------------------------------------------
 # Ports
 
+# Tests run in parallel (meson test --num-processes), and a port or X display checked free is
+# only taken later, when the server has started. So one checked free is also claimed: an flock
+# on a file named after it, which other test processes see and the kernel drops when this
+# process ends. Once its server listens, the bind check protects a port; so a process keeps only
+# its last few port claims (enough for every server one case starts at once and restarts on the
+# same port). Display claims are kept (a test starts few X servers).
+CLAIM_DIR = os.path.join(tempfile.gettempdir(), 'spice-suite-claims')
+PORT_CLAIMS_KEPT = 12
+_claims = {'port': collections.OrderedDict(), 'display': collections.OrderedDict()}   # n -> fd
+
+
+def claim(kind, number):
+    """True if this process holds the claim on @kind ('port' or 'display') @number now, taking
+    it if no other process has it."""
+    held = _claims[kind]
+    if number in held:
+        held.move_to_end(number)
+        return True
+    os.makedirs(CLAIM_DIR, exist_ok=True)
+    fd = os.open(os.path.join(CLAIM_DIR, '%s-%d.lock' % (kind, number)), os.O_RDWR | os.O_CREAT, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return False
+    held[number] = fd
+    while kind == 'port' and len(held) > PORT_CLAIMS_KEPT:
+        os.close(held.popitem(last=False)[1])
+    return True
+
+
 def port_is_free(port):
+    """True if nobody listens on @port and no other test process claimed it; then it is ours."""
+    if not claim('port', port):
+        return False
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     try:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -361,13 +398,21 @@ def compare_rgb(expected, actual, width, what):
                          expected[first * 3:first * 3 + 3].hex()))
 
 
-def test_image(width, height, workdir):
-    """Path of the pattern PNG for a size: the committed file, else generated into @workdir."""
+def test_image(width, height):
+    """Path of the pattern PNG for a size: the committed file, else one generated into the
+    shared images_dir() (written under a temporary name, then renamed: parallel tests share it)."""
     gen = _load_generator()
     committed = os.path.join(DATA_DIR, gen.image_name(width, height))
     if os.path.exists(committed):
         return committed
-    return gen.ensure_png(workdir, width, height)
+    return gen.ensure_png(images_dir(), width, height)
+
+
+def images_dir():
+    """Generated pattern pictures, shared by every test of the build tree."""
+    path = os.path.join(BUILD_DIR, 'tests', 'interop', 'images')
+    os.makedirs(path, exist_ok=True)
+    return path
 
 
 _generator = []
@@ -384,9 +429,19 @@ def _load_generator():
     return _generator[0]
 
 
+def test_name():
+    """This test's name: its script and the arguments that are not paths (test-pixels--lib-ours,
+    test-client-viewer-demo-image), which tell the tests meson registers apart."""
+    parts = [os.path.splitext(os.path.basename(sys.argv[0]))[0]]
+    parts += [arg for arg in sys.argv[1:] if os.sep not in arg]
+    return re.sub(r'[^A-Za-z0-9_.+-]', '_', '-'.join(parts))
+
+
 def work_dir():
-    """A scratch directory in the build tree for generated pictures and screenshots."""
-    path = os.path.join(BUILD_DIR, 'tests', 'interop', 'work')
+    """This test's scratch directory in the build tree for generated pictures and screenshots:
+    BUILD/tests/interop/work/<test_name()>, so tests running in parallel never write each
+    other's files."""
+    path = os.path.join(BUILD_DIR, 'tests', 'interop', 'work', test_name())
     os.makedirs(path, exist_ok=True)
     return path
 

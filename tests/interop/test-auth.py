@@ -22,7 +22,7 @@ PASSWORD = 'secret'
 
 
 def picture():
-    return harness.test_image(17, 13, harness.work_dir())
+    return harness.test_image(17, 13)
 
 
 def spice_gtk_result(port, password):

@@ -60,7 +60,7 @@ def connect(demo):
 
 
 def picture():
-    return harness.test_image(333, 77, harness.work_dir())
+    return harness.test_image(333, 77)
 
 
 def case_keys():

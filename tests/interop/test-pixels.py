@@ -20,7 +20,7 @@ LIB = harness.lib_choice_from_argv(sys.argv)
 
 def pictures():
     gen = harness._load_generator()
-    out = [harness.test_image(w, h, harness.work_dir()) for w, h in gen.COMMITTED_SIZES + gen.GENERATED_SIZES]
+    out = [harness.test_image(w, h) for w, h in gen.COMMITTED_SIZES + gen.GENERATED_SIZES]
     out.append(os.path.join(harness.DATA_DIR, gen.image_name(*gen.JPEG_SIZE, ext='jpg')))
     return out
 
@@ -39,7 +39,7 @@ def check_picture(path):
 
 def check_second_client_same_pixels():
     # A client that connects after the first one left gets the whole picture again.
-    path = harness.test_image(333, 77, harness.work_dir())
+    path = harness.test_image(333, 77)
     width, height, expected = harness.load_rgb(path)
     with harness.Demo(LIB, ['--image', path]) as demo:
         for attempt in range(2):
@@ -55,7 +55,7 @@ def check_second_client_same_pixels():
 def check_second_client_takes_over():
     # One client per session (as upstream without SPICE_DEBUG_ALLOW_MC): a second client's main
     # link disconnects the first, and the second is served the whole picture.
-    path = harness.test_image(640, 480, harness.work_dir())
+    path = harness.test_image(640, 480)
     width, height, expected = harness.load_rgb(path)
     with harness.Demo(LIB, ['--image', path]) as demo:
         first = SpiceTestClient(port=demo.port, timeout=30).connect()
@@ -84,7 +84,7 @@ COMPRESSIONS = {'off': 1, 'auto_glz': 2, 'auto_lz': 3, 'quic': 4, 'glz': 5, 'lz'
 
 def check_preferred_compressions():
     # The client's PREFERRED_COMPRESSION may change the encoder, never the pixels.
-    path = harness.test_image(640, 480, harness.work_dir())
+    path = harness.test_image(640, 480)
     width, height, expected = harness.load_rgb(path)
     with harness.Demo(LIB, ['--image', path]) as demo:
         for name, value in COMPRESSIONS.items():

@@ -25,7 +25,7 @@ FIND_TIMEOUT = 45
 
 
 def show_picture(width, height, extra_args=(), password=None, expect_shown=True, wait=FIND_TIMEOUT):
-    path = harness.test_image(width, height, harness.work_dir())
+    path = harness.test_image(width, height)
     w, h, expected = harness.load_rgb(path)
     home = tempfile.mkdtemp(prefix='interop-rv-')
     shot = os.path.join(harness.work_dir(), 'remote-viewer-%s-%dx%d%s.png'

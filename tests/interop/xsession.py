@@ -1,7 +1,8 @@
 """xsession: an Xvfb server on a free display number (>= :60) and root-window screenshots.
 
-Several X servers may share the machine: the display number is the first one >= 60 with neither
-a socket nor a lock file, and Xvfb's own lock decides races (we retry on the next number).
+Several X servers may share the machine: the display number is the first one >= 60 that no other
+test process claimed (harness.claim) and that has neither a socket nor a lock file; Xvfb's own
+lock decides races with other users of the machine (we retry on the next number).
 """
 import os
 import subprocess
@@ -21,7 +22,8 @@ class Xvfb:
     def __init__(self, width=1280, height=1024):
         self.proc = None
         for num in range(X_FIRST, X_LAST + 1):
-            if display_taken(num):
+            # The claim first: an X server another test is starting has no lock file yet.
+            if not harness.claim('display', num) or display_taken(num):
                 continue
             proc = harness.Proc('xvfb', ['Xvfb', ':%d' % num, '-screen', '0', '%dx%dx24' % (width, height),
                                          '-nolisten', 'tcp', '-noreset'], capture_stdout=False)

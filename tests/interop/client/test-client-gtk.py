@@ -26,7 +26,7 @@ Cases (each with -ours and -upstream):
                   a click grabs the pointer (title hint), relative moves are taken and the pointer
                   warped back to the display's centre, Ctrl+Alt releases the grab.
 Ports 6320-6339 (gtkview's range; SPICE_TEST_PORTS overrides). On a difference the screenshots
-stay in <build>/tests/interop/work/gtk-*.png and the failure names them.
+stay in <build>/tests/interop/work/<test>/gtk-*.png and the failure names them.
 """
 import glob
 import os

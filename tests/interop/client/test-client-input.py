@@ -270,7 +270,7 @@ def case_cursor(lib):
 
 
 def run_demo(lib):
-    picture = harness.test_image(640, 480, harness.work_dir())
+    picture = harness.test_image(640, 480)
     with harness.Demo(lib, ['--image', picture], port=pick_port()) as demo:
         drv = Driver(demo.port)
         try:

@@ -28,7 +28,7 @@ Cases:
   refused                        nothing listening: exit 2 and "connect failed".
   silent                         a socket that accepts and never answers: exit 4 and "timeout".
 Ports 6120-6139 (client-helper's range). On a difference both pictures stay in
-<build>/tests/interop/work/client-*.png and the failure names them.
+<build>/tests/interop/work/<test>/client-*.png and the failure names them.
 """
 import os
 import subprocess
@@ -65,9 +65,7 @@ def viewer_path():
 
 
 def work_dir():
-    path = os.path.join(harness.BUILD_DIR, 'tests', 'interop', 'work')
-    os.makedirs(path, exist_ok=True)
-    return path
+    return harness.work_dir()
 
 
 def run_viewer(uri, png, timeout=20, extra=()):

@@ -77,9 +77,10 @@ class Domain:
 
     def __init__(self, daemon):
         self.daemon = daemon
-        free = [p for p in range(PORT_FIRST, PORT_LAST) if harness.port_is_free(p)]
-        check(free, 'ports %d-%d are all taken: is a stale QEMU running?' % (PORT_FIRST, PORT_LAST - 1))
-        self.port = free[0]
+        # The first free port only: checking one also claims it from parallel tests.
+        self.port = next((p for p in range(PORT_FIRST, PORT_LAST) if harness.port_is_free(p)), None)
+        check(self.port is not None, 'ports %d-%d are all taken: is a stale QEMU running?'
+              % (PORT_FIRST, PORT_LAST - 1))
         env = domain_env()
         log('domain %s, QEMU environment: %s' % (DOMAIN, ' '.join('%s=%s' % e for e in env) or '(none)'))
         self.pid = daemon.start_domain(domain_xml(DOMAIN, self.port, env=env), DOMAIN)

@@ -40,7 +40,9 @@ def lib_dir(which):
 
 
 def artifact_dir():
-    """Where pictures and QEMU logs are kept for inspection: <build>/tests/interop/qemu-work."""
+    """Where pictures and QEMU logs are kept for inspection: <build>/tests/interop/qemu-work.
+    Shared by the tests, which run in parallel: what they keep there is in mkdtemp directories
+    (short paths: QMP's unix socket path must stay under 108 bytes) or named after the test."""
     path = os.path.join(harness.BUILD_DIR, 'tests', 'interop', 'qemu-work')
     os.makedirs(path, exist_ok=True)
     return path
