@@ -236,6 +236,8 @@ def case_silent():
     import socket
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     port = free_port()
+    # As every server does: a connection of an earlier test may still be in TIME_WAIT there.
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(('127.0.0.1', port))
     sock.listen(4)   # never accepted: the kernel completes the handshake, nobody answers
     try:
