@@ -133,7 +133,7 @@ typedef struct Decoder {
     uint8_t bestcode[QUIC_MAX_PLANES][QUIC_MAX_CODES];
     uint8_t bucket_first[QUIC_MAX_CODES];   /* first context of each bucket */
     uint16_t bucket_size[QUIC_MAX_CODES];
-    uint32_t gr_min_bits[QUIC_MAX_CODES];
+    uint64_t gr_min_window[QUIC_MAX_CODES];   /* a window at least this starts a GR code */
     /* Sum of the run lengths of the first s MELCODE states' hits (s = 0..QUIC_MELC_STATES). */
     uint32_t melc_sum[QUIC_MELC_STATES + 1];
     /* counters[plane][bucket][k], as QuicBucket.counters; k >= bpc stay 0 and never win. */
@@ -141,12 +141,12 @@ typedef struct Decoder {
 } Decoder;
 
 static QUIC_ALWAYS_INLINE unsigned read_symbol(BitReader *r, const Decoder *d, unsigned k,
-                                               bool fast)
+                                               unsigned mask, bool fast)
 {
     const QuicFamily *f = &d->family;
     uint64_t buf = r->buf;
     unsigned sym, len;
-    if (LIKELY((uint32_t)(buf >> 32) > d->gr_min_bits[k])) {
+    if (LIKELY(buf >= d->gr_min_window[k])) {
         /* zeros, a one, k bits: the top len bits read as 1 << k | low, so the symbol is that
          * plus (zeros - 1) << k (mod 2^32 when zeros is 0) */
         unsigned zeros = (unsigned)__builtin_clzll(buf);
@@ -155,7 +155,7 @@ static QUIC_ALWAYS_INLINE unsigned read_symbol(BitReader *r, const Decoder *d, u
     } else {
         len = f->escape_len[k];
         sym = f->gr_count[k] + (unsigned)(buf >> (64 - len));
-        if (sym > f->mask) {
+        if (sym > mask) {
             r->bad_symbol = true;   /* an escape value no encoder can produce */
             sym = 0;
         }
@@ -170,7 +170,8 @@ static QUIC_ALWAYS_INLINE unsigned read_symbol(BitReader *r, const Decoder *d, u
  * to @corr (n bytes).
  */
 static QUIC_ALWAYS_INLINE uint32_t decode_pixel(const Decoder *d, unsigned first_plane,
-                                                unsigned n, BitReader *r, unsigned *ctx,
+                                                unsigned n, unsigned mask, BitReader *r,
+                                                unsigned *ctx,
                                                 uint32_t pred, uint8_t *corr, bool fast)
 {
     const QuicFamily *f = &d->family;
@@ -178,10 +179,10 @@ static QUIC_ALWAYS_INLINE uint32_t decode_pixel(const Decoder *d, unsigned first
     for (unsigned c = 0; c < n; c++) {
         unsigned shift = 8 * (n - 1 - c);
         unsigned k = d->k_of_ctx[first_plane + c][ctx[c]];
-        unsigned sym = read_symbol(r, d, k, fast);
+        unsigned sym = read_symbol(r, d, k, mask, fast);
         ctx[c] = sym;
         corr[c] = (uint8_t)sym;
-        value |= ((f->unfold[sym] + (pred >> shift)) & f->mask) << shift;
+        value |= ((f->unfold[sym] + (pred >> shift)) & mask) << shift;
     }
     return value;
 }
@@ -323,9 +324,9 @@ static QUIC_ALWAYS_INLINE bool read_run(const Decoder *d, BitReader *r, QuicStat
 }
 
 /* Mirror of code_segment in quic-encode.c; false on a run past the segment end. */
-static QUIC_ALWAYS_INLINE bool decode_segment(Decoder *d, unsigned gi, unsigned n, bool row0,
-                                              size_t i, size_t end, unsigned waitmask,
-                                              bool fast)
+static QUIC_ALWAYS_INLINE bool decode_segment(Decoder *d, unsigned gi, unsigned n, unsigned bpc,
+                                              bool row0, size_t i, size_t end,
+                                              unsigned waitmask, bool fast)
 {
     DecoderGroup *g = &d->groups[gi];
     unsigned first_plane = gi == 0 ? 0 : 3;
@@ -344,7 +345,8 @@ static QUIC_ALWAYS_INLINE bool decode_segment(Decoder *d, unsigned gi, unsigned 
     bool ok = true;
 
 #define DECODE_AT(i, pred) \
-    (key[i] = left = decode_pixel(d, first_plane, n, &r, ctx, (pred), corr + n * ((i) + 1), fast))
+    (key[i] = left = decode_pixel(d, first_plane, n, (1u << bpc) - 1, &r, ctx, (pred), \
+                                  corr + n * ((i) + 1), fast))
 #define UPDATE_AT(x) update_model(d, &s, first_plane, n, corr + n * (x), corr + n * ((x) + 1))
 
     if (i == 0) {
@@ -434,15 +436,15 @@ done:
     return ok;
 }
 
-static QUIC_ALWAYS_INLINE bool decode_row(Decoder *d, unsigned gi, unsigned n, bool row0,
-                                          bool fast)
+static QUIC_ALWAYS_INLINE bool decode_row(Decoder *d, unsigned gi, unsigned n, unsigned bpc,
+                                          bool row0, bool fast)
 {
     QuicState *s = &d->groups[gi].state;
     size_t pos = 0;
     size_t left = d->width;
     while (s->wmidx < QUIC_WM_INDEX_MAX && s->wmileft <= left) {
         if (s->wmileft) {
-            if (!decode_segment(d, gi, n, row0, pos, pos + s->wmileft, (1u << s->wmidx) - 1,
+            if (!decode_segment(d, gi, n, bpc, row0, pos, pos + s->wmileft, (1u << s->wmidx) - 1,
                                 fast)) {
                 return false;
             }
@@ -452,7 +454,7 @@ static QUIC_ALWAYS_INLINE bool decode_row(Decoder *d, unsigned gi, unsigned n, b
         quic_state_next_wm(s);
     }
     if (left) {
-        if (!decode_segment(d, gi, n, row0, pos, pos + left, (1u << s->wmidx) - 1, fast)) {
+        if (!decode_segment(d, gi, n, bpc, row0, pos, pos + left, (1u << s->wmidx) - 1, fast)) {
             return false;
         }
         if (s->wmidx < QUIC_WM_INDEX_MAX) {
@@ -462,22 +464,20 @@ static QUIC_ALWAYS_INLINE bool decode_row(Decoder *d, unsigned gi, unsigned n, b
     return true;
 }
 
-/* The row decoders: RGB or one channel (gray, or the alpha group), first row or not, fast or
- * checked reads. */
-#define ROW_DECODER(name, gi, n, row0, fast) \
-    static bool name(Decoder *d) { return decode_row(d, gi, n, row0, fast); }
-ROW_DECODER(decode_row_rgb_first, 0, 3, true, false)
-ROW_DECODER(decode_row_rgb, 0, 3, false, false)
-ROW_DECODER(decode_row_one_first, 0, 1, true, false)
-ROW_DECODER(decode_row_one, 0, 1, false, false)
-ROW_DECODER(decode_row_alpha_first, 1, 1, true, false)
-ROW_DECODER(decode_row_alpha, 1, 1, false, false)
-ROW_DECODER(decode_row_rgb_first_fast, 0, 3, true, true)
-ROW_DECODER(decode_row_rgb_fast, 0, 3, false, true)
-ROW_DECODER(decode_row_one_first_fast, 0, 1, true, true)
-ROW_DECODER(decode_row_one_fast, 0, 1, false, true)
-ROW_DECODER(decode_row_alpha_first_fast, 1, 1, true, true)
-ROW_DECODER(decode_row_alpha_fast, 1, 1, false, true)
+/* The row decoders: RGB (8 or 5 bits) or one channel (gray, or the alpha group), first row or
+ * not, fast or checked reads. */
+#define ROW_DECODER(name, gi, n, bpc, row0, fast) \
+    static bool name(Decoder *d) { return decode_row(d, gi, n, bpc, row0, fast); }
+#define ROW_DECODERS(name, gi, n, bpc) \
+    ROW_DECODER(name##_first, gi, n, bpc, true, false) \
+    ROW_DECODER(name, gi, n, bpc, false, false) \
+    ROW_DECODER(name##_first_fast, gi, n, bpc, true, true) \
+    ROW_DECODER(name##_fast, gi, n, bpc, false, true)
+ROW_DECODERS(decode_row_rgb, 0, 3, 8)
+ROW_DECODERS(decode_row_rgb16, 0, 3, 5)
+ROW_DECODERS(decode_row_one, 0, 1, 8)
+ROW_DECODERS(decode_row_alpha, 1, 1, 8)
+#undef ROW_DECODERS
 #undef ROW_DECODER
 
 /*
@@ -586,7 +586,7 @@ static CodecStatus decoder_init(Decoder *d, QuicImageType type, uint32_t width)
         d->bucket_size[f->bucket_of[ctx]]++;
     }
     for (unsigned k = 0; k < QUIC_MAX_CODES; k++) {
-        d->gr_min_bits[k] = k < f->bpc ? f->gr_min_bits[k] : UINT32_MAX;
+        d->gr_min_window[k] = k < f->bpc ? (uint64_t)(f->gr_min_bits[k] + 1ull) << 32 : UINT64_MAX;
     }
     for (unsigned s = 0; s < QUIC_MELC_STATES; s++) {
         d->melc_sum[s + 1] = d->melc_sum[s] + (1u << quic_melc_len[s]);
@@ -660,8 +660,11 @@ CodecStatus quic_decode(const uint8_t *data, size_t size, Pixbuf *dst, QuicHeade
             ok = fast ? (y == 0 ? decode_row_one_first_fast : decode_row_one_fast)(&d)
                       : (y == 0 ? decode_row_one_first : decode_row_one)(&d);
         } else {
-            ok = fast ? (y == 0 ? decode_row_rgb_first_fast : decode_row_rgb_fast)(&d)
-                      : (y == 0 ? decode_row_rgb_first : decode_row_rgb)(&d);
+            ok = h.type == QUIC_IMAGE_TYPE_RGB16
+                     ? (fast ? (y == 0 ? decode_row_rgb16_first_fast : decode_row_rgb16_fast)(&d)
+                             : (y == 0 ? decode_row_rgb16_first : decode_row_rgb16)(&d))
+                     : (fast ? (y == 0 ? decode_row_rgb_first_fast : decode_row_rgb_fast)(&d)
+                             : (y == 0 ? decode_row_rgb_first : decode_row_rgb)(&d));
             if (ok && h.type == QUIC_IMAGE_TYPE_RGBA) {
                 ok = fast ? (y == 0 ? decode_row_alpha_first_fast : decode_row_alpha_fast)(&d)
                           : (y == 0 ? decode_row_alpha_first : decode_row_alpha)(&d);
