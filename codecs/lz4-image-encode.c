@@ -37,6 +37,7 @@
 #define MAX_STEP 4u
 #define LONG_MATCH 16u
 #define SHORT_MATCH 8u
+#define RUN_HANDICAP 16u
 #define SHORT_MATCH_LITERALS 8u
 
 /* Rows per block for @height rows when the caller leaves the choice to us: one block, as
@@ -246,11 +247,19 @@ __attribute__((hot)) static bool encode_pixel_block(PixelEncoder *e, size_t begi
                                                   match_end_limit);
                 best_ref = ip - row;
             }
-            if (best < GOOD_ENOUGH_MATCH && pos >= PIXEL_BYTES && load32(ip - PIXEL_BYTES) == pixel) {
-                size_t len = PIXEL_BYTES + match_length(ip + PIXEL_BYTES, ip, match_end_limit);
-                if (len > best) {
-                    best = len;
-                    best_ref = ip - PIXEL_BYTES;
+            /* Gradients repeat along diagonals: the pixels above-left and above-right (for
+             * 1-pixel rows "above-right" would be this pixel itself: only above-left). */
+            size_t diagonals = row > PIXEL_BYTES ? 2 : 1;
+            for (size_t d = 0; d < diagonals && best < GOOD_ENOUGH_MATCH && row != 0 &&
+                               pos >= row + PIXEL_BYTES; d++) {
+                const uint8_t *ref = d == 0 ? ip - row - PIXEL_BYTES : ip - row + PIXEL_BYTES;
+                if (load32(ref) == pixel) {
+                    size_t len = PIXEL_BYTES + match_length(ip + PIXEL_BYTES, ref + PIXEL_BYTES,
+                                                            match_end_limit);
+                    if (len > best) {
+                        best = len;
+                        best_ref = ref;
+                    }
                 }
             }
             if (best < GOOD_ENOUGH_MATCH && cand < pos && pos - cand <= LZ4_MAX_OFFSET &&
@@ -261,6 +270,15 @@ __attribute__((hot)) static bool encode_pixel_block(PixelEncoder *e, size_t begi
                 if (len > best) {
                     best = len;
                     best_ref = ref;
+                }
+            }
+            /* A run (offset 4) is the slowest kind of match to decode: it must be clearly
+             * longer to win. */
+            if (best < GOOD_ENOUGH_MATCH && pos >= PIXEL_BYTES && load32(ip - PIXEL_BYTES) == pixel) {
+                size_t len = PIXEL_BYTES + match_length(ip + PIXEL_BYTES, ip, match_end_limit);
+                if (len > best + (best != 0 ? RUN_HANDICAP : 0)) {
+                    best = len;
+                    best_ref = ip - PIXEL_BYTES;
                 }
             }
             /* A pixel or so between other matches is left as literals: it would save a byte
