@@ -131,6 +131,11 @@ typedef struct Group {
     bool any_zero_run;       /* in this row */
 } Group;
 
+/* Equality bits of pixels [64 * from, 64 * to) (from >= 1: each pixel's left neighbour is in
+ * the row), prefetching the same span of the next row (@next may be NULL). */
+typedef void EqWordsFn(const uint8_t *cur, const uint8_t *next, uint64_t *eq, size_t from,
+                       size_t to, uint32_t key_mask);
+
 typedef struct Encoder {
     QuicFamily family;
     uint8_t bucket_first[QUIC_MAX_CODES];
@@ -142,6 +147,7 @@ typedef struct Encoder {
     const uint8_t *cur;       /* this row's and the previous row's pixels, 4 bytes each */
     const uint8_t *prev;
     const uint8_t *next;      /* the next source row if it is read in place, else NULL */
+    EqWordsFn *eq_words;
     uint8_t *sym;             /* this row's symbols, 4 bytes per pixel */
     size_t sym_done;          /* symbols below this are computed or never needed */
     uint8_t *rows[2];         /* 4-byte copies of source rows for the other formats */
@@ -224,6 +230,88 @@ static QUIC_ALWAYS_INLINE void need_symbols(Encoder *e, size_t a, size_t b)
 
 /* Group @g's equality bits for the current row, and where runs may start from them and the
  * previous row's. Bits past the width stay 0. */
+
+static void eq_words_sse2(const uint8_t *cur, const uint8_t *next, uint64_t *eq, size_t from,
+                          size_t to, uint32_t key_mask)
+{
+    for (size_t i = from; i < to; i++) {
+        const uint8_t *p = cur + 256 * i;
+        uint64_t bits = 0;
+#if defined(__SSE2__)
+        const __m128i m = _mm_set1_epi32((int)key_mask);
+        const __m128i zero = _mm_setzero_si128();
+        for (unsigned j = 0; j < 64; j += 4) {
+            if (next != NULL) {
+                /* the source is too big for the caches: fetch the next row during this one */
+                _mm_prefetch((const char *)(next + 256 * i + 4 * j), _MM_HINT_T0);
+            }
+            __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + 4 * j));
+            __m128i l = _mm_loadu_si128((const __m128i *)(const void *)(p + 4 * j - 4));
+            __m128i same = _mm_cmpeq_epi32(_mm_and_si128(_mm_xor_si128(a, l), m), zero);
+            bits |= (uint64_t)(unsigned)_mm_movemask_ps(_mm_castsi128_ps(same)) << j;
+        }
+#else
+        (void)next;
+        for (unsigned j = 0; j < 64; j++) {
+            bits |= (uint64_t)(((load_word(p + 4 * j) ^ load_word(p + 4 * j - 4)) & key_mask) == 0) << j;
+        }
+#endif
+        eq[i] = bits;
+    }
+}
+
+/* QUIC_ENCODE_PORTABLE builds only the baseline paths (to test them on AVX2 machines). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(QUIC_ENCODE_PORTABLE)
+#include <immintrin.h>
+#define HAVE_EQ_WORDS_AVX2 1
+/* The same, 8 pixels per step, for CPUs with AVX2 (chosen at run time). */
+__attribute__((target("avx2"))) static void eq_words_avx2(const uint8_t *cur,
+                                                          const uint8_t *next, uint64_t *eq,
+                                                          size_t from, size_t to,
+                                                          uint32_t key_mask)
+{
+    const __m256i m = _mm256_set1_epi32((int)key_mask);
+    const __m256i zero = _mm256_setzero_si256();
+    for (size_t i = from; i < to; i++) {
+        const uint8_t *p = cur + 256 * i;
+        uint64_t bits = 0;
+        for (unsigned j = 0; j < 64; j += 8) {
+            if (next != NULL) {
+                _mm_prefetch((const char *)(next + 256 * i + 4 * j), _MM_HINT_T0);
+            }
+            __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(p + 4 * j));
+            __m256i l = _mm256_loadu_si256((const __m256i *)(const void *)(p + 4 * j - 4));
+            __m256i same = _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_xor_si256(a, l), m), zero);
+            bits |= (uint64_t)(unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(same)) << j;
+        }
+        eq[i] = bits;
+    }
+}
+#endif
+
+static EqWordsFn *pick_eq_words(void)
+{
+#if defined(HAVE_EQ_WORDS_AVX2)
+    if (__builtin_cpu_supports("avx2")) {
+        return eq_words_avx2;
+    }
+#endif
+    return eq_words_sse2;
+}
+
+/* Equality bits of pixels [from, to) of the row (from >= 1), generic. */
+static uint64_t eq_bits_slow(const uint8_t *cur, size_t from, size_t to, uint32_t key_mask)
+{
+    uint64_t bits = 0;
+    for (size_t x = from; x < to; x++) {
+        bits |= (uint64_t)(((load_word(cur + 4 * x) ^ load_word(cur + 4 * x - 4)) & key_mask) == 0)
+                << (x & 63);
+    }
+    return bits;
+}
+
+/* Group @g's equality bits for the current row, and where runs may start from them and the
+ * previous row's. Bits past the width stay 0. */
 static void compute_row_bits(Encoder *e, Group *g, bool first_row)
 {
     uint64_t *t = g->up_eq;
@@ -233,33 +321,13 @@ static void compute_row_bits(Encoder *e, Group *g, bool first_row)
     const uint8_t *cur = e->cur;
     const uint32_t key_mask = g->key_mask;
     size_t w = e->width;
-    /* One register per 64 pixels: or-ing each step's bits into memory would chain every
-     * step through a store and a reload. */
-    for (size_t base = 0; base < w; base += 64) {
-        size_t n = w - base < 64 ? w - base : 64;
-        const uint8_t *p = cur + 4 * base;
-        uint64_t bits = 0;
-        size_t j = base == 0 ? 1 : 0;
-#if defined(__SSE2__)
-        for (; j < 4 && base == 0 && j < n; j++) {
-            bits |= (uint64_t)(((load_word(p + 4 * j) ^ load_word(p + 4 * j - 4)) & key_mask) == 0) << j;
-        }
-        const __m128i m = _mm_set1_epi32((int)key_mask);
-        const __m128i zero = _mm_setzero_si128();
-        const uint8_t *ahead = e->next != NULL ? e->next + 4 * base : p;
-        for (; j + 4 <= n; j += 4) {
-            /* the source is too big for the caches: fetch the next row while on this one */
-            _mm_prefetch((const char *)(ahead + 4 * j), _MM_HINT_T0);
-            __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(p + 4 * j));
-            __m128i l = _mm_loadu_si128((const __m128i *)(const void *)(p + 4 * j - 4));
-            __m128i same = _mm_cmpeq_epi32(_mm_and_si128(_mm_xor_si128(a, l), m), zero);
-            bits |= (uint64_t)(unsigned)_mm_movemask_ps(_mm_castsi128_ps(same)) << j;
-        }
-#endif
-        for (; j < n; j++) {
-            bits |= (uint64_t)(((load_word(p + 4 * j) ^ load_word(p + 4 * j - 4)) & key_mask) == 0) << j;
-        }
-        eq[base >> 6] = bits;
+    size_t full = w / 64;
+    eq[0] = eq_bits_slow(cur, 1, w < 64 ? w : 64, key_mask);
+    if (full > 1) {
+        e->eq_words(cur, e->next, eq, 1, full, key_mask);
+    }
+    if (full >= 1 && w % 64) {
+        eq[full] = eq_bits_slow(cur, 64 * full, w, key_mask);
     }
     g->any_zero_run = false;
     if (first_row) {
@@ -592,6 +660,7 @@ static CodecStatus encoder_init(Encoder *e, QuicImageType type, uint32_t width)
     for (unsigned c = 0; c <= f->mask; c++) {
         e->bucket_end[f->bucket_of[c]] = (uint16_t)(c + 1);
     }
+    e->eq_words = pick_eq_words();
     e->width = width;
     e->num_groups = type == QUIC_IMAGE_TYPE_RGBA ? 2 : 1;
     e->words = ((size_t)width + 63) / 64 + 1;
