@@ -152,6 +152,57 @@ static inline size_t match_length(const uint8_t *a, const uint8_t *ref, const ui
     return (size_t)(a - start);
 }
 
+#if defined(__SSE2__)
+/* Equal bytes at the start of @cur and @ref, 0..16. */
+static inline unsigned same_prefix16(__m128i cur, const uint8_t *ref)
+{
+    __m128i eq = _mm_cmpeq_epi8(cur, _mm_loadu_si128((const __m128i *)(const void *)ref));
+    unsigned differ = (unsigned)_mm_movemask_epi8(eq) ^ 0xFFFFu;
+    return (unsigned)__builtin_ctz(differ | 0x10000u);
+}
+
+/*
+ * The match at @ip (16 bytes before @limit, at least a row and a pixel into the plaintext,
+ * rows of @row > 4 bytes) from the pixel above, above-left, above-right, @hashed and the left,
+ * all compared over 16 bytes at once and chosen without branches: which place repeats is what
+ * branches would mispredict on gradients and photos. Only the chosen one is extended past 16
+ * bytes. A run (offset 4, the slowest match to decode) wins only when nothing else matches, or
+ * when it covers the 16 bytes and nothing else does. Returns 0 or a length >= 4 (*out_ref set).
+ */
+static inline size_t pick_match_sse2(const uint8_t *ip, size_t row, const uint8_t *hashed,
+                                     const uint8_t *limit, const uint8_t **out_ref)
+{
+    __m128i cur = _mm_loadu_si128((const __m128i *)(const void *)ip);
+    const uint8_t *above = ip - row;
+    const uint8_t *above_left = above - PIXEL_BYTES;
+    const uint8_t *above_right = above + PIXEL_BYTES;
+    const uint8_t *left = ip - PIXEL_BYTES;
+    unsigned best = same_prefix16(cur, above);
+    const uint8_t *ref = above;
+    unsigned len = same_prefix16(cur, above_left);
+    bool better = len > best;
+    ref = better ? above_left : ref;
+    best = better ? len : best;
+    len = same_prefix16(cur, above_right);
+    better = len > best;
+    ref = better ? above_right : ref;
+    best = better ? len : best;
+    len = same_prefix16(cur, hashed);
+    better = len > best;
+    ref = better ? hashed : ref;
+    best = better ? len : best;
+    len = same_prefix16(cur, left);
+    better = (best < LZ4_MIN_MATCH && len >= LZ4_MIN_MATCH) || (len == 16 && best < 16);
+    ref = better ? left : ref;
+    best = better ? len : best;
+    if (best < LZ4_MIN_MATCH) {
+        return 0;
+    }
+    *out_ref = ref;
+    return best < 16 ? best : 16 + match_length(ip + 16, ref + 16, limit);
+}
+#endif
+
 typedef struct PixelEncoder {
     const uint8_t *plain;       /* the whole plaintext (borrowed) */
     const uint8_t *plain_end;
@@ -220,6 +271,58 @@ static inline __attribute__((always_inline)) bool put_sequence(PixelEncoder *e, 
     return true;
 }
 
+/* The same choice as pick_match_sse2 one candidate at a time (the first row, the block's
+ * last bytes, narrow images, other targets), taking the longest of the matches found. */
+static size_t pick_match_scalar(const uint8_t *ip, size_t pos, const uint8_t *base, size_t row,
+                                size_t cand, const uint8_t *match_end_limit,
+                                const uint8_t **out_ref)
+{
+    uint32_t pixel = load32(ip);
+    size_t best = 0;
+    const uint8_t *best_ref = NULL;
+    if (row != 0 && pos >= row && load32(ip - row) == pixel) {
+        best = PIXEL_BYTES + match_length(ip + PIXEL_BYTES, ip - row + PIXEL_BYTES,
+                                          match_end_limit);
+        best_ref = ip - row;
+    }
+    /* Gradients repeat along diagonals: the pixels above-left and above-right (for
+     * 1-pixel rows "above-right" would be this pixel itself: only above-left). */
+    size_t diagonals = row > PIXEL_BYTES ? 2 : 1;
+    for (size_t d = 0; d < diagonals && best < GOOD_ENOUGH_MATCH && row != 0 &&
+                       pos >= row + PIXEL_BYTES; d++) {
+        const uint8_t *ref = d == 0 ? ip - row - PIXEL_BYTES : ip - row + PIXEL_BYTES;
+        if (load32(ref) == pixel) {
+            size_t len = PIXEL_BYTES + match_length(ip + PIXEL_BYTES, ref + PIXEL_BYTES,
+                                                    match_end_limit);
+            if (len > best) {
+                best = len;
+                best_ref = ref;
+            }
+        }
+    }
+    if (best < GOOD_ENOUGH_MATCH && cand < pos && pos - cand <= LZ4_MAX_OFFSET &&
+        load32(base + cand) == pixel) {
+        const uint8_t *ref = base + cand;
+        size_t len = PIXEL_BYTES + match_length(ip + PIXEL_BYTES, ref + PIXEL_BYTES,
+                                                match_end_limit);
+        if (len > best) {
+            best = len;
+            best_ref = ref;
+        }
+    }
+    /* A run (offset 4) is the slowest kind of match to decode: it must be clearly
+     * longer to win. */
+    if (best < GOOD_ENOUGH_MATCH && pos >= PIXEL_BYTES && load32(ip - PIXEL_BYTES) == pixel) {
+        size_t len = PIXEL_BYTES + match_length(ip + PIXEL_BYTES, ip, match_end_limit);
+        if (len > best + (best != 0 ? RUN_HANDICAP : 0)) {
+            best = len;
+            best_ref = ip - PIXEL_BYTES;
+        }
+    }
+    *out_ref = best_ref;
+    return best;
+}
+
 /* Codes plaintext bytes [@begin, @end) (a whole number of pixels, @begin on a pixel) as one
  * LZ4 block; matches may reach back into earlier blocks of the same stream. */
 __attribute__((hot)) static bool encode_pixel_block(PixelEncoder *e, size_t begin, size_t end)
@@ -242,44 +345,16 @@ __attribute__((hot)) static bool encode_pixel_block(PixelEncoder *e, size_t begi
             uint32_t h = hash_pixel(pixel);
             size_t cand = e->table[h];
             e->table[h] = (uint32_t)pos;
-            if (row != 0 && pos >= row && load32(ip - row) == pixel) {
-                best = PIXEL_BYTES + match_length(ip + PIXEL_BYTES, ip - row + PIXEL_BYTES,
-                                                  match_end_limit);
-                best_ref = ip - row;
-            }
-            /* Gradients repeat along diagonals: the pixels above-left and above-right (for
-             * 1-pixel rows "above-right" would be this pixel itself: only above-left). */
-            size_t diagonals = row > PIXEL_BYTES ? 2 : 1;
-            for (size_t d = 0; d < diagonals && best < GOOD_ENOUGH_MATCH && row != 0 &&
-                               pos >= row + PIXEL_BYTES; d++) {
-                const uint8_t *ref = d == 0 ? ip - row - PIXEL_BYTES : ip - row + PIXEL_BYTES;
-                if (load32(ref) == pixel) {
-                    size_t len = PIXEL_BYTES + match_length(ip + PIXEL_BYTES, ref + PIXEL_BYTES,
-                                                            match_end_limit);
-                    if (len > best) {
-                        best = len;
-                        best_ref = ref;
-                    }
-                }
-            }
-            if (best < GOOD_ENOUGH_MATCH && cand < pos && pos - cand <= LZ4_MAX_OFFSET &&
-                load32(base + cand) == pixel) {
-                const uint8_t *ref = base + cand;
-                size_t len = PIXEL_BYTES + match_length(ip + PIXEL_BYTES, ref + PIXEL_BYTES,
-                                                        match_end_limit);
-                if (len > best) {
-                    best = len;
-                    best_ref = ref;
-                }
-            }
-            /* A run (offset 4) is the slowest kind of match to decode: it must be clearly
-             * longer to win. */
-            if (best < GOOD_ENOUGH_MATCH && pos >= PIXEL_BYTES && load32(ip - PIXEL_BYTES) == pixel) {
-                size_t len = PIXEL_BYTES + match_length(ip + PIXEL_BYTES, ip, match_end_limit);
-                if (len > best + (best != 0 ? RUN_HANDICAP : 0)) {
-                    best = len;
-                    best_ref = ip - PIXEL_BYTES;
-                }
+#if defined(__SSE2__)
+            if (row > PIXEL_BYTES && pos >= row + PIXEL_BYTES &&
+                (size_t)(match_end_limit - ip) >= 16) {
+                bool hashed_ok = cand < pos && pos - cand <= LZ4_MAX_OFFSET;
+                best = pick_match_sse2(ip, row, hashed_ok ? base + cand : ip - row,
+                                       match_end_limit, &best_ref);
+            } else
+#endif
+            {
+                best = pick_match_scalar(ip, pos, base, row, cand, match_end_limit, &best_ref);
             }
             /* A pixel or so between other matches is left as literals: it would save a byte
              * or two and cost the decoder a sequence. In a long literal run it pays. */
