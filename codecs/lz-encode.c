@@ -433,12 +433,37 @@ static inline __attribute__((always_inline)) size_t rgb32_extend(const uint8_t *
     return len;
 }
 
-static inline uint32_t hash_rgb32(const uint8_t *p)
+/*
+ * The RGB32 hash table: HASH_SIZE slots of 8 bytes, the position (below 2^28: PIXBUF_MAX_BYTES)
+ * in the low half and 32 more bits of the 3-pixel hash in the high half. A slot whose check bits
+ * differ is no candidate, decided without loading the candidate's pixels: on noisy pictures
+ * about half the probes fail, and that load (anywhere up to 73728 pixels back) was the longest
+ * wait on the way to each literal-or-match decision. Position 0 (never inserted) is empty.
+ */
+typedef uint64_t Rgb32Slot;
+
+/* The 64-bit hash of the 3 pixels at @p: the top HASH_BITS pick the slot, bits 18-49 check. */
+static inline uint64_t hash_rgb32(const uint8_t *p)
 {
     uint64_t pair = load_u64(p) & RGB32_PAIR_MASK;
     uint64_t third = lz_load_u32(p + 8) & 0xFFFFFFu;
-    return (uint32_t)((pair * 0x9E3779B97F4A7C15ull ^ third * 0xC2B2AE3D27D4EB4Full) >>
-                      (64 - HASH_BITS));
+    return pair * 0x9E3779B97F4A7C15ull ^ third * 0xC2B2AE3D27D4EB4Full;
+}
+
+static inline size_t rgb32_slot_index(uint64_t hash)
+{
+    return (size_t)(hash >> (64 - HASH_BITS));
+}
+
+static inline Rgb32Slot rgb32_slot(uint64_t hash, size_t pos)
+{
+    return hash >> 18 << 32 | (uint32_t)pos;
+}
+
+/* The position in @slot if its check bits are those of @hash, else 0. */
+static inline size_t rgb32_slot_position(Rgb32Slot slot, uint64_t hash)
+{
+    return (slot ^ hash >> 18 << 32) >> 32 == 0 ? (uint32_t)slot : 0;
 }
 
 /* While nothing matches, the hash is probed less often: after each 2^RGB32_SKIP_SHIFT probes
@@ -449,13 +474,14 @@ static inline uint32_t hash_rgb32(const uint8_t *p)
 
 /* The longest match at unit @ip of the tail (under 8 units left): run, hash slot or row above. */
 static inline size_t tail_match(const uint8_t *u, size_t ip, size_t n, size_t row,
-                                const uint32_t *htab, size_t *out_dist)
+                                const Rgb32Slot *htab, size_t *out_dist)
 {
     const uint8_t *p = u + 4 * ip;
     size_t best_len = 0;
     size_t candidates[3] = { 1, 0, row };
     if (ip + 3 <= n) {
-        size_t cand = htab[hash_rgb32(p)];
+        uint64_t hash = hash_rgb32(p);
+        size_t cand = rgb32_slot_position(htab[rgb32_slot_index(hash)], hash);
         candidates[1] = cand != 0 ? ip - cand : 0;
     }
     for (unsigned i = 0; i < 3; i++) {
@@ -478,7 +504,7 @@ static inline size_t tail_match(const uint8_t *u, size_t ip, size_t n, size_t ro
  * without branches; only the choice "literal or match" and long matches branch.
  */
 static inline __attribute__((always_inline)) CodecStatus
-encode_rgb32_body(LzOut *o, const uint8_t *u, size_t n, size_t row, uint32_t *htab, bool wide)
+encode_rgb32_body(LzOut *o, const uint8_t *u, size_t n, size_t row, Rgb32Slot *htab, bool wide)
 {
     const size_t max_dist = (size_t)LZ_FAR_OFFSET_MAX + 1;
     const size_t row_dist = row != 0 && row <= max_dist ? row : 0;
@@ -518,9 +544,10 @@ encode_rgb32_body(LzOut *o, const uint8_t *u, size_t n, size_t row, uint32_t *ht
             size_t run_len = best_len;
             best_len = 0;
             if (ip >= next_probe) {
-                uint32_t h = hash_rgb32(p);
-                size_t cand = htab[h];
-                htab[h] = (uint32_t)ip;
+                uint64_t hash = hash_rgb32(p);
+                Rgb32Slot *slot = &htab[rgb32_slot_index(hash)];
+                size_t cand = rgb32_slot_position(*slot, hash);
+                *slot = rgb32_slot(hash, ip);
                 if (cand != 0 && ip - cand <= max_dist) {
                     best_len = rgb32_equal8(u + 4 * cand, p, wide);
                     best_dist = ip - cand;
@@ -566,8 +593,9 @@ encode_rgb32_body(LzOut *o, const uint8_t *u, size_t n, size_t row, uint32_t *ht
         probes = 0;
         /* Remember where the match ended so the next repeat of its tail is found. */
         if (ip + 2 <= n) {
-            htab[hash_rgb32(u + 4 * (ip - 2))] = (uint32_t)(ip - 2);
-            htab[hash_rgb32(u + 4 * (ip - 1))] = (uint32_t)(ip - 1);
+            uint64_t h2 = hash_rgb32(u + 4 * (ip - 2)), h1 = hash_rgb32(u + 4 * (ip - 1));
+            htab[rgb32_slot_index(h2)] = rgb32_slot(h2, ip - 2);
+            htab[rgb32_slot_index(h1)] = rgb32_slot(h1, ip - 1);
         }
     }
     /* The last few units: exact-length comparisons only. */
@@ -590,46 +618,52 @@ encode_rgb32_body(LzOut *o, const uint8_t *u, size_t n, size_t row, uint32_t *ht
 
 #if LZ_X86_DISPATCH
 static __attribute__((target("avx2"))) CodecStatus
-encode_rgb32_avx2(LzOut *o, const uint8_t *u, size_t n, size_t row, uint32_t *htab)
+encode_rgb32_avx2(LzOut *o, const uint8_t *u, size_t n, size_t row, Rgb32Slot *htab)
 {
     return encode_rgb32_body(o, u, n, row, htab, true);
 }
 #endif
 
 static CodecStatus encode_rgb32_baseline(LzOut *o, const uint8_t *u, size_t n, size_t row,
-                                         uint32_t *htab)
+                                         Rgb32Slot *htab)
 {
     return encode_rgb32_body(o, u, n, row, htab, false);
 }
 
+/* One allocation serves every pass (each clears what it uses first). */
+typedef union LzHashTable {
+    uint32_t positions[HASH_SIZE];   /* encode_pass */
+    Rgb32Slot rgb32[HASH_SIZE];      /* the RGB32 loop */
+} LzHashTable;
+
 static CodecStatus encode_pass_byte(LzOut *o, const uint8_t *u, size_t n, size_t row,
-                                    uint32_t *htab)
+                                    LzHashTable *table)
 {
-    return encode_pass(o, u, n, row, htab, LZ_UNIT_BYTE);
+    return encode_pass(o, u, n, row, table->positions, LZ_UNIT_BYTE);
 }
 
 static CodecStatus encode_pass_rgb16(LzOut *o, const uint8_t *u, size_t n, size_t row,
-                                     uint32_t *htab)
+                                     LzHashTable *table)
 {
-    return encode_pass(o, u, n, row, htab, LZ_UNIT_RGB16);
+    return encode_pass(o, u, n, row, table->positions, LZ_UNIT_RGB16);
 }
 
 static CodecStatus encode_pass_rgb32(LzOut *o, const uint8_t *u, size_t n, size_t row,
-                                     uint32_t *htab)
+                                     LzHashTable *table)
 {
 #if LZ_X86_DISPATCH
     /* Same stream either way: AVX2 only compares 8 pixels in one instruction instead of two. */
     if (__builtin_cpu_supports("avx2")) {
-        return encode_rgb32_avx2(o, u, n, row, htab);
+        return encode_rgb32_avx2(o, u, n, row, table->rgb32);
     }
 #endif
-    return encode_rgb32_baseline(o, u, n, row, htab);
+    return encode_rgb32_baseline(o, u, n, row, table->rgb32);
 }
 
 static CodecStatus encode_pass_alpha(LzOut *o, const uint8_t *u, size_t n, size_t row,
-                                     uint32_t *htab)
+                                     LzHashTable *table)
 {
-    return encode_pass(o, u, n, row, htab, LZ_UNIT_ALPHA);
+    return encode_pass(o, u, n, row, table->positions, LZ_UNIT_ALPHA);
 }
 
 LzImageType lz_image_type_for_format(PixbufFormat format)
@@ -790,7 +824,7 @@ CodecStatus lz_encode(const Pixbuf *src, LzImageType type, bool top_down,
     if (st != CODEC_OK) {
         return st;
     }
-    uint32_t *htab = malloc(HASH_SIZE * sizeof(*htab));
+    LzHashTable *htab = malloc(sizeof(*htab));
     if (htab == NULL) {
         free(scratch);
         return CODEC_ERR_NO_MEMORY;
