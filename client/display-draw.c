@@ -80,21 +80,9 @@ static pixman_box32_t box_of(const DisplayRect *r)
     return (pixman_box32_t) { r->left, r->top, r->right, r->bottom };
 }
 
-/*
- * The destination surface of @base and the region the draw may touch (box, clip rects, surface
- * bounds); NULL after reporting a missing surface. The caller finis @region when non-NULL.
- */
-static pixman_image_t *target(const DisplayDrawEnv *env, const DisplayBase *base,
-                              pixman_region32_t *region)
+/* The region of @dst a draw of @base may touch: its box, clip rects and the surface bounds. */
+static void base_region(pixman_image_t *dst, const DisplayBase *base, pixman_region32_t *region)
 {
-    pixman_image_t *dst = env->surface(base->surface_id, env->user);
-    if (dst == NULL) {
-        char *msg = g_strdup_printf("a draw names surface %u, which does not exist",
-                                    base->surface_id);
-        env->problem("missing-surface", msg, env->user);
-        g_free(msg);
-        return NULL;
-    }
     pixman_box32_t box = box_of(&base->box);
     if (base->clip.type == SPICE_CLIP_TYPE_RECTS) {
         pixman_region32_t clip;
@@ -111,6 +99,24 @@ static pixman_image_t *target(const DisplayDrawEnv *env, const DisplayBase *base
     } else {
         canvas_draw_region(dst, &box, NULL, region);
     }
+}
+
+/*
+ * The destination surface of @base and the region the draw may touch (box, clip rects, surface
+ * bounds); NULL after reporting a missing surface. The caller finis @region when non-NULL.
+ */
+static pixman_image_t *target(const DisplayDrawEnv *env, const DisplayBase *base,
+                              pixman_region32_t *region)
+{
+    pixman_image_t *dst = env->surface(base->surface_id, env->user);
+    if (dst == NULL) {
+        char *msg = g_strdup_printf("a draw names surface %u, which does not exist",
+                                    base->surface_id);
+        env->problem("missing-surface", msg, env->user);
+        g_free(msg);
+        return NULL;
+    }
+    base_region(dst, base, region);
     return dst;
 }
 
@@ -217,6 +223,54 @@ static const char *copy_name(uint16_t type)
     }
 }
 
+/*
+ * A plain COPY (rop PUT, no mask) of a whole image onto a bbox of its size that the surface and
+ * the clip leave entirely visible is the image's pixels written there: image_decode_into then
+ * decodes straight into the surface when the image allows it. True when it did (*result says
+ * how it went); false leaves everything to the general path.
+ */
+static bool copy_in_place(const DisplayDrawEnv *env, uint16_t type, const uint8_t *body,
+                          size_t size, const DisplayCopyDraw *c, DisplayResult *result)
+{
+    const DisplayRect *b = &c->base.box, *a = &c->src_area;
+    if (type != SPICE_MSG_DISPLAY_DRAW_COPY || c->rop_descriptor != SPICE_ROPD_OP_PUT
+        || c->mask.bitmap_offset != 0 || a->left != 0 || a->top != 0
+        || (int64_t)a->right - a->left != (int64_t)b->right - b->left
+        || (int64_t)a->bottom - a->top != (int64_t)b->bottom - b->top) {
+        return false;
+    }
+    pixman_image_t *dst = env->surface(c->base.surface_id, env->user);
+    if (dst == NULL) {
+        return false;
+    }
+    pixman_region32_t region;
+    base_region(dst, &c->base, &region);
+    pixman_box32_t box = box_of(b);
+    const pixman_box32_t *seen = pixman_region32_extents(&region);
+    bool whole = pixman_region32_n_rects(&region) == 1 && seen->x1 == box.x1 && seen->y1 == box.y1
+                 && seen->x2 == box.x2 && seen->y2 == box.y2;
+    pixman_region32_fini(&region);
+    if (!whole) {
+        return false;
+    }
+    bool placed = false;
+    char *message = NULL;
+    ImageStatus st = image_decode_into(body, size, c->src_bitmap_offset, dst, box.x1, box.y1,
+                                       (uint32_t)(box.x2 - box.x1), (uint32_t)(box.y2 - box.y1),
+                                       &placed, &message);
+    if (placed && st != IMAGE_OK) {
+        char *kind = g_strdup_printf("image-%d-%.24s", st, message ? message : "");
+        env->problem(kind, message ? message : "image decoding failed", env->user);
+        g_free(kind);
+    }
+    g_free(message);
+    if (placed) {
+        /* A failed decode may have written its first rows: the surface changed either way. */
+        *result = DISPLAY_RESULT_DRAW;
+    }
+    return placed;
+}
+
 static DisplayResult draw_copy(const DisplayDrawEnv *env, uint16_t type, const uint8_t *body,
                                size_t size)
 {
@@ -227,6 +281,10 @@ static DisplayResult draw_copy(const DisplayDrawEnv *env, uint16_t type, const u
         return DISPLAY_RESULT_DROPPED;
     }
     DisplayResult result = DISPLAY_RESULT_DROPPED;
+    if (copy_in_place(env, type, body, size, &c, &result)) {
+        display_clip_clear(&c.base.clip);
+        return result;
+    }
     /* Images first, whatever the target: CACHE_ME and the GLZ window must see every image in
      * order, or later FROM_CACHE / GLZ references to it would miss. */
     CanvasSource src = { .image = decode(env, body, size, c.src_bitmap_offset, -1),

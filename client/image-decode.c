@@ -653,6 +653,64 @@ static ImageStatus decode_jpeg_alpha(WireReader *r, uint32_t width, uint32_t hei
     return pixbuf_to_image(&pb, true, "JPEG_ALPHA", out, message);
 }
 
+ImageStatus image_decode_into(const uint8_t *body, size_t size, uint32_t offset,
+                              pixman_image_t *dst, int32_t x, int32_t y, uint32_t width,
+                              uint32_t height, bool *placed, char **message)
+{
+    *placed = false;
+    *message = NULL;
+    if (offset == 0 || offset >= size || x < 0 || y < 0
+        || (int64_t)x + width > pixman_image_get_width(dst)
+        || (int64_t)y + height > pixman_image_get_height(dst)) {
+        return IMAGE_OK;
+    }
+    WireReader r;
+    wire_reader_init(&r, body, size);
+    wire_reader_seek(&r, offset);
+    uint64_t id = wire_read_u64(&r);
+    uint8_t type = wire_read_u8(&r);
+    uint8_t flags = wire_read_u8(&r);
+    uint32_t desc_width = wire_read_u32(&r);
+    uint32_t desc_height = wire_read_u32(&r);
+    uint32_t data_size = wire_read_u32(&r);
+    const uint8_t *data = wire_read_span(&r, data_size);
+    if (data == NULL || type != SPICE_IMAGE_TYPE_QUIC
+        || (flags & (SPICE_IMAGE_FLAGS_CACHE_ME | SPICE_IMAGE_FLAGS_CACHE_REPLACE_ME))
+        || desc_width != width || desc_height != height) {
+        return IMAGE_OK;   /* image_decode's business (including reporting what is wrong) */
+    }
+    QuicHeader hdr;
+    if (quic_read_header(data, data_size, &hdr) != CODEC_OK || hdr.width != width
+        || hdr.height != height) {
+        return IMAGE_OK;
+    }
+    pixman_format_code_t fmt = pixman_image_get_format(dst);
+    bool alpha = hdr.type == QUIC_IMAGE_TYPE_RGBA;
+    bool fits = alpha ? fmt == PIXMAN_a8r8g8b8 || fmt == PIXMAN_x8r8g8b8
+                      : fmt == PIXMAN_x8r8g8b8 && (hdr.type == QUIC_IMAGE_TYPE_RGB32
+                                                   || hdr.type == QUIC_IMAGE_TYPE_RGB24);
+    if (!fits) {
+        return IMAGE_OK;
+    }
+    size_t stride = (size_t)pixman_image_get_stride(dst);
+    size_t dst_height = (size_t)pixman_image_get_height(dst);
+    uint8_t *first = (uint8_t *)pixman_image_get_data(dst) + (size_t)y * stride + (size_t)x * 4;
+    size_t room = (dst_height - (size_t)y) * stride - (size_t)x * 4;
+    Pixbuf view;
+    if (pixbuf_init_view(&view, alpha ? PIXBUF_FORMAT_ARGB32 : PIXBUF_FORMAT_XRGB32, width, height,
+                         stride, first, room) != CODEC_OK) {
+        return IMAGE_OK;
+    }
+    *placed = true;
+    CodecStatus cs = quic_decode(data, data_size, &view, NULL);
+    if (cs != CODEC_OK) {
+        *message = g_strdup_printf("QUIC decode failed: %s", codec_status_to_str(cs));
+        return IMAGE_DECODE_FAILED;
+    }
+    g_debug("decoded QUIC image %" G_GUINT64_FORMAT " (%ux%u) in place", id, width, height);
+    return IMAGE_OK;
+}
+
 ImageStatus image_decode(const uint8_t *body, size_t size, uint32_t offset, ImageCaches *caches,
                          ImageSurfaceLookup lookup, void *lookup_user, pixman_image_t **out,
                          char **message)
