@@ -199,7 +199,8 @@ static bool send_invalidations(DisplayClient *client, uint64_t in_use)
 }
 
 /* Sends @box (inside the primary) from the canvas as one DRAW_COPY: uncompressed, read straight
- * into the message; compressed, read into a scratch copy the encoder reads. */
+ * into the message; compressed, read into a copy the encoder reads (and a GLZ dictionary may
+ * keep). */
 static void send_canvas_box(DisplayClient *client, const pixman_box32_t *box)
 {
     DisplayChannel *display = client->display;
@@ -222,15 +223,23 @@ static void send_canvas_box(DisplayClient *client, const pixman_box32_t *box)
                                                               SPICE_IMAGE_SCALE_MODE_NEAREST);
         surface_read_rect_32(display->primary, box, pixels, w * 4);
     } else {
-        uint8_t *pixels = g_malloc((size_t)w * h * 4);
+        /* Counted, so the client's GLZ dictionary keeps this copy instead of making its own
+         * (without it, a plain buffer the dictionary copies). */
+        GlzSharedPixels *shared = glz_shared_pixels_new((size_t)w * h * 4);
+        uint8_t *pixels = shared ? glz_shared_pixels_data(shared) : g_malloc((size_t)w * h * 4);
         surface_read_rect_32(display->primary, box, pixels, w * 4);
         bitmap.pixels = pixels;
+        bitmap.pixels_owner = shared;
         bitmap.stride = w * 4;
         bitmap.glz = pixmap_cache_glz_begin(client->cache);   /* this message goes to this client only */
         display_msg_write_draw_copy(&writer, &base, &bitmap, &src_area, SPICE_ROPD_OP_PUT,
                                     SPICE_IMAGE_SCALE_MODE_NEAREST);
         pixmap_cache_glz_end(client->cache, bitmap.glz);
-        g_free(pixels);
+        if (shared) {
+            glz_shared_pixels_unref(shared);
+        } else {
+            g_free(pixels);
+        }
     }
     channel_connection_send_writer(client->conn, SPICE_MSG_DISPLAY_DRAW_COPY, &writer);
     wire_writer_finish(&writer);
