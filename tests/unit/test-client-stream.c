@@ -279,6 +279,101 @@ static void test_scale_and_clip(void)
     teardown(&h, ds);
 }
 
+/* Runs until @h saw @events frames shown and the stream's decoded + dropped count reached @seen. */
+static void run_until_counted(Host *h, DisplayStreams *ds, unsigned events, uint64_t seen)
+{
+    gint64 end = g_get_monotonic_time() + 2000 * 1000;
+    while (g_get_monotonic_time() < end) {
+        DisplayStreamStats s = stats0(ds);
+        if (h->shown_events >= events && s.decoded + s.dropped >= seen) {
+            break;
+        }
+        g_main_context_iteration(NULL, FALSE);
+        g_usleep(1000);
+    }
+}
+
+/* Frames decoded straight into the surface (unscaled, inside it), into the stream's scratch
+ * image (scaled, or partly off the surface), and one that fails after its rows were written:
+ * the one decompressor of the stream keeps working through all of them. */
+static void test_in_place(void)
+{
+    Host h;
+    DisplayStreams *ds = setup(&h);
+    fill_surface(&h, 0x000000);
+    CreateArgs a = { .id = 6, .flags = SPICE_STREAM_FLAGS_TOP_DOWN, .codec = SPICE_VIDEO_CODEC_TYPE_MJPEG,
+                     .w = 64, .h = 64, .top = 20, .left = 40, .bottom = 84, .right = 104 };
+    g_assert_cmpint(create(ds, &a), ==, DISPLAY_RESULT_NONE);
+    GBytes *rb = frame(64, 64, 0xff0000, 0x0000ff);
+    data(ds, 6, due_soon(&h), rb);
+    run_until_counted(&h, ds, 1, 1);
+    g_assert_cmpuint(h.shown_events, ==, 1);
+    g_assert_true(near(px(h.surface, 41, 21), 0xff0000, 24));
+    g_assert_true(near(px(h.surface, 103, 83), 0x0000ff, 24));
+    g_assert_cmphex(px(h.surface, 39, 21), ==, 0);
+    g_assert_cmphex(px(h.surface, 104, 83), ==, 0);
+    g_assert_cmphex(px(h.surface, 41, 19), ==, 0);
+    g_assert_cmphex(px(h.surface, 41, 84), ==, 0);
+
+    /* A frame without its last 2 bytes (EOI) has its first rows written before the decoder runs
+     * out of data: it is counted as dropped, yet the surface changed, so the host hears of it. */
+    GBytes *green = frame(64, 64, 0x00ff00, 0x00ff00);
+    GBytes *cut = g_bytes_new_from_bytes(green, 0, g_bytes_get_size(green) - 2);
+    data(ds, 6, due_soon(&h), cut);
+    run_until_counted(&h, ds, 2, 2);
+    DisplayStreamStats s = stats0(ds);
+    g_assert_cmpuint(s.decoded, ==, 1);
+    g_assert_cmpuint(s.dropped, ==, 1);
+    g_assert_cmpuint(h.shown_events, ==, 2);
+    g_assert_true(near(px(h.surface, 41, 21), 0x00ff00, 24));
+    g_assert_true(near(px(h.surface, 103, 36), 0x00ff00, 24));
+
+    /* The same decompressor decodes the next good frame. */
+    data(ds, 6, due_soon(&h), rb);
+    run_until_counted(&h, ds, 3, 3);
+    g_assert_cmpuint(stats0(ds).decoded, ==, 2);
+    g_assert_true(near(px(h.surface, 41, 21), 0xff0000, 24));
+    g_assert_true(near(px(h.surface, 103, 83), 0x0000ff, 24));
+
+    /* A sized frame of another size: scaled through the scratch image, then back in place. */
+    GBytes *small = frame(16, 16, 0xffff00, 0xffff00);
+    gsize n;
+    const uint8_t *d = g_bytes_get_data(small, &n);
+    WireWriter w;
+    wire_writer_init(&w);
+    wire_write_u32(&w, 6);
+    wire_write_u32(&w, due_soon(&h));
+    wire_write_u32(&w, 16);
+    wire_write_u32(&w, 16);
+    rect(&w, 20, 40, 84, 104);
+    wire_write_u32(&w, (uint32_t)n);
+    wire_write_bytes(&w, d, n);
+    g_assert_cmpint(send(ds, SPICE_MSG_DISPLAY_STREAM_DATA_SIZED, &w), ==, DISPLAY_RESULT_NONE);
+    run_until_counted(&h, ds, 4, 4);
+    g_assert_true(near(px(h.surface, 41, 21), 0xffff00, 24));
+    g_assert_true(near(px(h.surface, 103, 83), 0xffff00, 24));
+    g_assert_cmphex(px(h.surface, 104, 83), ==, 0);
+    data(ds, 6, due_soon(&h), rb);
+    run_until_counted(&h, ds, 5, 5);
+    g_assert_cmpuint(stats0(ds).decoded, ==, 4);
+    g_assert_true(near(px(h.surface, 41, 21), 0xff0000, 24));
+
+    /* A stream whose dest runs off the surface: drawn through the scratch image, clipped. */
+    CreateArgs off = { .id = 7, .flags = SPICE_STREAM_FLAGS_TOP_DOWN, .codec = SPICE_VIDEO_CODEC_TYPE_MJPEG,
+                       .w = 64, .h = 64, .top = 64, .left = 96, .bottom = 128, .right = 160 };
+    g_assert_cmpint(create(ds, &off), ==, DISPLAY_RESULT_NONE);
+    data(ds, 7, due_soon(&h), green);
+    run_until_shown(&h, 6, 2000);
+    g_assert_cmpuint(h.shown_events, ==, 6);
+    g_assert_true(near(px(h.surface, 127, 95), 0x00ff00, 24));
+    g_assert_true(near(px(h.surface, 96, 64), 0x00ff00, 24));
+    g_bytes_unref(rb);
+    g_bytes_unref(green);
+    g_bytes_unref(cut);
+    g_bytes_unref(small);
+    teardown(&h, ds);
+}
+
 /* Late frames are dropped; early ones wait for their time on the multimedia clock. */
 static void test_timing(void)
 {
@@ -571,5 +666,6 @@ int main(int argc, char **argv)
     g_test_add_func("/client-stream/hostile", test_hostile);
     g_test_add_func("/client-stream/reports", test_reports);
     g_test_add_func("/client-stream/parse-wait", test_parse_wait);
+    g_test_add_func("/client-stream/in-place", test_in_place);
     return g_test_run();
 }
