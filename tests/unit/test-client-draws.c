@@ -5,6 +5,7 @@
 #include <spice/enums.h>
 
 #include "client/display-state.h"
+#include "codecs/quic.h"
 #include "protocol/wire.h"
 
 /* Messages are built as a fixed part then appended objects, whose offsets are patched in. */
@@ -268,6 +269,112 @@ static void test_composite_and_scaled_transparent(void)
     image_caches_free(c);
 }
 
+/* A DRAW_COPY (rop PUT, no mask) of the whole @image_w x @image_h image at @image_at onto
+ * (@left, @top), clipped to @clip (4 ints: left, top, right, bottom) or not. */
+static DisplayResult copy_image(DisplayState *ds, WireWriter *img, uint32_t image_w, uint32_t image_h,
+                                int32_t left, int32_t top, const int32_t *clip)
+{
+    WireWriter w;
+    wire_writer_init(&w);
+    wire_write_u32(&w, 0);
+    rect(&w, left, top, left + (int32_t)image_w, top + (int32_t)image_h);
+    if (clip) {
+        wire_write_u8(&w, SPICE_CLIP_TYPE_RECTS);
+        wire_write_u32(&w, 1);
+        rect(&w, clip[0], clip[1], clip[2], clip[3]);
+    } else {
+        wire_write_u8(&w, SPICE_CLIP_TYPE_NONE);
+    }
+    size_t ptr = wire_writer_size(&w);
+    wire_write_u32(&w, 0);
+    rect(&w, 0, 0, (int32_t)image_w, (int32_t)image_h);
+    wire_write_u16(&w, SPICE_ROPD_OP_PUT);
+    wire_write_u8(&w, SPICE_IMAGE_SCALE_MODE_NEAREST);
+    wire_write_zeros(&w, 13);
+    wire_writer_patch_u32(&w, ptr, (uint32_t)wire_writer_size(&w));
+    wire_write_bytes(&w, wire_writer_data(img), wire_writer_size(img));
+    return send(ds, SPICE_MSG_DISPLAY_DRAW_COPY, &w);
+}
+
+/* A QUIC image descriptor + data for @pixels (4 x 2, xRGB), cut to @keep bytes of QUIC data
+ * when @keep is non-zero. */
+static void quic_image(WireWriter *w, const uint32_t *pixels, uint8_t flags, size_t keep)
+{
+    Pixbuf src;
+    g_assert_cmpint(pixbuf_init_view(&src, PIXBUF_FORMAT_XRGB32, 4, 2, 16, (void *)pixels, 32),
+                    ==, CODEC_OK);
+    size_t bound = quic_encode_bound(QUIC_IMAGE_TYPE_RGB32, 4, 2), size = 0;
+    uint8_t *stream = g_malloc(bound);
+    g_assert_cmpint(quic_encode(&src, QUIC_IMAGE_TYPE_RGB32, stream, bound, &size), ==, CODEC_OK);
+    if (keep && keep < size) {
+        size = keep;
+    }
+    wire_writer_init(w);
+    wire_write_u64(w, 77);
+    wire_write_u8(w, SPICE_IMAGE_TYPE_QUIC);
+    wire_write_u8(w, flags);
+    wire_write_u32(w, 4);
+    wire_write_u32(w, 2);
+    wire_write_u32(w, (uint32_t)size);
+    wire_write_bytes(w, stream, size);
+    g_free(stream);
+}
+
+/* A plain COPY of a whole QUIC image is decoded straight into the surface (the same pixels as
+ * the general path, which clipped, cached or cut-off draws still take); a stream that fails
+ * there is reported and the draw counts (its first rows may be on the surface). */
+static void test_quic_copy_in_place(void)
+{
+    const uint32_t pixels[8] = { 0x102030, 0x405060, 0x708090, 0xa0b0c0,
+                                 0xff0000, 0x00ff00, 0x0000ff, 0xffffff };
+    ImageCaches *c = image_caches_new();
+    for (int pass = 0; pass < 4; pass++) {
+        /* 0: in place; 1: clipped to its left half; 2: CACHE_ME; 3: runs off the surface. */
+        DisplayState *ds = new_state(c, 0x0f0f0f);
+        WireWriter img;
+        quic_image(&img, pixels, pass == 2 ? SPICE_IMAGE_FLAGS_CACHE_ME : 0, 0);
+        int32_t half[4] = { 2, 1, 4, 3 };
+        int32_t left = pass == 3 ? 6 : 2;
+        g_assert_cmpint(copy_image(ds, &img, 4, 2, left, 1, pass == 1 ? half : NULL), ==,
+                        DISPLAY_RESULT_DRAW);
+        wire_writer_finish(&img);
+        for (int y = 0; y < 4; y++) {
+            for (int x = 0; x < 8; x++) {
+                bool inside = x >= left && x < left + 4 && y >= 1 && y < 3 && (pass != 1 || x < 4);
+                uint32_t want = inside ? pixels[(y - 1) * 4 + (x - left)] : 0x0f0f0f;
+                g_assert_cmphex(px(ds, x, y), ==, want);
+            }
+        }
+        g_assert_null(display_state_problem(ds));
+        g_assert_cmpuint(image_caches_pixmap_count(c), ==, pass >= 2 ? 1 : 0);
+        display_state_free(ds);
+    }
+    DisplayState *ds = new_state(c, 0x0f0f0f);
+    WireWriter img;
+    quic_image(&img, pixels, 0, 0);
+    /* Its header whole, then 4 bytes of the picture: the decode starts and runs out. */
+    QuicHeader hdr;
+    size_t header = 0;
+    for (size_t n = 1; n < wire_writer_size(&img) - 22 && header == 0; n++) {
+        if (quic_read_header(wire_writer_data(&img) + 22, n, &hdr) == CODEC_OK) {
+            header = n;
+        }
+    }
+    g_assert_cmpuint(header, >, 0);
+    wire_writer_finish(&img);
+    quic_image(&img, pixels, 0, header + 4);
+    g_test_expect_message(NULL, G_LOG_LEVEL_WARNING, "*QUIC decode failed*");
+    g_assert_cmpint(copy_image(ds, &img, 4, 2, 2, 1, NULL), ==, DISPLAY_RESULT_DRAW);
+    g_test_assert_expected_messages();
+    wire_writer_finish(&img);
+    g_assert_nonnull(display_state_problem(ds));
+    g_assert_nonnull(strstr(display_state_problem(ds), "QUIC decode failed"));
+    g_assert_cmphex(px(ds, 0, 0), ==, 0x0f0f0f);
+    g_assert_cmphex(px(ds, 7, 3), ==, 0x0f0f0f);
+    display_state_free(ds);
+    image_caches_free(c);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -275,5 +382,6 @@ int main(int argc, char **argv)
     g_test_add_func("/client-draws/masked-fill", test_masked_fill);
     g_test_add_func("/client-draws/stroke-text", test_stroke_and_text);
     g_test_add_func("/client-draws/composite-transparent-scaled", test_composite_and_scaled_transparent);
+    g_test_add_func("/client-draws/quic-copy-in-place", test_quic_copy_in_place);
     return g_test_run();
 }
