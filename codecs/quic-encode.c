@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codecs/quic-encode-runs.h"
 #include "codecs/quic-model.h"
 
 /*
@@ -80,9 +81,18 @@ static void put_ones(BitWriter *w, unsigned n)
 }
 
 /* The run coder: one '1' per full block of 2^melclen pixels (raising the state), then a '0'
- * and the remainder in melclen bits; the state drops by one after each run. */
+ * and the remainder in melclen bits; the state drops by one after each run. Short runs take
+ * their code and next state from a table instead of a loop of unpredictable length. */
 static QUIC_ALWAYS_INLINE void put_run(BitWriter *w, QuicState *s, unsigned run)
 {
+    if (LIKELY(run < QUIC_RUN_CODES)) {
+        uint32_t c = quic_run_codes[s->melcstate][run];
+        put_bits(w, c & 0x3FFFFF, c >> 22 & 31);
+        s->melcstate = c >> 27;
+        s->melclen = quic_melc_len[s->melcstate];
+        s->melcorder = 1u << s->melclen;
+        return;
+    }
     if (run >= s->melcorder) {
         unsigned hits = 0;
         do {
@@ -204,7 +214,7 @@ static void compute_first_symbol(Encoder *e)
 }
 
 /* Symbols are computed in blocks of this many pixels, when a coded pixel needs them. */
-#define SYMBOL_BLOCK 8u
+#define SYMBOL_BLOCK 16u
 
 /* Makes the symbols of pixels [a, b) available (a >= the last call's b). */
 static QUIC_ALWAYS_INLINE void need_symbols(Encoder *e, size_t a, size_t b)
