@@ -23,73 +23,25 @@ sys.path.insert(0, os.path.dirname(HERE))
 import harness  # noqa: E402
 from harness import check, log  # noqa: E402
 from spiceclient import SpiceTestClient  # noqa: E402
+import drawscene  # noqa: E402
+from drawscene import WIDTH, HEIGHT, KNOWN_DIFFERENCES, differences  # noqa: E402
 
 DRAWS_VM = sys.argv[1] if len(sys.argv) > 1 else os.path.join(harness.BUILD_DIR, 'tests', 'interop',
                                                                'draws', 'draws-vm')
 VIEWER = sys.argv[2] if len(sys.argv) > 2 else os.path.join(harness.BUILD_DIR, 'client', 'spice-viewer')
 FIRST, LAST = harness.port_range(6380, 6389)
-WIDTH, HEIGHT = 320, 240
-
-# The bbox of each draw in draws-vm.c's frame (left, top, right, bottom), to name differences
-# (the same table as test-draws.py).
-AREAS = [
-    ('pattern fill', (4, 4, 60, 40)), ('xor fill', (30, 20, 90, 50)),
-    ('masked fill', (64, 4, 96, 36)), ('clipped copy', (100, 4, 132, 36)),
-    ('rop copy', (140, 4, 172, 36)), ('masked copy', (180, 4, 212, 36)),
-    ('scaled copy', (220, 4, 284, 36)), ('opaque', (4, 50, 28, 74)), ('blend', (34, 50, 58, 74)),
-    ('rop3 pattern', (64, 50, 88, 74)), ('rop3 solid', (94, 50, 118, 74)),
-    ('blackness/whiteness/invers', (124, 50, 168, 74)), ('transparent', (174, 50, 190, 66)),
-    ('alpha blend', (196, 50, 220, 74)), ('alpha blend rgba', (226, 50, 250, 74)),
-    ('composite over', (256, 50, 280, 74)), ('composite scaled', (286, 50, 318, 82)),
-    ('stroke polyline', (0, 80, 100, 140)), ('stroke bezier', (60, 80, 150, 150)),
-    ('stroke dashed', (150, 88, 232, 142)), ('text', (236, 90, 316, 110)),
-    ('surface copy', (4, 160, 68, 224)), ('surface blend', (76, 160, 108, 192)),
-    ('copy bits', (120, 160, 220, 200)),
-]
-
-# Where our canvas (shared by our server and our client) is known to differ from upstream's,
-# and why (test-draws.py keeps the same list for our server). Only upstream's library sends the
-# draw itself; on ours both clients show our server's rendering.
-KNOWN_DIFFERENCES = {
-    'stroke dashed': 'dash lengths are counted per major-axis pixel, upstream measures along the line',
-}
-
-
-def free_port():
-    for port in range(FIRST, LAST + 1):
-        if harness.port_is_free(port):
-            return port
-    raise harness.TestFailure('no free port in %d-%d' % (FIRST, LAST))
 
 
 def start_vm(lib, live, tag):
-    port = free_port()
+    port = drawscene.free_port(range(FIRST, LAST + 1))
     dump = os.path.join(harness.work_dir(), 'client-draws-%s.ppm' % tag)
-    if os.path.exists(dump):
-        os.unlink(dump)
-    env = dict(os.environ)
-    env['LD_LIBRARY_PATH'] = harness.lib_dir(lib)
-    if lib == 'upstream':
-        env['ASAN_OPTIONS'] = 'detect_leaks=0'
-    check(os.access(DRAWS_VM, os.X_OK), '%s is missing: build it (ninja tests/interop/draws/draws-vm)' % DRAWS_VM)
-    argv = [DRAWS_VM, '--port', str(port), '--dump', dump] + (['--live'] if live else [])
-    proc = harness.Proc('client-draws-vm-%s' % tag, argv, env=env)
-    if live:
-        check(proc.wait_line(lambda l: 'listening on' in l, 20) is not None, 'draws-vm did not start')
-    else:
-        check(proc.wait_line(lambda l: 'dumped' in l, 20) is not None,
-              'draws-vm (%s) did not dump its frame: %s' % (tag, proc.stderr_text()[-2000:]))
-    return proc, port
+    return drawscene.start_vm(DRAWS_VM, lib, port, dump, live, 'client-draws-vm-%s' % tag), port
 
 
 def vm_healthy(proc, lib, tag, live):
     if live:
         check(proc.wait_line(lambda l: 'dumped' in l, 20) is not None, 'draws-vm (%s) did not draw' % tag)
-    err = proc.stderr_text()
-    for marker in harness.SANITIZER_MARKERS:
-        check(marker not in err or lib == 'upstream',
-              'sanitizer report from draws-vm (%s): %s' % (tag, err[err.find(marker) - 200:][:4000]))
-    check(proc.alive(), 'draws-vm (%s) died: %s' % (tag, err[-2000:]))
+    drawscene.check_healthy(proc, lib, tag)
 
 
 # What upstream's library forwards of draws-vm's frame when the client is there before it: our
@@ -153,30 +105,6 @@ def spice_gtk(lib, live):
         proc.stop()
 
 
-def differences(a, b):
-    """Per named area, the number of pixels whose RGB differ; plus those outside every area."""
-    out = {}
-    for i in range(0, min(len(a), len(b)), 3):
-        if a[i:i + 3] != b[i:i + 3]:
-            p = i // 3
-            x, y = p % WIDTH, p // WIDTH
-            names = [n for n, (l, t, r, bt) in AREAS if l <= x < r and t <= y < bt] or ['elsewhere']
-            for n in names:
-                out[n] = out.get(n, 0) + 1
-    return out
-
-
-def first_diff(a, b, skip):
-    for i in range(0, len(a), 3):
-        if a[i:i + 3] != b[i:i + 3]:
-            p = i // 3
-            x, y = p % WIDTH, p // WIDTH
-            if any(l <= x < r and t <= y < bt for n, (l, t, r, bt) in AREAS if n in skip):
-                continue
-            return '(%d,%d): spice-gtk %s, ours %s' % (x, y, a[i:i + 3].hex(), b[i:i + 3].hex())
-    return 'none'
-
-
 def case(lib, live):
     def run_case():
         mine = ours(lib, live)
@@ -187,9 +115,9 @@ def case(lib, live):
             if name in diff:
                 known[name] = diff.pop(name)
                 log('known difference in %s (%d pixels): %s' % (name, known[name], why))
+        first = drawscene.first_diff(theirs, mine, known, ('spice-gtk', 'ours'))
         check(not diff, '%s%s: our client differs from spice-gtk in %s; first %s (pictures in %s)'
-              % (lib, ' live' if live else '', diff, first_diff(theirs, mine, known),
-                 harness.work_dir()))
+              % (lib, ' live' if live else '', diff, first, harness.work_dir()))
         log('%s%s: our screenshot == spice-gtk\'s picture (%d pixels, outside known differences)'
             % (lib, ' live' if live else '', WIDTH * HEIGHT))
     return run_case
