@@ -47,6 +47,7 @@ struct ClientChannel {
     char *where;                   /* "host:port", "host:port (TLS)", "unix:PATH": for messages */
     ClientTls *tls;                /* owned; non-NULL while a TLS connection is up */
     bool read_wants_write;         /* a TLS read waits for the socket to take bytes */
+    bool in_io;                    /* on_io is running (its source may recurse) */
     char *password;
     uint32_t connection_id;
     uint8_t type, id;
@@ -291,6 +292,25 @@ static void drive_handshake(ClientChannel *ch)
     g_free(error);
 }
 
+static gboolean on_io(gint fd, GIOCondition cond, gpointer data);
+
+/*
+ * g_unix_fd_add(fd, IN | HUP | ERR, on_io, ch), except that dispatching does not block the
+ * source: GLib would take the fd out of the poll set before every dispatch and put it back
+ * after, each time writing the context's wakeup eventfd (two writes, a read and an extra poll
+ * per socket read, every video frame). on_io refuses re-entry, should a handler ever run a
+ * nested main loop.
+ */
+static guint watch_input(int fd, ClientChannel *ch)
+{
+    GSource *src = g_unix_fd_source_new(fd, G_IO_IN | G_IO_HUP | G_IO_ERR);
+    g_source_set_callback(src, (GSourceFunc)(void (*)(void))on_io, ch, NULL);
+    g_source_set_can_recurse(src, TRUE);
+    guint id = g_source_attach(src, NULL);
+    g_source_unref(src);
+    return id;
+}
+
 static gboolean on_connected(gint fd, GIOCondition cond, gpointer data)
 {
     ClientChannel *ch = data;
@@ -311,7 +331,7 @@ static gboolean on_connected(gint fd, GIOCondition cond, gpointer data)
         int one = 1;
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     }
-    ch->in_source = g_unix_fd_add(fd, G_IO_IN | G_IO_HUP | G_IO_ERR, on_io, ch);
+    ch->in_source = watch_input(fd, ch);
     if (ch->use_tls) {
         ch->tls = client_tls_new(ch->tls_ctx, fd, ch->host);
         if (ch->tls == NULL) {
@@ -789,8 +809,13 @@ static void pump_input(ClientChannel *ch)
 static gboolean on_io(gint fd, GIOCondition cond, gpointer data)
 {
     ClientChannel *ch = data;
+    if (ch->in_io) {
+        return G_SOURCE_CONTINUE;   /* a nested main loop inside our own handling: later */
+    }
     guint self = ch->in_source;
+    ch->in_io = true;
     pump_input(ch);
+    ch->in_io = false;
     if (ch->in_source != self) {
         return G_SOURCE_REMOVE;   /* closed, failed, or reconnecting on another port */
     }
