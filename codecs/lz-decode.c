@@ -320,7 +320,7 @@ static size_t decode_rgb32_fast(LzIn *in, uint8_t *out, size_t n, CodecStatus *s
                 return op;
             }
             for (size_t i = 0; i < len; i++) {
-                lz_store_u32(d + 4 * i, lz_load_u32(d + 4 * (i - dist)));
+                lz_store_u32(d + 4 * i, lz_load_u32(d + 4 * i - 4 * dist));
             }
             op += len;
             continue;
