@@ -75,9 +75,8 @@ struct GlzPixels {
                             * GLZ_PIXELS_PAD more that nothing reads as part of an image */
 };
 
-/* Slack after every image's pixels: the decoder copies whole groups of pixels, so it may write
- * a few pixels past the end of the image it decodes and read a few past the end of the image
- * a match refers to. */
+/* Slack after every image's pixels: the decoder copies whole groups of pixels, so it may read
+ * a few pixels past the end of the image a match refers to. */
 #define GLZ_PIXELS_PAD 16u
 
 typedef struct WindowImage {
@@ -291,14 +290,15 @@ typedef struct GlzPassState {
     uint64_t id;               /* the image being decoded */
     const uint8_t *ip;
     const uint8_t *end;
-    uint32_t *out;             /* GLZ_PIXELS_PAD writable pixels past @n */
+    uint32_t *out;             /* @n pixels */
     size_t op;
     size_t n;
     /* The image the last cross-image match referenced: runs of matches mostly go to one. */
     uint32_t cached_dist;      /* 0: nothing cached */
     const WindowImage *cached;
-    /* glz_decode's copy for the caller, made behind the decoder while the pixels are still
-     * in the cache: [0, copied) of @out are in @copy_to. NULL: no copy. */
+    /* glz_decode decodes into the caller's buffer and copies to the window's, behind the
+     * decoder while the pixels are still in the cache: [0, copied) of @out are in @copy_to.
+     * NULL: no copy. */
     uint32_t *copy_to;
     size_t copied;
 } GlzPassState;
@@ -510,10 +510,11 @@ static __attribute__((noinline)) CodecStatus decode_rgb32_op_checked(GlzPassStat
  */
 #define GLZ_FAST_INPUT_MARGIN 128u
 /* The fast path copies whole groups of this many pixels, and always at least two of them: up to
- * 2 * GLZ_GROUP - 1 pixels past the op's end, which later ops overwrite, or which land in
- * GLZ_PIXELS_PAD (so the reads of a cross-image source stay inside its buffer too). */
+ * 2 * GLZ_GROUP pixels from the op's start, past its end. Those writes stay inside the image (an
+ * op closer to its end takes the careful path) and later ops overwrite them; the reads of a
+ * cross-image source may go GLZ_PIXELS_PAD past its end. */
 #define GLZ_GROUP 8u
-_Static_assert(GLZ_PIXELS_PAD >= 2 * GLZ_GROUP, "group copies overshoot into the padding");
+_Static_assert(GLZ_PIXELS_PAD >= 2 * GLZ_GROUP, "group copies read into the padding");
 
 static inline void copy_group(uint32_t *d, const uint32_t *s)
 {
@@ -560,8 +561,9 @@ static CodecStatus decode_pass_rgb32(GlzPassState *s)
         uint32_t *d = out + op;
         if (ctrl < LZ_MAX_LITERAL_RUN) {
             size_t count = (size_t)ctrl + 1;
-            if (count > n - op) {
-                return CODEC_ERR_CORRUPT;
+            if (count + GLZ_GROUP > n - op) {
+                ip = op_start;   /* at the end of the image, or past it */
+                goto careful;
             }
             /* 8 pixels whatever the count (most runs are short), then groups of 4. */
             expand4(d, ip);
@@ -608,8 +610,9 @@ static CodecStatus decode_pass_rgb32(GlzPassState *s)
                               long_mask);
         uint32_t image_dist = (((c2 & 0x3F) | dist_bytes << 6) & ~long_mask) | (dist_bytes & long_mask);
         ip += 2 + n_dist + very_long;
-        if (len > n - op) {
-            return CODEC_ERR_CORRUPT;   /* match runs past the end of the image */
+        if (len + 2 * GLZ_GROUP > n - op) {
+            ip = op_start;   /* at the end of the image, or past it */
+            goto careful;
         }
 
         const uint32_t *r;
@@ -670,7 +673,7 @@ static CodecStatus decode_pass_rgb32(GlzPassState *s)
 }
 
 /*
- * Decodes one pass of @n pixels into @out (GLZ_PIXELS_PAD writable pixels past them).
+ * Decodes one pass of @n pixels into @out.
  * Cross-image references resolve through @w relative to @id. Every read of @in and every
  * reference is checked. With @copy_to (the last pass only), the pixels are also copied there.
  */
@@ -690,7 +693,8 @@ static CodecStatus decode_pass(const GlzWindow *w, uint64_t id, const uint8_t **
 
 /*
  * glz_decode_shared, and glz_decode when @copy_to (width * height pixels) is not NULL: the
- * decoded pixels are then also copied there, as they are decoded.
+ * image is then decoded there (where the caller reads it next) and copied to the window's
+ * buffer as it is decoded.
  */
 static CodecStatus decode_image(GlzWindow *w, const uint8_t *data, size_t size, GlzPixels **out,
                                 GlzHeader *out_header, uint32_t *copy_to)
@@ -727,11 +731,13 @@ static CodecStatus decode_image(GlzWindow *w, const uint8_t *data, size_t size, 
     }
     const uint8_t *ip = data + GLZ_HEADER_SIZE, *const end = data + size;
     bool two_passes = h.type == LZ_IMAGE_TYPE_RGBA;
-    st = decode_pass(w, h.id, &ip, end, px->data, pixels,
+    uint32_t *target = copy_to != NULL ? copy_to : px->data;
+    uint32_t *window_copy = copy_to != NULL ? px->data : NULL;
+    st = decode_pass(w, h.id, &ip, end, target, pixels,
                      h.type == LZ_IMAGE_TYPE_RGB16 ? GLZ_PASS_RGB16 : GLZ_PASS_RGB32,
-                     two_passes ? NULL : copy_to);
+                     two_passes ? NULL : window_copy);
     if (st == CODEC_OK && two_passes) {
-        st = decode_pass(w, h.id, &ip, end, px->data, pixels, GLZ_PASS_ALPHA, copy_to);
+        st = decode_pass(w, h.id, &ip, end, target, pixels, GLZ_PASS_ALPHA, window_copy);
     }
     if (st == CODEC_OK && ip != end) {
         st = CODEC_ERR_TRAILING_DATA;

@@ -255,8 +255,14 @@ static CodecStatus decode_with_op(uint64_t id, size_t at, const GByteArray *bad,
     for (size_t i = 0; i < filler; i++) {
         put_byte(m.stream, 0);
     }
+    /* Into the caller's buffer (no slack after the image), then into the window's own. */
+    Pixbuf out;
+    CodecStatus copy_st = glz_decode(w, m.stream->data, m.stream->len, &out, NULL);
+    g_assert_true((copy_st == CODEC_OK) == (out.data != NULL));
+    pixbuf_free(&out);
     GlzPixels *px = NULL;
     CodecStatus st = glz_decode_shared(w, m.stream->data, m.stream->len, &px, NULL);
+    g_assert_cmpint(st, ==, copy_st);
     g_assert_true((st == CODEC_OK) == (px != NULL));
     g_assert_cmpuint(glz_window_image_count(w), ==, st == CODEC_OK ? 3 : 2);
     if (keep != NULL) {
@@ -288,18 +294,24 @@ static void test_hostile_fast_ops(void)
         put_match_bytes(op, __VA_ARGS__);            \
     } while (0)
 
-    /* A literal run one pixel longer than what is left. */
-    model_start(&lit, 1, 1, 0, 0);
-    put_literals(&lit, 32);
-    g_byte_array_set_size(op, 0);
-    g_byte_array_append(op, lit.stream->data + GLZ_HEADER_SIZE, lit.stream->len - GLZ_HEADER_SIZE);
-    expect_status("literals past the end", decode_with_op(10, n - 31, op, 300, NULL),
-                  CODEC_ERR_CORRUPT);
-    /* The same run fitting exactly, then junk: decoded, then refused as trailing bytes (the
-     * group writes past the image land in its padding). */
-    expect_status("literals to the end", decode_with_op(10, n - 32, op, 300, NULL),
-                  CODEC_ERR_TRAILING_DATA);
-    model_free(&lit);
+    /* Literal runs one pixel longer than what is left; the same runs fitting exactly, then
+     * junk: decoded (no group write past the image: the caller's buffer has no slack), then
+     * refused as trailing bytes. */
+    static const size_t runs[] = { 1, 5, 32 };
+    for (size_t i = 0; i < G_N_ELEMENTS(runs); i++) {
+        model_start(&lit, 1, 1, 0, 0);
+        put_literals(&lit, runs[i]);
+        g_byte_array_set_size(op, 0);
+        g_byte_array_append(op, lit.stream->data + GLZ_HEADER_SIZE,
+                            lit.stream->len - GLZ_HEADER_SIZE);
+        if (runs[i] > 1) {
+            expect_status("literals past the end",
+                          decode_with_op(10, n - runs[i] + 1, op, 300, NULL), CODEC_ERR_CORRUPT);
+        }
+        expect_status("literals to the end", decode_with_op(10, n - runs[i], op, 300, NULL),
+                      CODEC_ERR_TRAILING_DATA);
+        model_free(&lit);
+    }
 
     /* A match one pixel too long (with and without length bytes). */
     OP(n - 100 + 1, 0, 0, false);
