@@ -333,6 +333,18 @@ static bool put_match(GlzOut *o, size_t len, unsigned bias, uint32_t image_dist,
     return true;
 }
 
+/* Bytes of the token of a match under 7 pixels (put_match's layout). */
+static inline size_t match_bytes(uint32_t image_dist, uint32_t pixel_ofs)
+{
+    if (pixel_ofs < (1u << 12)) {
+        uint32_t high = image_dist >> 6;
+        return 3 + (high == 0 ? 0 : high < (1u << 8) ? 1 : high < (1u << 16) ? 2 : 3);
+    }
+    size_t dist_bytes = image_dist == 0 ? 0 : image_dist < (1u << 8) ? 1
+                      : image_dist < (1u << 16) ? 2 : 3;
+    return 3 + dist_bytes + (pixel_ofs >= (1u << 17) ? 1 : 0);
+}
+
 /* ---- matching ---- */
 
 static inline uint32_t hash3(uint32_t a, uint32_t b, uint32_t c)
@@ -625,11 +637,13 @@ static CodecStatus encode_pass(PassState *s, HashEntry *hash, GlzPass pass, GlzO
     while (i < n) {
         Match best = { 0, 0, 0, 0 };
         uint64_t here = cur->base + i;
-        /* In incompressible stretches probe less and less often (but always at row starts,
-         * where the row-hash candidate may change). */
-        bool probe = misses < 32 || (i & (misses < 256 ? 1u : 3u)) == 0 ||
-                     (width != 0 && i % width == 0);
-        if (probe && n - i >= MIN_MATCH) {
+        /* In incompressible stretches try the other sources less and less often (but always
+         * at row starts, where the row-hash candidate may change); the hash table is probed
+         * at every position, as upstream does: skipping it lost photo the short matches that
+         * kept it under upstream's size. */
+        bool full = misses < 32 || (i & (misses < 256 ? 1u : 3u)) == 0 ||
+                    (width != 0 && i % width == 0);
+        if (n - i >= MIN_MATCH) {
             uint32_t key = hash3(u[i] & mask, u[i + 1] & mask, u[i + 2] & mask);
             HashEntry *bucket = hash_bucket(hash, key);
             /* The table is megabytes: start fetching the next position's bucket now (most
@@ -650,39 +664,41 @@ static CodecStatus encode_pass(PassState *s, HashEntry *hash, GlzPass pass, GlzO
                     nc++; \
                 } \
             } while (0)
-            /* Deep in incompressible stretches (photo, gradient) only the last source is
-             * still worth a try: each other one is a compare in another image. */
-            bool near = misses < 2;
-            for (unsigned r = 0; r < (near ? RECENT_DELTAS : 1) && deltas[r] != 0; r++) {
-                ADD_CANDIDATE(here - deltas[r]);
-            }
-            /* Once a row: a compare in the previous image at every probe cost more than it
-             * found; once it matches, the recent sources carry it on. */
-            if (prev_same_delta != 0 && i >= prev_same_next) {
-                ADD_CANDIDATE(here - prev_same_delta);
-                prev_same_next = (i / width + 1) * width;
-            }
-            if (row_hashes != NULL) {
-                /* A division per probe was a visible cost: only divide on a new row. */
-                if (i >= row_end) {
-                    row_y = i / width;
-                    row_start = row_y * width;
-                    row_end = row_start + width;
-                    if (row_hashes[row_y] == ROW_HASH_NONE) {
-                        row_hashes[row_y] = row_hash(u + row_start, width, cur->type);
+            if (full) {
+                /* Deep in incompressible stretches (photo, gradient) only the last source is
+                 * still worth a try: each other one is a compare in another image. */
+                bool near = misses < 2;
+                for (unsigned r = 0; r < (near ? RECENT_DELTAS : 1) && deltas[r] != 0; r++) {
+                    ADD_CANDIDATE(here - deltas[r]);
+                }
+                /* Once a row: a compare in the previous image at every probe cost more than it
+                 * found; once it matches, the recent sources carry it on. */
+                if (prev_same_delta != 0 && i >= prev_same_next) {
+                    ADD_CANDIDATE(here - prev_same_delta);
+                    prev_same_next = (i / width + 1) * width;
+                }
+                if (row_hashes != NULL) {
+                    /* A division per probe was a visible cost: only divide on a new row. */
+                    if (i >= row_end) {
+                        row_y = i / width;
+                        row_start = row_y * width;
+                        row_end = row_start + width;
+                        if (row_hashes[row_y] == ROW_HASH_NONE) {
+                            row_hashes[row_y] = row_hash(u + row_start, width, cur->type);
+                        }
+                        uint64_t e = s->d->row_hash[row_hashes[row_y]];
+                        row_src = e == 0 ? 0 : e - 1;
                     }
-                    uint64_t e = s->d->row_hash[row_hashes[row_y]];
-                    row_src = e == 0 ? 0 : e - 1;
+                    if (row_src != 0) {
+                        ADD_CANDIDATE(row_src + (i - row_start));
+                    }
                 }
-                if (row_src != 0) {
-                    ADD_CANDIDATE(row_src + (i - row_start));
+                if (i >= width) {
+                    ADD_CANDIDATE(here - width);
                 }
-            }
-            if (i >= width) {
-                ADD_CANDIDATE(here - width);
-            }
-            if (i >= 1) {
-                ADD_CANDIDATE(here - 1);
+                if (i >= 1) {
+                    ADD_CANDIDATE(here - 1);
+                }
             }
             for (unsigned w = 0; w < HASH_WAYS; w++) {
                 if (bucket[w].pos != 0 && bucket[w].tag == key) {
@@ -697,7 +713,9 @@ static CodecStatus encode_pass(PassState *s, HashEntry *hash, GlzPass pass, GlzO
             }
             hash_insert(bucket, key, here);
         }
-        if (best.len < MIN_MATCH) {
+        /* Two pixels are worth a match when its token is short (upstream takes those too). */
+        if (best.len < MIN_MATCH && !(best.len == 2 && pass == GLZ_PASS_RGB &&
+                                      match_bytes(best.image_dist, best.pixel_ofs) <= 5)) {
             misses++;
             i++;
             if (i >= copy_next) {
