@@ -271,7 +271,11 @@ static size_t decode_rgb32_fast(LzIn *in, uint8_t *out, size_t n, CodecStatus *s
             /* Four literals (12 bytes) per step, as two 8-byte loads of 6 bytes each. */
             size_t count = ctrl + 1;
             const uint8_t *s = ip;
-            for (size_t i = 0; i < count; i += 4, s += 12, d += 16) {
+            store64(d, widen_two_literals(load64(s)));
+            store64(d + 8, widen_two_literals(load64(s + 6)));
+            for (size_t i = 4; i < count; i += 4) {
+                s += 12;
+                d += 16;
                 store64(d, widen_two_literals(load64(s)));
                 store64(d + 8, widen_two_literals(load64(s + 6)));
             }
@@ -328,7 +332,12 @@ static size_t decode_rgb32_fast(LzIn *in, uint8_t *out, size_t n, CodecStatus *s
         /* From here 16-byte groups may write up to 3 units past the match: within the image. */
         const uint8_t *s = d - 4 * dist;
         uint8_t *const stop = d + 4 * len;
-        if (dist >= 4) {
+        if (dist >= 8 && len <= 8) {
+            /* The usual short match of noisy pictures: 8 units in two stores, no loop (the
+             * margin has room for them; they read only units before the match). */
+            store16(d, load16(s));
+            store16(d + 16, load16(s + 16));
+        } else if (dist >= 4) {
             /* Each group reads units at least 4 behind the ones it writes: already final. */
             do {
                 store16(d, load16(s));
