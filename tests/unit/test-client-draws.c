@@ -375,6 +375,50 @@ static void test_quic_copy_in_place(void)
     image_caches_free(c);
 }
 
+/* Surfaces of 2 MB or more live in a huge-page mapping of their own: drawn to the last pixel,
+ * destroyed, created again. */
+static void test_large_surface(void)
+{
+    ImageCaches *c = image_caches_new();
+    DisplayState *ds = display_state_new(0, c);
+    for (int round = 0; round < 2; round++) {
+        WireWriter w;
+        wire_writer_init(&w);
+        wire_write_u32(&w, 0);
+        wire_write_u32(&w, 1024);
+        wire_write_u32(&w, 600);
+        wire_write_u32(&w, SPICE_SURFACE_FMT_32_xRGB);
+        wire_write_u32(&w, SPICE_SURFACE_FLAGS_PRIMARY);
+        g_assert_cmpint(send(ds, SPICE_MSG_DISPLAY_SURFACE_CREATE, &w), ==, DISPLAY_RESULT_SURFACE);
+        g_assert_cmphex(px(ds, 0, 0), ==, 0);
+        g_assert_cmphex(px(ds, 1023, 599), ==, 0);
+        base(&w, 0, 0, 1024, 600);
+        wire_write_u8(&w, SPICE_BRUSH_TYPE_SOLID);
+        wire_write_u32(&w, 0x123456);
+        wire_write_u16(&w, SPICE_ROPD_OP_PUT);
+        wire_write_zeros(&w, 13);
+        g_assert_cmpint(send(ds, SPICE_MSG_DISPLAY_DRAW_FILL, &w), ==, DISPLAY_RESULT_DRAW);
+        const uint32_t pixels[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+        WireWriter img;
+        quic_image(&img, pixels, 0, 0);
+        g_assert_cmpint(copy_image(ds, &img, 4, 2, 1020, 598, NULL), ==, DISPLAY_RESULT_DRAW);
+        wire_writer_finish(&img);
+        g_assert_cmphex(px(ds, 0, 0), ==, 0x123456);
+        g_assert_cmphex(px(ds, 1019, 599), ==, 0x123456);
+        g_assert_cmphex(px(ds, 1023, 599), ==, 8);
+        g_assert_cmphex(px(ds, 1020, 598), ==, 1);
+        pixman_image_t *primary = display_state_primary(ds);
+        g_assert_cmpint(pixman_image_get_stride(primary), ==, 4096);
+        wire_writer_init(&w);
+        wire_write_u32(&w, 0);
+        g_assert_cmpint(send(ds, SPICE_MSG_DISPLAY_SURFACE_DESTROY, &w), ==, DISPLAY_RESULT_SURFACE);
+        g_assert_null(display_state_primary(ds));
+    }
+    g_assert_null(display_state_problem(ds));
+    display_state_free(ds);
+    image_caches_free(c);
+}
+
 int main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
@@ -383,5 +427,6 @@ int main(int argc, char **argv)
     g_test_add_func("/client-draws/stroke-text", test_stroke_and_text);
     g_test_add_func("/client-draws/composite-transparent-scaled", test_composite_and_scaled_transparent);
     g_test_add_func("/client-draws/quic-copy-in-place", test_quic_copy_in_place);
+    g_test_add_func("/client-draws/large-surface", test_large_surface);
     return g_test_run();
 }
