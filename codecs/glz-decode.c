@@ -533,13 +533,33 @@ static inline void expand4(uint32_t *d, const uint8_t *p)
     d[3] = (uint32_t)(hi >> 32);
 }
 
+#if defined(__x86_64__) || defined(__i386__)
+#define GLZ_HAVE_SHUFFLE_VARIANT 1
+#else
+#define GLZ_HAVE_SHUFFLE_VARIANT 0
+#endif
+
+typedef uint8_t GlzBytes16 __attribute__((vector_size(16), aligned(1)));
+
+/* expand4 as one byte shuffle (pshufb where the target has SSSE3): reads 16 bytes at @p. */
+static inline __attribute__((always_inline)) void expand4_shuffle(uint32_t *d, const uint8_t *p)
+{
+    GlzBytes16 v, zero = { 0 };
+    memcpy(&v, p, 16);
+    /* Indices 16+ pick from @zero: B, G, R, 0 for each pixel. */
+    GlzBytes16 px = __builtin_shuffle(v, zero, (GlzBytes16){ 0, 1, 2, 16, 3, 4, 5, 16,
+                                                              6, 7, 8, 16, 9, 10, 11, 16 });
+    memcpy(d, &px, 16);
+}
+
 /*
  * The RGB24/RGB32/RGBA colour pass. While at least GLZ_FAST_INPUT_MARGIN input bytes are left,
  * an op is decoded with one check of its length against the image (the input is known to be
  * long enough) and copied in whole groups, with as few branches as the common short ops allow;
  * near the end, decode_op_checked. Errors are the same as decode_op_checked's.
  */
-static CodecStatus decode_pass_rgb32(GlzPassState *s)
+static inline __attribute__((always_inline)) CodecStatus
+decode_pass_rgb32_body(GlzPassState *s, bool shuffle)
 {
     const uint8_t *ip = s->ip;
     const uint8_t *const end = s->end;
@@ -566,10 +586,18 @@ static CodecStatus decode_pass_rgb32(GlzPassState *s)
                 goto careful;
             }
             /* 8 pixels whatever the count (most runs are short), then groups of 4. */
-            expand4(d, ip);
-            expand4(d + 4, ip + 12);
-            for (size_t i = 8; i < count; i += 4) {
-                expand4(d + i, ip + 3 * i);
+            if (shuffle) {
+                expand4_shuffle(d, ip);
+                expand4_shuffle(d + 4, ip + 12);
+                for (size_t i = 8; i < count; i += 4) {
+                    expand4_shuffle(d + i, ip + 3 * i);
+                }
+            } else {
+                expand4(d, ip);
+                expand4(d + 4, ip + 12);
+                for (size_t i = 8; i < count; i += 4) {
+                    expand4(d + i, ip + 3 * i);
+                }
             }
             ip += count * 3;
             op += count;
@@ -670,6 +698,38 @@ static CodecStatus decode_pass_rgb32(GlzPassState *s)
     s->ip = ip;
     s->op = op;
     return CODEC_OK;
+}
+
+static CodecStatus decode_pass_rgb32_plain(GlzPassState *s)
+{
+    return decode_pass_rgb32_body(s, false);
+}
+
+#if GLZ_HAVE_SHUFFLE_VARIANT
+/* Literal runs are most of a photo's stream: SSSE3's byte shuffle expands 4 pixels at once. */
+__attribute__((target("ssse3"))) static CodecStatus decode_pass_rgb32_ssse3(GlzPassState *s)
+{
+    return decode_pass_rgb32_body(s, true);
+}
+#endif
+
+static CodecStatus decode_pass_rgb32(GlzPassState *s)
+{
+#if GLZ_HAVE_SHUFFLE_VARIANT
+    /* -1: not asked yet. GLZ_DECODE_NO_SSSE3 in the environment (for tests) picks the
+     * portable code. Every thread finds the same answer. */
+    static atomic_int have_ssse3 = -1;
+    int have = atomic_load_explicit(&have_ssse3, memory_order_relaxed);
+    if (have < 0) {
+        __builtin_cpu_init();
+        have = __builtin_cpu_supports("ssse3") != 0 && getenv("GLZ_DECODE_NO_SSSE3") == NULL;
+        atomic_store_explicit(&have_ssse3, have, memory_order_relaxed);
+    }
+    if (have) {
+        return decode_pass_rgb32_ssse3(s);
+    }
+#endif
+    return decode_pass_rgb32_plain(s);
 }
 
 /*
