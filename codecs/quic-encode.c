@@ -21,6 +21,13 @@
  *   points stays off that path.
  */
 
+/* AVX2 variants of the two per-row vector passes, chosen at run time (__builtin_cpu_supports).
+ * QUIC_ENCODE_PORTABLE builds only the baseline paths (to test them on AVX2 machines). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(QUIC_ENCODE_PORTABLE)
+#include <immintrin.h>
+#define HAVE_AVX2 1
+#endif
+
 #if defined(__GNUC__)
 #define LIKELY(x) __builtin_expect(!!(x), 1)
 #else
@@ -158,6 +165,7 @@ typedef struct Encoder {
     const uint8_t *prev;
     const uint8_t *next;      /* the next source row if it is read in place, else NULL */
     EqWordsFn *eq_words;
+    bool avx2;                /* use the AVX2 variant of compute_symbols */
     uint8_t *sym;             /* this row's symbols, 4 bytes per pixel */
     size_t sym_done;          /* symbols below this are computed or never needed */
     uint8_t *rows[2];         /* 4-byte copies of source rows for the other formats */
@@ -169,12 +177,45 @@ typedef struct Encoder {
 
 /* Symbols of pixels [x0, x1) of the current row (x0 >= 1). Prediction: the left pixel on the
  * first row, else the average of left and above; the residual modulo 2^bpc is folded. */
+#if defined(HAVE_AVX2)
+/* The vector part of compute_symbols, 8 pixels per step: returns where it stopped. */
+__attribute__((target("avx2"))) static size_t symbols_avx2(const uint8_t *cur,
+                                                           const uint8_t *prev, uint8_t *sym,
+                                                           size_t x, size_t x1, unsigned bpc_mask)
+{
+    const __m256i mask = _mm256_set1_epi8((char)bpc_mask);
+    const __m256i top = _mm256_set1_epi8((char)((bpc_mask >> 1) + 1));
+    const __m256i one = _mm256_set1_epi8(1);
+    for (; x + 8 <= x1; x += 8) {
+        __m256i c = _mm256_loadu_si256((const __m256i *)(const void *)(cur + 4 * x));
+        __m256i l = _mm256_loadu_si256((const __m256i *)(const void *)(cur + 4 * x - 4));
+        __m256i pred = l;
+        if (prev != NULL) {
+            __m256i u = _mm256_loadu_si256((const __m256i *)(const void *)(prev + 4 * x));
+            pred = _mm256_sub_epi8(_mm256_avg_epu8(l, u),
+                                   _mm256_and_si256(_mm256_xor_si256(l, u), one));
+        }
+        __m256i r = _mm256_and_si256(_mm256_sub_epi8(c, pred), mask);
+        __m256i neg = _mm256_cmpeq_epi8(_mm256_and_si256(r, top), top);
+        __m256i t = _mm256_xor_si256(r, _mm256_and_si256(neg, mask));
+        _mm256_storeu_si256((__m256i *)(void *)(sym + 4 * x),
+                            _mm256_sub_epi8(_mm256_add_epi8(t, t), neg));
+    }
+    return x;
+}
+#endif
+
 static void compute_symbols(Encoder *e, size_t x0, size_t x1)
 {
     const uint8_t *cur = e->cur, *prev = e->prev;
     uint8_t *sym = e->sym;
     const QuicFamily *f = &e->family;
     size_t x = x0;
+#if defined(HAVE_AVX2)
+    if (e->avx2) {
+        x = symbols_avx2(cur, prev, sym, x, x1, f->mask);
+    }
+#endif
 #if defined(__SSE2__)
     const __m128i mask = _mm_set1_epi8((char)f->mask);
     const __m128i top = _mm_set1_epi8((char)((f->mask >> 1) + 1));
@@ -251,7 +292,7 @@ static void eq_words_sse2(const uint8_t *cur, const uint8_t *next, uint64_t *eq,
         const __m128i m = _mm_set1_epi32((int)key_mask);
         const __m128i zero = _mm_setzero_si128();
         for (unsigned j = 0; j < 64; j += 4) {
-            if (next != NULL) {
+            if (next != NULL && j % 16 == 0) {   /* once per cache line */
                 /* the source is too big for the caches: fetch the next row during this one */
                 _mm_prefetch((const char *)(next + 256 * i + 4 * j), _MM_HINT_T0);
             }
@@ -270,10 +311,7 @@ static void eq_words_sse2(const uint8_t *cur, const uint8_t *next, uint64_t *eq,
     }
 }
 
-/* QUIC_ENCODE_PORTABLE builds only the baseline paths (to test them on AVX2 machines). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(QUIC_ENCODE_PORTABLE)
-#include <immintrin.h>
-#define HAVE_EQ_WORDS_AVX2 1
+#if defined(HAVE_AVX2)
 /* The same, 8 pixels per step, for CPUs with AVX2 (chosen at run time). */
 __attribute__((target("avx2"))) static void eq_words_avx2(const uint8_t *cur,
                                                           const uint8_t *next, uint64_t *eq,
@@ -286,7 +324,7 @@ __attribute__((target("avx2"))) static void eq_words_avx2(const uint8_t *cur,
         const uint8_t *p = cur + 256 * i;
         uint64_t bits = 0;
         for (unsigned j = 0; j < 64; j += 8) {
-            if (next != NULL) {
+            if (next != NULL && j % 16 == 0) {   /* once per cache line */
                 _mm_prefetch((const char *)(next + 256 * i + 4 * j), _MM_HINT_T0);
             }
             __m256i a = _mm256_loadu_si256((const __m256i *)(const void *)(p + 4 * j));
@@ -301,7 +339,7 @@ __attribute__((target("avx2"))) static void eq_words_avx2(const uint8_t *cur,
 
 static EqWordsFn *pick_eq_words(void)
 {
-#if defined(HAVE_EQ_WORDS_AVX2)
+#if defined(HAVE_AVX2)
     if (__builtin_cpu_supports("avx2")) {
         return eq_words_avx2;
     }
@@ -671,6 +709,9 @@ static CodecStatus encoder_init(Encoder *e, QuicImageType type, uint32_t width)
         e->bucket_end[f->bucket_of[c]] = (uint16_t)(c + 1);
     }
     e->eq_words = pick_eq_words();
+#if defined(HAVE_AVX2)
+    e->avx2 = __builtin_cpu_supports("avx2");
+#endif
     e->width = width;
     e->num_groups = type == QUIC_IMAGE_TYPE_RGBA ? 2 : 1;
     e->words = ((size_t)width + 63) / 64 + 1;
