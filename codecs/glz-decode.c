@@ -457,8 +457,9 @@ decode_op_checked(GlzPassState *s, GlzPass pass)
     }
 
     const uint32_t *ref;
+    size_t dist = 0;   /* 0: the source is another image */
     if (image_dist == 0) {
-        size_t dist = (size_t)pixel_ofs + 1;
+        dist = (size_t)pixel_ofs + 1;
         if (dist > op) {
             return CODEC_ERR_CORRUPT;   /* before the start of the image */
         }
@@ -470,14 +471,23 @@ decode_op_checked(GlzPassState *s, GlzPass pass)
         }
         ref = src->data + pixel_ofs;
     }
-    /* Forward, pixel by pixel: the source may overlap what this match writes. */
+    /* Exactly @len pixels (the fast path's group copies may not fit here). A flat image is
+     * one pixel and one match to its end, so the common kinds are not done pixel by pixel. */
+    uint32_t *d = out + op;
     if (pass == GLZ_PASS_ALPHA) {
         for (size_t i = 0; i < len; i++) {
-            out[op + i] = (out[op + i] & 0x00FFFFFFu) | (ref[i] & 0xFF000000u);
+            d[i] = (d[i] & 0x00FFFFFFu) | (ref[i] & 0xFF000000u);
+        }
+    } else if (dist == 0 || dist >= len) {
+        memcpy(d, ref, len * 4);   /* another image, or far enough back not to overlap */
+    } else if (dist == 1) {
+        uint32_t v = ref[0];
+        for (size_t i = 0; i < len; i++) {
+            d[i] = v;
         }
     } else {
-        for (size_t i = 0; i < len; i++) {
-            out[op + i] = ref[i];
+        for (size_t i = 0; i < len; i++) {   /* forward: the source overlaps the match */
+            d[i] = ref[i];
         }
     }
     s->ip = ip;
