@@ -100,8 +100,10 @@ static bool overrun(const BitReader *r)
     return 32u * (r->phantom_words + 1) > r->avail;
 }
 
-/* Key rows get this many spare words past the width: run fills store four keys at a time. */
+/* Key rows get spare words past the width (run fills store four keys at a time) and before it
+ * (the runny loop's run test reads key[x - 2] at x = 1). */
 #define KEY_PAD 4u
+#define KEY_FRONT 2u
 
 /* One coding group (RGB, gray, or the alpha of RGBA) as the decoder keeps it. */
 typedef struct DecoderGroup {
@@ -127,6 +129,7 @@ typedef struct Decoder {
     BitReader bits;
     uint32_t width;
     unsigned num_groups;
+    size_t row_runs;   /* runs read in the current row, all groups */
     DecoderGroup groups[2];
     void *rows_mem;
     uint8_t k_of_ctx[QUIC_MAX_PLANES][256];
@@ -325,7 +328,7 @@ static QUIC_ALWAYS_INLINE bool read_run(const Decoder *d, BitReader *r, QuicStat
 
 /* Mirror of code_segment in quic-encode.c; false on a run past the segment end. */
 static QUIC_ALWAYS_INLINE bool decode_segment(Decoder *d, unsigned gi, unsigned n, unsigned bpc,
-                                              bool row0, size_t i, size_t end,
+                                              bool row0, bool runny, size_t i, size_t end,
                                               unsigned waitmask, bool fast)
 {
     DecoderGroup *g = &d->groups[gi];
@@ -341,7 +344,6 @@ static QUIC_ALWAYS_INLINE bool decode_segment(Decoder *d, unsigned gi, unsigned 
     QuicState s = g->state;
     BitReader r = d->bits;
     size_t stop;
-    size_t run_index = 0;
     bool ok = true;
 
 #define DECODE_AT(i, pred) \
@@ -377,15 +379,85 @@ static QUIC_ALWAYS_INLINE bool decode_segment(Decoder *d, unsigned gi, unsigned 
         goto done;
     }
 
+    /*
+     * Two shapes of the same loop; rows choose by the previous row's run count (quic_decode).
+     * Both read the same symbols and runs. The smooth shape tests for a run with early exits:
+     * the row above rarely repeats on photos, so the test costs one well-predicted branch. On
+     * dithered gradients it repeats on about half the pixels and runs start on a quarter of
+     * them, half of them empty: there the runny shape wins (about 10%) with one combined test,
+     * and after a run it decodes the next pixel directly instead of testing it again.
+     */
+#define FILL_RUN(run_len) \
+    do { \
+        /* Four keys per step: the rows have KEY_PAD spare words, and keys past the run are \
+         * rewritten when their pixels are decoded. */ \
+        size_t run_end_ = i + (run_len); \
+        for (size_t j = i; j < run_end_; j += 4) { \
+            key[j] = left; \
+            key[j + 1] = left; \
+            key[j + 2] = left; \
+            key[j + 3] = left; \
+        } \
+        d->row_runs++; \
+        i = run_end_; \
+    } while (0)
+
+    size_t run_len;
+    if (!runny) {
+        size_t run_index = 0;
 #define RUN_STARTS_AT(i) \
     ((i) > 2 && up[(i) - 1] == up[i] && run_index != (i) && left == key[(i) - 2])
+        for (;;) {
+            while (stop < end) {
+                for (; i <= stop; i++) {
+                    if (RUN_STARTS_AT(i)) {
+                        goto smooth_run;
+                    }
+                    DECODE_AT(i, average_bytes(left, up[i]));
+                }
+                UPDATE_AT(stop);
+                stop = i + (quic_tabrand(&s) & waitmask);
+            }
+            for (; i < end; i++) {
+                if (RUN_STARTS_AT(i)) {
+                    goto smooth_run;
+                }
+                DECODE_AT(i, average_bytes(left, up[i]));
+            }
+            s.waitcnt = (unsigned)(stop - end);
+            goto done;
 
+smooth_run:
+            s.waitcnt = (unsigned)(stop - i);
+            run_index = i;
+            if (!read_run(d, &r, &s, end - i, &run_len, fast)) {
+                ok = false;
+                goto done;
+            }
+            FILL_RUN(run_len);
+            if (i == end) {
+                goto done;
+            }
+            /* Run pixels leave corr alone: the next contexts are whatever corr holds. */
+            for (unsigned c = 0; c < n; c++) {
+                ctx[c] = corr[n * i + c];
+            }
+            stop = i + s.waitcnt;
+        }
+#undef RUN_STARTS_AT
+    }
+
+    /* The runny shape: key[-2] and key[-1] exist (KEY_FRONT), so all terms are evaluated and
+     * one branch decides. No run_index: the pixel a run ends on is never tested. */
+#define RUN_STARTS_AT(i) \
+    __builtin_expect(((i) > 2) & (up[(i) - 1] == up[i]) & (left == key[(i) - 2]), 0)
     for (;;) {
         while (stop < end) {
             for (; i <= stop; i++) {
                 if (RUN_STARTS_AT(i)) {
                     goto run;
                 }
+after_run_before_stop:
                 DECODE_AT(i, average_bytes(left, up[i]));
             }
             UPDATE_AT(stop);
@@ -395,6 +467,7 @@ static QUIC_ALWAYS_INLINE bool decode_segment(Decoder *d, unsigned gi, unsigned 
             if (RUN_STARTS_AT(i)) {
                 goto run;
             }
+after_run_past_stop:
             DECODE_AT(i, average_bytes(left, up[i]));
         }
         s.waitcnt = (unsigned)(stop - end);
@@ -402,31 +475,32 @@ static QUIC_ALWAYS_INLINE bool decode_segment(Decoder *d, unsigned gi, unsigned 
 
 run:
         s.waitcnt = (unsigned)(stop - i);
-        run_index = i;
-        size_t run_len;
         if (!read_run(d, &r, &s, end - i, &run_len, fast)) {
             ok = false;
             goto done;
         }
-        /* Four keys per step: the rows have KEY_PAD spare words, and keys past the run are
-         * rewritten when their pixels are decoded. */
-        size_t run_end = i + run_len;
-        for (size_t j = i; j < run_end; j += 4) {
-            key[j] = left;
-            key[j + 1] = left;
-            key[j + 2] = left;
-            key[j + 3] = left;
-        }
-        i = run_end;
+        FILL_RUN(run_len);
         if (i == end) {
             goto done;
+        }
+        stop = i + s.waitcnt;
+        /* After a non-empty run both keys to the left hold the run's value, so the row above
+         * alone decides whether another run starts here; after an empty one none does (the
+         * smooth shape's run_index test). */
+        if (run_len != 0 && up[i - 1] == up[i]) {
+            goto run;
         }
         /* Run pixels leave corr alone: the next contexts are whatever corr holds there. */
         for (unsigned c = 0; c < n; c++) {
             ctx[c] = corr[n * i + c];
         }
-        stop = i + s.waitcnt;
+        /* Decode pixel i without testing it, in whichever loop holds it. */
+        if (stop < end) {
+            goto after_run_before_stop;
+        }
+        goto after_run_past_stop;
     }
+#undef FILL_RUN
 #undef RUN_STARTS_AT
 #undef UPDATE_AT
 #undef DECODE_AT
@@ -437,14 +511,14 @@ done:
 }
 
 static QUIC_ALWAYS_INLINE bool decode_row(Decoder *d, unsigned gi, unsigned n, unsigned bpc,
-                                          bool row0, bool fast)
+                                          bool row0, bool runny, bool fast)
 {
     QuicState *s = &d->groups[gi].state;
     size_t pos = 0;
     size_t left = d->width;
     while (s->wmidx < QUIC_WM_INDEX_MAX && s->wmileft <= left) {
         if (s->wmileft) {
-            if (!decode_segment(d, gi, n, bpc, row0, pos, pos + s->wmileft, (1u << s->wmidx) - 1,
+            if (!decode_segment(d, gi, n, bpc, row0, runny, pos, pos + s->wmileft, (1u << s->wmidx) - 1,
                                 fast)) {
                 return false;
             }
@@ -454,7 +528,7 @@ static QUIC_ALWAYS_INLINE bool decode_row(Decoder *d, unsigned gi, unsigned n, u
         quic_state_next_wm(s);
     }
     if (left) {
-        if (!decode_segment(d, gi, n, bpc, row0, pos, pos + left, (1u << s->wmidx) - 1, fast)) {
+        if (!decode_segment(d, gi, n, bpc, row0, runny, pos, pos + left, (1u << s->wmidx) - 1, fast)) {
             return false;
         }
         if (s->wmidx < QUIC_WM_INDEX_MAX) {
@@ -467,18 +541,35 @@ static QUIC_ALWAYS_INLINE bool decode_row(Decoder *d, unsigned gi, unsigned n, u
 /* The row decoders: RGB (8 or 5 bits) or one channel (gray, or the alpha group), first row or
  * not, fast or checked reads. */
 #define ROW_DECODER(name, gi, n, bpc, row0, fast) \
-    static bool name(Decoder *d) { return decode_row(d, gi, n, bpc, row0, fast); }
+    static bool name(Decoder *d) { return decode_row(d, gi, n, bpc, row0, false, fast); }
+#define ROW_DECODER_RUNNY(name, gi, n, bpc, fast) \
+    static bool name##_runny(Decoder *d) { return decode_row(d, gi, n, bpc, false, true, fast); }
 #define ROW_DECODERS(name, gi, n, bpc) \
     ROW_DECODER(name##_first, gi, n, bpc, true, false) \
     ROW_DECODER(name, gi, n, bpc, false, false) \
     ROW_DECODER(name##_first_fast, gi, n, bpc, true, true) \
-    ROW_DECODER(name##_fast, gi, n, bpc, false, true)
+    ROW_DECODER(name##_fast, gi, n, bpc, false, true) \
+    ROW_DECODER_RUNNY(name, gi, n, bpc, false) \
+    ROW_DECODER_RUNNY(name##_fast, gi, n, bpc, true)
 ROW_DECODERS(decode_row_rgb, 0, 3, 8)
 ROW_DECODERS(decode_row_rgb16, 0, 3, 5)
 ROW_DECODERS(decode_row_one, 0, 1, 8)
 ROW_DECODERS(decode_row_alpha, 1, 1, 8)
 #undef ROW_DECODERS
+#undef ROW_DECODER_RUNNY
 #undef ROW_DECODER
+
+/* The row decoders of the first group for one kind of image. */
+typedef bool (*RowDecoder)(Decoder *d);
+typedef struct RowDecoders {
+    RowDecoder rgb_first, rgb_first_fast, rgb, rgb_fast, rgb_runny, rgb_fast_runny;
+} RowDecoders;
+#define ROW_DECODER_SET(name) \
+    { name##_first, name##_first_fast, name, name##_fast, name##_runny, name##_fast_runny }
+static const RowDecoders rows_rgb = ROW_DECODER_SET(decode_row_rgb);
+static const RowDecoders rows_rgb16 = ROW_DECODER_SET(decode_row_rgb16);
+static const RowDecoders rows_one = ROW_DECODER_SET(decode_row_one);
+#undef ROW_DECODER_SET
 
 /*
  * Most bytes one row can read, all groups: per pixel and channel a symbol of at most
@@ -559,7 +650,7 @@ static CodecStatus decoder_init(Decoder *d, QuicImageType type, uint32_t width)
     d->num_groups = type == QUIC_IMAGE_TYPE_RGBA ? 2 : 1;
 
     /* One block: per group two key rows, then the symbol rows. */
-    size_t key_words = (size_t)width + KEY_PAD;
+    size_t key_words = KEY_FRONT + (size_t)width + KEY_PAD;
     size_t corr_bytes[2] = { (type == QUIC_IMAGE_TYPE_GRAY ? 1 : 3) * ((size_t)width + 1),
                              (size_t)width + 1 };
     uint32_t *keys = calloc(1, d->num_groups * 2 * key_words * sizeof(uint32_t) + corr_bytes[0] +
@@ -573,7 +664,7 @@ static CodecStatus decoder_init(Decoder *d, QuicImageType type, uint32_t width)
         DecoderGroup *group = &d->groups[g];
         quic_state_reset(&group->state);
         group->channels = g == 0 && type != QUIC_IMAGE_TYPE_GRAY ? 3 : 1;
-        group->cur_key = keys + 2 * g * key_words;
+        group->cur_key = keys + 2 * g * key_words + KEY_FRONT;
         group->prev_key = group->cur_key + key_words;
         group->corr = corr;
         corr += corr_bytes[g];
@@ -652,23 +743,25 @@ CodecStatus quic_decode(const uint8_t *data, size_t size, Pixbuf *dst, QuicHeade
 
     unsigned channels = h.type == QUIC_IMAGE_TYPE_GRAY ? 1 : h.type == QUIC_IMAGE_TYPE_RGBA ? 4 : 3;
     size_t fast_margin = row_worst_bytes(h.width, channels, d.num_groups);
+    const RowDecoders *rows = h.type == QUIC_IMAGE_TYPE_GRAY ? &rows_one
+                              : h.type == QUIC_IMAGE_TYPE_RGB16 ? &rows_rgb16 : &rows_rgb;
+    /* Rows after one with at least a run per 32 pixels take the loop shaped for runs (see
+     * decode_segment): dithered gradients, not photos (no runs) nor text (a few long ones). */
+    size_t runny_rows = h.width / 32;
     for (uint32_t y = 0; y < h.height; y++) {
         decoder_start_row(&d, y);
         bool fast = (size_t)(d.bits.end - d.bits.p) >= fast_margin;
-        bool ok;
-        if (h.type == QUIC_IMAGE_TYPE_GRAY) {
-            ok = fast ? (y == 0 ? decode_row_one_first_fast : decode_row_one_fast)(&d)
-                      : (y == 0 ? decode_row_one_first : decode_row_one)(&d);
-        } else {
-            ok = h.type == QUIC_IMAGE_TYPE_RGB16
-                     ? (fast ? (y == 0 ? decode_row_rgb16_first_fast : decode_row_rgb16_fast)(&d)
-                             : (y == 0 ? decode_row_rgb16_first : decode_row_rgb16)(&d))
-                     : (fast ? (y == 0 ? decode_row_rgb_first_fast : decode_row_rgb_fast)(&d)
-                             : (y == 0 ? decode_row_rgb_first : decode_row_rgb)(&d));
-            if (ok && h.type == QUIC_IMAGE_TYPE_RGBA) {
-                ok = fast ? (y == 0 ? decode_row_alpha_first_fast : decode_row_alpha_fast)(&d)
-                          : (y == 0 ? decode_row_alpha_first : decode_row_alpha)(&d);
-            }
+        bool runny = d.row_runs >= runny_rows;
+        d.row_runs = 0;
+        RowDecoder rgb = y == 0 ? (fast ? rows->rgb_first_fast : rows->rgb_first)
+                       : runny ? (fast ? rows->rgb_fast_runny : rows->rgb_runny)
+                               : (fast ? rows->rgb_fast : rows->rgb);
+        bool ok = rgb(&d);
+        if (ok && h.type == QUIC_IMAGE_TYPE_RGBA) {
+            RowDecoder alpha = y == 0 ? (fast ? decode_row_alpha_first_fast : decode_row_alpha_first)
+                             : runny ? (fast ? decode_row_alpha_fast_runny : decode_row_alpha_runny)
+                                     : (fast ? decode_row_alpha_fast : decode_row_alpha);
+            ok = alpha(&d);
         }
         if (!ok || d.bits.bad_symbol) {
             st = CODEC_ERR_CORRUPT;
