@@ -847,7 +847,9 @@ CodecStatus glz_encode_shared(GlzDictionary *d, const Pixbuf *src, GlzSharedPixe
      * coder (RGB) or up front (RGBA, coded in two passes). Otherwise copy first. */
     bool packed = src->stride == (size_t)src->width * 4 &&
                   (uintptr_t)src->data % _Alignof(uint32_t) == 0;
-    bool share = owner != NULL && packed;
+    /* A small part of a big buffer is copied instead: the window counts the image's pixels,
+     * so a reference to the whole buffer could pin far more memory than the window allows. */
+    bool share = owner != NULL && packed && owner->size / 2 <= n * 4;
     uint32_t *units = NULL;
     if (!share) {
         if (d->spare != NULL && d->spare_pixels >= n) {

@@ -180,7 +180,9 @@ void glz_shared_pixels_unref(GlzSharedPixels *pixels);
  * CODEC_ERR_INVALID_ARGUMENT. On success the dictionary holds its own reference until the
  * image leaves the window or the dictionary is freed; the caller's reference stays the
  * caller's (drop it whenever it likes). When @src is not one packed, 4-byte aligned array
- * (stride = width * 4) the dictionary copies it as glz_encode does and takes no reference.
+ * (stride = width * 4), or is less than half of @owner's buffer (a reference would keep more
+ * memory alive than the window counts), the dictionary copies it as glz_encode does and takes
+ * no reference.
  * @owner NULL is glz_encode. Same stream, errors and dictionary rules as glz_encode; on error
  * no reference is kept.
  */

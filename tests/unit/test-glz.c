@@ -347,6 +347,25 @@ static void test_encode_shared(void)
     glz_dictionary_free(copy_dict);
     g_assert_null(glz_shared_pixels_new(0));
     glz_shared_pixels_unref(NULL);
+
+    /* A few packed rows of a much larger buffer are copied, not referenced: a reference would
+     * pin the whole buffer while the window counts only those rows. */
+    GlzDictionary *part_dict = glz_dictionary_new(30000);
+    int part_released = 0;
+    uint8_t *part_bytes = g_malloc0((size_t)W * H * 4);
+    GlzSharedPixels *part = glz_shared_pixels_wrap(part_bytes, (size_t)W * H * 4, count_and_free,
+                                                   &part_released);
+    Pixbuf rows;
+    g_assert_cmpint(pixbuf_init_view(&rows, PIXBUF_FORMAT_XRGB32, W, 10, W * 4, part_bytes,
+                                     (size_t)W * 10 * 4), ==, CODEC_OK);
+    uint8_t *part_out = g_malloc(glz_encode_bound(LZ_IMAGE_TYPE_RGB32, W, 10));
+    g_assert_cmpint(glz_encode_shared(part_dict, &rows, part, LZ_IMAGE_TYPE_RGB32, true, part_out,
+                                      glz_encode_bound(LZ_IMAGE_TYPE_RGB32, W, 10), &size, NULL),
+                    ==, CODEC_OK);
+    glz_shared_pixels_unref(part);
+    g_assert_cmpint(part_released, ==, 1);   /* the dictionary kept a copy, not the buffer */
+    g_free(part_out);
+    glz_dictionary_free(part_dict);
 }
 
 /* glz_decode_shared hands out the window's pixels: they equal glz_decode's copy, stay valid
