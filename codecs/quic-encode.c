@@ -279,9 +279,6 @@ static QUIC_ALWAYS_INLINE void need_symbols(Encoder *e, size_t a, size_t b)
     e->sym_done = to;
 }
 
-/* Group @g's equality bits for the current row, and where runs may start from them and the
- * previous row's. Bits past the width stay 0. */
-
 static void eq_words_sse2(const uint8_t *cur, const uint8_t *next, uint64_t *eq, size_t from,
                           size_t to, uint32_t key_mask)
 {
@@ -358,6 +355,25 @@ static uint64_t eq_bits_slow(const uint8_t *cur, size_t from, size_t to, uint32_
     return bits;
 }
 
+/* Equality bits of pixels 1-63 (the row has at least 64). */
+static uint64_t eq_first_word(const uint8_t *cur, uint32_t key_mask)
+{
+    uint64_t bits = eq_bits_slow(cur, 1, 4, key_mask);
+#if defined(__SSE2__)
+    const __m128i m = _mm_set1_epi32((int)key_mask);
+    const __m128i zero = _mm_setzero_si128();
+    for (unsigned j = 4; j < 64; j += 4) {
+        __m128i a = _mm_loadu_si128((const __m128i *)(const void *)(cur + 4 * j));
+        __m128i l = _mm_loadu_si128((const __m128i *)(const void *)(cur + 4 * j - 4));
+        __m128i same = _mm_cmpeq_epi32(_mm_and_si128(_mm_xor_si128(a, l), m), zero);
+        bits |= (uint64_t)(unsigned)_mm_movemask_ps(_mm_castsi128_ps(same)) << j;
+    }
+#else
+    bits |= eq_bits_slow(cur, 4, 64, key_mask);
+#endif
+    return bits;
+}
+
 /* Group @g's equality bits for the current row, and where runs may start from them and the
  * previous row's. Bits past the width stay 0. */
 static void compute_row_bits(Encoder *e, Group *g, bool first_row)
@@ -370,7 +386,7 @@ static void compute_row_bits(Encoder *e, Group *g, bool first_row)
     const uint32_t key_mask = g->key_mask;
     size_t w = e->width;
     size_t full = w / 64;
-    eq[0] = eq_bits_slow(cur, 1, w < 64 ? w : 64, key_mask);
+    eq[0] = w >= 64 ? eq_first_word(cur, key_mask) : eq_bits_slow(cur, 1, w, key_mask);
     if (full > 1) {
         e->eq_words(cur, e->next, eq, 1, full, key_mask);
     }
