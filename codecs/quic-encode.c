@@ -572,7 +572,13 @@ static QUIC_ALWAYS_INLINE void code_pixels_one(const Encoder *e, const Group *g,
             melcstate -= z & (melcstate != 0);
             melclen = quic_melc_len[melcstate];
         }
-        put_bits(w, code & 0xFF, zlen + (code >> 8));   /* <= 16 + 26 bits */
+        unsigned len = zlen + (code >> 8);
+        if (LIKELY(len <= 32)) {
+            put_bits(w, code & 0xFF, len);
+        } else {   /* up to 16 + 26 bits: the zero run's bits first */
+            put_bits(w, 0, zlen);
+            put_bits(w, code & 0xFF, code >> 8);
+        }
     }
     if (zero_runs) {
         st->melcstate = melcstate;
