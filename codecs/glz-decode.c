@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codecs/cpu-features.h"
 #include "codecs/lz-format.h"
 
 static inline uint32_t get_be32(const uint8_t *p)
@@ -726,16 +727,7 @@ __attribute__((target("ssse3"))) static CodecStatus decode_pass_rgb32_ssse3(GlzP
 static CodecStatus decode_pass_rgb32(GlzPassState *s)
 {
 #if GLZ_HAVE_SHUFFLE_VARIANT
-    /* -1: not asked yet. GLZ_DECODE_NO_SSSE3 in the environment (for tests) picks the
-     * portable code. Every thread finds the same answer. */
-    static atomic_int have_ssse3 = -1;
-    int have = atomic_load_explicit(&have_ssse3, memory_order_relaxed);
-    if (have < 0) {
-        __builtin_cpu_init();
-        have = __builtin_cpu_supports("ssse3") != 0 && getenv("GLZ_DECODE_NO_SSSE3") == NULL;
-        atomic_store_explicit(&have_ssse3, have, memory_order_relaxed);
-    }
-    if (have) {
+    if (codecs_cpu_has(CODECS_CPU_SSSE3)) {
         return decode_pass_rgb32_ssse3(s);
     }
 #endif

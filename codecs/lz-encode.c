@@ -14,6 +14,7 @@
 #define LZ_X86_DISPATCH 0
 #endif
 
+#include "codecs/cpu-features.h"
 #include "codecs/lz-format.h"
 
 /* 2^14 entries of u32 positions = 64 KiB: stays in L2 and finds more than upstream's 2^13. */
@@ -653,7 +654,7 @@ static CodecStatus encode_pass_rgb32(LzOut *o, const uint8_t *u, size_t n, size_
 {
 #if LZ_X86_DISPATCH
     /* Same stream either way: AVX2 only compares 8 pixels in one instruction instead of two. */
-    if (__builtin_cpu_supports("avx2")) {
+    if (codecs_cpu_has(CODECS_CPU_AVX2)) {
         return encode_rgb32_avx2(o, u, n, row, table->rgb32);
     }
 #endif

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "codecs/cpu-features.h"
 #include "codecs/quic-encode-runs.h"
 #include "codecs/quic-model.h"
 
@@ -337,7 +338,7 @@ __attribute__((target("avx2"))) static void eq_words_avx2(const uint8_t *cur,
 static EqWordsFn *pick_eq_words(void)
 {
 #if defined(HAVE_AVX2)
-    if (__builtin_cpu_supports("avx2")) {
+    if (codecs_cpu_has(CODECS_CPU_AVX2)) {
         return eq_words_avx2;
     }
 #endif
@@ -732,7 +733,7 @@ static CodecStatus encoder_init(Encoder *e, QuicImageType type, uint32_t width)
     }
     e->eq_words = pick_eq_words();
 #if defined(HAVE_AVX2)
-    e->avx2 = __builtin_cpu_supports("avx2");
+    e->avx2 = codecs_cpu_has(CODECS_CPU_AVX2);
 #endif
     e->width = width;
     e->num_groups = type == QUIC_IMAGE_TYPE_RGBA ? 2 : 1;
