@@ -448,9 +448,11 @@ smooth_run:
     }
 
     /* The runny shape: key[-2] and key[-1] exist (KEY_FRONT), so all terms are evaluated and
-     * one branch decides. No run_index: the pixel a run ends on is never tested. */
+     * one branch decides. No run_index: the pixel a run ends on is never tested. The indexes
+     * are signed: for i < 2 a size_t i - 2 wraps, which is undefined pointer arithmetic. */
 #define RUN_STARTS_AT(i) \
-    __builtin_expect(((i) > 2) & (up[(i) - 1] == up[i]) & (left == key[(i) - 2]), 0)
+    __builtin_expect(((i) > 2) & (up[(ptrdiff_t)(i) - 1] == up[i]) & \
+                     (left == key[(ptrdiff_t)(i) - 2]), 0)
     for (;;) {
         while (stop < end) {
             for (; i <= stop; i++) {
