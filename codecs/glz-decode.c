@@ -558,8 +558,13 @@ static inline __attribute__((always_inline)) void expand4_shuffle(uint32_t *d, c
     GlzBytes16 v, zero = { 0 };
     memcpy(&v, p, 16);
     /* Indices 16+ pick from @zero: B, G, R, 0 for each pixel. */
+#if defined(__clang__)   /* clang lacks __builtin_shuffle; the same constant shuffle */
+    GlzBytes16 px = __builtin_shufflevector(v, zero, 0, 1, 2, 16, 3, 4, 5, 16,
+                                            6, 7, 8, 16, 9, 10, 11, 16);
+#else
     GlzBytes16 px = __builtin_shuffle(v, zero, (GlzBytes16){ 0, 1, 2, 16, 3, 4, 5, 16,
                                                               6, 7, 8, 16, 9, 10, 11, 16 });
+#endif
     memcpy(d, &px, 16);
 }
 
