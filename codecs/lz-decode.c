@@ -90,7 +90,7 @@ decode_pass(LzIn *in, uint8_t *out, size_t n, size_t op, LzUnit unit)
                 break;
             case LZ_UNIT_RGB16:
                 for (size_t i = 0; i < count; i++, ip += 2) {
-                    lz_store_u16(out + 2 * (op + i), (uint16_t)(ip[0] << 8 | ip[1]));
+                    unaligned_store_u16(out + 2 * (op + i), (uint16_t)(ip[0] << 8 | ip[1]));
                 }
                 break;
             case LZ_UNIT_RGB32:
@@ -102,7 +102,7 @@ decode_pass(LzIn *in, uint8_t *out, size_t n, size_t op, LzUnit unit)
                     const uint32_t keep_bgr = 0x00FFFFFFu;
 #endif
                     for (size_t i = 0; i < count; i++, ip += 3) {
-                        lz_store_u32(out + 4 * (op + i), lz_load_u32(ip) & keep_bgr);
+                        unaligned_store_u32(out + 4 * (op + i), unaligned_load_u32(ip) & keep_bgr);
                     }
                     break;
                 }
@@ -174,7 +174,7 @@ decode_pass(LzIn *in, uint8_t *out, size_t n, size_t op, LzUnit unit)
                 memcpy(out + 2 * op, out + 2 * ref, 2 * len);
             } else {
                 for (size_t i = 0; i < len; i++) {
-                    lz_store_u16(out + 2 * (op + i), lz_load_u16(out + 2 * (ref + i)));
+                    unaligned_store_u16(out + 2 * (op + i), unaligned_load_u16(out + 2 * (ref + i)));
                 }
             }
             break;
@@ -183,7 +183,7 @@ decode_pass(LzIn *in, uint8_t *out, size_t n, size_t op, LzUnit unit)
                 memcpy(out + 4 * op, out + 4 * ref, 4 * len);
             } else {
                 for (size_t i = 0; i < len; i++) {
-                    lz_store_u32(out + 4 * (op + i), lz_load_u32(out + 4 * (ref + i)));
+                    unaligned_store_u32(out + 4 * (op + i), unaligned_load_u32(out + 4 * (ref + i)));
                 }
             }
             break;
@@ -215,17 +215,6 @@ static inline void store16(uint8_t *p, LzVec16 v)
     memcpy(p, &v, sizeof(v));
 }
 
-static inline uint64_t load64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-static inline void store64(uint8_t *p, uint64_t v)
-{
-    memcpy(p, &v, sizeof(v));
-}
 
 /* Two 3-byte literals (B,G,R,B,G,R in the low 6 bytes of @v) as two B,G,R,0 pixels. */
 static inline uint64_t widen_two_literals(uint64_t v)
@@ -271,13 +260,13 @@ static size_t decode_rgb32_fast(LzIn *in, uint8_t *out, size_t n, CodecStatus *s
             /* Four literals (12 bytes) per step, as two 8-byte loads of 6 bytes each. */
             size_t count = ctrl + 1;
             const uint8_t *s = ip;
-            store64(d, widen_two_literals(load64(s)));
-            store64(d + 8, widen_two_literals(load64(s + 6)));
+            unaligned_store_u64(d, widen_two_literals(unaligned_load_u64(s)));
+            unaligned_store_u64(d + 8, widen_two_literals(unaligned_load_u64(s + 6)));
             for (size_t i = 4; i < count; i += 4) {
                 s += 12;
                 d += 16;
-                store64(d, widen_two_literals(load64(s)));
-                store64(d + 8, widen_two_literals(load64(s + 6)));
+                unaligned_store_u64(d, widen_two_literals(unaligned_load_u64(s)));
+                unaligned_store_u64(d + 8, widen_two_literals(unaligned_load_u64(s + 6)));
             }
             ip += 3 * count;
             op += count;
@@ -324,7 +313,7 @@ static size_t decode_rgb32_fast(LzIn *in, uint8_t *out, size_t n, CodecStatus *s
                 return op;
             }
             for (size_t i = 0; i < len; i++) {
-                lz_store_u32(d + 4 * i, lz_load_u32(d + 4 * i - 4 * dist));
+                unaligned_store_u32(d + 4 * i, unaligned_load_u32(d + 4 * i - 4 * dist));
             }
             op += len;
             continue;
@@ -346,8 +335,8 @@ static size_t decode_rgb32_fast(LzIn *in, uint8_t *out, size_t n, CodecStatus *s
             } while (d < stop);
         } else if (dist != 3) {
             /* Distance 1 or 2: a repeating pattern of 1 or 2 units, as one 16-byte value. */
-            uint32_t a = lz_load_u32(s);
-            uint32_t b = dist == 1 ? a : lz_load_u32(s + 4);
+            uint32_t a = unaligned_load_u32(s);
+            uint32_t b = dist == 1 ? a : unaligned_load_u32(s + 4);
             LzVec16 pattern = { a, b, a, b };
             do {
                 store16(d, pattern);
@@ -355,7 +344,7 @@ static size_t decode_rgb32_fast(LzIn *in, uint8_t *out, size_t n, CodecStatus *s
             } while (d < stop);
         } else {
             for (size_t i = 0; i < len; i++) {
-                lz_store_u32(d + 4 * i, lz_load_u32(s + 4 * i));
+                unaligned_store_u32(d + 4 * i, unaligned_load_u32(s + 4 * i));
             }
         }
         op += len;
@@ -420,7 +409,7 @@ static CodecStatus expand_palette(const uint8_t *rows, const LzHeader *h, const 
             if (idx >= pal->num_ents) {
                 return CODEC_ERR_BAD_PALETTE;
             }
-            lz_store_u32(px, pal->ents[idx] & 0x00FFFFFFu);
+            unaligned_store_u32(px, pal->ents[idx] & 0x00FFFFFFu);
         }
     }
     return CODEC_OK;
@@ -503,10 +492,10 @@ static CodecStatus decode_body(LzIn *in, const LzHeader *h, const LzPalette *pal
                     const uint8_t *src = units + (size_t)h->width * 2 * y;
                     uint8_t *px = pixbuf_row(dst, y);
                     for (uint32_t x = 0; x < h->width; x++, px += 4) {
-                        uint32_t v = lz_load_u16(src + 2 * x);
+                        uint32_t v = unaligned_load_u16(src + 2 * x);
                         uint32_t r = expand5(v >> 10 & 31), g = expand5(v >> 5 & 31);
                         uint32_t b = expand5(v & 31);
-                        lz_store_u32(px, r << 16 | g << 8 | b);
+                        unaligned_store_u32(px, r << 16 | g << 8 | b);
                     }
                 }
             }

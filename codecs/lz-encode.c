@@ -58,8 +58,8 @@ static inline __attribute__((always_inline)) uint32_t unit_key(const uint8_t *u,
 {
     switch (unit) {
     case LZ_UNIT_BYTE: return u[i];
-    case LZ_UNIT_RGB16: return lz_load_u16(u + 2 * i) & 0x7FFFu;
-    case LZ_UNIT_RGB32: return lz_load_u32(u + 4 * i) & 0x00FFFFFFu; /* little-endian B,G,R */
+    case LZ_UNIT_RGB16: return unaligned_load_u16(u + 2 * i) & 0x7FFFu;
+    case LZ_UNIT_RGB32: return unaligned_load_u32(u + 4 * i) & 0x00FFFFFFu; /* little-endian B,G,R */
     case LZ_UNIT_ALPHA: return u[4 * i + 3];
     }
     return 0;
@@ -73,7 +73,7 @@ static inline __attribute__((always_inline)) uint8_t *put_literal(uint8_t *p, co
         *p++ = u[i];
         break;
     case LZ_UNIT_RGB16: {
-        uint16_t v = lz_load_u16(u + 2 * i);
+        uint16_t v = unaligned_load_u16(u + 2 * i);
         *p++ = (uint8_t)(v >> 8);
         *p++ = (uint8_t)v;
         break;
@@ -148,12 +148,6 @@ static inline uint32_t hash3(uint32_t a, uint32_t b, uint32_t c)
     return (h ^ (h >> 15)) * 0x2C1B3C6Du >> (32 - HASH_BITS);
 }
 
-static inline uint64_t load_u64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, sizeof(v));
-    return v;
-}
 
 /* Bytes per unit in the gathered array, and the bits of 8 bytes that matching compares. */
 static inline size_t unit_bytes(LzUnit unit)
@@ -183,7 +177,7 @@ static inline __attribute__((always_inline)) size_t match_length(const uint8_t *
     const uint64_t mask = compare_mask64(unit);
     size_t len = 0;
     while (len + per_word <= max) {
-        uint64_t diff = (load_u64(u + ub * (ref + len)) ^ load_u64(u + ub * (ip + len))) & mask;
+        uint64_t diff = (unaligned_load_u64(u + ub * (ref + len)) ^ unaligned_load_u64(u + ub * (ip + len))) & mask;
         if (diff != 0) {
             return len + (size_t)__builtin_ctzll(diff) / (8 * ub);
         }
@@ -275,10 +269,6 @@ encode_pass(LzOut *o, const uint8_t *u, size_t n, size_t row_units, uint32_t *ht
 /* The B,G,R bytes of two pixels loaded as one little-endian u64. */
 #define RGB32_PAIR_MASK 0x00FFFFFF00FFFFFFull
 
-static inline void store_u64(uint8_t *p, uint64_t v)
-{
-    memcpy(p, &v, sizeof(v));
-}
 
 /* B,G,R of 2 pixels (the low 6 bytes of the result) from their 8 bytes. */
 static inline uint64_t narrow_two_pixels(uint64_t v)
@@ -305,10 +295,10 @@ static CodecStatus put_literals_rgb32_long(LzOut *o, const uint8_t *u, size_t fr
         *p++ = (uint8_t)(run - 1);
         size_t i = 0;
         for (; i + 2 <= run; i += 2, s += 8, p += 6) {
-            store_u64(p, narrow_two_pixels(load_u64(s)));
+            unaligned_store_u64(p, narrow_two_pixels(unaligned_load_u64(s)));
         }
         if (i < run) {
-            lz_store_u32(p, lz_load_u32(s));   /* the 4th byte is overwritten or spare */
+            unaligned_store_u32(p, unaligned_load_u32(s));   /* the 4th byte is overwritten or spare */
         }
         o->p += need;
         from += run;
@@ -330,8 +320,8 @@ put_literals_rgb32(LzOut *o, const uint8_t *u, size_t from, size_t to)
         uint8_t *p = o->p;
         const uint8_t *s = u + 4 * from;
         p[0] = (uint8_t)(run - 1);
-        store_u64(p + 1, narrow_two_pixels(load_u64(s)));
-        store_u64(p + 7, narrow_two_pixels(load_u64(s + 8)));
+        unaligned_store_u64(p + 1, narrow_two_pixels(unaligned_load_u64(s)));
+        unaligned_store_u64(p + 7, narrow_two_pixels(unaligned_load_u64(s + 8)));
         o->p += (1 + 3 * run) & -(size_t)(run != 0);
         return CODEC_OK;
     }
@@ -402,7 +392,7 @@ static inline __attribute__((always_inline)) unsigned rgb32_equal_mask8(const ui
 #else
     unsigned equal = 0;
     for (unsigned i = 0; i < 8; i++) {
-        equal |= (unsigned)(((lz_load_u32(a + 4 * i) ^ lz_load_u32(b + 4 * i)) & 0xFFFFFFu) == 0)
+        equal |= (unsigned)(((unaligned_load_u32(a + 4 * i) ^ unaligned_load_u32(b + 4 * i)) & 0xFFFFFFu) == 0)
                  << i;
     }
     return equal;
@@ -428,7 +418,7 @@ static inline __attribute__((always_inline)) size_t rgb32_extend(const uint8_t *
         }
         len += 8;
     }
-    while (len < max && ((lz_load_u32(a + 4 * len) ^ lz_load_u32(b + 4 * len)) & 0xFFFFFFu) == 0) {
+    while (len < max && ((unaligned_load_u32(a + 4 * len) ^ unaligned_load_u32(b + 4 * len)) & 0xFFFFFFu) == 0) {
         len++;
     }
     return len;
@@ -446,8 +436,8 @@ typedef uint64_t Rgb32Slot;
 /* The 64-bit hash of the 3 pixels at @p: the top HASH_BITS pick the slot, bits 18-49 check. */
 static inline uint64_t hash_rgb32(const uint8_t *p)
 {
-    uint64_t pair = load_u64(p) & RGB32_PAIR_MASK;
-    uint64_t third = lz_load_u32(p + 8) & 0xFFFFFFu;
+    uint64_t pair = unaligned_load_u64(p) & RGB32_PAIR_MASK;
+    uint64_t third = unaligned_load_u32(p + 8) & 0xFFFFFFu;
     return pair * 0x9E3779B97F4A7C15ull ^ third * 0xC2B2AE3D27D4EB4Full;
 }
 
@@ -562,7 +552,7 @@ encode_rgb32_body(LzOut *o, const uint8_t *u, size_t n, size_t row, Rgb32Slot *h
                 best_len += rgb32_extend(p + 32 - 4 * best_dist, p + 32, n - ip - 8, wide);
                 /* The row above wins only if it also matches pixel best_len. */
                 if (row_len == 8 && best_dist != row_dist && best_len < n - ip &&
-                    ((lz_load_u32(p + 4 * best_len - 4 * row_dist) ^ lz_load_u32(p + 4 * best_len)) &
+                    ((unaligned_load_u32(p + 4 * best_len - 4 * row_dist) ^ unaligned_load_u32(p + 4 * best_len)) &
                      0xFFFFFFu) == 0) {
                     row_len += rgb32_extend(p + 32 - 4 * row_dist, p + 32, n - ip - 8, wide);
                 }

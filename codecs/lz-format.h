@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "codecs/lz.h"
+#include "codecs/unaligned.h"
 
 /* Pixel units are compared as little-endian words (B,G,R in the low bytes of an XRGB32 pixel). */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -85,26 +86,3 @@ static inline PixbufFormat lz_type_row_format(LzImageType type)
     return PIXBUF_FORMAT_INVALID;
 }
 
-static inline uint32_t lz_load_u32(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-static inline void lz_store_u32(uint8_t *p, uint32_t v)
-{
-    memcpy(p, &v, sizeof(v));
-}
-
-static inline uint16_t lz_load_u16(const uint8_t *p)
-{
-    uint16_t v;
-    memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-static inline void lz_store_u16(uint8_t *p, uint16_t v)
-{
-    memcpy(p, &v, sizeof(v));
-}

@@ -16,6 +16,7 @@
 #endif
 
 #include "codecs/lz4-image.h"
+#include "codecs/unaligned.h"
 
 /* LZ4 block format rules (lz4_Block_format.md): matches are >= 4 bytes at offsets 1..65535,
  * the last 5 bytes of a block are literals and the last match starts >= 12 bytes before the
@@ -94,19 +95,6 @@ static void put_be32(uint8_t *p, uint32_t v)
 
 /* ---- our block writer for 4-byte pixels ---- */
 
-static inline uint32_t load32(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, sizeof(v));
-    return v;
-}
-
-static inline uint64_t load64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, sizeof(v));
-    return v;
-}
 
 static inline uint32_t hash_pixel(uint32_t pixel)
 {
@@ -134,7 +122,7 @@ static inline size_t match_length(const uint8_t *a, const uint8_t *ref, const ui
     }
 #endif
     while ((size_t)(limit - a) >= 8) {
-        uint64_t diff = load64(a) ^ load64(ref);
+        uint64_t diff = unaligned_load_u64(a) ^ unaligned_load_u64(ref);
         if (diff != 0) {
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
             return (size_t)(a - start) + (size_t)(__builtin_ctzll(diff) >> 3);
@@ -277,10 +265,10 @@ static size_t pick_match_scalar(const uint8_t *ip, size_t pos, const uint8_t *ba
                                 size_t cand, const uint8_t *match_end_limit,
                                 const uint8_t **out_ref)
 {
-    uint32_t pixel = load32(ip);
+    uint32_t pixel = unaligned_load_u32(ip);
     size_t best = 0;
     const uint8_t *best_ref = NULL;
-    if (row != 0 && pos >= row && load32(ip - row) == pixel) {
+    if (row != 0 && pos >= row && unaligned_load_u32(ip - row) == pixel) {
         best = PIXEL_BYTES + match_length(ip + PIXEL_BYTES, ip - row + PIXEL_BYTES,
                                           match_end_limit);
         best_ref = ip - row;
@@ -291,7 +279,7 @@ static size_t pick_match_scalar(const uint8_t *ip, size_t pos, const uint8_t *ba
     for (size_t d = 0; d < diagonals && best < GOOD_ENOUGH_MATCH && row != 0 &&
                        pos >= row + PIXEL_BYTES; d++) {
         const uint8_t *ref = d == 0 ? ip - row - PIXEL_BYTES : ip - row + PIXEL_BYTES;
-        if (load32(ref) == pixel) {
+        if (unaligned_load_u32(ref) == pixel) {
             size_t len = PIXEL_BYTES + match_length(ip + PIXEL_BYTES, ref + PIXEL_BYTES,
                                                     match_end_limit);
             if (len > best) {
@@ -301,7 +289,7 @@ static size_t pick_match_scalar(const uint8_t *ip, size_t pos, const uint8_t *ba
         }
     }
     if (best < GOOD_ENOUGH_MATCH && cand < pos && pos - cand <= LZ4_MAX_OFFSET &&
-        load32(base + cand) == pixel) {
+        unaligned_load_u32(base + cand) == pixel) {
         const uint8_t *ref = base + cand;
         size_t len = PIXEL_BYTES + match_length(ip + PIXEL_BYTES, ref + PIXEL_BYTES,
                                                 match_end_limit);
@@ -312,7 +300,7 @@ static size_t pick_match_scalar(const uint8_t *ip, size_t pos, const uint8_t *ba
     }
     /* A run (offset 4) is the slowest kind of match to decode: it must be clearly
      * longer to win. */
-    if (best < GOOD_ENOUGH_MATCH && pos >= PIXEL_BYTES && load32(ip - PIXEL_BYTES) == pixel) {
+    if (best < GOOD_ENOUGH_MATCH && pos >= PIXEL_BYTES && unaligned_load_u32(ip - PIXEL_BYTES) == pixel) {
         size_t len = PIXEL_BYTES + match_length(ip + PIXEL_BYTES, ip, match_end_limit);
         if (len > best + (best != 0 ? RUN_HANDICAP : 0)) {
             best = len;
@@ -339,7 +327,7 @@ __attribute__((hot)) static bool encode_pixel_block(PixelEncoder *e, size_t begi
         while (ip <= last_start) {
             size_t pos = (size_t)(ip - base);
             /* ip + 4 <= last_start + 4 < match_end_limit: the pixel may start a match. */
-            uint32_t pixel = load32(ip);
+            uint32_t pixel = unaligned_load_u32(ip);
             size_t best = 0;
             const uint8_t *best_ref = NULL;
             uint32_t h = hash_pixel(pixel);

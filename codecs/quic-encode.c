@@ -7,6 +7,7 @@
 #include "codecs/cpu-features.h"
 #include "codecs/quic-encode-runs.h"
 #include "codecs/quic-model.h"
+#include "codecs/unaligned.h"
 
 /*
  * How the work is split (for speed; the output is upstream's, bit for bit):
@@ -42,12 +43,6 @@
 #define BYTE_SHIFT(b) (8u * (b))
 #endif
 
-static inline uint32_t load_word(const uint8_t *p)
-{
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return v;
-}
 
 /* Bits accumulate most-significant first; each full 32-bit word is stored little-endian. */
 typedef struct BitWriter {
@@ -302,7 +297,7 @@ static void eq_words_sse2(const uint8_t *cur, const uint8_t *next, uint64_t *eq,
 #else
         (void)next;
         for (unsigned j = 0; j < 64; j++) {
-            bits |= (uint64_t)(((load_word(p + 4 * j) ^ load_word(p + 4 * j - 4)) & key_mask) == 0) << j;
+            bits |= (uint64_t)(((unaligned_load_u32(p + 4 * j) ^ unaligned_load_u32(p + 4 * j - 4)) & key_mask) == 0) << j;
         }
 #endif
         eq[i] = bits;
@@ -350,7 +345,7 @@ static uint64_t eq_bits_slow(const uint8_t *cur, size_t from, size_t to, uint32_
 {
     uint64_t bits = 0;
     for (size_t x = from; x < to; x++) {
-        bits |= (uint64_t)(((load_word(cur + 4 * x) ^ load_word(cur + 4 * x - 4)) & key_mask) == 0)
+        bits |= (uint64_t)(((unaligned_load_u32(cur + 4 * x) ^ unaligned_load_u32(cur + 4 * x - 4)) & key_mask) == 0)
                 << (x & 63);
     }
     return bits;
@@ -515,9 +510,9 @@ static QUIC_ALWAYS_INLINE void code_pixels_rgb(const Encoder *e, const Group *g,
     const uint16_t *t = g->lookup;
     const uint8_t *sym = e->sym;
     uint8_t *ctx_row = g->ctx;
-    uint32_t ctx = load_word(ctx_row + 4 * a);
+    uint32_t ctx = unaligned_load_u32(ctx_row + 4 * a);
     for (size_t x = a; x < b; x++) {
-        uint32_t s = load_word(sym + 4 * x);
+        uint32_t s = unaligned_load_u32(sym + 4 * x);
         memcpy(ctx_row + 4 * x + 4, &s, 4);
         unsigned er = t[t[(ctx >> BYTE_SHIFT(2) & 0xFF)] + (s >> BYTE_SHIFT(2) & 0xFF)];
         unsigned eg = t[t[256 + (ctx >> BYTE_SHIFT(1) & 0xFF)] + (s >> BYTE_SHIFT(1) & 0xFF)];
@@ -694,7 +689,7 @@ static uint32_t bytes_mask(unsigned first, unsigned count)
 {
     uint8_t b[4] = { 0, 0, 0, 0 };
     memset(b + first, 0xFF, count);
-    return load_word(b);
+    return unaligned_load_u32(b);
 }
 
 static void init_group(Encoder *e, Group *g, unsigned num_lanes, unsigned first_byte)
