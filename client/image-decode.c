@@ -653,30 +653,51 @@ static ImageStatus decode_jpeg_alpha(WireReader *r, uint32_t width, uint32_t hei
     return pixbuf_to_image(&pb, true, "JPEG_ALPHA", out, message);
 }
 
+/* The 18-byte SpiceImageDescriptor every image starts with. */
+typedef struct ImageDescriptor {
+    uint64_t id;
+    uint8_t type;
+    uint8_t flags;
+    uint32_t width;
+    uint32_t height;
+} ImageDescriptor;
+
+/* Reads the descriptor at @offset of @body into @d and leaves @r after it; false if the
+ * offset is outside the message or the descriptor is cut off. */
+static bool read_image_descriptor(WireReader *r, const uint8_t *body, size_t size,
+                                  uint32_t offset, ImageDescriptor *d)
+{
+    if (offset == 0 || offset >= size) {
+        return false;
+    }
+    wire_reader_init(r, body, size);
+    wire_reader_seek(r, offset);
+    d->id = wire_read_u64(r);
+    d->type = wire_read_u8(r);
+    d->flags = wire_read_u8(r);
+    d->width = wire_read_u32(r);
+    d->height = wire_read_u32(r);
+    return wire_reader_ok(r);
+}
+
 ImageStatus image_decode_into(const uint8_t *body, size_t size, uint32_t offset,
                               pixman_image_t *dst, int32_t x, int32_t y, uint32_t width,
                               uint32_t height, bool *placed, char **message)
 {
     *placed = false;
     *message = NULL;
-    if (offset == 0 || offset >= size || x < 0 || y < 0
-        || (int64_t)x + width > pixman_image_get_width(dst)
-        || (int64_t)y + height > pixman_image_get_height(dst)) {
+    WireReader r;
+    ImageDescriptor d;
+    if (x < 0 || y < 0 || (int64_t)x + width > pixman_image_get_width(dst)
+        || (int64_t)y + height > pixman_image_get_height(dst)
+        || !read_image_descriptor(&r, body, size, offset, &d)) {
         return IMAGE_OK;
     }
-    WireReader r;
-    wire_reader_init(&r, body, size);
-    wire_reader_seek(&r, offset);
-    uint64_t id = wire_read_u64(&r);
-    uint8_t type = wire_read_u8(&r);
-    uint8_t flags = wire_read_u8(&r);
-    uint32_t desc_width = wire_read_u32(&r);
-    uint32_t desc_height = wire_read_u32(&r);
     uint32_t data_size = wire_read_u32(&r);
     const uint8_t *data = wire_read_span(&r, data_size);
-    if (data == NULL || type != SPICE_IMAGE_TYPE_QUIC
-        || (flags & (SPICE_IMAGE_FLAGS_CACHE_ME | SPICE_IMAGE_FLAGS_CACHE_REPLACE_ME))
-        || desc_width != width || desc_height != height) {
+    if (data == NULL || d.type != SPICE_IMAGE_TYPE_QUIC
+        || (d.flags & (SPICE_IMAGE_FLAGS_CACHE_ME | SPICE_IMAGE_FLAGS_CACHE_REPLACE_ME))
+        || d.width != width || d.height != height) {
         return IMAGE_OK;   /* image_decode's business (including reporting what is wrong) */
     }
     QuicHeader hdr;
@@ -707,7 +728,7 @@ ImageStatus image_decode_into(const uint8_t *body, size_t size, uint32_t offset,
         *message = g_strdup_printf("QUIC decode failed: %s", codec_status_to_str(cs));
         return IMAGE_DECODE_FAILED;
     }
-    g_debug("decoded QUIC image %" G_GUINT64_FORMAT " (%ux%u) in place", id, width, height);
+    g_debug("decoded QUIC image %" G_GUINT64_FORMAT " (%ux%u) in place", d.id, width, height);
     return IMAGE_OK;
 }
 
@@ -722,17 +743,16 @@ ImageStatus image_decode(const uint8_t *body, size_t size, uint32_t offset, Imag
         return IMAGE_MALFORMED;
     }
     WireReader r;
-    wire_reader_init(&r, body, size);
-    wire_reader_seek(&r, offset);
-    uint64_t id = wire_read_u64(&r);
-    uint8_t type = wire_read_u8(&r);
-    uint8_t flags = wire_read_u8(&r);
-    uint32_t width = wire_read_u32(&r);
-    uint32_t height = wire_read_u32(&r);
-    if (!wire_reader_ok(&r)) {
+    ImageDescriptor d;
+    if (!read_image_descriptor(&r, body, size, offset, &d)) {
         *message = g_strdup("image descriptor is cut off");
         return IMAGE_MALFORMED;
     }
+    uint64_t id = d.id;
+    uint8_t type = d.type;
+    uint8_t flags = d.flags;
+    uint32_t width = d.width;
+    uint32_t height = d.height;
     if (type == SPICE_IMAGE_TYPE_FROM_CACHE || type == SPICE_IMAGE_TYPE_FROM_CACHE_LOSSLESS) {
         pixman_image_t *hit = g_hash_table_lookup(caches->pixmaps, &id);
         if (hit == NULL) {
