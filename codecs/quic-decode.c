@@ -140,7 +140,7 @@ typedef struct Decoder {
     /* Sum of the run lengths of the first s MELCODE states' hits (s = 0..QUIC_MELC_STATES). */
     uint32_t melc_sum[QUIC_MELC_STATES + 1];
     /* counters[plane][bucket][k], as QuicBucket.counters; k >= bpc stay 0 and never win. */
-    _Alignas(16) int32_t counters[QUIC_MAX_PLANES][QUIC_MAX_CODES][QUIC_MAX_CODES];
+    _Alignas(16) uint32_t counters[QUIC_MAX_PLANES][QUIC_MAX_CODES][QUIC_MAX_CODES];
 } Decoder;
 
 static QUIC_ALWAYS_INLINE unsigned read_symbol(BitReader *r, const Decoder *d, unsigned k,
@@ -196,67 +196,6 @@ static QUIC_ALWAYS_INLINE uint32_t average_bytes(uint32_t a, uint32_t b)
     return (a & b) + (((a ^ b) >> 1) & 0x7F7F7F7Fu);
 }
 
-/*
- * quic_update_bucket for the decoder's counters: add @sym's code lengths, best code = the
- * largest k with the smallest total, halve all once that total passes the trigger. Returns the
- * new best code.
- */
-static unsigned update_counters(const QuicFamily *f, int32_t *counters, unsigned sym,
-                                unsigned trigger)
-{
-#if defined(__SSE2__)
-    /* code_len[sym][0..7] widened to eight int32 lanes */
-    __m128i lens = _mm_loadl_epi64((const __m128i *)(const void *)f->code_len[sym]);
-    const __m128i zero = _mm_setzero_si128();
-    lens = _mm_unpacklo_epi8(lens, zero);
-    __m128i lo = _mm_add_epi32(_mm_load_si128((const __m128i *)(void *)counters),
-                               _mm_unpacklo_epi16(lens, zero));
-    __m128i hi = _mm_add_epi32(_mm_load_si128((const __m128i *)(void *)(counters + 4)),
-                               _mm_unpackhi_epi16(lens, zero));
-    /* Codes k >= bpc do not exist: make them lose every comparison. */
-    const __m128i none = _mm_set1_epi32(0x3FFFFFFF);
-    __m128i lo_v = lo, hi_v = hi;
-    if (f->bpc < 8) {
-        const __m128i idx_hi = _mm_setr_epi32(4, 5, 6, 7), idx_lo = _mm_setr_epi32(0, 1, 2, 3);
-        const __m128i bpc = _mm_set1_epi32((int)f->bpc - 1);
-        lo_v = _mm_or_si128(lo, _mm_and_si128(_mm_cmpgt_epi32(idx_lo, bpc), none));
-        hi_v = _mm_or_si128(hi, _mm_and_si128(_mm_cmpgt_epi32(idx_hi, bpc), none));
-    }
-    __m128i gt = _mm_cmpgt_epi32(lo_v, hi_v);
-    __m128i m = _mm_or_si128(_mm_and_si128(gt, hi_v), _mm_andnot_si128(gt, lo_v));
-    __m128i sh = _mm_shuffle_epi32(m, _MM_SHUFFLE(1, 0, 3, 2));
-    gt = _mm_cmpgt_epi32(m, sh);
-    m = _mm_or_si128(_mm_and_si128(gt, sh), _mm_andnot_si128(gt, m));
-    sh = _mm_shuffle_epi32(m, _MM_SHUFFLE(2, 3, 0, 1));
-    gt = _mm_cmpgt_epi32(m, sh);
-    m = _mm_or_si128(_mm_and_si128(gt, sh), _mm_andnot_si128(gt, m));
-    unsigned mask = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(lo_v, m))) |
-                    (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(hi_v, m))) << 4;
-    unsigned best = 31u - (unsigned)__builtin_clz(mask);
-    uint32_t best_len = (uint32_t)_mm_cvtsi128_si32(m);
-    __m128i halve = _mm_cvtsi32_si128(best_len > trigger);
-    _mm_store_si128((__m128i *)(void *)counters, _mm_srl_epi32(lo, halve));
-    _mm_store_si128((__m128i *)(void *)(counters + 4), _mm_srl_epi32(hi, halve));
-    return best;
-#else
-    unsigned best = f->bpc - 1;
-    int32_t best_len = (counters[best] += f->code_len[sym][best]);
-    for (int k = (int)f->bpc - 2; k >= 0; k--) {
-        int32_t len = (counters[k] += f->code_len[sym][k]);
-        if (len < best_len) {
-            best = (unsigned)k;
-            best_len = len;
-        }
-    }
-    if ((uint32_t)best_len > trigger) {
-        for (unsigned k = 0; k < f->bpc; k++) {
-            counters[k] >>= 1;
-        }
-    }
-    return best;
-#endif
-}
-
 /* Model update of every channel of a group at a pixel with contexts @ctxs and symbols
  * @syms (n bytes each). */
 static void update_model(Decoder *d, const QuicState *s, unsigned first_plane, unsigned n,
@@ -266,7 +205,7 @@ static void update_model(Decoder *d, const QuicState *s, unsigned first_plane, u
     for (unsigned c = 0; c < n; c++) {
         unsigned plane = first_plane + c;
         unsigned bucket = f->bucket_of[ctxs[c]];
-        unsigned best = update_counters(f, d->counters[plane][bucket], syms[c], s->wm_trigger);
+        unsigned best = quic_counters_update(f, d->counters[plane][bucket], syms[c], s->wm_trigger);
         if (best != d->bestcode[plane][bucket]) {
             d->bestcode[plane][bucket] = (uint8_t)best;
             memset(&d->k_of_ctx[plane][d->bucket_first[bucket]], (int)best,

@@ -445,43 +445,6 @@ static void refresh_kmap(const Encoder *e, Group *g, unsigned lane, unsigned b)
     }
 }
 
-/* quic_update_bucket without branches: the eight counters in two vectors, the minimum by
- * shuffles, the largest k holding it (ties keep the larger k) from a compare mask. */
-static QUIC_ALWAYS_INLINE void learn(const QuicFamily *f, const QuicState *s, QuicBucket *b,
-                                     unsigned sym)
-{
-#if defined(__SSE2__)
-    const __m128i zero = _mm_setzero_si128();
-    __m128i len16 = _mm_unpacklo_epi8(
-        _mm_loadl_epi64((const __m128i *)(const void *)f->code_len[sym]), zero);
-    __m128i *counters = (__m128i *)(void *)b->counters;
-    __m128i lo = _mm_add_epi32(_mm_loadu_si128(counters), _mm_unpacklo_epi16(len16, zero));
-    __m128i hi = _mm_add_epi32(_mm_loadu_si128(counters + 1), _mm_unpackhi_epi16(len16, zero));
-    /* parameters k >= bpc (RGB16) never win: their counters stay 0, so lift them out */
-    __m128i hi_live = _mm_or_si128(hi, f->bpc == 8 ? zero
-                                       : _mm_set_epi32(INT32_MAX, INT32_MAX, INT32_MAX, 0));
-    __m128i lt = _mm_cmplt_epi32(lo, hi_live);
-    __m128i m = _mm_or_si128(_mm_and_si128(lt, lo), _mm_andnot_si128(lt, hi_live));
-    __m128i sh = _mm_shuffle_epi32(m, _MM_SHUFFLE(1, 0, 3, 2));
-    lt = _mm_cmplt_epi32(m, sh);
-    m = _mm_or_si128(_mm_and_si128(lt, m), _mm_andnot_si128(lt, sh));
-    sh = _mm_shuffle_epi32(m, _MM_SHUFFLE(2, 3, 0, 1));
-    lt = _mm_cmplt_epi32(m, sh);
-    m = _mm_or_si128(_mm_and_si128(lt, m), _mm_andnot_si128(lt, sh));
-    unsigned at_min = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(lo, m))) |
-                      (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(hi_live, m))) << 4;
-    b->bestcode = 31u - (unsigned)__builtin_clz(at_min);
-    if ((uint32_t)_mm_cvtsi128_si32(m) > s->wm_trigger) {
-        lo = _mm_srli_epi32(lo, 1);
-        hi = _mm_srli_epi32(hi, 1);
-    }
-    _mm_storeu_si128(counters, lo);
-    _mm_storeu_si128(counters + 1, hi);
-#else
-    quic_update_bucket(f, s, b, sym);
-#endif
-}
-
 /* The model update at pixel @x (a wait point): each lane's bucket of the context the pixel
  * was coded in learns its symbol. */
 static QUIC_ALWAYS_INLINE void update_model(Encoder *e, Group *g, const QuicState *s, size_t x)
@@ -492,7 +455,7 @@ static QUIC_ALWAYS_INLINE void update_model(Encoder *e, Group *g, const QuicStat
         unsigned b = e->family.bucket_of[ctx[l->byte]];
         QuicBucket *bucket = &l->buckets[b];
         unsigned old = bucket->bestcode;
-        learn(&e->family, s, bucket, sym[l->byte]);
+        quic_update_bucket(&e->family, s, bucket, sym[l->byte]);
         if (bucket->bestcode != old) {
             refresh_kmap(e, g, c, b);
         }

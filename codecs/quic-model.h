@@ -119,26 +119,75 @@ static inline size_t quic_run_end(const uint32_t *key, size_t i, size_t end, uin
     return i;
 }
 
-/* Adds @sym to @b's statistics and picks the parameter with the smallest total (ties keep the
- * larger k); halves the counters once the best total passes the state's trigger. */
-static inline void quic_update_bucket(const QuicFamily *f, const QuicState *s, QuicBucket *b,
-                                      unsigned sym)
+/*
+ * Adds @sym's code lengths to @counters (a bucket's QUIC_MAX_CODES totals), picks the parameter
+ * with the smallest total (ties keep the larger k; k >= bpc never wins) and halves the totals
+ * once that smallest one passes @trigger. Returns the new best code. With SSE2 the choice is
+ * made without data-dependent branches (the model update is on every coder's hot path).
+ */
+static QUIC_ALWAYS_INLINE unsigned quic_counters_update(const QuicFamily *f, uint32_t *counters,
+                                                        unsigned sym, uint32_t trigger)
 {
+#if defined(__SSE2__)
+    /* code_len[sym][0..7] widened to eight 32-bit lanes */
+    const __m128i zero = _mm_setzero_si128();
+    __m128i lens = _mm_unpacklo_epi8(
+        _mm_loadl_epi64((const __m128i *)(const void *)f->code_len[sym]), zero);
+    __m128i lo = _mm_add_epi32(_mm_loadu_si128((const __m128i *)(void *)counters),
+                               _mm_unpacklo_epi16(lens, zero));
+    __m128i hi = _mm_add_epi32(_mm_loadu_si128((const __m128i *)(void *)(counters + 4)),
+                               _mm_unpackhi_epi16(lens, zero));
+    /* Codes k >= bpc do not exist: make them lose every comparison (totals stay far below). */
+    const __m128i none = _mm_set1_epi32(0x3FFFFFFF);
+    __m128i lo_v = lo, hi_v = hi;
+    if (f->bpc < 8) {
+        const __m128i idx_hi = _mm_setr_epi32(4, 5, 6, 7), idx_lo = _mm_setr_epi32(0, 1, 2, 3);
+        const __m128i bpc = _mm_set1_epi32((int)f->bpc - 1);
+        lo_v = _mm_or_si128(lo, _mm_and_si128(_mm_cmpgt_epi32(idx_lo, bpc), none));
+        hi_v = _mm_or_si128(hi, _mm_and_si128(_mm_cmpgt_epi32(idx_hi, bpc), none));
+    }
+    /* the minimum in every lane, by two shuffles */
+    __m128i gt = _mm_cmpgt_epi32(lo_v, hi_v);
+    __m128i m = _mm_or_si128(_mm_and_si128(gt, hi_v), _mm_andnot_si128(gt, lo_v));
+    __m128i sh = _mm_shuffle_epi32(m, _MM_SHUFFLE(1, 0, 3, 2));
+    gt = _mm_cmpgt_epi32(m, sh);
+    m = _mm_or_si128(_mm_and_si128(gt, sh), _mm_andnot_si128(gt, m));
+    sh = _mm_shuffle_epi32(m, _MM_SHUFFLE(2, 3, 0, 1));
+    gt = _mm_cmpgt_epi32(m, sh);
+    m = _mm_or_si128(_mm_and_si128(gt, sh), _mm_andnot_si128(gt, m));
+    /* the largest k holding it */
+    unsigned mask = (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(lo_v, m))) |
+                    (unsigned)_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(hi_v, m))) << 4;
+    unsigned best = 31u - (unsigned)__builtin_clz(mask);
+    uint32_t best_len = (uint32_t)_mm_cvtsi128_si32(m);
+    __m128i halve = _mm_cvtsi32_si128(best_len > trigger);
+    _mm_storeu_si128((__m128i *)(void *)counters, _mm_srl_epi32(lo, halve));
+    _mm_storeu_si128((__m128i *)(void *)(counters + 4), _mm_srl_epi32(hi, halve));
+    return best;
+#else
     unsigned best = f->bpc - 1;
-    uint32_t best_len = (b->counters[best] += f->code_len[sym][best]);
+    uint32_t best_len = (counters[best] += f->code_len[sym][best]);
     for (int k = (int)f->bpc - 2; k >= 0; k--) {
-        uint32_t len = (b->counters[k] += f->code_len[sym][k]);
+        uint32_t len = (counters[k] += f->code_len[sym][k]);
         if (len < best_len) {
             best = (unsigned)k;
             best_len = len;
         }
     }
-    b->bestcode = best;
-    if (best_len > s->wm_trigger) {
+    if (best_len > trigger) {
         for (unsigned k = 0; k < f->bpc; k++) {
-            b->counters[k] >>= 1;
+            counters[k] >>= 1;
         }
     }
+    return best;
+#endif
+}
+
+/* Adds @sym to @b's statistics (quic_counters_update with the state's trigger). */
+static QUIC_ALWAYS_INLINE void quic_update_bucket(const QuicFamily *f, const QuicState *s,
+                                                  QuicBucket *b, unsigned sym)
+{
+    b->bestcode = quic_counters_update(f, b->counters, sym, s->wm_trigger);
 }
 
 /*
