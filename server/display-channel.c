@@ -608,7 +608,8 @@ static bool handle_init(DisplayClient *client, const uint8_t *body, uint32_t siz
 /*
  * STREAM_REPORT: stream_id, unique_id, start and end frame mm time, num_frames, num_drops,
  * last_frame_delay (i32), audio_delay. A report on a stream that has ended, or on an earlier
- * stream that had the same id, is stale and ignored.
+ * stream that had the same id, is stale and ignored. An id we never hand out is a broken or
+ * hostile client: the channel is closed, as upstream closes it for ids past its stream table.
  */
 static bool handle_stream_report(DisplayClient *client, const uint8_t *body, uint32_t size)
 {
@@ -625,7 +626,12 @@ static bool handle_stream_report(DisplayClient *client, const uint8_t *body, uin
     uint32_t num_frames = wire_read_u32(&r);
     uint32_t num_drops = wire_read_u32(&r);
     int32_t last_frame_delay = wire_read_i32(&r);
-    if (id >= DISPLAY_STREAM_MAX || !(stream_detector_active(display->streams) & (1u << id)) ||
+    if (id >= DISPLAY_STREAM_MAX) {
+        g_message("display channel: the client reported on video stream %u, an id this server "
+                  "never uses (ids are below %u); closing the channel", id, DISPLAY_STREAM_MAX);
+        return false;
+    }
+    if (!(stream_detector_active(display->streams) & (1u << id)) ||
         display->stream_unique[id] != unique_id) {
         return true;
     }

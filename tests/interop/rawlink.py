@@ -45,6 +45,8 @@ MSGC_ACK_SYNC, MSGC_ACK, MSGC_PONG = 1, 2, 3
 MSG_MAIN_INIT, MSG_MAIN_CHANNELS_LIST = 103, 104
 MSGC_MAIN_ATTACH_CHANNELS, MSGC_MAIN_MOUSE_MODE_REQUEST = 104, 105
 MSGC_DISPLAY_INIT = 101
+# spice/enums.h: SPICE_MSGC_DISPLAY_INIT + 1, + 2 (the enum runs on from 101).
+MSGC_DISPLAY_STREAM_REPORT, MSGC_DISPLAY_PREFERRED_COMPRESSION = 102, 103
 MSGC_INPUTS_KEY_DOWN, MSGC_INPUTS_KEY_UP, MSGC_INPUTS_KEY_MODIFIERS, MSGC_INPUTS_KEY_SCANCODE = 101, 102, 103, 104
 MSGC_INPUTS_MOUSE_MOTION, MSGC_INPUTS_MOUSE_POSITION = 111, 112
 MSGC_INPUTS_MOUSE_PRESS, MSGC_INPUTS_MOUSE_RELEASE = 113, 114
@@ -502,6 +504,59 @@ def case_display_wild_init(host, port, password):
             return stays_open(display, 2)
 
 
+def display_session(host, port, password, send):
+    """A linked display channel that sent a sane DISPLAY_INIT, then @send(display): reports
+    whether the channel stays open."""
+    link, session_id = main_session(host, port, password)
+    with link:
+        display, outcome = secondary_link(host, port, password, session_id, CHANNEL_DISPLAY)
+        with display:
+            if outcome != 'result 0':
+                return 'display link ' + outcome
+            display.send_message(MSGC_DISPLAY_INIT, struct.pack('<BqBi', 1, 1 << 20, 1, 1 << 22))
+            try:
+                send(display)
+            except Closed:
+                return 'closed'
+            return stays_open(display, 2)
+
+
+# STREAM_REPORT's body: stream_id, unique_id, start/end frame mm time, num_frames, num_drops,
+# last_frame_delay (i32), audio_delay: 32 bytes.
+STREAM_REPORT_BODY = struct.Struct('<IIIIIIiI')
+
+
+def case_display_short_stream_report(host, port, password):
+    """A STREAM_REPORT one byte short: a malformed message, so the display channel is closed."""
+    return display_session(host, port, password, lambda display: display.send_message(
+        MSGC_DISPLAY_STREAM_REPORT, STREAM_REPORT_BODY.pack(0, 0, 0, 0, 5, 5, -100, 0)[:-1]))
+
+
+def wild_stream_report(stream_id):
+    return STREAM_REPORT_BODY.pack(stream_id, 0xFFFFFFFF, 0, 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF,
+                                   -2**31, 0xFFFFFFFF)
+
+
+def case_display_stale_stream_report(host, port, password):
+    """A well-formed STREAM_REPORT with wild counts for stream 0, which does not exist (a stale
+    report, as after a stream ends): ignored, the channel stays."""
+    return display_session(host, port, password, lambda display: display.send_message(
+        MSGC_DISPLAY_STREAM_REPORT, wild_stream_report(0)))
+
+
+def case_display_wild_stream_id(host, port, password):
+    """A STREAM_REPORT for stream 2^32-1, an id no server hands out: the channel is closed."""
+    return display_session(host, port, password, lambda display: display.send_message(
+        MSGC_DISPLAY_STREAM_REPORT, wild_stream_report(0xFFFFFFFF)))
+
+
+def case_display_bad_compression(host, port, password):
+    """PREFERRED_COMPRESSION with a value no SpiceImageCompression has (200): refused with a log
+    line, the channel stays (as upstream)."""
+    return display_session(host, port, password, lambda display: display.send_message(
+        MSGC_DISPLAY_PREFERRED_COMPRESSION, b'\xc8'))
+
+
 def case_ack_storm(host, port, password):
     """ACKs nobody asked for and ACK_SYNCs with random generations: the channel stays usable."""
     link, session_id = main_session(host, port, password)
@@ -667,6 +722,10 @@ HOSTILE_CASES = {
     'empty-scancode': case_empty_scancode,
     'display-wild-init': case_display_wild_init,
     'ack-storm': case_ack_storm,
+    'display-short-stream-report': case_display_short_stream_report,
+    'display-stale-stream-report': case_display_stale_stream_report,
+    'display-wild-stream-id': case_display_wild_stream_id,
+    'display-bad-compression': case_display_bad_compression,
     'no-auth-selection': case_no_auth_selection,
     'sasl-mechanism': case_sasl_mechanism,
     'bogus-mechanism': case_bogus_mechanism,

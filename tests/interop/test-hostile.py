@@ -53,6 +53,9 @@ EXPECTED = {
     # An unknown auth mechanism: upstream answers with a whole SpiceLinkHeader + LinkReply
     # carrying INVALID_DATA (not a bare link result) and closes; ours must do the same.
     'bogus-mechanism': 'reply error %d' % rawlink.ERR_INVALID_DATA,
+    # Display-channel messages a broken client might send after a sane DISPLAY_INIT.
+    'display-stale-stream-report': 'open',
+    'display-bad-compression': 'open',
 }
 
 # Where upstream 0.15.1 differs: case -> {library: expected}; None = not run on that library.
@@ -85,6 +88,11 @@ EXPECTED_BY_LIB = {
     # (seen in CI: "failed to parse message type 107" on display, then a read at 0x1000001d4),
     # so nothing could be checked after it: run on ours only.
     'random-messages': {'ours': 'sent *', 'upstream': None},
+    # A STREAM_REPORT one byte short, and one for stream 2^32-1: both close the display channel
+    # on both libraries, but upstream 0.15.1 then SEGVs in its display worker in some runs (the
+    # same crash as random-messages, measured 2 in 5), so the cases run on ours only.
+    'display-short-stream-report': {'ours': 'closed', 'upstream': None},
+    'display-wild-stream-id': {'ours': 'closed', 'upstream': None},
 }
 
 
