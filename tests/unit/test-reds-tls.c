@@ -17,11 +17,11 @@
 
 #include "protocol/framing.h"
 #include "protocol/link.h"
-#include "protocol/ticket.h"
 /* spice_server_get_num_clients is deprecated but part of the ABI QEMU uses. */
 #define SPICE_SERVER_INTERNAL 1
 #include "spice.h"
 #include "test-core-glib.h"
+#include "test-socket.h"
 
 /* tls-helper's port range is 6000-6019; the interop tests take pairs from 6000 on. */
 #define TEST_TLS_PORT 6019
@@ -124,46 +124,21 @@ static bool client_read(Client *c, void *data, size_t size)
     return true;
 }
 
-typedef struct LinkOutcome {
-    uint32_t reply_error;
-    uint32_t result;
-} LinkOutcome;
-
-static LinkOutcome client_link(Client *c, const char *password)
+/* The shared link stage (test-socket.h) over this client's plain socket or TLS session. */
+static void client_write_all(void *opaque, const void *data, size_t size)
 {
-    LinkOutcome out = { .result = UINT32_MAX };
-    uint32_t common = 0;
-    link_caps_set(&common, SPICE_COMMON_CAP_PROTOCOL_AUTH_SELECTION);
-    link_caps_set(&common, SPICE_COMMON_CAP_MINI_HEADER);
-    WireWriter w;
-    wire_writer_init(&w);
-    g_assert_true(link_write_mess(&w, 0, SPICE_CHANNEL_MAIN, 0, &common, 1, NULL, 0));
-    client_write(c, wire_writer_data(&w), wire_writer_size(&w));
-    wire_writer_reset(&w);
+    client_write(opaque, data, size);
+}
 
-    uint8_t header[LINK_HEADER_SIZE];
-    g_assert_true(client_read(c, header, sizeof(header)));
-    uint32_t body_size;
-    g_assert_cmpint(link_parse_reply_header(header, &body_size), ==, SPICE_LINK_ERR_OK);
-    uint8_t *body = g_malloc(body_size);
-    g_assert_true(client_read(c, body, body_size));
-    LinkReply reply;
-    g_assert_cmpint(link_parse_reply(body, body_size, &reply), ==, SPICE_LINK_ERR_OK);
-    g_free(body);
-    out.reply_error = reply.error;
-    if (reply.error == SPICE_LINK_ERR_OK) {
-        uint8_t ticket[LINK_TICKET_CIPHERTEXT_BYTES];
-        g_assert_true(link_ticket_encrypt(reply.pub_key, sizeof(reply.pub_key), password, ticket));
-        link_write_auth_mechanism(&w, SPICE_COMMON_CAP_AUTH_SPICE);
-        wire_write_bytes(&w, ticket, sizeof(ticket));
-        client_write(c, wire_writer_data(&w), wire_writer_size(&w));
-        uint8_t result[LINK_RESULT_SIZE];
-        g_assert_true(client_read(c, result, sizeof(result)));
-        out.result = link_parse_result(result);
-    }
-    link_reply_clear(&reply);
-    wire_writer_finish(&w);
-    return out;
+static bool client_read_all(void *opaque, void *data, size_t size)
+{
+    return client_read(opaque, data, size);
+}
+
+static TestLinkOutcome client_link(Client *c, const char *password)
+{
+    TestLinkTransport transport = { client_write_all, client_read_all, c };
+    return test_link_over(&transport, 0, SPICE_CHANNEL_MAIN, 0, 0, password);
 }
 
 /* Reads messages until MAIN_INIT; true when it came. */
@@ -195,7 +170,7 @@ typedef struct Run {
     bool tls;
     const char *password;
     bool hold;                  /* after MAIN_INIT, read until the server closes */
-    LinkOutcome outcome;
+    TestLinkOutcome outcome;
     gint main_init;
     bool closed_by_server;      /* hold: EOF or reset came (not the 10 s read timeout) */
     gint done;

@@ -40,8 +40,8 @@ void test_socket_send_writer(int fd, WireWriter *w)
     wire_writer_reset(w);
 }
 
-TestLinkOutcome test_socket_link(int fd, uint32_t connection_id, uint8_t type, uint8_t id,
-                                 uint32_t channel_caps, const char *password)
+TestLinkOutcome test_link_over(const TestLinkTransport *t, uint32_t connection_id, uint8_t type,
+                               uint8_t id, uint32_t channel_caps, const char *password)
 {
     TestLinkOutcome out = { 0 };
     uint32_t common = 0;
@@ -50,14 +50,15 @@ TestLinkOutcome test_socket_link(int fd, uint32_t connection_id, uint8_t type, u
     WireWriter w;
     wire_writer_init(&w);
     g_assert_true(link_write_mess(&w, connection_id, type, id, &common, 1, &channel_caps, 1));
-    test_socket_send_writer(fd, &w);
+    t->write_all(t->opaque, wire_writer_data(&w), wire_writer_size(&w));
+    wire_writer_reset(&w);
 
     uint8_t header[LINK_HEADER_SIZE];
-    g_assert_true(test_socket_read_all(fd, header, sizeof(header)));
+    g_assert_true(t->read_all(t->opaque, header, sizeof(header)));
     uint32_t body_size;
     g_assert_cmpint(link_parse_reply_header(header, &body_size), ==, SPICE_LINK_ERR_OK);
     uint8_t *body = g_malloc(body_size);
-    g_assert_true(test_socket_read_all(fd, body, body_size));
+    g_assert_true(t->read_all(t->opaque, body, body_size));
     LinkReply reply;
     g_assert_cmpint(link_parse_reply(body, body_size, &reply), ==, SPICE_LINK_ERR_OK);
     g_free(body);
@@ -69,14 +70,32 @@ TestLinkOutcome test_socket_link(int fd, uint32_t connection_id, uint8_t type, u
         g_assert_true(link_ticket_encrypt(reply.pub_key, sizeof(reply.pub_key), password, ticket));
         link_write_auth_mechanism(&w, SPICE_COMMON_CAP_AUTH_SPICE);
         wire_write_bytes(&w, ticket, sizeof(ticket));
-        test_socket_send_writer(fd, &w);
+        t->write_all(t->opaque, wire_writer_data(&w), wire_writer_size(&w));
+        wire_writer_reset(&w);
         uint8_t result[LINK_RESULT_SIZE];
-        g_assert_true(test_socket_read_all(fd, result, sizeof(result)));
+        g_assert_true(t->read_all(t->opaque, result, sizeof(result)));
         out.result = link_parse_result(result);
     }
     link_reply_clear(&reply);
     wire_writer_finish(&w);
     return out;
+}
+
+static void fd_write_all(void *opaque, const void *data, size_t size)
+{
+    test_socket_write_all(*(const int *)opaque, data, size);
+}
+
+static bool fd_read_all(void *opaque, void *data, size_t size)
+{
+    return test_socket_read_all(*(const int *)opaque, data, size);
+}
+
+TestLinkOutcome test_socket_link(int fd, uint32_t connection_id, uint8_t type, uint8_t id,
+                                 uint32_t channel_caps, const char *password)
+{
+    TestLinkTransport plain = { fd_write_all, fd_read_all, &fd };
+    return test_link_over(&plain, connection_id, type, id, channel_caps, password);
 }
 
 TestLinkOutcome test_socket_link_ok(int fd, uint32_t connection_id, uint8_t type, uint8_t id,

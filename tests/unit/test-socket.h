@@ -23,6 +23,21 @@ typedef struct TestLinkOutcome {
 } TestLinkOutcome;
 
 /*
+ * How a link stage reaches the server: a plain socket, or a TLS session the caller set up.
+ * write_all fails the test on any error; read_all returns false on timeout, EOF or error.
+ * @opaque is the caller's (a socket, an SSL session...) and is passed back to both.
+ */
+typedef struct TestLinkTransport {
+    void (*write_all)(void *opaque, const void *data, size_t size);
+    bool (*read_all)(void *opaque, void *data, size_t size);
+    void *opaque;
+} TestLinkTransport;
+
+/* test_socket_link over any transport @t (test_socket_link is this over a plain socket). */
+TestLinkOutcome test_link_over(const TestLinkTransport *t, uint32_t connection_id, uint8_t type,
+                               uint8_t id, uint32_t channel_caps, const char *password);
+
+/*
  * The polite client's link stage on connected socket @fd: LinkMess for channel @type/@id of
  * session @connection_id (0 for a main channel) with AUTH_SELECTION and MINI_HEADER and the one
  * channel cap word @channel_caps; then, when the reply's error is OK, AUTH_SPICE and the RSA
