@@ -1,4 +1,4 @@
-/* glz-encode: GLZ encoder with a per-client dictionary (greedy matching over several candidates). */
+/* glz-encode: GLZ encoder with a per-client dictionary: images, shared pixels, the stream header and the alpha pass. */
 #include "codecs/glz.h"
 
 #include <stdatomic.h>
@@ -8,25 +8,25 @@
 #include <emmintrin.h>
 #endif
 
+#include "codecs/glz-encode-private.h"
 #include "codecs/lz-format.h"
 
 /*
- * Matching: for each position the encoder tries a few candidate sources and keeps the longest:
- *   - a 4-way bucket of recent positions whose next 3 pixels hash alike (all images of the type);
- *   - the sources of the two most recent matches (same global distance), and once a row the
- *     same place in the previous image: a scrolled page mixes static and shifted parts;
- *   - the pixel above in the current image;
- *   - the same column of an identical earlier row (a row-hash table over whole rows): this is
- *     what finds a scrolled page in the previous frame.
  * Positions are "global": each image owns [base, base + pixels) in one 64-bit space, so one
  * hash table serves every image. Every candidate is verified by comparing pixels, so stale or
  * colliding entries only cost time, never correctness.
+ *
+ * The RGB pass (every image's first) is glz-encode-rgb32.c's loop. The alpha pass of RGBA
+ * images (rare: the server sends alpha surfaces as LZ or QUIC mostly) is encode_pass below,
+ * greedy over several candidates:
+ *   - a 4-way bucket of recent positions whose next 3 pixels hash alike;
+ *   - the sources of the two most recent matches (same global distance), and once a row the
+ *     same place in the previous image;
+ *   - the pixel above and the pixel to the left in the current image.
  */
 #define HASH_BITS 14u
 #define HASH_WAYS 4u
 #define HASH_SIZE (1u << HASH_BITS)
-#define ROW_HASH_BITS 14u
-#define ROW_HASH_SIZE (1u << ROW_HASH_BITS)
 #define MAX_WINDOW_PIXELS (1u << 25)
 #define MIN_MATCH 3u
 #define PREFETCH_AHEAD 8u
@@ -133,31 +133,6 @@ void glz_shared_pixels_unref(GlzSharedPixels *p)
 
 /* ---- dictionary ---- */
 
-typedef struct DictImage {
-    uint64_t id;
-    uint64_t base;        /* global position of pixel 0 */
-    size_t pixels;
-    uint32_t width;
-    LzImageType type;
-    const uint32_t *units; /* the pixels in coded order, as the decoder will hold them: */
-    uint32_t *copy;       /* owned: NULL, or units when they are the dictionary's copy */
-    GlzSharedPixels *shared; /* one reference: NULL, or the buffer holding units */
-} DictImage;
-
-struct GlzDictionary {
-    uint64_t window_pixels;
-    uint64_t next_id;
-    uint64_t next_base;
-    DictImage *images;    /* owned, oldest first; during glz_encode the last is the current */
-    size_t count;
-    size_t capacity;
-    uint64_t total_pixels;
-    HashEntry *hash_rgb;  /* owned, HASH_SIZE buckets of HASH_WAYS entries */
-    HashEntry *hash_alpha; /* owned, allocated on the first RGBA image */
-    uint64_t *row_hash;   /* owned, ROW_HASH_SIZE global row starts + 1 */
-    uint32_t *spare;      /* owned, NULL or the units of the last image that left the window */
-    size_t spare_pixels;
-};
 
 /* Keeps the largest recently released unit buffer for the next image; frees the other. */
 static void keep_spare(GlzDictionary *d, uint32_t *units, size_t pixels)
@@ -192,9 +167,11 @@ GlzDictionary *glz_dictionary_new(uint32_t window_pixels)
     }
     d->window_pixels = window_pixels > MAX_WINDOW_PIXELS ? MAX_WINDOW_PIXELS : window_pixels;
     d->next_base = 1;
-    d->hash_rgb = hash_table_new();
-    d->row_hash = calloc(ROW_HASH_SIZE, sizeof(uint64_t));
-    if (d->hash_rgb == NULL || d->row_hash == NULL) {
+    d->fast_hash = aligned_alloc(64, GLZ_FAST_HASH_SIZE * sizeof(uint64_t));
+    if (d->fast_hash != NULL) {
+        memset(d->fast_hash, 0, GLZ_FAST_HASH_SIZE * sizeof(uint64_t));
+    }
+    if (d->fast_hash == NULL) {
         glz_dictionary_free(d);
         return NULL;
     }
@@ -212,9 +189,8 @@ void glz_dictionary_free(GlzDictionary *d)
     }
     free(d->images);
     free(d->spare);
-    free(d->hash_rgb);
+    free(d->fast_hash);
     free(d->hash_alpha);
-    free(d->row_hash);
     free(d);
 }
 
@@ -241,15 +217,6 @@ size_t glz_encode_bound(LzImageType type, uint32_t width, uint32_t height)
 
 /* ---- output ---- */
 
-typedef struct GlzOut {
-    uint8_t *p;
-    uint8_t *end;
-} GlzOut;
-
-static inline bool out_has(const GlzOut *o, size_t n)
-{
-    return (size_t)(o->end - o->p) >= n;
-}
 
 static inline void put_be32(uint8_t *p, uint32_t v)
 {
@@ -259,91 +226,8 @@ static inline void put_be32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)v;
 }
 
-typedef enum GlzPass {
-    GLZ_PASS_RGB,
-    GLZ_PASS_ALPHA,
-} GlzPass;
 
-static bool put_literals(GlzOut *o, const uint32_t *u, size_t from, size_t to, GlzPass pass)
-{
-    while (from < to) {
-        size_t count = to - from;
-        if (count > LZ_MAX_LITERAL_RUN) {
-            count = LZ_MAX_LITERAL_RUN;
-        }
-        size_t need = 1 + count * (pass == GLZ_PASS_RGB ? 3 : 1);
-        if (!out_has(o, need)) {
-            return false;
-        }
-        *o->p++ = (uint8_t)(count - 1);
-        for (size_t i = 0; i < count; i++) {
-            uint32_t v = u[from + i];
-            if (pass == GLZ_PASS_RGB) {
-                *o->p++ = (uint8_t)v;
-                *o->p++ = (uint8_t)(v >> 8);
-                *o->p++ = (uint8_t)(v >> 16);
-            } else {
-                *o->p++ = (uint8_t)(v >> 24);
-            }
-        }
-        from += count;
-    }
-    return true;
-}
 
-/* One match token. @len >= bias + 1; image_dist 0 means "in this image, pixel_ofs = dist - 1". */
-static bool put_match(GlzOut *o, size_t len, unsigned bias, uint32_t image_dist,
-                      uint32_t pixel_ofs)
-{
-    size_t l = len - bias;
-    if (!out_has(o, 8 + l / 255)) {
-        return false;
-    }
-    bool long_ofs = pixel_ofs >= (1u << 12);
-    uint8_t lfield = l < 7 ? (uint8_t)l : 7;
-    *o->p++ = (uint8_t)(lfield << 5 | (long_ofs ? 0x10 : 0) | (pixel_ofs & 0x0F));
-    if (l >= 7) {
-        size_t rest = l - 7;
-        while (rest >= 255) {
-            *o->p++ = 255;
-            rest -= 255;
-        }
-        *o->p++ = (uint8_t)rest;
-    }
-    *o->p++ = (uint8_t)(pixel_ofs >> 4);
-    if (!long_ofs) {
-        uint32_t high = image_dist >> 6;
-        unsigned n = high == 0 ? 0 : high < (1u << 8) ? 1 : high < (1u << 16) ? 2 : 3;
-        *o->p++ = (uint8_t)(n << 6 | (image_dist & 0x3F));
-        for (unsigned i = 0; i < n; i++) {
-            *o->p++ = (uint8_t)(high >> (8 * i));
-        }
-    } else {
-        bool very_long = pixel_ofs >= (1u << 17);
-        unsigned n = image_dist == 0 ? 0 : image_dist < (1u << 8) ? 1
-                   : image_dist < (1u << 16) ? 2 : 3;
-        *o->p++ = (uint8_t)(n << 6 | (very_long ? 0x20 : 0) | ((pixel_ofs >> 12) & 0x1F));
-        for (unsigned i = 0; i < n; i++) {
-            *o->p++ = (uint8_t)(image_dist >> (8 * i));
-        }
-        if (very_long) {
-            *o->p++ = (uint8_t)(pixel_ofs >> 17);
-        }
-    }
-    return true;
-}
-
-/* Bytes of the token of a match under 7 pixels (put_match's layout). */
-static inline size_t match_bytes(uint32_t image_dist, uint32_t pixel_ofs)
-{
-    if (pixel_ofs < (1u << 12)) {
-        uint32_t high = image_dist >> 6;
-        return 3 + (high == 0 ? 0 : high < (1u << 8) ? 1 : high < (1u << 16) ? 2 : 3);
-    }
-    size_t dist_bytes = image_dist == 0 ? 0 : image_dist < (1u << 8) ? 1
-                      : image_dist < (1u << 16) ? 2 : 3;
-    return 3 + dist_bytes + (pixel_ofs >= (1u << 17) ? 1 : 0);
-}
 
 /* ---- matching ---- */
 
@@ -355,102 +239,18 @@ static inline uint32_t hash3(uint32_t a, uint32_t b, uint32_t c)
     return x;   /* bucket = top HASH_BITS bits, tag = all of it */
 }
 
-/*
- * The hash of one row's RGB bytes: sixteen 32-bit lanes (four SSE2 vectors on x86-64), lane k
- * taking pixels x = k mod 16 as h = 33 h ^ pixel, then the lanes mixed into one. A step per
- * pixel is a bijection of h, so rows differing in one pixel always hash apart; shift-add-xor
- * instead of one 64-bit multiply chain per two pixels made hashing every row (which finds
- * scrolled pages) a third of its former cost.
- */
-#define ROW_HASH_NONE UINT32_MAX    /* not computed yet (hashes have ROW_HASH_BITS bits) */
-typedef uint32_t RowLanes __attribute__((vector_size(16)));
-static uint32_t row_hash(const uint32_t *row, uint32_t width, LzImageType type)
-{
-    const uint64_t prime = 0x100000001B3ull;
-    const RowLanes rgb = { 0x00FFFFFFu, 0x00FFFFFFu, 0x00FFFFFFu, 0x00FFFFFFu };
-    /* Four named accumulators: as an array GCC kept them in memory. */
-    RowLanes h0 = { 0x811C9DC5u ^ width, 0x9E3779B9u, 0x85EBCA77u ^ (uint32_t)type, 0xC2B2AE3Du };
-    RowLanes h1 = { 0x27D4EB2Fu, 0x165667B1u, 0xD3A2646Cu, 0xFD7046C5u };
-    RowLanes h2 = { 0xB55A4F09u, 0x7FEB352Du, 0x846CA68Bu, 0x2C1B3C6Du };
-    RowLanes h3 = { 0x297A2D39u, 0x9E3779B1u, 0x68E31DA4u, 0x1B873593u };
-    uint32_t x = 0;
-    for (; x + 16 <= width; x += 16) {
-        RowLanes v0, v1, v2, v3;
-        memcpy(&v0, row + x, sizeof(v0));
-        memcpy(&v1, row + x + 4, sizeof(v1));
-        memcpy(&v2, row + x + 8, sizeof(v2));
-        memcpy(&v3, row + x + 12, sizeof(v3));
-        h0 = ((h0 << 5) + h0) ^ (v0 & rgb);
-        h1 = ((h1 << 5) + h1) ^ (v1 & rgb);
-        h2 = ((h2 << 5) + h2) ^ (v2 & rgb);
-        h3 = ((h3 << 5) + h3) ^ (v3 & rgb);
-    }
-    uint64_t all = 0x84222325u;
-    for (unsigned k = 0; k < 4; k++) {
-        all = (all ^ h0[k]) * prime;
-        all = (all ^ h1[k]) * prime;
-        all = (all ^ h2[k]) * prime;
-        all = (all ^ h3[k]) * prime;
-    }
-    for (; x < width; x++) {
-        all = (all ^ (row[x] & 0x00FFFFFFu)) * prime;
-    }
-    all ^= all >> 29;
-    all *= prime;
-    return (uint32_t)(all >> (64 - ROW_HASH_BITS));
-}
-
-typedef struct PassState {
-    const GlzDictionary *d;
-    size_t first_ref;     /* images below this index are leaving: not referencable */
-    const DictImage *cur;
-    uint32_t mask;
-    uint64_t mask2;       /* mask for two pixels at once */
-    /* The current image's pixels while it is coded: the caller's own when they are packed
-     * and aligned (when not shared, copied into copy_to row by row just behind the coder,
-     * while the rows are still cached: a separate 8 MB copy up front then read back from
-     * memory was a quarter of a text page's encode), else the dictionary's copy. */
-    const uint32_t *px;
-    uint32_t *copy_to;    /* NULL, or cur->copy when px must still be copied into it */
-    size_t copied;        /* pixels of px already copied and hashed (whole rows, or all) */
-    uint32_t *row_hashes; /* per row, ROW_HASH_NONE until computed; NULL: no row candidates */
-} PassState;
-
-/* Copies the rows of the current image that lie wholly before pixel @upto into copy_to (if
- * any) and hashes those not hashed yet; @upto = pixels does everything. */
-static void copy_rows_before(PassState *s, size_t upto)
+void glz_copy_rows_before(PassState *s, size_t upto)
 {
     const DictImage *cur = s->cur;
     const uint32_t width = cur->width;
     while (s->copied < cur->pixels && upto - s->copied >= width) {
-        size_t y = s->copied / width;
         if (s->copy_to != NULL) {
             memcpy(s->copy_to + s->copied, s->px + s->copied, (size_t)width * 4);
-        }
-        if (s->row_hashes != NULL && s->row_hashes[y] == ROW_HASH_NONE) {
-            s->row_hashes[y] = row_hash(s->px + s->copied, width, cur->type);
         }
         s->copied += width;
     }
 }
 
-/* The image holding global position @g among the referencable ones, or NULL. */
-static const DictImage *image_at(const PassState *s, uint64_t g)
-{
-    size_t lo = s->first_ref, hi = s->d->count;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        const DictImage *im = &s->d->images[mid];
-        if (g < im->base) {
-            hi = mid;
-        } else if (g - im->base >= im->pixels) {
-            lo = mid + 1;
-        } else {
-            return im;
-        }
-    }
-    return NULL;
-}
 
 typedef struct Match {
     size_t len;
@@ -606,7 +406,6 @@ static CodecStatus encode_pass(PassState *s, HashEntry *hash, GlzPass pass, GlzO
 {
     const DictImage *cur = s->cur;
     const uint32_t *u = s->px;
-    uint32_t *row_hashes = s->row_hashes;
     size_t copy_next = s->copied + cur->width;   /* copy_rows_before() has work from here */
     const size_t n = cur->pixels;
     const uint32_t mask = s->mask;
@@ -628,10 +427,6 @@ static CodecStatus encode_pass(PassState *s, HashEntry *hash, GlzPass pass, GlzO
             prev_same_delta = cur->base - prev->base;
         }
     }
-    size_t row_y = 0;
-    size_t row_start = 0;        /* row_y * width */
-    size_t row_end = 0;          /* row_start + width once row_y is looked up */
-    uint64_t row_src = 0;        /* global start of an earlier row equal to row row_y */
     size_t misses = 0;           /* positions since the last match */
 
     while (i < n) {
@@ -677,22 +472,6 @@ static CodecStatus encode_pass(PassState *s, HashEntry *hash, GlzPass pass, GlzO
                     ADD_CANDIDATE(here - prev_same_delta);
                     prev_same_next = (i / width + 1) * width;
                 }
-                if (row_hashes != NULL) {
-                    /* A division per probe was a visible cost: only divide on a new row. */
-                    if (i >= row_end) {
-                        row_y = i / width;
-                        row_start = row_y * width;
-                        row_end = row_start + width;
-                        if (row_hashes[row_y] == ROW_HASH_NONE) {
-                            row_hashes[row_y] = row_hash(u + row_start, width, cur->type);
-                        }
-                        uint64_t e = s->d->row_hash[row_hashes[row_y]];
-                        row_src = e == 0 ? 0 : e - 1;
-                    }
-                    if (row_src != 0) {
-                        ADD_CANDIDATE(row_src + (i - row_start));
-                    }
-                }
                 if (i >= width) {
                     ADD_CANDIDATE(here - width);
                 }
@@ -719,7 +498,7 @@ static CodecStatus encode_pass(PassState *s, HashEntry *hash, GlzPass pass, GlzO
             misses++;
             i++;
             if (i >= copy_next) {
-                copy_rows_before(s, i);
+                glz_copy_rows_before(s, i);
                 copy_next = s->copied + width;
             }
             if (i - lit_start == LZ_MAX_LITERAL_RUN) {
@@ -777,14 +556,14 @@ static CodecStatus encode_pass(PassState *s, HashEntry *hash, GlzPass pass, GlzO
         i = end;
         lit_start = i;
         if (i >= copy_next) {
-            copy_rows_before(s, i);
+            glz_copy_rows_before(s, i);
             copy_next = s->copied + width;
         }
     }
     if (!put_literals(o, u, lit_start, n, pass)) {
         return CODEC_ERR_NO_SPACE;
     }
-    copy_rows_before(s, n);
+    glz_copy_rows_before(s, n);
     return CODEC_OK;
 }
 
@@ -859,10 +638,7 @@ CodecStatus glz_encode_shared(GlzDictionary *d, const Pixbuf *src, GlzSharedPixe
             units = malloc(n * 4);
         }
     }
-    uint32_t *row_hashes = malloc((size_t)src->height * sizeof(uint32_t));
-    if ((!share && units == NULL) || row_hashes == NULL) {
-        free(units);
-        free(row_hashes);
+    if (!share && units == NULL) {
         return CODEC_ERR_NO_MEMORY;
     }
     const uint32_t *px = units;
@@ -879,9 +655,6 @@ CodecStatus glz_encode_shared(GlzDictionary *d, const Pixbuf *src, GlzSharedPixe
         for (uint32_t y = 0; y < src->height; y++) {
             memcpy(units + (size_t)y * src->width, pixbuf_row(src, y), (size_t)src->width * 4);
         }
-    }
-    for (uint32_t y = 0; y < src->height; y++) {
-        row_hashes[y] = ROW_HASH_NONE;
     }
 
     /* Images that must leave to make room are not referenced; they go only on success. */
@@ -911,29 +684,19 @@ CodecStatus glz_encode_shared(GlzDictionary *d, const Pixbuf *src, GlzSharedPixe
     put_be32(h + 29, (uint32_t)(id - oldest));
 
     GlzOut o = { out + GLZ_HEADER_SIZE, out + out_capacity };
-    PassState s = { d, first_ref, cur, 0x00FFFFFFu, 0x00FFFFFF00FFFFFFull, px, copy_to, copied,
-                    row_hashes };
-    CodecStatus st = encode_pass(&s, d->hash_rgb, GLZ_PASS_RGB, &o);
+    PassState s = { d, first_ref, cur, 0x00FFFFFFu, 0x00FFFFFF00FFFFFFull, px, copy_to, copied };
+    CodecStatus st = glz_encode_rgb32_pass(&s, d->fast_hash, &o);
     if (st == CODEC_OK && type == LZ_IMAGE_TYPE_RGBA) {
         s.mask = 0xFF000000u;
         s.mask2 = 0xFF000000FF000000ull;
-        s.row_hashes = NULL;
         st = encode_pass(&s, d->hash_alpha, GLZ_PASS_ALPHA, &o);
     }
     if (st != CODEC_OK) {
         d->count--;
         free(units);
-        free(row_hashes);
         return st;
     }
 
-    for (uint32_t y = 0; y < src->height; y++) {
-        if (row_hashes[y] == ROW_HASH_NONE) {   /* copied up front and never entered */
-            row_hashes[y] = row_hash(cur->units + (size_t)y * src->width, src->width, type);
-        }
-        d->row_hash[row_hashes[y]] = cur->base + (uint64_t)y * src->width + 1;
-    }
-    free(row_hashes);
     if (share) {
         cur->shared = glz_shared_pixels_ref(owner);
     }

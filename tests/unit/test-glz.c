@@ -442,6 +442,35 @@ static void test_out_of_order(void)
     glz_dictionary_free(d);
 }
 
+/* Matches with a "very long" (>= 2^17) pixel offset in RGB32 stream @s; fails the test on a
+ * malformed token (the layout is put_match's in codecs/glz-encode-private.h). */
+static size_t count_very_long_matches(const uint8_t *s, size_t size)
+{
+    size_t count = 0;
+    size_t i = GLZ_HEADER_SIZE;
+    while (i < size) {
+        uint8_t b0 = s[i++];
+        if (b0 < 32) {                       /* b0 + 1 literals of 3 bytes */
+            i += 3 * ((size_t)b0 + 1);
+            continue;
+        }
+        if (b0 >> 5 == 7) {                  /* length continues in bytes, 255 = more */
+            while (i < size && s[i] == 255) {
+                i++;
+            }
+            i++;
+        }
+        i++;                                 /* pixel offset bits 4-11 */
+        g_assert_cmpuint(i, <, size);
+        uint8_t c2 = s[i++];
+        bool very_long = (b0 & 0x10) != 0 && (c2 & 0x20) != 0;
+        i += (size_t)(c2 >> 6) + (very_long ? 1 : 0);
+        count += very_long;
+    }
+    g_assert_cmpuint(i, ==, size);
+    return count;
+}
+
 /* Multi-byte image distances in both offset forms, and "very long" (>= 2^17) pixel offsets. */
 static void test_far_references(void)
 {
@@ -482,9 +511,11 @@ static void test_far_references(void)
     g_assert_cmpint(pixbuf_init_view(&tail, PIXBUF_FORMAT_XRGB32, 400, 70, big.stride,
                                      pixbuf_row(&big, 330), big.stride * 70), ==, CODEC_OK);
     s = encode_or_die(d, &tail, LZ_IMAGE_TYPE_RGB32, &size, &id);
-    /* One match: its length takes a byte per 255 pixels. */
-    g_assert_cmpuint(size, <, GLZ_HEADER_SIZE + 400 * 70 / 255 + 16);
-    g_assert_cmphex(s[GLZ_HEADER_SIZE] & 0x10, ==, 0x10);   /* long offset form */
+    /* A few long matches (84000 bytes as literals): in noise the encoder probes its hash
+     * less and less often, so the copy is found where both images were probed, and carried
+     * on from there. */
+    g_assert_cmpuint(size, <, GLZ_HEADER_SIZE + 2048);
+    g_assert_cmpuint(count_very_long_matches(s, size), >, 0);
     decode_and_check(w, s, size, &tail, LZ_IMAGE_TYPE_RGB32);
     g_free(s);
     pixbuf_free(&small);

@@ -1,0 +1,543 @@
+/* glz-encode-rgb32: the GLZ encoder's RGB pass (run, row above, one hash slot, two far sources; 8-pixel compares). */
+#include "codecs/glz-encode-private.h"
+
+#include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+/* x86-64 with GCC or Clang: the loop also exists as an AVX2 copy, picked at run time. */
+#if defined(__x86_64__) && defined(__GNUC__)
+#define GLZ_X86_DISPATCH 1
+#include <immintrin.h>
+#else
+#define GLZ_X86_DISPATCH 0
+#endif
+
+#include "codecs/cpu-features.h"
+#include "codecs/unaligned.h"
+
+/*
+ * The design is the LZ encoder's RGB32 loop (codecs/lz-encode.c) with GLZ's cross-image
+ * sources added cheaply. At each probed position:
+ *   - a run of the previous pixel (taken at once when 3+ long);
+ *   - the pixel above;
+ *   - one hash slot of the next 3 pixels, dictionary-wide (global positions): its 32 check
+ *     bits reject most wrong slots without loading the candidate's pixels;
+ *   - two "far" sources kept as distances back (here - source), most recent first: the
+ *     sources of recent matches that were neither a run nor the row above, an identical
+ *     earlier row (row-hash table, looked up once a row: this finds a scrolled page in the
+ *     previous frame) and the same place in the previous image (static parts of a page).
+ *     A far source that keeps failing is dropped until a row start brings it back, so pages
+ *     with nothing in common with earlier images do not keep loading them.
+ * All are compared 8 pixels at once and the longest kept; where nothing matches the hash is
+ * probed less and less often and the positions between are scanned 7 at a time for a run or
+ * row-above start. The old several-candidate loop with 4-way buckets found 10-25% smaller
+ * text streams but ran at half the speed; this one stays under upstream's size everywhere.
+ */
+
+/* While nothing matches, one more position is skipped between probes every 2^SKIP_SHIFT
+ * probes (the run and the row above are still tried everywhere). */
+#define SKIP_SHIFT 4u
+/* A far source that failed this many probes in a row is dropped until it comes back. */
+#define FAR_MAX_MISSES 8u
+#define FAR_RETRY_ROWS 16u
+
+#if GLZ_X86_DISPATCH
+static inline __attribute__((target("avx2"))) unsigned equal_mask8_avx2(const uint8_t *a,
+                                                                       const uint8_t *b)
+{
+    __m256i x = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(const void *)a),
+                                 _mm256_loadu_si256((const __m256i *)(const void *)b));
+    x = _mm256_and_si256(x, _mm256_set1_epi32(0x00FFFFFF));
+    return (unsigned)_mm256_movemask_ps(
+        _mm256_castsi256_ps(_mm256_cmpeq_epi32(x, _mm256_setzero_si256())));
+}
+#endif
+
+/* Bit k set when pixel k of the 8 at @a equals pixel k at @b on B,G,R. Reads 32 bytes at
+ * each. @wide: the caller is the AVX2 copy of the loop. */
+static inline __attribute__((always_inline)) unsigned equal_mask8(const uint8_t *a,
+                                                                 const uint8_t *b, bool wide)
+{
+#if GLZ_X86_DISPATCH
+    if (wide) {
+        return equal_mask8_avx2(a, b);
+    }
+#else
+    (void)wide;
+#endif
+#if defined(__SSE2__)
+    const __m128i mask = _mm_set1_epi32(0x00FFFFFF);
+    const __m128i zero = _mm_setzero_si128();
+    __m128i x0 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)a),
+                               _mm_loadu_si128((const __m128i *)(const void *)b));
+    __m128i x1 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(a + 16)),
+                               _mm_loadu_si128((const __m128i *)(const void *)(b + 16)));
+    unsigned eq0 = (unsigned)_mm_movemask_ps(
+        _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_and_si128(x0, mask), zero)));
+    unsigned eq1 = (unsigned)_mm_movemask_ps(
+        _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_and_si128(x1, mask), zero)));
+    return eq0 | eq1 << 4;
+#else
+    unsigned equal = 0;
+    for (unsigned k = 0; k < 8; k++) {
+        equal |= (unsigned)(((unaligned_load_u32(a + 4 * k) ^ unaligned_load_u32(b + 4 * k)) &
+                             0xFFFFFFu) == 0) << k;
+    }
+    return equal;
+#endif
+}
+
+/* Leading equal pixels (0-8) of the 8 at @a and @b. */
+static inline __attribute__((always_inline)) size_t equal8(const uint8_t *a, const uint8_t *b,
+                                                          bool wide)
+{
+    return (size_t)__builtin_ctz(~equal_mask8(a, b, wide));   /* bit 8 of ~mask is set */
+}
+
+/* Pixels equal from @a and @b onwards, at most @max; @a may overlap @b (a < b). */
+static inline __attribute__((always_inline)) size_t extend(const uint8_t *a, const uint8_t *b,
+                                                          size_t max, bool wide)
+{
+    size_t len = 0;
+    while (len + 8 <= max) {
+        unsigned equal = equal_mask8(a + 4 * len, b + 4 * len, wide);
+        if (equal != 0xFFu) {
+            return len + (size_t)__builtin_ctz(~equal);
+        }
+        len += 8;
+    }
+    while (len < max &&
+           ((unaligned_load_u32(a + 4 * len) ^ unaligned_load_u32(b + 4 * len)) & 0xFFFFFFu) == 0) {
+        len++;
+    }
+    return len;
+}
+
+/* ---- the hash slots: position modulo 2^32 low, 32 check bits high; 0 = empty ---- */
+
+static inline uint64_t hash_rgb32(const uint8_t *p)
+{
+    uint64_t pair = unaligned_load_u64(p) & 0x00FFFFFF00FFFFFFull;
+    uint64_t third = unaligned_load_u32(p + 8) & 0xFFFFFFu;
+    return pair * 0x9E3779B97F4A7C15ull ^ third * 0xC2B2AE3D27D4EB4Full;
+}
+
+static inline size_t slot_index(uint64_t hash)
+{
+    return (size_t)(hash >> (64 - GLZ_FAST_HASH_BITS));
+}
+
+static inline uint64_t slot_make(uint64_t hash, uint64_t g)
+{
+    return hash >> 17 << 32 | (uint32_t)g;
+}
+
+/* Distance back from global @here to the slot's position (1 .. 2^32 - 1), 0 when the check
+ * bits differ or it is here itself. A slot older than 2^32 pixels reads back wrong, which,
+ * like any stale slot, only costs a failed compare. */
+static inline uint64_t slot_back(uint64_t slot, uint64_t hash, uint64_t here)
+{
+    if ((slot ^ hash >> 17 << 32) >> 32 != 0) {
+        return 0;
+    }
+    return (uint32_t)((uint32_t)here - (uint32_t)slot);
+}
+
+/* ---- sources in earlier images ---- */
+
+/* A source at a fixed distance back, resolved to its image once instead of at every probe. */
+typedef struct FarSource {
+    uint64_t delta;          /* here - source; 0: none */
+    const uint32_t *units;   /* the source image's pixels */
+    size_t adj;              /* source offset of position ip = ip + adj (mod 2^64) */
+    size_t limit;            /* offsets below this have 8 readable pixels */
+    size_t pixels;           /* the source image's pixels */
+    uint32_t image_dist;     /* 0: the current image (pixel_ofs = delta - 1) */
+    unsigned misses;         /* failed probes in a row: parked past FAR_MAX_MISSES */
+    uint32_t score;          /* pixels it matched lately (decays each row); 0: free */
+} FarSource;
+
+/* Far sources kept at once: the previous image's same place, a scrolled page's shift and
+ * the latest identical-row source each need one. */
+#define FAR_COUNT 3u
+
+/* Points @f at distance @delta back from position @ip; false (f->delta = 0) if that pixel
+ * cannot be referenced (before the window, another type, too far). */
+static bool far_resolve(const PassState *s, size_t ip, uint64_t delta, FarSource *f)
+{
+    const DictImage *cur = s->cur;
+    uint64_t here = cur->base + ip;
+    f->delta = 0;
+    f->misses = 0;
+    f->score = 0;
+    if (delta == 0 || delta >= here) {
+        return false;
+    }
+    uint64_t g = here - delta;
+    if (g >= cur->base) {
+        if (delta - 1 > GLZ_MAX_PIXEL_OFFSET) {
+            return false;
+        }
+        f->units = s->px;
+        f->adj = (size_t)0 - (size_t)delta;
+        f->limit = cur->pixels;
+        f->pixels = cur->pixels;
+        f->image_dist = 0;
+    } else {
+        const DictImage *im = image_at(s, g);
+        if (im == NULL || im == cur || im->type != cur->type ||
+            cur->id - im->id > GLZ_MAX_IMAGE_DIST || im->pixels < 8) {
+            return false;
+        }
+        size_t ofs = (size_t)(g - im->base);
+        f->units = im->units;
+        f->adj = ofs - ip;
+        f->limit = im->pixels - 7;
+        f->pixels = im->pixels;
+        f->image_dist = (uint32_t)(cur->id - im->id);
+    }
+    f->delta = delta;
+    return true;
+}
+
+/* A source's offset and pixels at position @ip, or NULL if it has no 8 readable pixels there
+ * (it may have moved into the next image: resolved again then). */
+static inline __attribute__((always_inline)) const uint8_t *far_at(const PassState *s,
+                                                                 FarSource *f, size_t ip,
+                                                                 size_t *ofs)
+{
+    *ofs = ip + f->adj;
+    if (*ofs < f->limit) {
+        return (const uint8_t *)(f->units + *ofs);
+    }
+    if (!far_resolve(s, ip, f->delta, f)) {
+        return NULL;
+    }
+    *ofs = ip + f->adj;
+    return *ofs < f->limit ? (const uint8_t *)(f->units + *ofs) : NULL;
+}
+
+/* Makes @delta a far source (if it is not one already) in place of the one that matched
+ * least lately: a page's few real sources keep matching, chance ones fade out. */
+static void far_push(const PassState *s, FarSource far[FAR_COUNT], size_t ip, uint64_t delta)
+{
+    unsigned low = 0;
+    for (unsigned k = 0; k < FAR_COUNT; k++) {
+        if (far[k].delta == delta) {
+            return;
+        }
+        if (far[k].score < far[low].score) {
+            low = k;
+        }
+    }
+    FarSource f;
+    if (far_resolve(s, ip, delta, &f)) {
+        f.score = 1;
+        far[low] = f;
+    }
+}
+
+/* ---- output ---- */
+
+static inline uint64_t narrow_two_pixels(uint64_t v)
+{
+    return (v & 0xFFFFFFull) | (v >> 8 & 0xFFFFFF000000ull);
+}
+
+/* Literals [@from, @to): up to 4 without branching on their count (a control byte and 4
+ * pixels always written, the cursor advanced by what the run takes); longer runs in pairs
+ * of pixels, one 8-byte store each, when 2 spare bytes are there. Needs 4 readable pixels. */
+static inline __attribute__((always_inline)) bool lits(GlzOut *o, const uint8_t *u, size_t from,
+                                                      size_t to)
+{
+    size_t run = to - from;
+    if (run <= 4 && out_has(o, 16)) {
+        uint8_t *p = o->p;
+        const uint8_t *s = u + 4 * from;
+        p[0] = (uint8_t)(run - 1);
+        unaligned_store_u64(p + 1, narrow_two_pixels(unaligned_load_u64(s)));
+        unaligned_store_u64(p + 7, narrow_two_pixels(unaligned_load_u64(s + 8)));
+        o->p += (1 + 3 * run) & -(size_t)(run != 0);
+        return true;
+    }
+    while (from < to) {
+        run = to - from < LZ_MAX_LITERAL_RUN ? to - from : LZ_MAX_LITERAL_RUN;
+        size_t need = 1 + run * 3;
+        if (!out_has(o, need + 2)) {
+            return put_literals(o, (const uint32_t *)(const void *)u, from, to, GLZ_PASS_RGB);
+        }
+        uint8_t *p = o->p;
+        const uint8_t *s = u + 4 * from;
+        *p++ = (uint8_t)(run - 1);
+        size_t k = 0;
+        for (; k + 2 <= run; k += 2, s += 8, p += 6) {
+            unaligned_store_u64(p, narrow_two_pixels(unaligned_load_u64(s)));
+        }
+        if (k < run) {
+            unaligned_store_u32(p, unaligned_load_u32(s));   /* 4th byte overwritten or spare */
+        }
+        o->p += need;
+        from += run;
+    }
+    return true;
+}
+
+/* A match token; the usual one (this image, offset under 4096, under 262 pixels) without
+ * branches: its length byte is written even when absent, the next byte overwrites it. */
+static inline __attribute__((always_inline)) bool token(GlzOut *o, size_t len,
+                                                       uint32_t image_dist, uint32_t pixel_ofs)
+{
+    if (image_dist == 0 && pixel_ofs < (1u << 12) && len < 7 + 255 && out_has(o, 4)) {
+        uint8_t *p = o->p;
+        size_t extra = len >= 7;
+        p[0] = (uint8_t)((extra ? 7u : len) << 5 | (pixel_ofs & 0x0F));
+        p[1] = (uint8_t)(len - 7);
+        p[1 + extra] = (uint8_t)(pixel_ofs >> 4);
+        p[2 + extra] = 0;
+        o->p += 3 + extra;
+        return true;
+    }
+    return put_match(o, len, 0, image_dist, pixel_ofs);
+}
+
+/* ---- the pass ---- */
+
+/* One candidate of a probe. */
+typedef struct Cand {
+    const uint8_t *src;
+    size_t len;              /* 0-8 from the first compare, then extended */
+    size_t max;              /* longest match the source allows */
+    uint32_t image_dist;
+    uint32_t pixel_ofs;
+    uint64_t delta;
+} Cand;
+
+static inline __attribute__((always_inline)) CodecStatus encode_body(PassState *s, GlzOut *o,
+                                                                    uint64_t *htab, bool wide)
+{
+    const DictImage *cur = s->cur;
+    const uint8_t *u = (const uint8_t *)(const void *)s->px;
+    const size_t n = cur->pixels;
+    const size_t width = cur->width;
+    const uint64_t base = cur->base;
+    size_t literal_start = 0;
+    size_t next_probe = 1;
+    size_t probes = 0;
+    size_t ip = 1;   /* pixel 0 has nothing before it in this image: a literal */
+    size_t next_row = 0;
+    FarSource far[FAR_COUNT];
+    memset(far, 0, sizeof(far));
+
+    uint64_t prev_same_delta = 0;
+    if (s->first_ref + 1 < s->d->count) {
+        const DictImage *prev = cur - 1;
+        if (prev->width == cur->width && prev->pixels == n && prev->type == cur->type) {
+            prev_same_delta = cur->base - prev->base;
+        }
+    }
+
+    while (ip + 8 <= n) {
+        if (ip >= next_row) {
+            /* A new row: copy the rows behind for the dictionary (when it keeps a copy) and
+             * give the far sources another chance. */
+            size_t y = ip / width;
+            size_t row_start = y * width;
+            next_row = row_start + width;
+            /* Parked sources that matched lately try again on each row, the others every
+             * FAR_RETRY_ROWS rows: on a page unlike the earlier ones each try is a cache
+             * miss (three sources tried on every row were a third of a text page's time). */
+            for (unsigned k = 0; k < FAR_COUNT; k++) {
+                far[k].score = (far[k].score * 3) >> 2;
+                if (far[k].score != 0 || y % FAR_RETRY_ROWS == 0) {
+                    far[k].misses = 0;
+                }
+            }
+            if (prev_same_delta != 0) {
+                far_push(s, far, ip, prev_same_delta);
+            }
+            glz_copy_rows_before(s, row_start);
+            continue;   /* ip + 8 <= n still holds */
+        }
+        const uint8_t *p = u + 4 * ip;
+        if (next_probe > ip + 1 && ip >= width && ip + 9 <= n) {
+            /* No probe for a while: only runs and the row above can match. A match of 2+
+             * starts where two neighbouring pixels equal their left (or upper) neighbours. */
+            unsigned run = equal_mask8(p - 4, p, wide);
+            unsigned up = equal_mask8(p - 4 * width, p, wide);
+            size_t window = next_probe - ip < 7 ? next_probe - ip : 7;
+            if (next_row - ip < window) {
+                window = next_row - ip;
+            }
+            unsigned starts = ((run & run >> 1) | (up & up >> 1)) & ((1u << window) - 1);
+            if (starts == 0) {
+                ip += window;
+                continue;
+            }
+            ip += (size_t)__builtin_ctz(starts);
+            p = u + 4 * ip;
+        }
+        size_t best_len = equal8(p - 4, p, wide);
+        uint32_t best_image_dist = 0;
+        uint32_t best_ofs = 0;
+        uint64_t best_delta = 1;
+
+        if (best_len >= 3) {
+            if (best_len == 8) {
+                best_len += extend(p + 28, p + 32, n - ip - 8, wide);
+            }
+        } else {
+            Cand c[2 + FAR_COUNT];
+            unsigned nc = 0;
+            uint64_t here = base + ip;
+            if (ip >= next_probe) {
+                uint64_t hash = hash_rgb32(p);
+                uint64_t *slot = &htab[slot_index(hash)];
+                uint64_t back = slot_back(*slot, hash, here);
+                *slot = slot_make(hash, here);
+                if (back != 0 && back <= ip) {
+                    c[nc] = (Cand){ p - 4 * back, equal8(p - 4 * back, p, wide), n - ip, 0,
+                                    (uint32_t)(back - 1), back };
+                    nc++;
+                } else if (back != 0) {
+                    FarSource f;
+                    size_t ofs;
+                    const uint8_t *src;
+                    if (far_resolve(s, ip, back, &f) && (src = far_at(s, &f, ip, &ofs)) != NULL) {
+                        size_t max = f.pixels - ofs < n - ip ? f.pixels - ofs : n - ip;
+                        c[nc] = (Cand){ src, equal8(src, p, wide), max, f.image_dist,
+                                        (uint32_t)ofs, back };
+                        nc++;
+                    }
+                }
+                for (unsigned k = 0; k < FAR_COUNT; k++) {
+                    FarSource *f = &far[k];
+                    size_t ofs;
+                    const uint8_t *src;
+                    if (f->delta == 0 || f->misses > FAR_MAX_MISSES ||
+                        (src = far_at(s, f, ip, &ofs)) == NULL) {
+                        continue;
+                    }
+                    size_t len = equal8(src, p, wide);
+                    if (len < 2) {
+                        f->misses++;
+                        continue;
+                    }
+                    f->misses = 0;
+                    if (f->image_dist == 0) {
+                        c[nc] = (Cand){ src, len, n - ip, 0, (uint32_t)(f->delta - 1), f->delta };
+                    } else {
+                        size_t max = f->pixels - ofs < n - ip ? f->pixels - ofs : n - ip;
+                        c[nc] = (Cand){ src, len, max, f->image_dist, (uint32_t)ofs, f->delta };
+                    }
+                    nc++;
+                }
+            }
+            if (ip >= width) {
+                c[nc] = (Cand){ p - 4 * width, equal8(p - 4 * width, p, wide), n - ip, 0,
+                                (uint32_t)(width - 1), width };
+                nc++;
+            }
+            /* The longest; on a tie the earlier (the row above is last: its token is never
+             * shorter, but the hash and far sources are what keeps long copies going). */
+            size_t run_len = best_len;
+            best_len = 0;
+            unsigned pick = 0;
+            for (unsigned k = 0; k < nc; k++) {
+                if (c[k].len > best_len) {
+                    best_len = c[k].len;
+                    pick = k;
+                }
+            }
+            if (best_len == 8) {
+                best_len += extend(c[pick].src + 32, p + 32, c[pick].max - 8, wide);
+                /* Another candidate wins only if it also matches pixel best_len. */
+                for (unsigned k = 0; k < nc; k++) {
+                    if (k != pick && c[k].len == 8 && c[k].delta != c[pick].delta &&
+                        best_len < c[k].max &&
+                        ((unaligned_load_u32(c[k].src + 4 * best_len) ^
+                          unaligned_load_u32(p + 4 * best_len)) & 0xFFFFFFu) == 0) {
+                        size_t len = 8 + extend(c[k].src + 32, p + 32, c[k].max - 8, wide);
+                        if (len > best_len) {
+                            best_len = len;
+                            pick = k;
+                        }
+                    }
+                }
+            }
+            if (run_len >= best_len) {
+                best_len = run_len;
+            } else {
+                best_image_dist = c[pick].image_dist;
+                best_ofs = c[pick].pixel_ofs;
+                best_delta = c[pick].delta;
+            }
+        }
+
+        /* Two pixels only when the token is short (a literal pair is 6 bytes). */
+        if (best_len < 2 || (best_len == 2 && match_bytes(best_image_dist, best_ofs) > 5)) {
+            if (ip >= next_probe) {
+                next_probe = ip + 1 + (probes++ >> SKIP_SHIFT);
+            }
+            ip++;
+            continue;
+        }
+        if (!lits(o, u, literal_start, ip) || !token(o, best_len, best_image_dist, best_ofs)) {
+            return CODEC_ERR_NO_SPACE;
+        }
+        if (best_image_dist != 0) {
+            /* Credit the far source that matched; a long match from elsewhere (the hash)
+             * in another image may be a new one. */
+            bool known = false;
+            for (unsigned k = 0; k < FAR_COUNT; k++) {
+                if (far[k].delta == best_delta) {
+                    far[k].score += (uint32_t)(best_len < (1u << 20) ? best_len : (1u << 20));
+                    known = true;
+                }
+            }
+            if (!known && best_len >= 16) {
+                far_push(s, far, ip, best_delta);
+            }
+        }
+        ip += best_len;
+        literal_start = ip;
+        next_probe = ip;
+        probes = 0;
+        /* Remember where the match ended so the next repeat of its tail is found. */
+        if (ip + 2 <= n) {
+            uint64_t h2 = hash_rgb32(u + 4 * (ip - 2)), h1 = hash_rgb32(u + 4 * (ip - 1));
+            htab[slot_index(h2)] = slot_make(h2, base + ip - 2);
+            htab[slot_index(h1)] = slot_make(h1, base + ip - 1);
+        }
+    }
+    /* The last few pixels (under 8 left): literals. */
+    if (!put_literals(o, s->px, literal_start, n, GLZ_PASS_RGB)) {
+        return CODEC_ERR_NO_SPACE;
+    }
+    glz_copy_rows_before(s, n);
+    return CODEC_OK;
+}
+
+#if GLZ_X86_DISPATCH
+static __attribute__((target("avx2"))) CodecStatus encode_avx2(PassState *s, GlzOut *o,
+                                                               uint64_t *htab)
+{
+    return encode_body(s, o, htab, true);
+}
+#endif
+
+static CodecStatus encode_baseline(PassState *s, GlzOut *o, uint64_t *htab)
+{
+    return encode_body(s, o, htab, false);
+}
+
+CodecStatus glz_encode_rgb32_pass(PassState *s, uint64_t *htab, GlzOut *o)
+{
+#if GLZ_X86_DISPATCH
+    /* Same stream either way: AVX2 only compares 8 pixels in one instruction instead of two. */
+    if (codecs_cpu_has(CODECS_CPU_AVX2)) {
+        return encode_avx2(s, o, htab);
+    }
+#endif
+    return encode_baseline(s, o, htab);
+}
