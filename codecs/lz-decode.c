@@ -506,9 +506,12 @@ static CodecStatus decode_body(LzIn *in, const LzHeader *h, const LzPalette *pal
         return st;
     }
 
-    /* RGB24, RGB32, RGBA, XXXA: 4-byte units. */
+    /* RGB24, RGB32, RGBA, XXXA: 4-byte units. The scratch units need no zeroing: a successful
+     * RGB pass writes all 4 bytes of every unit (literals B,G,R,0; matches copy whole units from
+     * before the write position, see decode_rgb32_fast), and for XXXA only byte 3 is read back.
+     * On error nothing is read back (tests/unit/test-decode-uninit.c). */
     bool direct = dst->format != PIXBUF_FORMAT_RGB24 && pixbuf_is_packed(dst);
-    uint8_t *units = direct ? dst->data : calloc(pixels, 4);
+    uint8_t *units = direct ? dst->data : malloc(pixels * 4);
     if (units == NULL) {
         return CODEC_ERR_NO_MEMORY;
     }
@@ -596,7 +599,12 @@ CodecStatus lz_decode_new(const uint8_t *data, size_t size, const LzPalette *pal
     if (!dst_fits(h.type, format)) {
         return CODEC_ERR_UNSUPPORTED;   /* before allocating anything */
     }
-    st = pixbuf_alloc(out, format, h.width, h.height);
+    /* Not zero-filled: @out is packed (no row padding) and a successful decode writes every
+     * byte of it (every unit of each pass; PLT rows and their padding bits come whole from the
+     * stream; 32-bit pixels get their 4th byte), XXXA, the one type that writes less, is refused
+     * above, and on error @out is freed before anyone sees it. tests/unit/test-decode-uninit.c
+     * checks this for every stream type and output format on poisoned memory. */
+    st = pixbuf_alloc_uninit(out, format, h.width, h.height);
     if (st == CODEC_OK) {
         st = lz_decode(data, size, palette, out, NULL);
     }

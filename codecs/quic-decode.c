@@ -736,7 +736,11 @@ CodecStatus quic_decode_new(const uint8_t *data, size_t size, PixbufFormat forma
     if (!dst_fits(h.type, format)) {
         return CODEC_ERR_UNSUPPORTED;
     }
-    st = pixbuf_alloc(out, format, h.width, h.height);
+    /* Not zero-filled: @out is packed (no row padding), a successful decode stores every row
+     * whole (store_row writes all row bytes of each accepted format, the 4th byte of 32-bit
+     * pixels included), and on error @out is freed before anyone sees it.
+     * tests/unit/test-decode-uninit.c checks this for every type and format on poisoned memory. */
+    st = pixbuf_alloc_uninit(out, format, h.width, h.height);
     if (st == CODEC_OK) {
         st = quic_decode(data, size, out, NULL);
     }
