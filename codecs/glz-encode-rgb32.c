@@ -39,8 +39,10 @@
  * probes (the run and the row above are still tried everywhere). */
 #define SKIP_SHIFT 4u
 /* A far source that failed this many probes in a row is dropped until it comes back. */
-#define FAR_MAX_MISSES 8u
-#define FAR_RETRY_ROWS 16u
+#define FAR_MAX_MISSES 1u
+#define FAR_RETRY_ROWS 32u
+/* A parked source that matched this many pixels lately (decaying) tries again on each row. */
+#define FAR_RETRY_SCORE 256u
 
 #if GLZ_X86_DISPATCH
 static inline __attribute__((target("avx2"))) unsigned equal_mask8_avx2(const uint8_t *a,
@@ -349,7 +351,7 @@ static inline __attribute__((always_inline)) CodecStatus encode_body(PassState *
              * miss (three sources tried on every row were a third of a text page's time). */
             for (unsigned k = 0; k < FAR_COUNT; k++) {
                 far[k].score = (far[k].score * 3) >> 2;
-                if (far[k].score != 0 || y % FAR_RETRY_ROWS == 0) {
+                if (far[k].score >= FAR_RETRY_SCORE || y % FAR_RETRY_ROWS == 0) {
                     far[k].misses = 0;
                 }
             }
@@ -391,25 +393,6 @@ static inline __attribute__((always_inline)) CodecStatus encode_body(PassState *
             unsigned nc = 0;
             uint64_t here = base + ip;
             if (ip >= next_probe) {
-                uint64_t hash = hash_rgb32(p);
-                uint64_t *slot = &htab[slot_index(hash)];
-                uint64_t back = slot_back(*slot, hash, here);
-                *slot = slot_make(hash, here);
-                if (back != 0 && back <= ip) {
-                    c[nc] = (Cand){ p - 4 * back, equal8(p - 4 * back, p, wide), n - ip, 0,
-                                    (uint32_t)(back - 1), back };
-                    nc++;
-                } else if (back != 0) {
-                    FarSource f;
-                    size_t ofs;
-                    const uint8_t *src;
-                    if (far_resolve(s, ip, back, &f) && (src = far_at(s, &f, ip, &ofs)) != NULL) {
-                        size_t max = f.pixels - ofs < n - ip ? f.pixels - ofs : n - ip;
-                        c[nc] = (Cand){ src, equal8(src, p, wide), max, f.image_dist,
-                                        (uint32_t)ofs, back };
-                        nc++;
-                    }
-                }
                 for (unsigned k = 0; k < FAR_COUNT; k++) {
                     FarSource *f = &far[k];
                     size_t ofs;
@@ -437,6 +420,33 @@ static inline __attribute__((always_inline)) CodecStatus encode_body(PassState *
                 c[nc] = (Cand){ p - 4 * width, equal8(p - 4 * width, p, wide), n - ip, 0,
                                 (uint32_t)(width - 1), width };
                 nc++;
+            }
+            /* The hash slot is a cache miss and so is its candidate (anywhere in the
+             * dictionary): not looked at when a cached source already matches 8 pixels. */
+            if (ip >= next_probe) {
+                size_t seen = 0;
+                for (unsigned k = 0; k < nc; k++) {
+                    seen |= c[k].len;
+                }
+                uint64_t hash = hash_rgb32(p);
+                uint64_t *slot = &htab[slot_index(hash)];
+                uint64_t back = (seen & 8) != 0 ? 0 : slot_back(*slot, hash, here);
+                *slot = slot_make(hash, here);
+                if (back != 0 && back <= ip) {
+                    c[nc] = (Cand){ p - 4 * back, equal8(p - 4 * back, p, wide), n - ip, 0,
+                                    (uint32_t)(back - 1), back };
+                    nc++;
+                } else if (back != 0) {
+                    FarSource f;
+                    size_t ofs;
+                    const uint8_t *src;
+                    if (far_resolve(s, ip, back, &f) && (src = far_at(s, &f, ip, &ofs)) != NULL) {
+                        size_t max = f.pixels - ofs < n - ip ? f.pixels - ofs : n - ip;
+                        c[nc] = (Cand){ src, equal8(src, p, wide), max, f.image_dist,
+                                        (uint32_t)ofs, back };
+                        nc++;
+                    }
+                }
             }
             /* The longest; on a tie the earlier (the row above is last: its token is never
              * shorter, but the hash and far sources are what keeps long copies going). */
@@ -481,6 +491,10 @@ static inline __attribute__((always_inline)) CodecStatus encode_body(PassState *
             }
             ip++;
             continue;
+        }
+        /* The next probe is where this match ends: start fetching its slot now. */
+        if (ip + best_len + 3 <= n) {
+            __builtin_prefetch(&htab[slot_index(hash_rgb32(p + 4 * best_len))]);
         }
         if (!lits(o, u, literal_start, ip) || !token(o, best_len, best_image_dist, best_ofs)) {
             return CODEC_ERR_NO_SPACE;
