@@ -43,7 +43,7 @@
 #define LZ4_MAX_OFFSET 65535u
 /* A match ends at least this many bytes before its block's end (LZ4 needs 12 and 5). */
 #define END_MARGIN 16u
-#define SLOT_BITS 14u
+#define SLOT_BITS 13u
 /* Matches shorter than this many bytes are taken only after SHORT_MATCH_LITERALS literal
  * bytes: a pixel between other matches saves a byte or two and costs the decoder a sequence;
  * in a long literal run (photos) those bytes are what keeps the stream under upstream's. */
@@ -54,6 +54,9 @@
 #define MIN_MATCH_BYTES 5u
 /* Pixels looked at in one scan step (8 or 16). */
 #define SCAN_PIXELS 8u
+#ifndef TRY_AFTER_MATCH
+#define TRY_AFTER_MATCH 3u
+#endif
 /* The hash is probed at every pixel for this many scans after it last gave a match, then in
  * one scan of HASH_SPARSE_SCANS (a power of two). */
 #define HASH_DENSE_SCANS 16u
@@ -359,7 +362,7 @@ static ALWAYS_INLINE bool encode_block_body(BlockOut *o, const uint8_t *base, si
     /* Pixels 0-2 have too little before them for the 8-byte look back: literals. */
     size_t i = begin / 4 > 3 ? begin / 4 : 3;
     size_t hash_misses = 0;   /* blocks since the hash last gave a match */
-    bool after_match = false;
+    unsigned after_match = 0;   /* pixels still to try one by one after a match */
     /* A scan of 8 pixels compares up to 24 more after each of them. */
     s.last_px = end >= begin + END_MARGIN ? (end - END_MARGIN) / 4 : 0;
 
@@ -381,10 +384,11 @@ static ALWAYS_INLINE bool encode_block_body(BlockOut *o, const uint8_t *base, si
             }
             if (r > 0) {
                 hash_misses = hit && ref == hashed_ref ? 0 : hash_misses;
+                after_match = next - i > 1 ? TRY_AFTER_MATCH : 0;
                 i = next;
                 continue;
             }
-            after_match = false;
+            after_match--;
             i++;
             continue;
         }
@@ -422,7 +426,8 @@ static ALWAYS_INLINE bool encode_block_body(BlockOut *o, const uint8_t *base, si
             }
             if (r > 0) {
                 hash_misses = hit && ref == hashed_ref ? 0 : hash_misses;
-                after_match = true;
+                /* After a single pixel (photos) the next one rarely matches. */
+                after_match = next - (i + t) > 1 ? TRY_AFTER_MATCH : 0;
                 break;
             }
         }
