@@ -305,15 +305,40 @@ static inline __attribute__((always_inline)) bool token(GlzOut *o, size_t len,
 
 /* ---- the pass ---- */
 
-/* One candidate of a probe. */
-typedef struct Cand {
+/* The longest match of a probe so far. */
+typedef struct Best {
+    size_t len;              /* 0-8 from the first compares, more once one reached 8 */
     const uint8_t *src;
-    size_t len;              /* 0-8 from the first compare, then extended */
-    size_t max;              /* longest match the source allows */
     uint32_t image_dist;
     uint32_t pixel_ofs;
-    uint64_t delta;
-} Cand;
+    uint64_t delta;          /* here - source */
+} Best;
+
+/*
+ * Offers a candidate whose first compare gave @len8 (0-8) pixels at @src for the pixels at
+ * @p (@max: most it may match). Candidates are offered in order of preference: on a tie the
+ * earlier stays. The first to reach 8 is extended; a later one only if it also matches the
+ * pixel after the best so far. Kept in registers (a candidate array in memory cost a tenth of
+ * a text page's time).
+ */
+static inline __attribute__((always_inline)) void offer(Best *b, const uint8_t *p,
+                                                        const uint8_t *src, size_t len8,
+                                                        size_t max, uint32_t image_dist,
+                                                        uint32_t pixel_ofs, uint64_t delta,
+                                                        bool wide)
+{
+    if (len8 == 8) {
+        if (b->len >= 8 && (delta == b->delta || b->len >= max ||
+                            ((unaligned_load_u32(src + 4 * b->len) ^
+                              unaligned_load_u32(p + 4 * b->len)) & 0xFFFFFFu) != 0)) {
+            return;
+        }
+        len8 = 8 + extend(src + 32, p + 32, max - 8, wide);
+    }
+    if (len8 > b->len) {
+        *b = (Best){ len8, src, image_dist, pixel_ofs, delta };
+    }
+}
 
 static inline __attribute__((always_inline)) CodecStatus encode_body(PassState *s, GlzOut *o,
                                                                     uint64_t *htab, bool wide)
@@ -389,8 +414,7 @@ static inline __attribute__((always_inline)) CodecStatus encode_body(PassState *
                 best_len += extend(p + 28, p + 32, n - ip - 8, wide);
             }
         } else {
-            Cand c[2 + FAR_COUNT];
-            unsigned nc = 0;
+            Best b = { 0, NULL, 0, 0, 0 };
             uint64_t here = base + ip;
             if (ip >= next_probe) {
                 for (unsigned k = 0; k < FAR_COUNT; k++) {
@@ -408,79 +432,45 @@ static inline __attribute__((always_inline)) CodecStatus encode_body(PassState *
                     }
                     f->misses = 0;
                     if (f->image_dist == 0) {
-                        c[nc] = (Cand){ src, len, n - ip, 0, (uint32_t)(f->delta - 1), f->delta };
+                        offer(&b, p, src, len, n - ip, 0, (uint32_t)(f->delta - 1), f->delta,
+                              wide);
                     } else {
                         size_t max = f->pixels - ofs < n - ip ? f->pixels - ofs : n - ip;
-                        c[nc] = (Cand){ src, len, max, f->image_dist, (uint32_t)ofs, f->delta };
+                        offer(&b, p, src, len, max, f->image_dist, (uint32_t)ofs, f->delta, wide);
                     }
-                    nc++;
                 }
             }
             if (ip >= width) {
-                c[nc] = (Cand){ p - 4 * width, equal8(p - 4 * width, p, wide), n - ip, 0,
-                                (uint32_t)(width - 1), width };
-                nc++;
+                offer(&b, p, p - 4 * width, equal8(p - 4 * width, p, wide), n - ip, 0,
+                      (uint32_t)(width - 1), width, wide);
             }
             /* The hash slot is a cache miss and so is its candidate (anywhere in the
              * dictionary): not looked at when a cached source already matches 8 pixels. */
             if (ip >= next_probe) {
-                size_t seen = 0;
-                for (unsigned k = 0; k < nc; k++) {
-                    seen |= c[k].len;
-                }
                 uint64_t hash = hash_rgb32(p);
                 uint64_t *slot = &htab[slot_index(hash)];
-                uint64_t back = (seen & 8) != 0 ? 0 : slot_back(*slot, hash, here);
+                uint64_t back = b.len >= 8 ? 0 : slot_back(*slot, hash, here);
                 *slot = slot_make(hash, here);
                 if (back != 0 && back <= ip) {
-                    c[nc] = (Cand){ p - 4 * back, equal8(p - 4 * back, p, wide), n - ip, 0,
-                                    (uint32_t)(back - 1), back };
-                    nc++;
+                    offer(&b, p, p - 4 * back, equal8(p - 4 * back, p, wide), n - ip, 0,
+                          (uint32_t)(back - 1), back, wide);
                 } else if (back != 0) {
                     FarSource f;
                     size_t ofs;
                     const uint8_t *src;
                     if (far_resolve(s, ip, back, &f) && (src = far_at(s, &f, ip, &ofs)) != NULL) {
                         size_t max = f.pixels - ofs < n - ip ? f.pixels - ofs : n - ip;
-                        c[nc] = (Cand){ src, equal8(src, p, wide), max, f.image_dist,
-                                        (uint32_t)ofs, back };
-                        nc++;
+                        offer(&b, p, src, equal8(src, p, wide), max, f.image_dist, (uint32_t)ofs,
+                              back, wide);
                     }
                 }
             }
-            /* The longest; on a tie the earlier (the row above is last: its token is never
-             * shorter, but the hash and far sources are what keeps long copies going). */
-            size_t run_len = best_len;
-            best_len = 0;
-            unsigned pick = 0;
-            for (unsigned k = 0; k < nc; k++) {
-                if (c[k].len > best_len) {
-                    best_len = c[k].len;
-                    pick = k;
-                }
-            }
-            if (best_len == 8) {
-                best_len += extend(c[pick].src + 32, p + 32, c[pick].max - 8, wide);
-                /* Another candidate wins only if it also matches pixel best_len. */
-                for (unsigned k = 0; k < nc; k++) {
-                    if (k != pick && c[k].len == 8 && c[k].delta != c[pick].delta &&
-                        best_len < c[k].max &&
-                        ((unaligned_load_u32(c[k].src + 4 * best_len) ^
-                          unaligned_load_u32(p + 4 * best_len)) & 0xFFFFFFu) == 0) {
-                        size_t len = 8 + extend(c[k].src + 32, p + 32, c[k].max - 8, wide);
-                        if (len > best_len) {
-                            best_len = len;
-                            pick = k;
-                        }
-                    }
-                }
-            }
-            if (run_len >= best_len) {
-                best_len = run_len;
-            } else {
-                best_image_dist = c[pick].image_dist;
-                best_ofs = c[pick].pixel_ofs;
-                best_delta = c[pick].delta;
+            /* A short run wins ties: its token is the shortest. */
+            if (best_len < b.len) {
+                best_len = b.len;
+                best_image_dist = b.image_dist;
+                best_ofs = b.pixel_ofs;
+                best_delta = b.delta;
             }
         }
 
