@@ -20,19 +20,20 @@
  * The design is the LZ encoder's RGB32 loop (codecs/lz-encode.c) with GLZ's cross-image
  * sources added cheaply. At each probed position:
  *   - a run of the previous pixel (taken at once when 3+ long);
+ *   - two "far" sources kept as distances back (here - source): the same place in the
+ *     previous image (static parts of a page) and the sources of long matches found in
+ *     earlier images (a scrolled page's shift), kept by how much they matched lately. One
+ *     that fails is parked (on pages unlike the earlier ones each try is a cache miss);
  *   - the pixel above;
- *   - one hash slot of the next 3 pixels, dictionary-wide (global positions): its 32 check
- *     bits reject most wrong slots without loading the candidate's pixels;
- *   - two "far" sources kept as distances back (here - source), most recent first: the
- *     sources of recent matches that were neither a run nor the row above, an identical
- *     earlier row (row-hash table, looked up once a row: this finds a scrolled page in the
- *     previous frame) and the same place in the previous image (static parts of a page).
- *     A far source that keeps failing is dropped until a row start brings it back, so pages
- *     with nothing in common with earlier images do not keep loading them.
+ *   - one hash slot of the next 3 pixels, dictionary-wide (global positions, never cleared):
+ *     its 32 check bits reject most wrong slots without loading the candidate's pixels, and
+ *     it is not looked at when a cached source already matches 8 pixels (the slot and its
+ *     candidate anywhere in the window are cache misses).
  * All are compared 8 pixels at once and the longest kept; where nothing matches the hash is
  * probed less and less often and the positions between are scanned 7 at a time for a run or
- * row-above start. The old several-candidate loop with 4-way buckets found 10-25% smaller
- * text streams but ran at half the speed; this one stays under upstream's size everywhere.
+ * row-above start. Against the former several-candidate loop (4-way buckets, a row-hash
+ * table for scrolled pages): 2-2.5x faster on text pages, streams 0-30% larger there but
+ * still under upstream's on every image; a scrolled page still finds its shift (0.09 bpp).
  */
 
 /* While nothing matches, one more position is skipped between probes every 2^SKIP_SHIFT
@@ -160,9 +161,9 @@ typedef struct FarSource {
     uint32_t score;          /* pixels it matched lately (decays each row); 0: free */
 } FarSource;
 
-/* Far sources kept at once: the previous image's same place, a scrolled page's shift and
- * the latest identical-row source each need one. */
-#define FAR_COUNT 3u
+/* Far sources kept at once: a scrolled page needs the previous image's same place (static
+ * parts) and its shift; a third cost text pages time and found nothing more. */
+#define FAR_COUNT 2u
 
 /* Points @f at distance @delta back from position @ip; false (f->delta = 0) if that pixel
  * cannot be referenced (before the window, another type, too far). */
