@@ -525,6 +525,53 @@ static void test_far_references(void)
     glz_dictionary_free(d);
 }
 
+/*
+ * A long sequence through a small window: every kind of picture, sizes down to a few pixels,
+ * and scrolled copies of the previous image (same size, rows shifted up, new rows below), so
+ * the encoder's sources in earlier images run past those images' ends, into images that left
+ * the window, and into the image being coded. Every stream must decode to its picture.
+ */
+static void test_mixed_sequence(void)
+{
+    static const uint32_t dims[][2] = { { 97, 61 }, { 200, 120 }, { 7, 3 }, { 1, 50 },
+                                        { 320, 200 }, { 9, 9 } };
+    GlzDictionary *d = glz_dictionary_new(150000);
+    GlzWindow *w = glz_window_new(150000);
+    Pixbuf prev = { 0 };
+    size_t scrolled_bytes = 0, scrolled_pixels = 0;
+    for (uint32_t i = 0; i < 72; i++) {
+        Pixbuf img;
+        TestImageKind kind = (TestImageKind)(i % TEST_IMAGE_KIND_COUNT);
+        bool scroll = prev.data != NULL && i % 3 != 0 && prev.height > 8;
+        if (scroll) {
+            uint32_t shift = i % 5 + 1;
+            make_image(&img, PIXBUF_FORMAT_XRGB32, prev.width, prev.height, kind, 1000 + i);
+            for (uint32_t y = 0; y + shift < prev.height; y++) {
+                memcpy(pixbuf_row(&img, y), pixbuf_row(&prev, y + shift), (size_t)prev.width * 4);
+            }
+        } else {
+            make_image(&img, PIXBUF_FORMAT_XRGB32, dims[i % 6][0], dims[i % 6][1], kind, 1000 + i);
+        }
+        size_t size;
+        uint64_t id;
+        uint8_t *s = encode_or_die(d, &img, LZ_IMAGE_TYPE_RGB32, &size, &id);
+        g_assert_cmpuint(id, ==, i);
+        decode_and_check(w, s, size, &img, LZ_IMAGE_TYPE_RGB32);
+        if (scroll) {
+            scrolled_bytes += size;
+            scrolled_pixels += (size_t)img.width * img.height;
+        }
+        g_free(s);
+        pixbuf_free(&prev);
+        prev = img;
+    }
+    /* Scrolled copies are mostly found in the previous image (noise alone is 24 bpp). */
+    g_assert_cmpuint(scrolled_bytes * 8, <, scrolled_pixels * 6);
+    pixbuf_free(&prev);
+    glz_window_free(w);
+    glz_dictionary_free(d);
+}
+
 static CodecStatus decode_status(GlzWindow *w, const uint8_t *s, size_t size)
 {
     Pixbuf out;
@@ -722,6 +769,7 @@ int main(int argc, char **argv)
     g_test_add_func("/glz/window-eviction", test_window_eviction);
     g_test_add_func("/glz/out-of-order", test_out_of_order);
     g_test_add_func("/glz/far-references", test_far_references);
+    g_test_add_func("/glz/mixed-sequence", test_mixed_sequence);
     g_test_add_func("/glz/decoder-errors", test_decoder_errors);
     g_test_add_func("/glz/encoder-errors", test_encoder_errors);
     g_test_add_func("/glz/zlib", test_zlib);
