@@ -46,9 +46,11 @@
 #define SLOT_BITS 13u
 /* Matches shorter than this many bytes are taken only after SHORT_MATCH_LITERALS literal
  * bytes: a pixel between other matches saves a byte or two and costs the decoder a sequence;
- * in a long literal run (photos) those bytes are what keeps the stream under upstream's. */
+ * in a long literal run (photos) those bytes are what keeps the stream under upstream's.
+ * 64 rather than 8-32: photo 0.18% under liblz4's bytes instead of 0.44%, with a sixth fewer
+ * sequences (encode +5-10%, decode +15-25%). */
 #define SHORT_MATCH 8u
-#define SHORT_MATCH_LITERALS 32u
+#define SHORT_MATCH_LITERALS 64u
 /* Matches under 5 bytes can make the output larger than LZ4_COMPRESSBOUND (a token, an
  * offset and a literal length byte for 4 bytes): never taken. */
 #define MIN_MATCH_BYTES 5u
