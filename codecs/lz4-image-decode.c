@@ -1,10 +1,410 @@
-/* lz4-image-decode: checked decoding of SPICE's LZ4 container (BE32-framed blocks of one liblz4 stream). */
-#include <limits.h>
-#include <lz4.h>
+/* lz4-image-decode: checked decoding of SPICE's LZ4 container (BE32-framed blocks of one LZ4 stream). */
+/*
+ * The blocks are decoded by our own LZ4 block decoder, written from the block format
+ * description (lz4_Block_format.md): sequences of a token (literal count in the high nibble,
+ * match length - 4 in the low one; 15 means length bytes follow, each added, until one is not
+ * 255), the literals, a 16-bit little-endian offset back into the output and the match; a
+ * block's last sequence has literals only. Every block lands right after the previous one in
+ * one array, so the whole output so far is the history matches may copy from.
+ *
+ * Where the time goes on real streams is branch mispredictions (each sequence's lengths are
+ * data) and the dependency from one token to the next. So, while the input and the output both
+ * have generous room left, a fast loop:
+ *   - copies literal runs under 15 bytes as one 16-byte chunk, longer ones as 256 bytes
+ *     whatever their length (a copy loop would exit at an unpredictable count), then 256 more,
+ *     then a loop, and reads up to two length bytes without a branch;
+ *   - reads a match's length byte without a branch and copies 64 bytes whatever its length,
+ *     then loops; with SSSE3 a byte shuffle repeats offsets under 16 in the first 16 bytes, so
+ *     runs and other short offsets take no branch either;
+ *   - checks each sequence once against the room left (it then writes at most 512 bytes past
+ *     what it decodes, always inside the output; later sequences overwrite them) and its
+ *     offset against the history.
+ * Any sequence that does not fit the margins goes back, from its token, to an exact loop that
+ * copies byte-exactly and checks every length, which then decodes the rest of the block.
+ *
+ * Bytes are read only where this decode already wrote them: chunks are never wider than the
+ * distance they copy from (offsets under 16 go through the period), so an output buffer that
+ * was not zero-filled is never read before it is written, and a decode that succeeds has
+ * written every byte (the blocks must fill the image exactly).
+ * AVX2 (32-byte chunks for long runs and matches) is chosen at run time; SSE2 is the baseline.
+ */
 #include <stdlib.h>
 #include <string.h>
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define LZ4_DECODE_X86 1
+#include "codecs/cpu-features.h"
+#else
+#define LZ4_DECODE_X86 0
+#endif
 
 #include "codecs/lz4-image.h"
+#include "codecs/unaligned.h"
+
+#define LZ4_MIN_MATCH 4u
+/* Room the fast loop needs at a sequence's start: a token, two length bytes, up to 14
+ * literals copied as 16, an offset and a length byte (input); a match copied as 64 and what a
+ * long one writes past its end (output). Longer runs are checked on top of this. */
+#define FAST_IN_ROOM 40u
+#define FAST_OUT_ROOM 96u
+/* Literals copied whatever the run's length, twice for runs longer than that. */
+#define LONG_LITERALS 256u
+
+/* ---- copies (x86: SSE2 is the baseline; AVX2 variants only run in decode_fast_avx2) ---- */
+
+static inline void copy16(uint8_t *dst, const uint8_t *src)
+{
+#if LZ4_DECODE_X86
+    _mm_storeu_si128((__m128i *)(void *)dst, _mm_loadu_si128((const __m128i *)(const void *)src));
+#else
+    memcpy(dst, src, 16);
+#endif
+}
+
+/* Copies [@src, @src + @len) to @dst (@len > 0) in 16-byte chunks, writing up to 15 bytes
+ * more; @dst - @src >= 16 or no overlap. */
+static inline void wild_copy16(uint8_t *dst, const uint8_t *src, size_t len)
+{
+    uint8_t *end = dst + len;
+    do {
+        copy16(dst, src);
+        dst += 16;
+        src += 16;
+    } while (dst < end);
+}
+
+static inline void copy_long16(uint8_t *dst, const uint8_t *src)
+{
+    for (size_t i = 0; i < LONG_LITERALS; i += 16) {
+        copy16(dst + i, src + i);
+    }
+}
+
+/* A match of @len bytes at @op from @offset (1..15) back, in 8- or 16-byte chunks, writing
+ * up to 15 bytes more (the baseline's way; SSSE3 uses period_masks). */
+static inline void copy_near_match(uint8_t *op, size_t offset, size_t len)
+{
+    uint8_t *end = op + len;
+    const uint8_t *match = op - offset;
+#if LZ4_DECODE_X86
+    if (offset == 4) {
+        /* Runs of one pixel: the most common short offset in 32-bit images. */
+        __m128i pattern = _mm_set1_epi32((int)unaligned_load_u32(match));
+        do {
+            _mm_storeu_si128((__m128i *)(void *)op, pattern);
+            op += 16;
+        } while (op < end);
+        return;
+    }
+#endif
+    if (offset < 8) {
+        /* Byte by byte until a whole number of periods covers 8 bytes, then 8-byte chunks
+         * from that many periods back (the same bytes, far enough behind). */
+        size_t periods = offset * ((8 + offset - 1) / offset);
+        size_t head = periods < len ? periods : len;
+        for (size_t i = 0; i < head; i++) {
+            op[i] = match[i];
+        }
+        op += head;
+        match = op - periods;
+    }
+    while (op < end) {
+        unaligned_store_u64(op, unaligned_load_u64(match));
+        op += 8;
+        match += 8;
+    }
+}
+
+#if LZ4_DECODE_X86
+static inline __attribute__((target("avx2"))) void copy32(uint8_t *dst, const uint8_t *src)
+{
+    _mm256_storeu_si256((__m256i *)(void *)dst,
+                        _mm256_loadu_si256((const __m256i *)(const void *)src));
+}
+
+/* wild_copy16 in 32-byte chunks: @dst - @src >= 32 or no overlap. */
+static inline __attribute__((target("avx2"))) void wild_copy32(uint8_t *dst, const uint8_t *src,
+                                                               size_t len)
+{
+    uint8_t *end = dst + len;
+    do {
+        copy32(dst, src);
+        dst += 32;
+        src += 32;
+    } while (dst < end);
+}
+
+static inline __attribute__((target("avx2"))) void copy_long32(uint8_t *dst, const uint8_t *src)
+{
+    for (size_t i = 0; i < LONG_LITERALS; i += 32) {
+        copy32(dst + i, src + i);
+    }
+}
+
+/* period_masks[p] (1 <= p < 16): byte i of a chunk is byte i % p of the match; [0] is the
+ * identity (offsets of 16 and more). period_extra[p]: what takes p to the smallest multiple
+ * of p that is at least 16 ([0]: nothing). */
+static const uint8_t period_masks[16][16] __attribute__((aligned(16))) = {
+#define PERIOD(p) { 0 % p, 1 % p, 2 % p, 3 % p, 4 % p, 5 % p, 6 % p, 7 % p, \
+                    8 % p, 9 % p, 10 % p, 11 % p, 12 % p, 13 % p, 14 % p, 15 % p }
+    PERIOD(16), PERIOD(1), PERIOD(2), PERIOD(3), PERIOD(4), PERIOD(5), PERIOD(6), PERIOD(7),
+    PERIOD(8), PERIOD(9), PERIOD(10), PERIOD(11), PERIOD(12), PERIOD(13), PERIOD(14), PERIOD(15)
+#undef PERIOD
+};
+static const uint8_t period_extra[16] = { 0, 15, 14, 15, 12, 15, 12, 14, 8, 9, 10, 11, 12, 13, 14, 15 };
+
+/*
+ * Writes the match's first 16 bytes at @op, @offset >= 1 back, reading them from @src: the
+ * same bytes as @op - @offset (the bytes of the load past the period are ignored). Returns how
+ * far back the rest may be copied from in 16-byte chunks: the offset, or the smallest multiple
+ * of it that is at least 16. No branches: which offsets come is what the data decides.
+ */
+static inline __attribute__((target("ssse3"))) size_t match_head16(uint8_t *op, const uint8_t *src,
+                                                                   size_t offset)
+{
+    size_t near = offset & (0 - (size_t)(offset < 16));
+    __m128i head = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)src),
+                                    _mm_load_si128((const __m128i *)(const void *)period_masks[near]));
+    _mm_storeu_si128((__m128i *)(void *)op, head);
+    return offset + period_extra[near];
+}
+#endif
+
+/* ---- one block ---- */
+
+/* Reads a length's continuation bytes at *@ip (before @end) onto *@len: false when the
+ * input ends first or the length passes @limit. */
+static inline bool read_length(const uint8_t **ip, const uint8_t *end, size_t *len, size_t limit)
+{
+    const uint8_t *p = *ip;
+    size_t n = *len;
+    for (;;) {
+        if (p >= end) {
+            return false;
+        }
+        uint8_t b = *p++;
+        n += b;
+        if (n > limit) {
+            return false;
+        }
+        if (b != 255) {
+            break;
+        }
+    }
+    *ip = p;
+    *len = n;
+    return true;
+}
+
+/* The exact loop: from @ip to the block's end @iend, every copy byte-exact and every length
+ * checked. *@out_op: where the block's output ends. */
+static CodecStatus decode_exact(const uint8_t *ip, const uint8_t *iend, const uint8_t *history,
+                                uint8_t *op, uint8_t *oend, uint8_t **out_op)
+{
+    for (;;) {
+        if (ip >= iend) {
+            return CODEC_ERR_CORRUPT;   /* a block ends with a literals-only sequence */
+        }
+        unsigned token = *ip++;
+        size_t lit = token >> 4;
+        if (lit == 15 && !read_length(&ip, iend, &lit, (size_t)(oend - op))) {
+            return CODEC_ERR_CORRUPT;
+        }
+        if (lit > (size_t)(iend - ip) || lit > (size_t)(oend - op)) {
+            return CODEC_ERR_CORRUPT;
+        }
+        memcpy(op, ip, lit);
+        ip += lit;
+        op += lit;
+        if (ip == iend) {
+            *out_op = op;
+            return CODEC_OK;
+        }
+        if (iend - ip < 2) {
+            return CODEC_ERR_CORRUPT;
+        }
+        size_t offset = (size_t)ip[0] | (size_t)ip[1] << 8;
+        ip += 2;
+        if (offset == 0 || offset > (size_t)(op - history)) {
+            return CODEC_ERR_CORRUPT;
+        }
+        size_t len = token & 15u;
+        if (len == 15 && !read_length(&ip, iend, &len, (size_t)(oend - op))) {
+            return CODEC_ERR_CORRUPT;
+        }
+        len += LZ4_MIN_MATCH;
+        if (len > (size_t)(oend - op)) {
+            return CODEC_ERR_CORRUPT;
+        }
+        const uint8_t *match = op - offset;
+        for (size_t i = 0; i < len; i++) {
+            op[i] = match[i];
+        }
+        op += len;
+    }
+}
+
+/*
+ * The fast loop (see the top of the file), @wide: AVX2 and SSSE3 may be used. Returns
+ * CODEC_OK with *@ip_io and *@op_io at the first sequence it left to decode_exact, or
+ * CODEC_ERR_CORRUPT.
+ */
+static inline __attribute__((always_inline)) CodecStatus
+decode_fast_body(const uint8_t **ip_io, const uint8_t *iend, const uint8_t *history,
+                 uint8_t **op_io, uint8_t *oend, bool wide)
+{
+    const uint8_t *ip = *ip_io;
+    uint8_t *op = *op_io;
+    /* Pointers are compared through differences, never formed past the ends. */
+    while ((size_t)(iend - ip) >= FAST_IN_ROOM && (size_t)(oend - op) >= FAST_OUT_ROOM) {
+        const uint8_t *seq = ip;
+        uint8_t *seq_op = op;
+        unsigned token = *ip++;
+        size_t lit = token >> 4;
+        if (lit != 15) {
+            copy16(op, ip);   /* ip + 16 < iend, op + 16 < oend */
+        } else {
+            /* Two length bytes without a branch (runs up to 524 bytes, most of them). */
+            size_t b1 = ip[0];
+            size_t second = b1 == 255;
+            lit += b1 + ((size_t)ip[1] & (0 - second));
+            ip += 1 + second;
+            if (__builtin_expect(lit == 15 + 255 + 255, 0) &&
+                !read_length(&ip, iend, &lit, (size_t)(oend - op))) {
+                ip = seq;   /* the exact loop judges it */
+                break;
+            }
+            if ((size_t)(iend - ip) < lit + 2 * LONG_LITERALS + 32 ||
+                (size_t)(oend - op) < lit + 2 * LONG_LITERALS + FAST_OUT_ROOM) {
+                ip = seq;
+                break;
+            }
+#if LZ4_DECODE_X86
+            if (wide) {
+                copy_long32(op, ip);
+                if (lit > LONG_LITERALS) {
+                    copy_long32(op + LONG_LITERALS, ip + LONG_LITERALS);
+                    if (lit > 2 * LONG_LITERALS) {
+                        wild_copy32(op + 2 * LONG_LITERALS, ip + 2 * LONG_LITERALS,
+                                    lit - 2 * LONG_LITERALS);
+                    }
+                }
+            } else
+#endif
+            {
+                copy_long16(op, ip);
+                if (lit > LONG_LITERALS) {
+                    copy_long16(op + LONG_LITERALS, ip + LONG_LITERALS);
+                    if (lit > 2 * LONG_LITERALS) {
+                        wild_copy16(op + 2 * LONG_LITERALS, ip + 2 * LONG_LITERALS,
+                                    lit - 2 * LONG_LITERALS);
+                    }
+                }
+            }
+        }
+        ip += lit;
+        op += lit;
+        const uint8_t *lit_end = ip;
+        /* At least 17 input bytes follow the literals here, so this is not the block's last
+         * sequence: an offset follows. */
+        size_t offset = (size_t)ip[0] | (size_t)ip[1] << 8;
+        ip += 2;
+        size_t len = token & 15u;
+        size_t more = len == 15;
+        len += (size_t)ip[0] & (0 - more);
+        ip += more;
+        if (__builtin_expect(len == 15 + 255, 0) &&
+            !read_length(&ip, iend, &len, (size_t)(oend - op))) {
+            return CODEC_ERR_CORRUPT;   /* the input ends first, or the image does */
+        }
+        len += LZ4_MIN_MATCH;
+        /* One compare for both: offset 0 wraps around to SIZE_MAX. */
+        if (offset - 1 >= (size_t)(op - history)) {
+            return CODEC_ERR_CORRUPT;
+        }
+        if ((size_t)(oend - op) < len + FAST_OUT_ROOM) {
+            ip = seq;   /* the exact loop writes the literals again, and the match */
+            op = seq_op;
+            break;
+        }
+#if LZ4_DECODE_X86
+        if (wide) {
+            /* A match within this sequence's literals (a run after them, say) is read from
+             * the input: the output's copy was only just stored, in pieces the load would
+             * straddle, and a load that no single store covers waits for them all. */
+            const uint8_t *src = offset <= lit ? lit_end - offset : op - offset;
+            size_t back = match_head16(op, src, offset);
+            copy16(op + 16, op + 16 - back);
+            copy16(op + 32, op + 32 - back);
+            copy16(op + 48, op + 48 - back);
+            if (len > 64) {
+                if (back >= 32) {
+                    wild_copy32(op + 64, op + 64 - back, len - 64);
+                } else {
+                    wild_copy16(op + 64, op + 64 - back, len - 64);
+                }
+            }
+            op += len;
+            continue;
+        }
+#endif
+        const uint8_t *match = op - offset;
+        if (__builtin_expect(offset >= 16, 1)) {
+            copy16(op, match);
+            copy16(op + 16, match + 16);
+            if (len > 32) {
+                wild_copy16(op + 32, match + 32, len - 32);
+            }
+        } else {
+            copy_near_match(op, offset, len);
+        }
+        op += len;
+    }
+    *ip_io = ip;
+    *op_io = op;
+    return CODEC_OK;
+}
+
+static CodecStatus decode_fast_baseline(const uint8_t **ip, const uint8_t *iend,
+                                        const uint8_t *history, uint8_t **op, uint8_t *oend)
+{
+    return decode_fast_body(ip, iend, history, op, oend, false);
+}
+
+#if LZ4_DECODE_X86
+static __attribute__((target("avx2"))) CodecStatus
+decode_fast_avx2(const uint8_t **ip, const uint8_t *iend, const uint8_t *history, uint8_t **op,
+                 uint8_t *oend)
+{
+    return decode_fast_body(ip, iend, history, op, oend, true);
+}
+#endif
+
+/* Decodes the block @src[0..@src_size) to @dst (up to @oend; matches reach back to
+ * @history), its output size in *@out_written. @wide: the AVX2 loop. */
+static CodecStatus decode_block(const uint8_t *src, size_t src_size, const uint8_t *history,
+                                uint8_t *dst, uint8_t *oend, bool wide, size_t *out_written)
+{
+    const uint8_t *ip = src;
+    uint8_t *op = dst;
+#if LZ4_DECODE_X86
+    CodecStatus status = wide ? decode_fast_avx2(&ip, src + src_size, history, &op, oend)
+                              : decode_fast_baseline(&ip, src + src_size, history, &op, oend);
+#else
+    (void)wide;
+    CodecStatus status = decode_fast_baseline(&ip, src + src_size, history, &op, oend);
+#endif
+    uint8_t *end;
+    if (status == CODEC_OK) {
+        status = decode_exact(ip, src + src_size, history, op, oend, &end);
+    }
+    if (status == CODEC_OK) {
+        *out_written = (size_t)(end - dst);
+    }
+    return status;
+}
+
+/* ---- the container ---- */
 
 bool lz4_image_format_supported(PixbufFormat format)
 {
@@ -45,10 +445,11 @@ static uint32_t get_be32(const uint8_t *p)
 /* Decodes the blocks after the header into the @total-byte array @plain. */
 static CodecStatus decode_blocks(const uint8_t *data, size_t size, uint8_t *plain, size_t total)
 {
-    /* The stream decoder keeps the previous output's place so that the next block may copy
-     * from it: every block must land right after the previous one. */
-    LZ4_streamDecode_t stream;
-    LZ4_setStreamDecode(&stream, NULL, 0);
+#if LZ4_DECODE_X86
+    bool wide = codecs_cpu_has(CODECS_CPU_AVX2);
+#else
+    bool wide = false;
+#endif
     size_t pos = LZ4_IMAGE_HEADER_SIZE;
     size_t done = 0;
     while (done < total) {
@@ -60,16 +461,18 @@ static CodecStatus decode_blocks(const uint8_t *data, size_t size, uint8_t *plai
         if (block_size > size - pos) {
             return CODEC_ERR_TRUNCATED;
         }
-        if (block_size == 0 || block_size > INT_MAX) {
+        if (block_size == 0) {
             return CODEC_ERR_CORRUPT;
         }
-        size_t room = total - done;   /* <= PIXBUF_MAX_BYTES < INT_MAX */
-        int n = LZ4_decompress_safe_continue(&stream, (const char *)data + pos,
-                                             (char *)plain + done, (int)block_size, (int)room);
-        if (n <= 0) {
-            return CODEC_ERR_CORRUPT;   /* bad block, or one that overflows the image */
+        /* Every block lands right after the previous one and may copy from any of the
+         * output before it. */
+        size_t n;
+        CodecStatus status = decode_block(data + pos, block_size, plain, plain + done,
+                                          plain + total, wide, &n);
+        if (status != CODEC_OK || n == 0) {
+            return CODEC_ERR_CORRUPT;   /* a bad block, one overflowing the image, or empty */
         }
-        done += (size_t)n;
+        done += n;
         pos += block_size;
     }
     return pos == size ? CODEC_OK : CODEC_ERR_TRAILING_DATA;
@@ -137,9 +540,6 @@ CodecStatus lz4_image_decode_new(const uint8_t *data, size_t size, uint32_t widt
     if ((uint64_t)width * height > max_pixels) {
         return CODEC_ERR_TOO_LARGE;
     }
-    /* Not zero-filled: a successful decode writes every byte (the blocks must fill the
-     * image exactly), and on failure the picture is freed unseen. Clearing 4 bytes a pixel
-     * first would cost about as much as decoding them. */
     size_t row_bytes;
     status = pixbuf_row_bytes(header.format, width, &row_bytes);
     if (status != CODEC_OK) {
@@ -148,17 +548,13 @@ CodecStatus lz4_image_decode_new(const uint8_t *data, size_t size, uint32_t widt
     if (height > PIXBUF_MAX_DIMENSION || row_bytes > PIXBUF_MAX_BYTES / height) {
         return CODEC_ERR_TOO_LARGE;
     }
-    size_t total = row_bytes * height;
-    uint8_t *pixels = malloc(total);
-    if (pixels == NULL) {
-        return CODEC_ERR_NO_MEMORY;
-    }
-    status = pixbuf_init_view(out, header.format, width, height, row_bytes, pixels, total);
+    /* Not zero-filled: a successful decode writes every byte (the blocks must fill the
+     * image exactly), and on failure the picture is freed unseen. Clearing 4 bytes a pixel
+     * first would cost about as much as decoding them. */
+    status = pixbuf_alloc_uninit(out, header.format, width, height);
     if (status != CODEC_OK) {
-        free(pixels);
         return status;
     }
-    out->owned = true;
     status = lz4_image_decode(data, size, out, out_header);
     if (status != CODEC_OK) {
         pixbuf_free(out);
