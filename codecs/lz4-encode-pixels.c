@@ -162,15 +162,15 @@ static ALWAYS_INLINE uint8_t *put_length_bytes(uint8_t *op, size_t len)
     return op;
 }
 
-/* Bytes one sequence may take, with 16 bytes of slack for the whole-vector literal copy. */
+/* Bytes one sequence may take, with 32 bytes of slack for the whole-vector literal copy. */
 static ALWAYS_INLINE size_t sequence_room(size_t lit, size_t match_len)
 {
-    return 1u + lit / 255u + 1u + lit + 16u + 2u + match_len / 255u + 1u;
+    return 1u + lit / 255u + 1u + lit + 32u + 2u + match_len / 255u + 1u;
 }
 
 /*
  * Appends one sequence at @op: @lit literals from @lits, then a match of @match_len (>= 4)
- * bytes at @offset, or no match when @match_len is 0 (a block's last sequence). @slack: 16
+ * bytes at @offset, or no match when @match_len is 0 (a block's last sequence). @slack: 32
  * bytes may be read past the literals and written past the sequence (they are overwritten
  * next); otherwise exact copies.
  */
@@ -184,9 +184,9 @@ static ALWAYS_INLINE uint8_t *put_sequence(uint8_t *op, const uint8_t *lits, siz
         op = put_length_bytes(op, lit - 15);
     }
     if (slack) {
-        memcpy(op, lits, 16);
-        for (size_t i = 16; i < lit; i += 16) {
-            memcpy(op + i, lits + i, 16);
+        memcpy(op, lits, 32);
+        for (size_t i = 32; i < lit; i += 32) {
+            memcpy(op + i, lits + i, 32);
         }
     } else {
         memcpy(op, lits, lit);
@@ -393,6 +393,23 @@ static ALWAYS_INLINE bool encode_block_body(BlockOut *o, const uint8_t *base, si
             after_match--;
             i++;
             continue;
+        }
+        if (hash_misses >= HASH_DENSE_SCANS) {
+            /* Photo-like: step over scans without a mark in a tight loop, up to the next one
+             * that probes the hash. */
+            while ((hash_misses & (HASH_SPARSE_SCANS - 1)) != 0 &&
+                   (equal_mask8(p, p - 4, wide) | equal_mask8(p, p - 4 * s.d_up, wide) |
+                    equal_mask8(p, p - 4 * s.d_ul, wide) | equal_mask8(p, p - 4 * s.d_ur, wide)) == 0) {
+                hash_misses++;
+                i += SCAN_PIXELS;
+                p += 4 * SCAN_PIXELS;
+                if (i + 32 > s.last_px) {
+                    break;
+                }
+            }
+            if (i + 32 > s.last_px) {
+                break;
+            }
         }
         unsigned marks = 0;
         for (unsigned k = 0; k < SCAN_PIXELS; k += 8) {
