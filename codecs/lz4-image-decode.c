@@ -134,6 +134,18 @@ static inline __attribute__((target("avx2"))) void wild_copy32(uint8_t *dst, con
     } while (dst < end);
 }
 
+/* Writes the 16 bytes at @pattern over [@dst, @dst + @len) and up to 31 bytes more. */
+static inline __attribute__((target("avx2"))) void fill32(uint8_t *dst, const uint8_t *pattern,
+                                                          size_t len)
+{
+    __m256i v = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)pattern));
+    uint8_t *end = dst + len;
+    do {
+        _mm256_storeu_si256((__m256i *)(void *)dst, v);
+        dst += 32;
+    } while (dst < end);
+}
+
 static inline __attribute__((target("avx2"))) void copy_long32(uint8_t *dst, const uint8_t *src)
 {
     for (size_t i = 0; i < LONG_LITERALS; i += 32) {
@@ -338,7 +350,12 @@ decode_fast_body(const uint8_t **ip_io, const uint8_t *iend, const uint8_t *hist
             copy16(op + 32, op + 32 - back);
             copy16(op + 48, op + 48 - back);
             if (len > 64) {
-                if (back >= 32) {
+                if (back == 16) {
+                    /* A period dividing 16 (runs of a pixel, say): the head again and again.
+                     * Copying would load each chunk right after storing it, 16 bytes per
+                     * store-to-load round trip. */
+                    fill32(op + 64, op, len - 64);
+                } else if (back >= 32) {
                     wild_copy32(op + 64, op + 64 - back, len - 64);
                 } else {
                     wild_copy16(op + 64, op + 64 - back, len - 64);
