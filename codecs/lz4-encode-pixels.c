@@ -25,10 +25,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__SSE2__)
+/* LZ4_PIXELS_PORTABLE_ONLY: plain C compares only (to check that path on x86). */
+#if defined(__SSE2__) && !defined(LZ4_PIXELS_PORTABLE_ONLY)
+#define PIXELS_SSE2 1
 #include <emmintrin.h>
+#else
+#define PIXELS_SSE2 0
 #endif
-#if defined(__x86_64__) && defined(__GNUC__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(LZ4_PIXELS_PORTABLE_ONLY)
 #define PIXELS_X86_DISPATCH 1
 #include <immintrin.h>
 #else
@@ -101,7 +105,7 @@ static ALWAYS_INLINE unsigned equal_mask8(const uint8_t *a, const uint8_t *b, bo
 #else
     (void)wide;
 #endif
-#if defined(__SSE2__)
+#if PIXELS_SSE2
     __m128i e0 = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)a),
                                  _mm_loadu_si128((const __m128i *)(const void *)b));
     __m128i e1 = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)(a + 16)),
