@@ -214,9 +214,11 @@ static inline __attribute__((always_inline)) const uint8_t *far_at(const PassSta
     if (*ofs < f->limit) {
         return (const uint8_t *)(f->units + *ofs);
     }
+    uint32_t score = f->score;
     if (!far_resolve(s, ip, f->delta, f)) {
         return NULL;
     }
+    f->score = score;
     *ofs = ip + f->adj;
     return *ofs < f->limit ? (const uint8_t *)(f->units + *ofs) : NULL;
 }
