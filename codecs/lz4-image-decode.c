@@ -15,17 +15,22 @@
  *     then a loop, and reads up to two length bytes without a branch;
  *   - reads a match's length byte without a branch and copies 64 bytes whatever its length,
  *     then loops; with SSSE3 a byte shuffle repeats offsets under 16 in the first 16 bytes, so
- *     runs and other short offsets take no branch either;
- *   - checks each sequence once against the room left (it then writes at most 512 bytes past
+ *     runs and other short offsets take no branch either, and a long match whose period
+ *     divides 16 (a run of a pixel) is stores of that 16-byte pattern;
+ *   - reads a match that lies in its own sequence's literals (a run after them, say) from the
+ *     input: the output's copy was only just stored, in pieces a load would straddle, and such
+ *     a load waits for all of them to reach the cache;
+ *   - checks each sequence once against the room left (it then writes at most 255 bytes past
  *     what it decodes, always inside the output; later sequences overwrite them) and its
  *     offset against the history.
  * Any sequence that does not fit the margins goes back, from its token, to an exact loop that
  * copies byte-exactly and checks every length, which then decodes the rest of the block.
  *
- * Bytes are read only where this decode already wrote them: chunks are never wider than the
- * distance they copy from (offsets under 16 go through the period), so an output buffer that
- * was not zero-filled is never read before it is written, and a decode that succeeds has
- * written every byte (the blocks must fill the image exactly).
+ * Every byte the output takes its value from was already written by this decode: chunks are
+ * never wider than the distance they copy from (offsets under 16 go through the period; the
+ * bytes a short offset's 16-byte load takes past the period are ignored by the shuffle), so
+ * an output buffer that was not zero-filled never leaks into the picture, and a decode that
+ * succeeds has written every byte (the blocks must fill the image exactly).
  * AVX2 (32-byte chunks for long runs and matches) is chosen at run time; SSE2 is the baseline.
  */
 #include <stdlib.h>
