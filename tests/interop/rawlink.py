@@ -442,19 +442,25 @@ def case_unknown_channel_type(host, port, password):
         return outcome
 
 
-def inputs_session(host, port, password, send):
-    """Links main + inputs, calls send(inputs_link), then reports whether inputs stays open."""
+def channel_session(host, port, password, channel_type, send, verdict=lambda link: stays_open(link, 2)):
+    """Links main + one more channel of @channel_type, calls send(link), then returns
+    verdict(link) ('open' or 'closed'; by default whether the channel stays open for 2 s)."""
     link, session_id = main_session(host, port, password)
     with link:
-        inputs, outcome = secondary_link(host, port, password, session_id, CHANNEL_INPUTS)
-        with inputs:
+        other, outcome = secondary_link(host, port, password, session_id, channel_type)
+        with other:
             if outcome != 'result 0':
-                return 'inputs link ' + outcome
+                return 'channel %d link %s' % (channel_type, outcome)
             try:
-                send(inputs)
+                send(other)
             except Closed:
                 return 'closed'
-            return stays_open(inputs, 2)
+            return verdict(other)
+
+
+def inputs_session(host, port, password, send):
+    """Links main + inputs, calls send(inputs_link), then reports whether inputs stays open."""
+    return channel_session(host, port, password, CHANNEL_INPUTS, send)
 
 
 def case_inputs_garbage(host, port, password):
@@ -478,47 +484,26 @@ def case_empty_scancode(host, port, password):
 
 
 def case_inputs_short_motion(host, port, password):
-    link, session_id = main_session(host, port, password)
-    with link:
-        inputs, outcome = secondary_link(host, port, password, session_id, CHANNEL_INPUTS)
-        with inputs:
-            if outcome != 'result 0':
-                return 'inputs link ' + outcome
-            try:
-                inputs.send_message(MSGC_INPUTS_MOUSE_MOTION, b'\x01\x02')
-            except Closed:
-                return 'closed'
-            return 'closed' if inputs.wait_closed(10) else 'open'
+    return channel_session(
+        host, port, password, CHANNEL_INPUTS,
+        lambda inputs: inputs.send_message(MSGC_INPUTS_MOUSE_MOTION, b'\x01\x02'),
+        verdict=lambda inputs: 'closed' if inputs.wait_closed(10) else 'open')
 
 
 def case_display_wild_init(host, port, password):
     """DISPLAY_INIT with a negative pixmap cache and GLZ window: refused or ignored, never trusted.
     Reports whether the display channel stays open."""
-    link, session_id = main_session(host, port, password)
-    with link:
-        display, outcome = secondary_link(host, port, password, session_id, CHANNEL_DISPLAY)
-        with display:
-            if outcome != 'result 0':
-                return 'display link ' + outcome
-            display.send_message(MSGC_DISPLAY_INIT, struct.pack('<BqBi', 1, -1, 1, -2**31))
-            return stays_open(display, 2)
+    return channel_session(host, port, password, CHANNEL_DISPLAY, lambda display: display.send_message(
+        MSGC_DISPLAY_INIT, struct.pack('<BqBi', 1, -1, 1, -2**31)))
 
 
 def display_session(host, port, password, send):
     """A linked display channel that sent a sane DISPLAY_INIT, then @send(display): reports
     whether the channel stays open."""
-    link, session_id = main_session(host, port, password)
-    with link:
-        display, outcome = secondary_link(host, port, password, session_id, CHANNEL_DISPLAY)
-        with display:
-            if outcome != 'result 0':
-                return 'display link ' + outcome
-            display.send_message(MSGC_DISPLAY_INIT, struct.pack('<BqBi', 1, 1 << 20, 1, 1 << 22))
-            try:
-                send(display)
-            except Closed:
-                return 'closed'
-            return stays_open(display, 2)
+    def init_then_send(display):
+        display.send_message(MSGC_DISPLAY_INIT, struct.pack('<BqBi', 1, 1 << 20, 1, 1 << 22))
+        send(display)
+    return channel_session(host, port, password, CHANNEL_DISPLAY, init_then_send)
 
 
 # STREAM_REPORT's body: stream_id, unique_id, start/end frame mm time, num_frames, num_drops,
@@ -559,16 +544,11 @@ def case_display_bad_compression(host, port, password):
 
 def case_ack_storm(host, port, password):
     """ACKs nobody asked for and ACK_SYNCs with random generations: the channel stays usable."""
-    link, session_id = main_session(host, port, password)
-    with link:
-        display, outcome = secondary_link(host, port, password, session_id, CHANNEL_DISPLAY)
-        with display:
-            if outcome != 'result 0':
-                return 'display link ' + outcome
-            for i in range(200):
-                display.send_message(MSGC_ACK_SYNC, struct.pack('<I', (i * 2654435761) & 0xFFFFFFFF))
-                display.send_message(MSGC_ACK)
-            return stays_open(display, 2)
+    def send(display):
+        for i in range(200):
+            display.send_message(MSGC_ACK_SYNC, struct.pack('<I', (i * 2654435761) & 0xFFFFFFFF))
+            display.send_message(MSGC_ACK)
+    return channel_session(host, port, password, CHANNEL_DISPLAY, send)
 
 
 def case_no_auth_selection(host, port, password):
