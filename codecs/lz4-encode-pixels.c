@@ -49,7 +49,7 @@
 #define LZ4_MAX_OFFSET 65535u
 /* A match ends at least this many bytes before its block's end (LZ4 needs 12 and 5). */
 #define END_MARGIN 16u
-#define SLOT_BITS 13u
+#define SLOT_BITS 14u
 /* Matches shorter than this many bytes are taken only after SHORT_MATCH_LITERALS literal
  * bytes: a pixel between other matches saves a byte or two and costs the decoder a sequence;
  * in a long literal run (photos) those bytes are what keeps the stream under upstream's.
@@ -60,15 +60,9 @@
 /* Matches under 5 bytes can make the output larger than LZ4_COMPRESSBOUND (a token, an
  * offset and a literal length byte for 4 bytes): never taken. */
 #define MIN_MATCH_BYTES 5u
-/* Pixels looked at in one scan step (8 or 16; 16 was slower). */
-#define SCAN_PIXELS 8u
-/* Pixels tried one by one after a match of 2+ pixels before scanning again (gradient
- * 1.08x -> 1.23x liblz4 with 3 instead of 1). */
-#define TRY_AFTER_MATCH 3u
-/* The hash is probed at every pixel for this many scans after it last gave a match, then in
- * one scan of HASH_SPARSE_SCANS (a power of two). */
-#define HASH_DENSE_SCANS 16u
-#define HASH_SPARSE_SCANS 8u
+/* While nothing matches, one more pixel is skipped between hash probes every 2^SKIP_SHIFT
+ * probes (the neighbours are still compared at every pixel). */
+#define SKIP_SHIFT 2u
 
 /* A slot: the pixel's 32 bits in the high half, its index in the plaintext in the low half
  * (below 2^28: PIXBUF_MAX_BYTES). */
@@ -250,75 +244,29 @@ typedef struct Scan {
     uint8_t *op;             /* next output byte */
     uint8_t *out_end;
     size_t last_px;          /* matches end at this pixel at the latest */
-    size_t d_up, d_ul, d_ur; /* offsets (pixels) of above, above-left, above-right */
-    uint64_t *table;         /* hash slots */
-    uint64_t recent[16];     /* the slots the last 16 probed pixels found, by index % 16 */
 } Scan;
 
-/*
- * Probes and updates the hash slot of the 2 pixels at pixel @at (@p). Returns 1 and the
- * earlier pixel's index in *@cand when it is a candidate, else 0 and @at - 1 (the run, a
- * harmless stand-in). No branches: hits are as good as random on noisy pictures.
- */
-static ALWAYS_INLINE unsigned probe_hash(Scan *s, const uint8_t *p, uint32_t at, uint32_t *cand)
+/* The hash of the 2 pixels at @p: slot index in the top SLOT_BITS, check bits below. */
+static ALWAYS_INLINE uint64_t hash_pair(const uint8_t *p)
 {
-    uint64_t key = unaligned_load_u64(p) * 0x9E3779B97F4A7C15ull;
-    uint64_t *slot = &s->table[key >> (64 - SLOT_BITS)];
-    uint32_t check = (uint32_t)(key >> 18);
-    uint64_t old = *slot;
-    /* A pixel probed before (the previous scan stopped at a match inside its 8) finds
-     * itself: its candidate then is the one it found the first time. */
-    uint64_t self = (uint64_t)0 - (uint64_t)((uint32_t)old == at);
-    old = (old & ~self) | (s->recent[at % 16] & self);
-    s->recent[at % 16] = old;
-    *slot = (uint64_t)check << 32 | at;
-    uint32_t c = (uint32_t)old;
-    unsigned hit = ((uint32_t)(old >> 32) == check) & (c >= 2) &
-                   (at - c - 1u < (uint32_t)(LZ4_MAX_OFFSET / 4));
-    *cand = hit ? c : at - 1u;
-    return hit;
+    return unaligned_load_u64(p) * 0x9E3779B97F4A7C15ull;
+}
+
+static ALWAYS_INLINE uint64_t slot_make(uint64_t key, size_t at)
+{
+    return (uint64_t)(uint32_t)(key >> 18) << 32 | (uint32_t)at;
 }
 
 /*
- * The best match at pixel @j (the places of @s and @hashed_ref), written with the literals
- * before it when worth it. Returns 1 (written; *@next: the pixel to go on at), 0 (none worth
- * taking) or -1 (out of output room). *@ref_out: where it copied from.
+ * Writes a match of @match_px whole pixels at pixel @j from @ref, with the literals before
+ * it, when worth it (the match also takes equal bytes of the next pixel and, backwards, of
+ * the literals). Returns 1 (written; *@next: the pixel to go on at), 0 (not worth taking) or
+ * -1 (out of output room).
  */
-static ALWAYS_INLINE int try_match_at(Scan *s, size_t j, const uint8_t *hashed_ref, bool wide,
-                                      size_t *next, const uint8_t **ref_out)
+static ALWAYS_INLINE int put_match(Scan *s, size_t j, const uint8_t *ref, size_t match_px,
+                                   size_t *next)
 {
     const uint8_t *q = s->base + 4 * j;
-    /* The longest of the places over 16 pixels, without branches (match lengths on
-     * gradients and photos are as good as random). A run (offset 4, the slowest match to
-     * decode) wins only where nothing else matches, or when it covers the 16 pixels and
-     * nothing else does. */
-    const uint8_t *ref = q - 4 * s->d_up;
-    unsigned best = equal_pixels16(q, ref, wide);
-    const uint8_t *r2 = q - 4 * s->d_ul;
-    unsigned len = equal_pixels16(q, r2, wide);
-    ref = len > best ? r2 : ref;
-    best = len > best ? len : best;
-    r2 = q - 4 * s->d_ur;
-    len = equal_pixels16(q, r2, wide);
-    ref = len > best ? r2 : ref;
-    best = len > best ? len : best;
-    len = equal_pixels16(q, hashed_ref, wide);
-    ref = len > best ? hashed_ref : ref;
-    best = len > best ? len : best;
-    r2 = q - 4;
-    len = equal_pixels16(q, r2, wide);
-    bool run = (best == 0 && len != 0) || (len == 16 && best < 16);
-    ref = run ? r2 : ref;
-    best = run ? len : best;
-    if (best == 0) {
-        return 0;
-    }
-    size_t match_px = best;
-    if (best == 16) {
-        match_px += extend_pixels(q + 64, ref + 64, s->last_px - j - 16, wide);
-    }
-    /* Into the next pixel (the match then ends inside it) and back into the literals (at
-     * least the X byte of the pixel before, when it is constant). */
     size_t tail = equal_bytes_in_pixel(q + 4 * match_px, ref + 4 * match_px);
     tail = j + match_px < s->last_px && tail < 4 ? tail : 0;
     size_t lit_room = (size_t)(q - s->anchor);
@@ -344,7 +292,6 @@ static ALWAYS_INLINE int try_match_at(Scan *s, size_t j, const uint8_t *hashed_r
     s->op = op;
     s->anchor = q + 4 * match_px + tail;
     *next = j + match_px + (tail != 0);
-    *ref_out = ref;
     return 1;
 }
 
@@ -353,110 +300,118 @@ static ALWAYS_INLINE int try_match_at(Scan *s, size_t j, const uint8_t *hashed_r
  * matches may reach back into earlier blocks. @row_bytes: bytes per row. False when out of
  * room.
  *
- * After a match of 2+ pixels the next TRY_AFTER_MATCH pixels are tried one by one (on screen
- * content the next match usually starts there); otherwise 8 pixels are scanned at a time for
- * pixels worth a closer look.
+ * At each probed pixel: a run of 3+ is taken at once; otherwise the row above, above-left,
+ * above-right and one hash slot (2-pixel key, 32 check bits: a failed probe loads no pixels)
+ * are compared 8 pixels at once and the longest kept. While nothing matches the probes thin
+ * out, and the pixels between are scanned 8 at a time for a 2-pixel run or row-above start,
+ * or (after SHORT_MATCH_LITERALS literal bytes) a single pixel equal to a neighbour (photos:
+ * their few repeats are next to or above them).
  */
 static ALWAYS_INLINE bool encode_block_body(BlockOut *o, const uint8_t *base, size_t begin,
                                             size_t end, size_t row_bytes, uint64_t *table,
                                             bool wide)
 {
-    Scan s = { .base = base, .anchor = base + begin, .op = o->op, .out_end = o->out_end,
-               .table = table };
-    memset(s.recent, 0, sizeof(s.recent));
+    Scan s = { .base = base, .anchor = base + begin, .op = o->op, .out_end = o->out_end };
     const size_t row_px = row_bytes / 4;
     /* The row above and its diagonal neighbours, when above-left is within LZ4's reach. */
     const bool rows_usable = row_px >= 2 && row_bytes + 4 <= LZ4_MAX_OFFSET;
+    const size_t above_from = rows_usable ? row_px + 3 : SIZE_MAX;
     /* Pixels 0-2 have too little before them for the 8-byte look back: literals. */
     size_t i = begin / 4 > 3 ? begin / 4 : 3;
-    size_t hash_misses = 0;   /* scans since the hash last gave a match */
-    unsigned after_match = 0;   /* pixels still to try one by one after a match */
+    size_t next_probe = i;
+    size_t probes = 0;
     /* A scan of 8 pixels compares up to 24 more after each of them. */
     s.last_px = end >= begin + END_MARGIN ? (end - END_MARGIN) / 4 : 0;
 
     while (i + 32 <= s.last_px) {
-        bool above = rows_usable && i >= row_px + 3;
-        s.d_up = above ? row_px : 1;
-        s.d_ul = above ? row_px + 1 : 1;
-        s.d_ur = above ? row_px - 1 : 1;
         const uint8_t *p = base + 4 * i;
-        size_t next;
-        const uint8_t *ref;
-        if (after_match) {
-            uint32_t cand;
-            unsigned hit = probe_hash(&s, p, (uint32_t)i, &cand);
-            const uint8_t *hashed_ref = base + 4 * (size_t)cand;
-            int r = try_match_at(&s, i, hashed_ref, wide, &next, &ref);
-            if (r < 0) {
-                return false;
+        const bool above = i >= above_from;
+        if (next_probe > i + 1 && above) {
+            /* No probe for a while: only neighbours are looked at, 8 pixels at once. */
+            const uint8_t *up_row = p - 4 * row_px;
+            unsigned run = equal_mask8(p, p - 4, wide);
+            unsigned up = equal_mask8(p, up_row, wide);
+            size_t window = next_probe - i < 8 ? next_probe - i : 8;
+            unsigned starts = (run & run >> 1) | (up & up >> 1);
+            size_t lit_bytes = (size_t)(p - s.anchor);
+            if (lit_bytes + 4 * window > SHORT_MATCH_LITERALS) {
+                unsigned singles = run | up | equal_mask8(p, up_row - 4, wide) |
+                                   equal_mask8(p, up_row + 4, wide);
+                size_t from = lit_bytes >= SHORT_MATCH_LITERALS
+                                  ? 0 : (SHORT_MATCH_LITERALS - lit_bytes + 3) / 4;
+                starts |= singles >> from << from;
             }
-            if (r > 0) {
-                hash_misses = hit && ref == hashed_ref ? 0 : hash_misses;
-                after_match = next - i > 1 ? TRY_AFTER_MATCH : 0;
-                i = next;
+            starts &= (1u << window) - 1;
+            if (starts == 0) {
+                i += window;
                 continue;
             }
-            after_match--;
+            i += (size_t)__builtin_ctz(starts);
+            p = base + 4 * i;
+        }
+        size_t max = s.last_px - i;
+        const uint8_t *ref = p - 4;
+        size_t best = equal_pixels8(p, ref, wide);
+        {
+            /* The longest of the other places, without branches (lengths on gradients and
+             * photos are as good as random); a run (offset 4, the slowest match to decode)
+             * only where nothing else matches. */
+            size_t len = 0;
+            const uint8_t *r = p;
+            if (above) {
+                const uint8_t *up_row = p - 4 * row_px;
+                r = up_row;
+                len = equal_pixels8(p, up_row, wide);
+                size_t l2 = equal_pixels8(p, up_row - 4, wide);
+                r = l2 > len ? up_row - 4 : r;
+                len = l2 > len ? l2 : len;
+                l2 = equal_pixels8(p, up_row + 4, wide);
+                r = l2 > len ? up_row + 4 : r;
+                len = l2 > len ? l2 : len;
+            }
+            if (i >= next_probe && len < 8) {
+                uint64_t key = hash_pair(p);
+                uint64_t *slot = &table[key >> (64 - SLOT_BITS)];
+                uint64_t old = *slot;
+                *slot = slot_make(key, i);
+                uint32_t c = (uint32_t)old;
+                if ((uint32_t)(old >> 32) == (uint32_t)(key >> 18) && c >= 2 &&
+                    (uint32_t)i - c - 1u < (uint32_t)(LZ4_MAX_OFFSET / 4)) {
+                    const uint8_t *h = base + 4 * (size_t)c;
+                    size_t l2 = equal_pixels8(p, h, wide);
+                    r = l2 > len ? h : r;
+                    len = l2 > len ? l2 : len;
+                }
+            }
+            bool other = len != 0 && (len == 8 || best < 8);
+            ref = other ? r : ref;
+            best = other ? len : best;
+        }
+        if (best == 8) {
+            best += extend_pixels(p + 32, ref + 32, max - 8, wide);
+        }
+        size_t next = 0;
+        int r = best != 0 ? put_match(&s, i, ref, best, &next) : 0;
+        if (r < 0) {
+            return false;
+        }
+        if (r == 0) {
+            if (i >= next_probe) {
+                next_probe = i + 1 + (probes++ >> SKIP_SHIFT);
+            }
             i++;
             continue;
         }
-        if (hash_misses >= HASH_DENSE_SCANS) {
-            /* Photo-like: step over scans without a mark in a tight loop, up to the next one
-             * that probes the hash. */
-            while ((hash_misses & (HASH_SPARSE_SCANS - 1)) != 0 &&
-                   (equal_mask8(p, p - 4, wide) | equal_mask8(p, p - 4 * s.d_up, wide) |
-                    equal_mask8(p, p - 4 * s.d_ul, wide) | equal_mask8(p, p - 4 * s.d_ur, wide)) == 0) {
-                hash_misses++;
-                i += SCAN_PIXELS;
-                p += 4 * SCAN_PIXELS;
-                if (i + 32 > s.last_px) {
-                    break;
-                }
-            }
-            if (i + 32 > s.last_px) {
-                break;
-            }
-        }
-        unsigned marks = 0;
-        for (unsigned k = 0; k < SCAN_PIXELS; k += 8) {
-            const uint8_t *pk = p + 4 * k;
-            marks |= (equal_mask8(pk, pk - 4, wide) | equal_mask8(pk, pk - 4 * s.d_up, wide) |
-                      equal_mask8(pk, pk - 4 * s.d_ul, wide) |
-                      equal_mask8(pk, pk - 4 * s.d_ur, wide)) << k;
-        }
-        uint32_t hashed[SCAN_PIXELS];
-        unsigned hits = 0;
-        /* The hash is probed at every pixel while it keeps finding matches (text), and in
-         * one scan of HASH_SPARSE_SCANS once it has not for a while (photos: their few
-         * repeats are next to or above them, which the compares above find). */
-        bool probe = hash_misses < HASH_DENSE_SCANS ||
-                     (hash_misses & (HASH_SPARSE_SCANS - 1)) == 0;
-        hash_misses++;
-        if (probe) {
-#pragma GCC unroll 8
-            for (unsigned t = 0; t < SCAN_PIXELS; t++) {
-                hits |= probe_hash(&s, p + 4 * t, (uint32_t)(i + t), &hashed[t]) << t;
-            }
-            marks |= hits;
-        }
-        next = i + SCAN_PIXELS;
-        while (marks != 0) {
-            unsigned t = (unsigned)__builtin_ctz(marks);
-            marks &= marks - 1;
-            bool hit = hits >> t & 1;
-            const uint8_t *hashed_ref = hit ? base + 4 * (size_t)hashed[t] : p + 4 * t - 4;
-            int r = try_match_at(&s, i + t, hashed_ref, wide, &next, &ref);
-            if (r < 0) {
-                return false;
-            }
-            if (r > 0) {
-                hash_misses = hit && ref == hashed_ref ? 0 : hash_misses;
-                /* After a single pixel (photos) the next one rarely matches. */
-                after_match = next - (i + t) > 1 ? TRY_AFTER_MATCH : 0;
-                break;
-            }
-        }
+        /* After a single pixel (photos) the next one rarely matches: probing stays thin. */
+        bool single = next - i <= 1;
         i = next;
+        next_probe = single && next_probe > i ? next_probe : i;
+        probes = single ? probes : 0;
+        /* Remember where the match ended so the next repeat of its tail is found. */
+        size_t e = i - 2;
+        uint64_t k2 = hash_pair(base + 4 * e), k1 = hash_pair(base + 4 * (e + 1));
+        table[k2 >> (64 - SLOT_BITS)] = slot_make(k2, e);
+        table[k1 >> (64 - SLOT_BITS)] = slot_make(k1, e + 1);
     }
     size_t lit = (size_t)(base + end - s.anchor);
     size_t need = 1u + (lit >= 15 ? 1u + (lit - 15) / 255u : 0) + lit;
