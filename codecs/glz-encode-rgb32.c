@@ -2,18 +2,9 @@
 #include "codecs/glz-encode-private.h"
 
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-/* x86-64 with GCC or Clang: the loop also exists as an AVX2 copy, picked at run time. */
-#if defined(__x86_64__) && defined(__GNUC__)
-#define GLZ_X86_DISPATCH 1
-#include <immintrin.h>
-#else
-#define GLZ_X86_DISPATCH 0
-#endif
 
 #include "codecs/cpu-features.h"
+#include "codecs/rgb32-compare.h"
 #include "codecs/unaligned.h"
 
 /*
@@ -45,86 +36,7 @@
 /* A parked source that matched this many pixels lately (decaying) tries again on each row. */
 #define FAR_RETRY_SCORE 256u
 
-#if GLZ_X86_DISPATCH
-static inline __attribute__((target("avx2"))) unsigned equal_mask8_avx2(const uint8_t *a,
-                                                                       const uint8_t *b)
-{
-    __m256i x = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(const void *)a),
-                                 _mm256_loadu_si256((const __m256i *)(const void *)b));
-    x = _mm256_and_si256(x, _mm256_set1_epi32(0x00FFFFFF));
-    return (unsigned)_mm256_movemask_ps(
-        _mm256_castsi256_ps(_mm256_cmpeq_epi32(x, _mm256_setzero_si256())));
-}
-#endif
-
-/* Bit k set when pixel k of the 8 at @a equals pixel k at @b on B,G,R. Reads 32 bytes at
- * each. @wide: the caller is the AVX2 copy of the loop. */
-static inline __attribute__((always_inline)) unsigned equal_mask8(const uint8_t *a,
-                                                                 const uint8_t *b, bool wide)
-{
-#if GLZ_X86_DISPATCH
-    if (wide) {
-        return equal_mask8_avx2(a, b);
-    }
-#else
-    (void)wide;
-#endif
-#if defined(__SSE2__)
-    const __m128i mask = _mm_set1_epi32(0x00FFFFFF);
-    const __m128i zero = _mm_setzero_si128();
-    __m128i x0 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)a),
-                               _mm_loadu_si128((const __m128i *)(const void *)b));
-    __m128i x1 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(a + 16)),
-                               _mm_loadu_si128((const __m128i *)(const void *)(b + 16)));
-    unsigned eq0 = (unsigned)_mm_movemask_ps(
-        _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_and_si128(x0, mask), zero)));
-    unsigned eq1 = (unsigned)_mm_movemask_ps(
-        _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_and_si128(x1, mask), zero)));
-    return eq0 | eq1 << 4;
-#else
-    unsigned equal = 0;
-    for (unsigned k = 0; k < 8; k++) {
-        equal |= (unsigned)(((unaligned_load_u32(a + 4 * k) ^ unaligned_load_u32(b + 4 * k)) &
-                             0xFFFFFFu) == 0) << k;
-    }
-    return equal;
-#endif
-}
-
-/* Leading equal pixels (0-8) of the 8 at @a and @b. */
-static inline __attribute__((always_inline)) size_t equal8(const uint8_t *a, const uint8_t *b,
-                                                          bool wide)
-{
-    return (size_t)__builtin_ctz(~equal_mask8(a, b, wide));   /* bit 8 of ~mask is set */
-}
-
-/* Pixels equal from @a and @b onwards, at most @max; @a may overlap @b (a < b). */
-static inline __attribute__((always_inline)) size_t extend(const uint8_t *a, const uint8_t *b,
-                                                          size_t max, bool wide)
-{
-    size_t len = 0;
-    while (len + 8 <= max) {
-        unsigned equal = equal_mask8(a + 4 * len, b + 4 * len, wide);
-        if (equal != 0xFFu) {
-            return len + (size_t)__builtin_ctz(~equal);
-        }
-        len += 8;
-    }
-    while (len < max &&
-           ((unaligned_load_u32(a + 4 * len) ^ unaligned_load_u32(b + 4 * len)) & 0xFFFFFFu) == 0) {
-        len++;
-    }
-    return len;
-}
-
 /* ---- the hash slots: position modulo 2^32 low, 32 check bits high; 0 = empty ---- */
-
-static inline uint64_t hash_rgb32(const uint8_t *p)
-{
-    uint64_t pair = unaligned_load_u64(p) & 0x00FFFFFF00FFFFFFull;
-    uint64_t third = unaligned_load_u32(p + 8) & 0xFFFFFFu;
-    return pair * 0x9E3779B97F4A7C15ull ^ third * 0xC2B2AE3D27D4EB4Full;
-}
 
 static inline size_t slot_index(uint64_t hash)
 {
@@ -336,7 +248,7 @@ static inline __attribute__((always_inline)) void offer(Best *b, const uint8_t *
                               unaligned_load_u32(p + 4 * b->len)) & 0xFFFFFFu) != 0)) {
             return;
         }
-        len8 = 8 + extend(src + 32, p + 32, max - 8, wide);
+        len8 = 8 + rgb32_extend(src + 32, p + 32, max - 8, wide);
     }
     if (len8 > b->len) {
         *b = (Best){ len8, src, image_dist, pixel_ofs, delta };
@@ -393,8 +305,8 @@ static inline __attribute__((always_inline)) CodecStatus encode_body(PassState *
         if (next_probe > ip + 1 && ip >= width && ip + 9 <= n) {
             /* No probe for a while: only runs and the row above can match. A match of 2+
              * starts where two neighbouring pixels equal their left (or upper) neighbours. */
-            unsigned run = equal_mask8(p - 4, p, wide);
-            unsigned up = equal_mask8(p - 4 * width, p, wide);
+            unsigned run = rgb32_equal_mask8(p - 4, p, wide);
+            unsigned up = rgb32_equal_mask8(p - 4 * width, p, wide);
             size_t window = next_probe - ip < 7 ? next_probe - ip : 7;
             if (next_row - ip < window) {
                 window = next_row - ip;
@@ -407,14 +319,14 @@ static inline __attribute__((always_inline)) CodecStatus encode_body(PassState *
             ip += (size_t)__builtin_ctz(starts);
             p = u + 4 * ip;
         }
-        size_t best_len = equal8(p - 4, p, wide);
+        size_t best_len = rgb32_equal8(p - 4, p, wide);
         uint32_t best_image_dist = 0;
         uint32_t best_ofs = 0;
         uint64_t best_delta = 1;
 
         if (best_len >= 3) {
             if (best_len == 8) {
-                best_len += extend(p + 28, p + 32, n - ip - 8, wide);
+                best_len += rgb32_extend(p + 28, p + 32, n - ip - 8, wide);
             }
         } else {
             Best b = { 0, NULL, 0, 0, 0 };
@@ -428,7 +340,7 @@ static inline __attribute__((always_inline)) CodecStatus encode_body(PassState *
                         (src = far_at(s, f, ip, &ofs)) == NULL) {
                         continue;
                     }
-                    size_t len = equal8(src, p, wide);
+                    size_t len = rgb32_equal8(src, p, wide);
                     if (len < 2) {
                         f->misses++;
                         continue;
@@ -444,18 +356,18 @@ static inline __attribute__((always_inline)) CodecStatus encode_body(PassState *
                 }
             }
             if (ip >= width) {
-                offer(&b, p, p - 4 * width, equal8(p - 4 * width, p, wide), n - ip, 0,
+                offer(&b, p, p - 4 * width, rgb32_equal8(p - 4 * width, p, wide), n - ip, 0,
                       (uint32_t)(width - 1), width, wide);
             }
             /* The hash slot is a cache miss and so is its candidate (anywhere in the
              * dictionary): not looked at when a cached source already matches 8 pixels. */
             if (ip >= next_probe) {
-                uint64_t hash = hash_rgb32(p);
+                uint64_t hash = rgb32_hash3(p);
                 uint64_t *slot = &htab[slot_index(hash)];
                 uint64_t back = b.len >= 8 ? 0 : slot_back(*slot, hash, here);
                 *slot = slot_make(hash, here);
                 if (back != 0 && back <= ip) {
-                    offer(&b, p, p - 4 * back, equal8(p - 4 * back, p, wide), n - ip, 0,
+                    offer(&b, p, p - 4 * back, rgb32_equal8(p - 4 * back, p, wide), n - ip, 0,
                           (uint32_t)(back - 1), back, wide);
                 } else if (back != 0) {
                     FarSource f;
@@ -463,7 +375,7 @@ static inline __attribute__((always_inline)) CodecStatus encode_body(PassState *
                     const uint8_t *src;
                     if (far_resolve(s, ip, back, &f) && (src = far_at(s, &f, ip, &ofs)) != NULL) {
                         size_t max = f.pixels - ofs < n - ip ? f.pixels - ofs : n - ip;
-                        offer(&b, p, src, equal8(src, p, wide), max, f.image_dist, (uint32_t)ofs,
+                        offer(&b, p, src, rgb32_equal8(src, p, wide), max, f.image_dist, (uint32_t)ofs,
                               back, wide);
                     }
                 }
@@ -487,7 +399,7 @@ static inline __attribute__((always_inline)) CodecStatus encode_body(PassState *
         }
         /* The next probe is where this match ends: start fetching its slot now. */
         if (ip + best_len + 3 <= n) {
-            __builtin_prefetch(&htab[slot_index(hash_rgb32(p + 4 * best_len))]);
+            __builtin_prefetch(&htab[slot_index(rgb32_hash3(p + 4 * best_len))]);
         }
         if (!lits(o, u, literal_start, ip) || !token(o, best_len, best_image_dist, best_ofs)) {
             return CODEC_ERR_NO_SPACE;
@@ -512,7 +424,7 @@ static inline __attribute__((always_inline)) CodecStatus encode_body(PassState *
         probes = 0;
         /* Remember where the match ended so the next repeat of its tail is found. */
         if (ip + 2 <= n) {
-            uint64_t h2 = hash_rgb32(u + 4 * (ip - 2)), h1 = hash_rgb32(u + 4 * (ip - 1));
+            uint64_t h2 = rgb32_hash3(u + 4 * (ip - 2)), h1 = rgb32_hash3(u + 4 * (ip - 1));
             htab[slot_index(h2)] = slot_make(h2, base + ip - 2);
             htab[slot_index(h1)] = slot_make(h1, base + ip - 1);
         }
@@ -525,7 +437,7 @@ static inline __attribute__((always_inline)) CodecStatus encode_body(PassState *
     return CODEC_OK;
 }
 
-#if GLZ_X86_DISPATCH
+#if RGB32_X86_DISPATCH
 static __attribute__((target("avx2"))) CodecStatus encode_avx2(PassState *s, GlzOut *o,
                                                                uint64_t *htab)
 {
@@ -545,7 +457,7 @@ CodecStatus glz_encode_rgb32_pass(PassState *s, uint64_t *htab, GlzOut *o)
     for (size_t k = 0; k < GLZ_FAST_HASH_SIZE; k += 64 / sizeof(*htab)) {
         __builtin_prefetch(&htab[k], 1);
     }
-#if GLZ_X86_DISPATCH
+#if RGB32_X86_DISPATCH
     /* Same stream either way: AVX2 only compares 8 pixels in one instruction instead of two. */
     if (codecs_cpu_has(CODECS_CPU_AVX2)) {
         return encode_avx2(s, o, htab);

@@ -3,19 +3,9 @@
 
 #include <stdlib.h>
 #include <string.h>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-/* x86-64 with GCC or Clang: the RGB32 loop also exists as an AVX2 copy, picked at run time. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(LZ_PORTABLE_ONLY) && !defined(LZ_NO_AVX2)
-#define LZ_X86_DISPATCH 1
-#include <immintrin.h>
-#else
-#define LZ_X86_DISPATCH 0
-#endif
-
 #include "codecs/cpu-features.h"
 #include "codecs/lz-format.h"
+#include "codecs/rgb32-compare.h"
 
 /* 2^14 entries of u32 positions = 64 KiB: stays in L2 and finds more than upstream's 2^13. */
 #define HASH_BITS 14u
@@ -266,10 +256,6 @@ encode_pass(LzOut *o, const uint8_t *u, size_t n, size_t row_units, uint32_t *ht
 
 /* ---- RGB32: the pass the desktop sees, with its own loop ---- */
 
-/* The B,G,R bytes of two pixels loaded as one little-endian u64. */
-#define RGB32_PAIR_MASK 0x00FFFFFF00FFFFFFull
-
-
 /* B,G,R of 2 pixels (the low 6 bytes of the result) from their 8 bytes. */
 static inline uint64_t narrow_two_pixels(uint64_t v)
 {
@@ -347,83 +333,6 @@ static inline __attribute__((always_inline)) CodecStatus put_match_rgb32(LzOut *
     return put_match(o, len, dist, LZ_UNIT_RGB32);
 }
 
-#if LZ_X86_DISPATCH
-/* The 8-pixel comparison with one 32-byte compare, for CPUs that have AVX2 (see
- * encode_pass_rgb32). Not always_inline: only the AVX2 copy of the loop may inline it. */
-static inline __attribute__((target("avx2"))) unsigned rgb32_equal_mask8_avx2(const uint8_t *a,
-                                                                            const uint8_t *b)
-{
-    __m256i x = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(const void *)a),
-                                 _mm256_loadu_si256((const __m256i *)(const void *)b));
-    x = _mm256_and_si256(x, _mm256_set1_epi32(0x00FFFFFF));
-    return (unsigned)_mm256_movemask_ps(
-        _mm256_castsi256_ps(_mm256_cmpeq_epi32(x, _mm256_setzero_si256())));
-}
-#endif
-
-/*
- * Bit i set when pixel i of the 8 at @a equals pixel i at @b (on B,G,R). Reads 32 bytes at
- * each. Match lengths come from it without a branch per pixel: most matches of noisy pictures
- * are a few pixels long, and a loop exit per candidate would be a misprediction each. @wide:
- * the caller is the AVX2 copy of the loop.
- */
-static inline __attribute__((always_inline)) unsigned rgb32_equal_mask8(const uint8_t *a,
-                                                                       const uint8_t *b, bool wide)
-{
-#if LZ_X86_DISPATCH
-    if (wide) {
-        return rgb32_equal_mask8_avx2(a, b);
-    }
-#else
-    (void)wide;
-#endif
-#if defined(__SSE2__) && !defined(LZ_PORTABLE_ONLY)
-    const __m128i mask = _mm_set1_epi32(0x00FFFFFF);
-    const __m128i zero = _mm_setzero_si128();
-    __m128i x0 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)a),
-                               _mm_loadu_si128((const __m128i *)(const void *)b));
-    __m128i x1 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(a + 16)),
-                               _mm_loadu_si128((const __m128i *)(const void *)(b + 16)));
-    unsigned eq0 = (unsigned)_mm_movemask_ps(
-        _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_and_si128(x0, mask), zero)));
-    unsigned eq1 = (unsigned)_mm_movemask_ps(
-        _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_and_si128(x1, mask), zero)));
-    return eq0 | eq1 << 4;
-#else
-    unsigned equal = 0;
-    for (unsigned i = 0; i < 8; i++) {
-        equal |= (unsigned)(((unaligned_load_u32(a + 4 * i) ^ unaligned_load_u32(b + 4 * i)) & 0xFFFFFFu) == 0)
-                 << i;
-    }
-    return equal;
-#endif
-}
-
-/* Leading equal pixels (0-8) of the 8 at @a and @b. */
-static inline __attribute__((always_inline)) size_t rgb32_equal8(const uint8_t *a, const uint8_t *b,
-                                                                bool wide)
-{
-    return (size_t)__builtin_ctz(~rgb32_equal_mask8(a, b, wide));   /* bit 8 of ~mask is set */
-}
-
-/* Pixels equal (on B,G,R) from @a and @b onwards, at most @max; @a may overlap @b. */
-static inline __attribute__((always_inline)) size_t rgb32_extend(const uint8_t *a, const uint8_t *b,
-                                                                size_t max, bool wide)
-{
-    size_t len = 0;
-    while (len + 8 <= max) {
-        unsigned equal = rgb32_equal_mask8(a + 4 * len, b + 4 * len, wide);
-        if (equal != 0xFFu) {
-            return len + (size_t)__builtin_ctz(~equal);
-        }
-        len += 8;
-    }
-    while (len < max && ((unaligned_load_u32(a + 4 * len) ^ unaligned_load_u32(b + 4 * len)) & 0xFFFFFFu) == 0) {
-        len++;
-    }
-    return len;
-}
-
 /*
  * The RGB32 hash table: RGB32_HASH_SIZE slots of 8 bytes, the position (below 2^28: PIXBUF_MAX_BYTES)
  * in the low half and 32 more bits of the 3-pixel hash in the high half. A slot whose check bits
@@ -445,15 +354,6 @@ typedef uint64_t Rgb32Slot;
  * bytes, still 6% under upstream's; desktop unchanged). Text pages lose matches and 3-6% of
  * their speed with half the slots, so they keep them all. */
 #define RGB32_DENSE_MATCHES_SHIFT 5u
-
-/* The 64-bit hash of the 3 pixels at @p: the top RGB32_HASH_BITS pick the slot, bits 18-49
- * check. */
-static inline uint64_t hash_rgb32(const uint8_t *p)
-{
-    uint64_t pair = unaligned_load_u64(p) & RGB32_PAIR_MASK;
-    uint64_t third = unaligned_load_u32(p + 8) & 0xFFFFFFu;
-    return pair * 0x9E3779B97F4A7C15ull ^ third * 0xC2B2AE3D27D4EB4Full;
-}
 
 /* @mask: RGB32_HASH_SIZE - 1, or half that for pictures dense in matches. */
 static inline size_t rgb32_slot_index(uint64_t hash, size_t mask)
@@ -486,7 +386,7 @@ static inline size_t tail_match(const uint8_t *u, size_t ip, size_t n, size_t ro
     size_t best_len = 0;
     size_t candidates[3] = { 1, 0, row };
     if (ip + 3 <= n) {
-        uint64_t hash = hash_rgb32(p);
+        uint64_t hash = rgb32_hash3(p);
         size_t cand = rgb32_slot_position(htab[rgb32_slot_index(hash, mask)], hash);
         candidates[1] = cand != 0 ? ip - cand : 0;
     }
@@ -553,7 +453,7 @@ encode_rgb32_body(LzOut *o, const uint8_t *u, size_t n, size_t row, Rgb32Slot *h
             size_t run_len = best_len;
             best_len = 0;
             if (ip >= next_probe) {
-                uint64_t hash = hash_rgb32(p);
+                uint64_t hash = rgb32_hash3(p);
                 Rgb32Slot *slot = &htab[rgb32_slot_index(hash, slot_mask)];
                 size_t cand = rgb32_slot_position(*slot, hash);
                 *slot = rgb32_slot(hash, ip);
@@ -630,7 +530,7 @@ encode_rgb32_body(LzOut *o, const uint8_t *u, size_t n, size_t row, Rgb32Slot *h
     return put_literals_rgb32_long(o, u, literal_start, n);
 }
 
-#if LZ_X86_DISPATCH
+#if RGB32_X86_DISPATCH
 static __attribute__((target("avx2"))) CodecStatus
 encode_rgb32_avx2(LzOut *o, const uint8_t *u, size_t n, size_t row, Rgb32Slot *htab)
 {
@@ -665,7 +565,7 @@ static CodecStatus encode_pass_rgb16(LzOut *o, const uint8_t *u, size_t n, size_
 static CodecStatus encode_pass_rgb32(LzOut *o, const uint8_t *u, size_t n, size_t row,
                                      LzHashTable *table)
 {
-#if LZ_X86_DISPATCH
+#if RGB32_X86_DISPATCH
     /* Same stream either way: AVX2 only compares 8 pixels in one instruction instead of two. */
     if (codecs_cpu_has(CODECS_CPU_AVX2)) {
         return encode_rgb32_avx2(o, u, n, row, table->rgb32);

@@ -1,0 +1,120 @@
+/* rgb32-compare: 32-bit pixels compared on B,G,R eight at a time, and the 3-pixel hash: the match steps the LZ and GLZ encoders share. */
+#pragma once
+/*
+ * Both encoders' RGB32 loops (codecs/lz-encode.c, codecs/glz-encode-rgb32.c) decide match
+ * lengths from 8-pixel equality masks, so a match of a few pixels costs no loop exit per pixel.
+ * The mask comes from one 32-byte compare where the CPU has AVX2 (the loops exist twice, the
+ * AVX2 copy picked at run time through codecs_cpu_has), two 16-byte compares on SSE2 (the
+ * x86-64 baseline) and a plain loop elsewhere. All give the same answers, so the streams are
+ * the same whichever runs. The fourth byte of each pixel (padding in XRGB32) is ignored.
+ *
+ * CODECS_PORTABLE_ONLY (a -D for test builds) keeps only the plain C paths, so they can be
+ * checked on x86 machines too.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__SSE2__) && !defined(CODECS_PORTABLE_ONLY)
+#include <emmintrin.h>
+#define RGB32_COMPARE_SSE2 1
+#else
+#define RGB32_COMPARE_SSE2 0
+#endif
+/* x86-64 with GCC or Clang: the callers' loops may also exist as AVX2 copies. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(CODECS_PORTABLE_ONLY)
+#define RGB32_X86_DISPATCH 1
+#include <immintrin.h>
+#else
+#define RGB32_X86_DISPATCH 0
+#endif
+
+#include "codecs/unaligned.h"
+
+/* The B,G,R bytes of two pixels loaded as one little-endian u64. */
+#define RGB32_PAIR_MASK 0x00FFFFFF00FFFFFFull
+
+#if RGB32_X86_DISPATCH
+/* The 8-pixel comparison as one 32-byte compare. Not always_inline: only a caller compiled
+ * for AVX2 (the AVX2 copy of a loop) may inline it. */
+static inline __attribute__((target("avx2"))) unsigned rgb32_equal_mask8_avx2(const uint8_t *a,
+                                                                            const uint8_t *b)
+{
+    __m256i x = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(const void *)a),
+                                 _mm256_loadu_si256((const __m256i *)(const void *)b));
+    x = _mm256_and_si256(x, _mm256_set1_epi32(0x00FFFFFF));
+    return (unsigned)_mm256_movemask_ps(
+        _mm256_castsi256_ps(_mm256_cmpeq_epi32(x, _mm256_setzero_si256())));
+}
+#endif
+
+/*
+ * Bit k set when pixel k of the 8 at @a equals pixel k at @b on B,G,R. Reads 32 bytes at each.
+ * @wide: the caller is an AVX2 copy of its loop (a constant there, so the test folds away).
+ */
+static inline __attribute__((always_inline)) unsigned rgb32_equal_mask8(const uint8_t *a,
+                                                                       const uint8_t *b, bool wide)
+{
+#if RGB32_X86_DISPATCH
+    if (wide) {
+        return rgb32_equal_mask8_avx2(a, b);
+    }
+#else
+    (void)wide;
+#endif
+#if RGB32_COMPARE_SSE2
+    const __m128i mask = _mm_set1_epi32(0x00FFFFFF);
+    const __m128i zero = _mm_setzero_si128();
+    __m128i x0 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)a),
+                               _mm_loadu_si128((const __m128i *)(const void *)b));
+    __m128i x1 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)(a + 16)),
+                               _mm_loadu_si128((const __m128i *)(const void *)(b + 16)));
+    unsigned eq0 = (unsigned)_mm_movemask_ps(
+        _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_and_si128(x0, mask), zero)));
+    unsigned eq1 = (unsigned)_mm_movemask_ps(
+        _mm_castsi128_ps(_mm_cmpeq_epi32(_mm_and_si128(x1, mask), zero)));
+    return eq0 | eq1 << 4;
+#else
+    unsigned equal = 0;
+    for (unsigned k = 0; k < 8; k++) {
+        equal |= (unsigned)(((unaligned_load_u32(a + 4 * k) ^ unaligned_load_u32(b + 4 * k)) &
+                             0xFFFFFFu) == 0) << k;
+    }
+    return equal;
+#endif
+}
+
+/* Leading equal pixels (0-8) of the 8 at @a and @b. */
+static inline __attribute__((always_inline)) size_t rgb32_equal8(const uint8_t *a, const uint8_t *b,
+                                                                bool wide)
+{
+    return (size_t)__builtin_ctz(~rgb32_equal_mask8(a, b, wide));   /* bit 8 of ~mask is set */
+}
+
+/* Pixels equal (on B,G,R) from @a and @b onwards, at most @max; @a may overlap @b. */
+static inline __attribute__((always_inline)) size_t rgb32_extend(const uint8_t *a, const uint8_t *b,
+                                                                size_t max, bool wide)
+{
+    size_t len = 0;
+    while (len + 8 <= max) {
+        unsigned equal = rgb32_equal_mask8(a + 4 * len, b + 4 * len, wide);
+        if (equal != 0xFFu) {
+            return len + (size_t)__builtin_ctz(~equal);
+        }
+        len += 8;
+    }
+    while (len < max &&
+           ((unaligned_load_u32(a + 4 * len) ^ unaligned_load_u32(b + 4 * len)) & 0xFFFFFFu) == 0) {
+        len++;
+    }
+    return len;
+}
+
+/* A 64-bit hash of the B,G,R of the 3 pixels at @p (reads 12 bytes). Callers take their slot
+ * index from the top bits and check bits from the middle ones. */
+static inline uint64_t rgb32_hash3(const uint8_t *p)
+{
+    uint64_t pair = unaligned_load_u64(p) & RGB32_PAIR_MASK;
+    uint64_t third = unaligned_load_u32(p + 8) & 0xFFFFFFu;
+    return pair * 0x9E3779B97F4A7C15ull ^ third * 0xC2B2AE3D27D4EB4Full;
+}
