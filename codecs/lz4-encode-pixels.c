@@ -403,7 +403,7 @@ static ALWAYS_INLINE bool encode_block_body(BlockOut *o, const uint8_t *base, si
             continue;
         }
         /* After a single pixel (photos) the next one rarely matches: probing stays thin. */
-        bool single = next - i <= 1;
+        bool single = best <= 1;
         i = next;
         next_probe = single && next_probe > i ? next_probe : i;
         probes = single ? probes : 0;
