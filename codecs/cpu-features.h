@@ -12,6 +12,24 @@
  *
  * Decided once per process on first use; thread-safe.
  */
+/*
+ * At compile time: CODECS_SSE2 says SSE2 intrinsics may be used without a check (the x86-64
+ * baseline); CODECS_X86_DISPATCH says SSSE3/AVX2 copies of a loop may be built (GCC or Clang
+ * target attributes, x86-64) and picked with codecs_cpu_has. -DCODECS_PORTABLE_ONLY turns both
+ * off, so the plain C paths that other CPUs run are built and tested on x86 too (the suite's
+ * *-portable tests).
+ */
+#if defined(__SSE2__) && !defined(CODECS_PORTABLE_ONLY)
+#define CODECS_SSE2 1
+#else
+#define CODECS_SSE2 0
+#endif
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(CODECS_PORTABLE_ONLY)
+#define CODECS_X86_DISPATCH 1
+#else
+#define CODECS_X86_DISPATCH 0
+#endif
+
 typedef enum CodecsCpuFeature {
     CODECS_CPU_SSSE3,
     CODECS_CPU_AVX2,

@@ -544,7 +544,7 @@ static inline void expand4(uint32_t *d, const uint8_t *p)
     d[3] = (uint32_t)(hi >> 32);
 }
 
-#if defined(__x86_64__) || defined(__i386__)
+#if CODECS_X86_DISPATCH
 #define GLZ_HAVE_SHUFFLE_VARIANT 1
 #else
 #define GLZ_HAVE_SHUFFLE_VARIANT 0

@@ -437,7 +437,7 @@ static inline __attribute__((always_inline)) CodecStatus encode_body(PassState *
     return CODEC_OK;
 }
 
-#if RGB32_X86_DISPATCH
+#if CODECS_X86_DISPATCH
 static __attribute__((target("avx2"))) CodecStatus encode_avx2(PassState *s, GlzOut *o,
                                                                uint64_t *htab)
 {
@@ -457,7 +457,7 @@ CodecStatus glz_encode_rgb32_pass(PassState *s, uint64_t *htab, GlzOut *o)
     for (size_t k = 0; k < GLZ_FAST_HASH_SIZE; k += 64 / sizeof(*htab)) {
         __builtin_prefetch(&htab[k], 1);
     }
-#if RGB32_X86_DISPATCH
+#if CODECS_X86_DISPATCH
     /* Same stream either way: AVX2 only compares 8 pixels in one instruction instead of two. */
     if (codecs_cpu_has(CODECS_CPU_AVX2)) {
         return encode_avx2(s, o, htab);

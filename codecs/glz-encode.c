@@ -4,10 +4,10 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#ifdef __SSE2__
+#include "codecs/cpu-features.h"
+#if CODECS_SSE2
 #include <emmintrin.h>
 #endif
-
 #include "codecs/glz-encode-private.h"
 #include "codecs/lz-format.h"
 
@@ -328,7 +328,7 @@ static inline __attribute__((always_inline)) void try_candidate(const PassState 
         return;
     }
     size_t len = 0;
-#ifdef __SSE2__
+#if CODECS_SSE2
     {
         /* Eight pixels a step (SSE2 is part of x86-64), the first difference found from the
          * compare masks: text pages are mostly long matches, and this loop was a quarter of
@@ -378,7 +378,7 @@ static inline __attribute__((always_inline)) void try_candidate(const PassState 
     while (len < max_len && ((u[len] ^ src[len]) & mask) == 0) {
         len++;
     }
-#ifdef __SSE2__
+#if CODECS_SSE2
 counted:
 #endif
     if (len > best->len) {

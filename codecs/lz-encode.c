@@ -530,7 +530,7 @@ encode_rgb32_body(LzOut *o, const uint8_t *u, size_t n, size_t row, Rgb32Slot *h
     return put_literals_rgb32_long(o, u, literal_start, n);
 }
 
-#if RGB32_X86_DISPATCH
+#if CODECS_X86_DISPATCH
 static __attribute__((target("avx2"))) CodecStatus
 encode_rgb32_avx2(LzOut *o, const uint8_t *u, size_t n, size_t row, Rgb32Slot *htab)
 {
@@ -565,7 +565,7 @@ static CodecStatus encode_pass_rgb16(LzOut *o, const uint8_t *u, size_t n, size_
 static CodecStatus encode_pass_rgb32(LzOut *o, const uint8_t *u, size_t n, size_t row,
                                      LzHashTable *table)
 {
-#if RGB32_X86_DISPATCH
+#if CODECS_X86_DISPATCH
     /* Same stream either way: AVX2 only compares 8 pixels in one instruction instead of two. */
     if (codecs_cpu_has(CODECS_CPU_AVX2)) {
         return encode_rgb32_avx2(o, u, n, row, table->rgb32);

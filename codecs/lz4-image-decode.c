@@ -35,10 +35,10 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#if defined(__x86_64__) && defined(__GNUC__)
+#include "codecs/cpu-features.h"
+#if CODECS_X86_DISPATCH
 #include <immintrin.h>
 #define LZ4_DECODE_X86 1
-#include "codecs/cpu-features.h"
 #else
 #define LZ4_DECODE_X86 0
 #endif
@@ -321,7 +321,9 @@ decode_fast_body(const uint8_t **ip_io, const uint8_t *iend, const uint8_t *hist
         }
         ip += lit;
         op += lit;
-        const uint8_t *lit_end = ip;
+#if LZ4_DECODE_X86
+        const uint8_t *lit_end = ip;   /* where a match inside the literals is read from */
+#endif
         /* At least 17 input bytes follow the literals here, so this is not the block's last
          * sequence: an offset follows. */
         size_t offset = (size_t)ip[0] | (size_t)ip[1] << 8;

@@ -23,9 +23,8 @@
  *   points stays off that path.
  */
 
-/* AVX2 variants of the two per-row vector passes, chosen at run time (__builtin_cpu_supports).
- * QUIC_ENCODE_PORTABLE builds only the baseline paths (to test them on AVX2 machines). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(QUIC_ENCODE_PORTABLE)
+/* AVX2 variants of the two per-row vector passes, chosen at run time (codecs_cpu_has). */
+#if CODECS_X86_DISPATCH
 #include <immintrin.h>
 #define HAVE_AVX2 1
 #endif
@@ -212,7 +211,7 @@ static void compute_symbols(Encoder *e, size_t x0, size_t x1)
         x = symbols_avx2(cur, prev, sym, x, x1, f->mask);
     }
 #endif
-#if defined(__SSE2__)
+#if CODECS_SSE2
     const __m128i mask = _mm_set1_epi8((char)f->mask);
     const __m128i top = _mm_set1_epi8((char)((f->mask >> 1) + 1));
     const __m128i one = _mm_set1_epi8(1);
@@ -281,7 +280,7 @@ static void eq_words_sse2(const uint8_t *cur, const uint8_t *next, uint64_t *eq,
     for (size_t i = from; i < to; i++) {
         const uint8_t *p = cur + 256 * i;
         uint64_t bits = 0;
-#if defined(__SSE2__)
+#if CODECS_SSE2
         const __m128i m = _mm_set1_epi32((int)key_mask);
         const __m128i zero = _mm_setzero_si128();
         for (unsigned j = 0; j < 64; j += 4) {
@@ -355,7 +354,7 @@ static uint64_t eq_bits_slow(const uint8_t *cur, size_t from, size_t to, uint32_
 static uint64_t eq_first_word(const uint8_t *cur, uint32_t key_mask)
 {
     uint64_t bits = eq_bits_slow(cur, 1, 4, key_mask);
-#if defined(__SSE2__)
+#if CODECS_SSE2
     const __m128i m = _mm_set1_epi32((int)key_mask);
     const __m128i zero = _mm_setzero_si128();
     for (unsigned j = 4; j < 64; j += 4) {

@@ -7,7 +7,8 @@
 
 #include "codecs/quic.h"
 
-#if defined(__SSE2__)
+#include "codecs/cpu-features.h"
+#if CODECS_SSE2
 #include <emmintrin.h>
 #endif
 
@@ -102,7 +103,7 @@ static inline void quic_melc_down(QuicState *s)
  * most pixels, so the scan compares eight keys per step where SSE2 is available. */
 static inline size_t quic_run_end(const uint32_t *key, size_t i, size_t end, uint32_t value)
 {
-#if defined(__SSE2__)
+#if CODECS_SSE2
     const __m128i v = _mm_set1_epi32((int)value);
     while (end - i >= 8) {
         __m128i a = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)(key + i)), v);
@@ -128,7 +129,7 @@ static inline size_t quic_run_end(const uint32_t *key, size_t i, size_t end, uin
 static QUIC_ALWAYS_INLINE unsigned quic_counters_update(const QuicFamily *f, uint32_t *counters,
                                                         unsigned sym, uint32_t trigger)
 {
-#if defined(__SSE2__)
+#if CODECS_SSE2
     /* code_len[sym][0..7] widened to eight 32-bit lanes */
     const __m128i zero = _mm_setzero_si128();
     __m128i lens = _mm_unpacklo_epi8(

@@ -8,33 +8,25 @@
  * x86-64 baseline) and a plain loop elsewhere. All give the same answers, so the streams are
  * the same whichever runs. The fourth byte of each pixel (padding in XRGB32) is ignored.
  *
- * CODECS_PORTABLE_ONLY (a -D for test builds) keeps only the plain C paths, so they can be
- * checked on x86 machines too.
+ * -DCODECS_PORTABLE_ONLY (codecs/cpu-features.h) keeps only the plain C path.
  */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#if defined(__SSE2__) && !defined(CODECS_PORTABLE_ONLY)
-#include <emmintrin.h>
-#define RGB32_COMPARE_SSE2 1
-#else
-#define RGB32_COMPARE_SSE2 0
-#endif
-/* x86-64 with GCC or Clang: the callers' loops may also exist as AVX2 copies. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(CODECS_PORTABLE_ONLY)
-#define RGB32_X86_DISPATCH 1
-#include <immintrin.h>
-#else
-#define RGB32_X86_DISPATCH 0
-#endif
-
+#include "codecs/cpu-features.h"
 #include "codecs/unaligned.h"
+#if CODECS_SSE2
+#include <emmintrin.h>
+#endif
+#if CODECS_X86_DISPATCH
+#include <immintrin.h>
+#endif
 
 /* The B,G,R bytes of two pixels loaded as one little-endian u64. */
 #define RGB32_PAIR_MASK 0x00FFFFFF00FFFFFFull
 
-#if RGB32_X86_DISPATCH
+#if CODECS_X86_DISPATCH
 /* The 8-pixel comparison as one 32-byte compare. Not always_inline: only a caller compiled
  * for AVX2 (the AVX2 copy of a loop) may inline it. */
 static inline __attribute__((target("avx2"))) unsigned rgb32_equal_mask8_avx2(const uint8_t *a,
@@ -55,14 +47,14 @@ static inline __attribute__((target("avx2"))) unsigned rgb32_equal_mask8_avx2(co
 static inline __attribute__((always_inline)) unsigned rgb32_equal_mask8(const uint8_t *a,
                                                                        const uint8_t *b, bool wide)
 {
-#if RGB32_X86_DISPATCH
+#if CODECS_X86_DISPATCH
     if (wide) {
         return rgb32_equal_mask8_avx2(a, b);
     }
 #else
     (void)wide;
 #endif
-#if RGB32_COMPARE_SSE2
+#if CODECS_SSE2
     const __m128i mask = _mm_set1_epi32(0x00FFFFFF);
     const __m128i zero = _mm_setzero_si128();
     __m128i x0 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(const void *)a),
