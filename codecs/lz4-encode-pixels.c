@@ -390,6 +390,8 @@ static ALWAYS_INLINE bool encode_block_body(BlockOut *o, const uint8_t *base, si
         if (best == 8) {
             best += extend_pixels(p + 32, ref + 32, max - 8, wide);
         }
+        /* The next probe is near where this match ends: fetch its slot while writing. */
+        __builtin_prefetch(&table[hash_pair(p + 4 * best + 4) >> (64 - SLOT_BITS)]);
         size_t next = 0;
         int r = best != 0 ? put_match(&s, i, ref, best, &next) : 0;
         if (r < 0) {
