@@ -1,17 +1,17 @@
-/* lz4-encode-pixels: LZ4 blocks for 32-bit pixel rows, matches looked for 8 pixels at a time. */
+/* lz4-encode-pixels: LZ4 blocks for 32-bit pixel rows, candidate places compared 8 pixels at a time. */
 /*
  * liblz4 hashes every byte position and needs 4 equal bytes to start a match. Pixels repeat
  * at pixel boundaries, from a few places: the pixel to the left (a run), the row above and
- * its neighbours (above-left, above-right), and earlier copies of the same pixels. So a scan
- * takes 8 pixels at a time: one vector compare per place marks which of the 8 equal their
- * left, above, above-left and above-right neighbours, and a probe per pixel of a hash table
- * of pixel pairs (slots hold 32 check bits with the position: a failed probe loads no
- * pixels) marks which have an earlier copy. Only marked pixels are looked at closer: each
- * place compared over 16 pixels, the longest chosen without branches, extended 16 pixels a
- * step, then byte by byte backwards (into the literals) and forwards into the next pixel.
- * Right after a match the next pixels are tried one by one (on screen content the next match
- * usually starts there). While the hash finds nothing (photos) it is probed in one scan of 8,
- * and scans without a mark are stepped over in a tight loop.
+ * its neighbours (above-left, above-right), and earlier copies of the same pixels. The loop
+ * follows the LZ encoder's RGB32 loop (lz-encode.c): at a probed pixel those places and one
+ * hash slot of the pixel pair (32 check bits with the position: a failed probe loads no
+ * pixels) are compared 8 pixels at once and the longest kept without branches (a run only
+ * where nothing else matches: it is the slowest match to decode); a match of 8 is extended
+ * 16 pixels a step, then byte by byte backwards (into the literals) and forwards into the
+ * next pixel. While nothing matches the hash probes thin out (linearly, then quadratically:
+ * photos) and the pixels between are scanned 8 at a time for a 2-pixel run or row-above
+ * start, or, after 64 literal bytes, a single pixel equal to a neighbour (what keeps a photo's
+ * stream under liblz4's). A single-pixel match keeps the probes thin.
  *
  * Same stream on every CPU: AVX2 (chosen at run time) only compares 8 pixels in one
  * instruction instead of two SSE2 ones (or eight scalar ones on other targets).
@@ -49,6 +49,8 @@
 #define LZ4_MAX_OFFSET 65535u
 /* A match ends at least this many bytes before its block's end (LZ4 needs 12 and 5). */
 #define END_MARGIN 16u
+/* 2^14 hash slots (128 KB): 2^13 put the synthetic text test (garbage in the X byte, so only
+ * the hash finds matches) over its 4:1 line. */
 #define SLOT_BITS 14u
 /* Matches shorter than this many bytes are taken only after SHORT_MATCH_LITERALS literal
  * bytes: a pixel between other matches saves a byte or two and costs the decoder a sequence;
@@ -121,13 +123,6 @@ static ALWAYS_INLINE unsigned equal_mask8(const uint8_t *a, const uint8_t *b, bo
 static ALWAYS_INLINE unsigned equal_pixels8(const uint8_t *a, const uint8_t *b, bool wide)
 {
     return (unsigned)__builtin_ctz(~equal_mask8(a, b, wide));   /* bit 8 of ~mask is set */
-}
-
-/* Leading equal pixels (0-16) of the 16 at @a and @b. */
-static ALWAYS_INLINE unsigned equal_pixels16(const uint8_t *a, const uint8_t *b, bool wide)
-{
-    unsigned eq = equal_mask8(a, b, wide) | equal_mask8(a + 32, b + 32, wide) << 8;
-    return (unsigned)__builtin_ctz(~eq);   /* bit 16 of ~eq is set */
 }
 
 /* Equal pixels from @a and @b onwards (@b < @a, overlap allowed), at most @max. */
