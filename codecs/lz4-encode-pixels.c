@@ -27,21 +27,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* LZ4_PIXELS_PORTABLE_ONLY: plain C compares only (to check that path on x86). */
-#if defined(__SSE2__) && !defined(LZ4_PIXELS_PORTABLE_ONLY)
-#define PIXELS_SSE2 1
+#include "codecs/cpu-features.h"
+#if CODECS_SSE2
 #include <emmintrin.h>
-#else
-#define PIXELS_SSE2 0
 #endif
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(LZ4_PIXELS_PORTABLE_ONLY)
-#define PIXELS_X86_DISPATCH 1
+#if CODECS_X86_DISPATCH
 #include <immintrin.h>
-#else
-#define PIXELS_X86_DISPATCH 0
 #endif
 
-#include "codecs/cpu-features.h"
 #include "codecs/unaligned.h"
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
@@ -82,7 +75,7 @@ void lz4_pixel_table_free(Lz4PixelTable *table)
     free(table);
 }
 
-#if PIXELS_X86_DISPATCH
+#if CODECS_X86_DISPATCH
 static inline __attribute__((target("avx2"))) unsigned equal_mask8_avx2(const uint8_t *a,
                                                                      const uint8_t *b)
 {
@@ -96,14 +89,14 @@ static inline __attribute__((target("avx2"))) unsigned equal_mask8_avx2(const ui
  * @wide: the caller is the AVX2 copy of the loop. */
 static ALWAYS_INLINE unsigned equal_mask8(const uint8_t *a, const uint8_t *b, bool wide)
 {
-#if PIXELS_X86_DISPATCH
+#if CODECS_X86_DISPATCH
     if (wide) {
         return equal_mask8_avx2(a, b);
     }
 #else
     (void)wide;
 #endif
-#if PIXELS_SSE2
+#if CODECS_SSE2
     __m128i e0 = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)a),
                                  _mm_loadu_si128((const __m128i *)(const void *)b));
     __m128i e1 = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)(a + 16)),
@@ -422,7 +415,7 @@ static ALWAYS_INLINE bool encode_block_body(BlockOut *o, const uint8_t *base, si
     return true;
 }
 
-#if PIXELS_X86_DISPATCH
+#if CODECS_X86_DISPATCH
 static __attribute__((target("avx2"))) bool encode_block_avx2(BlockOut *o, const uint8_t *base,
                                                              size_t begin, size_t end,
                                                              size_t row_bytes, uint64_t *table)
@@ -452,7 +445,7 @@ size_t lz4_encode_pixel_blocks(Lz4PixelTable *table, const uint8_t *plain, size_
     /* Slots start as "pixel 0 at position 0": a false candidate is only compared, never
      * taken (every match is verified on the pixels). */
     memset(table->slot, 0, sizeof(table->slot));
-#if PIXELS_X86_DISPATCH
+#if CODECS_X86_DISPATCH
     bool wide = codecs_cpu_has(CODECS_CPU_AVX2);
 #endif
     size_t block_bytes = (size_t)rows * row_bytes;
@@ -463,7 +456,7 @@ size_t lz4_encode_pixel_blocks(Lz4PixelTable *table, const uint8_t *plain, size_
         }
         BlockOut o = { .op = out + pos + 4, .out_end = out + capacity };
         bool ok;
-#if PIXELS_X86_DISPATCH
+#if CODECS_X86_DISPATCH
         ok = wide ? encode_block_avx2(&o, plain, begin, end, row_bytes, table->slot)
                   : encode_block_baseline(&o, plain, begin, end, row_bytes, table->slot);
 #else
