@@ -400,11 +400,13 @@ static ALWAYS_INLINE bool encode_block_body(BlockOut *o, const uint8_t *base, si
         i = next;
         next_probe = single && next_probe > i ? next_probe : i;
         probes = single ? probes : 0;
-        /* Remember where the match ended so the next repeat of its tail is found. */
-        size_t e = i - 2;
-        uint64_t k2 = hash_pair(base + 4 * e), k1 = hash_pair(base + 4 * (e + 1));
-        table[k2 >> (64 - SLOT_BITS)] = slot_make(k2, e);
-        table[k1 >> (64 - SLOT_BITS)] = slot_make(k1, e + 1);
+        /* Remember where the match ended so the next repeat of its tail is found: the
+         * last pixel only (with the one after it). A second insert, at the pixel before,
+         * cost 1-2% on text pages; without it their streams are 0.3% smaller, desktop's
+         * and gradient's 0.05-0.2% larger. */
+        size_t e = i - 1;
+        uint64_t k1 = hash_pair(base + 4 * e);
+        table[k1 >> (64 - SLOT_BITS)] = slot_make(k1, e);
     }
     size_t lit = (size_t)(base + end - s.anchor);
     size_t need = 1u + (lit >= 15 ? 1u + (lit - 15) / 255u : 0) + lit;
