@@ -88,6 +88,15 @@ uint8_t image_encoder_choose(const ImageEncoderSource *src, SpiceImageCompressio
 bool image_encoder_is_photo_like(const ImageEncoderSource *src);
 
 /*
+ * A counted buffer of @size bytes (contents undefined, 64-byte aligned) for pixels a GLZ
+ * dictionary will keep (pixels_owner). Large buffers come from mmap with their pages faulted
+ * in by one call: every image a dictionary keeps is memory nobody touched yet (the window
+ * holds megabytes), and touching it page by page costs more than coding the image. NULL on
+ * allocation failure or @size 0. Release with glz_shared_pixels_unref.
+ */
+GlzSharedPixels *image_encoder_pixels_new(size_t size);
+
+/*
  * Appends the ImageDescriptor (id, type, flags 0, width, height) and the type's body to @w:
  *   BITMAP: format, TOP_DOWN, width, height, stride width * 4, palette 0, packed rows
  *   LZ_RGB, GLZ_RGB, QUIC, LZ4, JPEG: data_size u32 + the stream (LZ/GLZ/QUIC types RGB32, or

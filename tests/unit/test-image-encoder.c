@@ -481,6 +481,51 @@ static void test_glz_sequence(void)
     }
 }
 
+/*
+ * Packed pixels without an owner: the dictionary keeps a copy made by the encoder (shared with
+ * the next image when identical), never the caller's buffer, which the caller rewrites between
+ * images here. If the dictionary referenced the caller's buffer, the later images would match
+ * against pixels the client's window never had and decode wrong.
+ */
+static void test_glz_kept_copies(void)
+{
+    const uint32_t w = 256, h = 192;   /* 192 KiB: the pre-faulted copy */
+    const size_t bytes = (size_t)w * h * 4;
+    GlzDictionary *dict = glz_dictionary_new(1u << 20);
+    GlzWindow *window = glz_window_new(1u << 20);
+    TestImage work, other;
+    make_image(&work, CONTENT_TEXT, SPICE_BITMAP_FMT_32BIT, w, h, 0, 31);
+    make_image(&other, CONTENT_PHOTO, SPICE_BITMAP_FMT_32BIT, w, h, 0, 32);
+    uint8_t *first = g_memdup2(work.buf, bytes);
+    work.src.glz = dict;
+    size_t size;
+    uint64_t id = 99;
+    for (uint64_t step = 0; step < 5; step++) {
+        if (step == 1) {
+            memcpy(work.buf, other.buf, bytes);     /* a different picture */
+        } else if (step == 2) {
+            memcpy(work.buf, first, bytes);         /* back: the recent copy does not match */
+        } else if (step == 4) {
+            work.buf[bytes - 2] ^= 0x5a;            /* differs in the last pixel only */
+        }                                           /* step 3: the same again, shared */
+        g_assert_cmpuint(encode_glz_and_check(&work.src, SPICE_IMAGE_COMPRESSION_GLZ, window,
+                                              &size, &id), ==, SPICE_IMAGE_TYPE_GLZ_RGB);
+        g_assert_cmpuint(id, ==, step);
+    }
+    /* The buffer a dictionary keeps: writable, of the size asked for. */
+    g_assert_null(image_encoder_pixels_new(0));
+    GlzSharedPixels *big = image_encoder_pixels_new(bytes);
+    g_assert_nonnull(big);
+    g_assert_cmpuint(glz_shared_pixels_size(big), ==, bytes);
+    memset(glz_shared_pixels_data(big), 0xa5, bytes);
+    glz_shared_pixels_unref(big);
+    g_free(first);
+    free_image(&work);
+    free_image(&other);
+    glz_dictionary_free(dict);
+    glz_window_free(window);
+}
+
 /* An image over the client's window goes as LZ_RGB, uses no id, and the next GLZ image still
  * decodes with the ids the client's window expects. */
 static void test_glz_too_large_goes_lz(void)
@@ -736,6 +781,7 @@ int main(int argc, char **argv)
     g_test_add_func("/image-encoder/round-trips", test_round_trips);
     g_test_add_func("/image-encoder/glz-sequence", test_glz_sequence);
     g_test_add_func("/image-encoder/glz-too-large-goes-lz", test_glz_too_large_goes_lz);
+    g_test_add_func("/image-encoder/glz-kept-copies", test_glz_kept_copies);
     g_test_add_func("/image-encoder/policy-choices", test_policy_choices);
     g_test_add_func("/image-encoder/auto-picks-the-smaller", test_auto_picks_the_smaller);
     g_test_add_func("/image-encoder/photo-heuristic", test_photo_heuristic);
