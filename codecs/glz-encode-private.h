@@ -27,6 +27,8 @@ typedef struct DictImage {
     const uint32_t *units; /* the pixels in coded order, as the decoder will hold them: */
     uint32_t *copy;       /* owned: NULL, or units when they are the dictionary's copy */
     GlzSharedPixels *shared; /* one reference: NULL, or the buffer holding units */
+    uint64_t *row_sigs;   /* owned: NULL, or one signature per row for the next image's scroll
+                           * detection (glz-encode-rgb32.c; 0 for a row without one) */
 } DictImage;
 
 struct GlzDictionary {

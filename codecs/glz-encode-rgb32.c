@@ -1,6 +1,7 @@
 /* glz-encode-rgb32: the GLZ encoder's RGB pass (run, row above, one hash slot, two far sources; 8-pixel compares). */
 #include "codecs/glz-encode-private.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "codecs/cpu-features.h"
@@ -155,6 +156,90 @@ static void far_push(const PassState *s, FarSource far[FAR_COUNT], size_t ip, ui
     }
 }
 
+/* ---- scroll detection: rows of the previous image found again by their signatures ---- */
+
+/*
+ * A scrolled page repeats the previous image's rows a few rows up. Its unique pixel triples
+ * are found through the hash slot, but on text most triples recur (the same glyphs), so the
+ * slot points at the last copy of a glyph, not the scrolled one, and a small page may never
+ * find a match long enough to keep as a far source. So each row gets a signature (its B,G,R
+ * at SIG_SAMPLES places across it: no full read of the row), and a row whose signature was a
+ * row of the previous image offers that shift as a far source. Eight samples: each is a cache
+ * miss at the row's start, and 32 cost a quarter of a text page's encode.
+ */
+#define SIG_SAMPLES 8u
+
+/* The signature of the @width pixels at @row; 0 when the samples are all one colour (blank
+ * rows match every other blank row: no evidence of a shift). */
+static uint64_t row_signature(const uint8_t *row, size_t width)
+{
+    uint32_t first = unaligned_load_u32(row) & 0xFFFFFFu;
+    uint32_t varied = 0;
+    uint64_t h = 0x9E3779B97F4A7C15ull;
+    for (size_t k = 0; k < SIG_SAMPLES; k++) {
+        uint32_t v = unaligned_load_u32(row + 4 * (k * width / SIG_SAMPLES)) & 0xFFFFFFu;
+        varied |= v ^ first;
+        h = (h ^ v) * 0xC2B2AE3D27D4EB4Full;
+        h ^= h >> 29;
+    }
+    return varied != 0 ? h | 1 : 0;
+}
+
+/* An earlier image's row signatures as an open-addressed table: signature -> row. */
+typedef struct RowMap {
+    const DictImage *image;  /* borrowed: the image the rows are of */
+    uint64_t *sig;           /* owned; 0 = empty slot */
+    uint32_t *row;
+    size_t mask;             /* slots - 1; no table when sig is NULL */
+} RowMap;
+
+static void row_map_build(RowMap *m, const DictImage *image)
+{
+    const uint64_t *sigs = image->row_sigs;
+    size_t rows = image->pixels / image->width;
+    m->image = image;
+    size_t slots = 16;
+    while (slots < 2 * rows) {
+        slots *= 2;
+    }
+    m->sig = calloc(slots, sizeof(*m->sig));
+    m->row = malloc(slots * sizeof(*m->row));
+    if (m->sig == NULL || m->row == NULL) {
+        free(m->sig);
+        free(m->row);
+        m->sig = NULL;
+        return;
+    }
+    m->mask = slots - 1;
+    for (size_t y = 0; y < rows; y++) {
+        if (sigs[y] == 0) {
+            continue;
+        }
+        size_t i = (size_t)(sigs[y] >> 20) & m->mask;
+        while (m->sig[i] != 0 && m->sig[i] != sigs[y]) {
+            i = (i + 1) & m->mask;
+        }
+        if (m->sig[i] == 0) {   /* a repeated row keeps its first place */
+            m->sig[i] = sigs[y];
+            m->row[i] = (uint32_t)y;
+        }
+    }
+}
+
+static bool row_map_find(const RowMap *m, uint64_t sig, size_t *out_row)
+{
+    if (m->sig == NULL || sig == 0) {
+        return false;
+    }
+    for (size_t i = (size_t)(sig >> 20) & m->mask; m->sig[i] != 0; i = (i + 1) & m->mask) {
+        if (m->sig[i] == sig) {
+            *out_row = m->row[i];
+            return true;
+        }
+    }
+    return false;
+}
+
 /* ---- output ---- */
 
 static inline uint64_t narrow_two_pixels(uint64_t v)
@@ -256,7 +341,9 @@ static inline __attribute__((always_inline)) void offer(Best *b, const uint8_t *
 }
 
 static inline __attribute__((always_inline)) CodecStatus encode_body(PassState *s, GlzOut *o,
-                                                                    uint64_t *htab, bool wide)
+                                                                    uint64_t *htab,
+                                                                    const RowMap *prev_rows,
+                                                                    bool wide)
 {
     const DictImage *cur = s->cur;
     const uint8_t *u = (const uint8_t *)(const void *)s->px;
@@ -272,6 +359,8 @@ static inline __attribute__((always_inline)) CodecStatus encode_body(PassState *
     memset(far, 0, sizeof(far));
 
     uint64_t prev_same_delta = 0;
+    uint64_t sig_delta = 0;   /* the shift the last row found in prev_rows gave */
+    size_t signed_rows = 0;   /* rows of cur->row_sigs filled in */
     if (s->first_ref + 1 < s->d->count) {
         const DictImage *prev = cur - 1;
         if (prev->width == cur->width && prev->pixels == n && prev->type == cur->type) {
@@ -297,6 +386,26 @@ static inline __attribute__((always_inline)) CodecStatus encode_body(PassState *
             }
             if (prev_same_delta != 0) {
                 far_push(s, far, ip, prev_same_delta);
+            }
+            if (cur->row_sigs != NULL) {
+                /* Rows a long match went over are signed too: the next image looks for them. */
+                for (; signed_rows < y; signed_rows++) {
+                    cur->row_sigs[signed_rows] = row_signature(u + 4 * signed_rows * width, width);
+                }
+                uint64_t sig = row_signature(u + 4 * row_start, width);
+                size_t prev_row;
+                cur->row_sigs[y] = sig;
+                signed_rows = y + 1;
+                if (row_map_find(prev_rows, sig, &prev_row) && prev_row != y) {
+                    /* Rows repeat within a page too (blank lines, grid lines): a shift
+                     * counts once two rows with signatures agree on it. */
+                    uint64_t delta = base + row_start -
+                                     (prev_rows->image->base + prev_row * width);
+                    if (delta == sig_delta) {
+                        far_push(s, far, ip, delta);
+                    }
+                    sig_delta = delta;
+                }
             }
             glz_copy_rows_before(s, row_start);
             continue;   /* ip + 8 <= n still holds */
@@ -433,21 +542,26 @@ static inline __attribute__((always_inline)) CodecStatus encode_body(PassState *
     if (!put_literals(o, s->px, literal_start, n, GLZ_PASS_RGB)) {
         return CODEC_ERR_NO_SPACE;
     }
+    for (; cur->row_sigs != NULL && signed_rows < n / width; signed_rows++) {
+        cur->row_sigs[signed_rows] = row_signature(u + 4 * signed_rows * width, width);
+    }
     glz_copy_rows_before(s, n);
     return CODEC_OK;
 }
 
 #if CODECS_X86_DISPATCH
 static __attribute__((target("avx2"))) CodecStatus encode_avx2(PassState *s, GlzOut *o,
-                                                               uint64_t *htab)
+                                                               uint64_t *htab,
+                                                               const RowMap *prev_rows)
 {
-    return encode_body(s, o, htab, true);
+    return encode_body(s, o, htab, prev_rows, true);
 }
 #endif
 
-static CodecStatus encode_baseline(PassState *s, GlzOut *o, uint64_t *htab)
+static CodecStatus encode_baseline(PassState *s, GlzOut *o, uint64_t *htab,
+                                   const RowMap *prev_rows)
 {
-    return encode_body(s, o, htab, false);
+    return encode_body(s, o, htab, prev_rows, false);
 }
 
 CodecStatus glz_encode_rgb32_pass(PassState *s, uint64_t *htab, GlzOut *o)
@@ -457,11 +571,28 @@ CodecStatus glz_encode_rgb32_pass(PassState *s, uint64_t *htab, GlzOut *o)
     for (size_t k = 0; k < GLZ_FAST_HASH_SIZE; k += 64 / sizeof(*htab)) {
         __builtin_prefetch(&htab[k], 1);
     }
+    /* Where the rows of the latest image of this width are, to find them again in this one
+     * (a server may send other pictures between two frames of a scrolling window). */
+    RowMap prev_rows = { NULL, NULL, NULL, 0 };
+    const DictImage *cur = s->cur;
+    for (size_t k = s->d->count - 1; k > s->first_ref && cur->row_sigs != NULL; k--) {
+        const DictImage *prev = &s->d->images[k - 1];
+        if (prev->width == cur->width && prev->type == cur->type && prev->row_sigs != NULL) {
+            row_map_build(&prev_rows, prev);
+            break;
+        }
+    }
+    CodecStatus st;
 #if CODECS_X86_DISPATCH
     /* Same stream either way: AVX2 only compares 8 pixels in one instruction instead of two. */
     if (codecs_cpu_has(CODECS_CPU_AVX2)) {
-        return encode_avx2(s, o, htab);
-    }
+        st = encode_avx2(s, o, htab, &prev_rows);
+    } else
 #endif
-    return encode_baseline(s, o, htab);
+    {
+        st = encode_baseline(s, o, htab, &prev_rows);
+    }
+    free(prev_rows.sig);
+    free(prev_rows.row);
+    return st;
 }

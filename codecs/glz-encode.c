@@ -152,8 +152,10 @@ static void release_image(GlzDictionary *d, DictImage *im)
 {
     keep_spare(d, im->copy, im->pixels);
     glz_shared_pixels_unref(im->shared);
+    free(im->row_sigs);
     im->copy = NULL;
     im->shared = NULL;
+    im->row_sigs = NULL;
 }
 
 GlzDictionary *glz_dictionary_new(uint32_t window_pixels)
@@ -186,6 +188,7 @@ void glz_dictionary_free(GlzDictionary *d)
     for (size_t i = 0; i < d->count; i++) {
         free(d->images[i].copy);
         glz_shared_pixels_unref(d->images[i].shared);
+        free(d->images[i].row_sigs);
     }
     free(d->images);
     free(d->spare);
@@ -669,7 +672,9 @@ CodecStatus glz_encode_shared(GlzDictionary *d, const Pixbuf *src, GlzSharedPixe
     uint64_t oldest = first_ref < d->count ? d->images[first_ref].id : id;
 
     DictImage *cur = &d->images[d->count++];
-    *cur = (DictImage){ id, d->next_base, n, src->width, type, share ? px : units, units, NULL };
+    /* Row signatures are a help, not a need: without memory for them scrolls go undetected. */
+    *cur = (DictImage){ id, d->next_base, n, src->width, type, share ? px : units, units, NULL,
+                        calloc(src->height, sizeof(uint64_t)) };
     d->next_base += n;
 
     uint8_t *h = out;
@@ -693,6 +698,7 @@ CodecStatus glz_encode_shared(GlzDictionary *d, const Pixbuf *src, GlzSharedPixe
     }
     if (st != CODEC_OK) {
         d->count--;
+        free(cur->row_sigs);
         free(units);
         return st;
     }

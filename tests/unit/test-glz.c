@@ -179,6 +179,45 @@ static void test_scrolled_page(void)
     glz_dictionary_free(d);
 }
 
+/*
+ * What a server sends when a small window scrolls: the page, the page again (a redraw: one
+ * long match into the first), then the page moved up 24 rows. The scrolled frame must still
+ * find the page: the image right before it was coded as references only, and on a small text
+ * page the hash slots point at other copies of the same glyphs.
+ */
+static void test_scrolled_after_redraw(void)
+{
+    const uint32_t W = 320, H = 240, SCROLL = 24;
+    Pixbuf tall, page, scrolled;
+    make_image(&tall, PIXBUF_FORMAT_XRGB32, W, H + SCROLL, TEST_IMAGE_TEXT, 9);
+    g_assert_cmpint(pixbuf_init_view(&page, PIXBUF_FORMAT_XRGB32, W, H, tall.stride, tall.data,
+                                     tall.stride * H), ==, CODEC_OK);
+    g_assert_cmpint(pixbuf_init_view(&scrolled, PIXBUF_FORMAT_XRGB32, W, H, tall.stride,
+                                     pixbuf_row(&tall, SCROLL), tall.stride * H), ==, CODEC_OK);
+    GlzDictionary *alone = glz_dictionary_new(WINDOW);
+    size_t alone_size;
+    uint64_t id;
+    g_free(encode_or_die(alone, &scrolled, LZ_IMAGE_TYPE_RGB32, &alone_size, &id));
+    glz_dictionary_free(alone);
+
+    GlzDictionary *d = glz_dictionary_new(WINDOW);
+    GlzWindow *w = glz_window_new(WINDOW);
+    const Pixbuf *frames[] = { &page, &page, &scrolled };
+    size_t sizes[3];
+    for (unsigned i = 0; i < 3; i++) {
+        uint8_t *s = encode_or_die(d, frames[i], LZ_IMAGE_TYPE_RGB32, &sizes[i], &id);
+        decode_and_check(w, s, sizes[i], frames[i], LZ_IMAGE_TYPE_RGB32);
+        g_free(s);
+    }
+    g_test_message("scrolled after a redraw: %zu bytes, alone %zu bytes (page %zu, redraw %zu)",
+                   sizes[2], alone_size, sizes[0], sizes[1]);
+    g_assert_cmpuint(sizes[1] * 20, <, sizes[0]);     /* the redraw refers to the page */
+    g_assert_cmpuint(sizes[2] * 3, <, alone_size);    /* so does the scrolled frame */
+    pixbuf_free(&tall);
+    glz_window_free(w);
+    glz_dictionary_free(d);
+}
+
 /* Encoder and decoder drop the same old images; a stream referencing a dropped one fails. */
 static void test_window_eviction(void)
 {
@@ -766,6 +805,7 @@ int main(int argc, char **argv)
     g_test_add_func("/glz/round-trip-single", test_round_trip_single);
     g_test_add_func("/glz/known-stream", test_known_stream);
     g_test_add_func("/glz/scrolled-page", test_scrolled_page);
+    g_test_add_func("/glz/scrolled-after-redraw", test_scrolled_after_redraw);
     g_test_add_func("/glz/window-eviction", test_window_eviction);
     g_test_add_func("/glz/out-of-order", test_out_of_order);
     g_test_add_func("/glz/far-references", test_far_references);
