@@ -202,6 +202,19 @@ uint64_t glz_dictionary_next_id(const GlzDictionary *d)
     return d->next_id;
 }
 
+GlzSharedPixels *glz_dictionary_newest_pixels(const GlzDictionary *d)
+{
+    if (d->count == 0) {
+        return NULL;
+    }
+    const DictImage *im = &d->images[d->count - 1];
+    if (im->shared == NULL || (const void *)im->units != (const void *)im->shared->data ||
+        im->shared->size != im->pixels * 4) {
+        return NULL;
+    }
+    return im->shared;
+}
+
 size_t glz_encode_bound(LzImageType type, uint32_t width, uint32_t height)
 {
     if ((type != LZ_IMAGE_TYPE_RGB32 && type != LZ_IMAGE_TYPE_RGBA) || width == 0 ||

@@ -175,6 +175,15 @@ GlzSharedPixels *glz_shared_pixels_ref(GlzSharedPixels *pixels);
 void glz_shared_pixels_unref(GlzSharedPixels *pixels);
 
 /*
+ * The newest image's pixels when the dictionary holds them as a caller's shared buffer of
+ * exactly those pixels (glz_encode_shared of packed rows filling the buffer), else NULL.
+ * Borrowed: valid until the next glz_encode* or glz_dictionary_free on @dict (take a
+ * reference to keep it). A caller about to copy an identical next image (a redraw) for
+ * glz_encode_shared can share this buffer instead.
+ */
+GlzSharedPixels *glz_dictionary_newest_pixels(const GlzDictionary *dict);
+
+/*
  * glz_encode where the dictionary keeps a reference to @owner instead of copying @src: @src's
  * pixels (data .. the last pixel of the last row) must lie inside @owner's buffer, or
  * CODEC_ERR_INVALID_ARGUMENT. On success the dictionary holds its own reference until the

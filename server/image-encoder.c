@@ -1,7 +1,6 @@
 /* image-encoder: the image compression policy of the display channel, over codecs/ LZ, GLZ, LZ4, QUIC and JPEG. */
 #include "image-encoder.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -255,40 +254,23 @@ static void try_zlib(EncodedBody *body)
     body->type = SPICE_IMAGE_TYPE_ZLIB_GLZ_RGB;
 }
 
-/* The largest copy kept in recent_copy (the slot pins it after every dictionary dropped it). */
-#define RECENT_COPY_MAX_BYTES (16u * 1024u * 1024u)
-
-/* The last pixel copy made for a dictionary, so that an identical next image (a redraw, or the
- * same image for another client) shares it instead of filling fresh memory: new pages cost
- * far more than comparing warm ones. One slot for the process; images are coded on several
- * threads, hence the lock. Nobody writes shared pixels, so any dictionary may reference it. */
-static pthread_mutex_t recent_lock = PTHREAD_MUTEX_INITIALIZER;
-static GlzSharedPixels *recent_copy;   /* one reference, or NULL */
-
-/* A counted buffer holding @bytes bytes equal to @pixels (packed rows): the recent copy when
- * it matches, else (with @make) a new pre-faulted copy that becomes the recent one. NULL
- * without memory, or when nothing matches and !@make. */
-static GlzSharedPixels *kept_copy_of(const uint8_t *pixels, size_t bytes, bool make)
+/*
+ * A counted buffer holding @bytes bytes equal to @pixels (packed rows), for @dict to keep: the
+ * buffer of its newest image when the pixels are the same (a redraw: comparing warm memory
+ * costs far less than filling fresh pages), else (with @make) a new pre-faulted copy. NULL
+ * without memory, or when nothing matches and !@make. The caller owns one reference.
+ */
+static GlzSharedPixels *kept_copy_of(GlzDictionary *dict, const uint8_t *pixels, size_t bytes,
+                                     bool make)
 {
-    pthread_mutex_lock(&recent_lock);
-    GlzSharedPixels *recent = recent_copy ? glz_shared_pixels_ref(recent_copy) : NULL;
-    pthread_mutex_unlock(&recent_lock);
-    if (recent != NULL && glz_shared_pixels_size(recent) == bytes &&
-        memcmp(glz_shared_pixels_data(recent), pixels, bytes) == 0) {
-        return recent;
+    GlzSharedPixels *newest = glz_dictionary_newest_pixels(dict);
+    if (newest != NULL && glz_shared_pixels_size(newest) == bytes &&
+        memcmp(glz_shared_pixels_data(newest), pixels, bytes) == 0) {
+        return glz_shared_pixels_ref(newest);
     }
-    glz_shared_pixels_unref(recent);
     GlzSharedPixels *copy = make ? image_encoder_pixels_new(bytes) : NULL;
-    if (copy == NULL) {
-        return NULL;
-    }
-    memcpy(glz_shared_pixels_data(copy), pixels, bytes);
-    if (bytes <= RECENT_COPY_MAX_BYTES) {
-        pthread_mutex_lock(&recent_lock);
-        GlzSharedPixels *old = recent_copy;
-        recent_copy = glz_shared_pixels_ref(copy);
-        pthread_mutex_unlock(&recent_lock);
-        glz_shared_pixels_unref(old);
+    if (copy != NULL) {
+        memcpy(glz_shared_pixels_data(copy), pixels, bytes);
     }
     return copy;
 }
@@ -297,10 +279,10 @@ static GlzSharedPixels *kept_copy_of(const uint8_t *pixels, size_t bytes, bool m
  * GLZ-codes @src into its dictionary, which keeps the pixels for later images to reference.
  * Without an owner the dictionary would copy them into fresh memory, faulting it in a page at
  * a time (4x the cost of coding a redraw); a counted copy made here is kept instead: the
- * previous one when the pixels are the same, else a pre-faulted new one. Strided pixels (a
- * part of a bigger image) are left to the dictionary's own copy, and so is a @trial's new
- * image (AUTO_GLZ's try with little room, which mostly fails early: the dictionary copies
- * only the rows coded).
+ * dictionary's newest buffer when the pixels are the same, else a pre-faulted new one.
+ * Strided pixels (a part of a bigger image) are left to the dictionary's own copy, and so is a
+ * @trial's new image (AUTO_GLZ's try with little room, which mostly fails early: the
+ * dictionary copies only the rows coded).
  */
 static CodecStatus glz_encode_kept(const ImageEncoderSource *src, const Pixbuf *view,
                                    LzImageType lz_type, uint8_t *out, size_t capacity,
@@ -312,7 +294,7 @@ static CodecStatus glz_encode_kept(const ImageEncoderSource *src, const Pixbuf *
                                  size, NULL);
     }
     size_t bytes = row_bytes * src->height;
-    GlzSharedPixels *copy = kept_copy_of(src->pixels, bytes, !trial);
+    GlzSharedPixels *copy = kept_copy_of(src->glz, src->pixels, bytes, !trial);
     if (copy == NULL) {
         return glz_encode_shared(src->glz, view, NULL, lz_type, true, out, capacity, size, NULL);
     }

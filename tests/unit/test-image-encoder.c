@@ -500,6 +500,7 @@ static void test_glz_kept_copies(void)
     work.src.glz = dict;
     size_t size;
     uint64_t id = 99;
+    GlzSharedPixels *kept[5];
     for (uint64_t step = 0; step < 5; step++) {
         if (step == 1) {
             memcpy(work.buf, other.buf, bytes);     /* a different picture */
@@ -511,7 +512,13 @@ static void test_glz_kept_copies(void)
         g_assert_cmpuint(encode_glz_and_check(&work.src, SPICE_IMAGE_COMPRESSION_GLZ, window,
                                               &size, &id), ==, SPICE_IMAGE_TYPE_GLZ_RGB);
         g_assert_cmpuint(id, ==, step);
+        kept[step] = glz_dictionary_newest_pixels(dict);   /* borrowed; only compared */
+        g_assert_nonnull(kept[step]);
+        g_assert_true(glz_shared_pixels_data(kept[step]) != work.buf);   /* never aliased */
     }
+    /* A new copy for each new picture; the redraw (step 3) shares step 2's. */
+    g_assert_true(kept[1] != kept[0] && kept[2] != kept[1] && kept[4] != kept[3]);
+    g_assert_true(kept[3] == kept[2]);
     /* The buffer a dictionary keeps: writable, of the size asked for. */
     g_assert_null(image_encoder_pixels_new(0));
     GlzSharedPixels *big = image_encoder_pixels_new(bytes);
