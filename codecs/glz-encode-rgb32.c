@@ -156,7 +156,7 @@ static void far_push(const PassState *s, FarSource far[FAR_COUNT], size_t ip, ui
     }
 }
 
-/* ---- scroll detection: rows of the previous image found again by their signatures ---- */
+/* ---- scroll detection: an earlier image's rows found again by their signatures ---- */
 
 /*
  * A scrolled page repeats the previous image's rows a few rows up. Its unique pixel triples
@@ -164,7 +164,8 @@ static void far_push(const PassState *s, FarSource far[FAR_COUNT], size_t ip, ui
  * slot points at the last copy of a glyph, not the scrolled one, and a small page may never
  * find a match long enough to keep as a far source. So each row gets a signature (its B,G,R
  * at SIG_SAMPLES places across it: no full read of the row), and a row whose signature was a
- * row of the previous image offers that shift as a far source. Eight samples: each is a cache
+ * row of the latest image of the same width (not always the one just before: a server sends
+ * other pictures between two frames) offers that shift. Eight samples: each is a cache
  * miss at the row's start, and 32 cost a quarter of a text page's encode.
  */
 #define SIG_SAMPLES 8u
