@@ -28,13 +28,7 @@
 #include <string.h>
 
 #include "codecs/cpu-features.h"
-#if CODECS_SSE2
-#include <emmintrin.h>
-#endif
-#if CODECS_X86_DISPATCH
-#include <immintrin.h>
-#endif
-
+#include "codecs/rgb32-compare.h"
 #include "codecs/unaligned.h"
 
 #define ALWAYS_INLINE inline __attribute__((always_inline))
@@ -75,47 +69,10 @@ void lz4_pixel_table_free(Lz4PixelTable *table)
     free(table);
 }
 
-#if CODECS_X86_DISPATCH
-static inline __attribute__((target("avx2"))) unsigned equal_mask8_avx2(const uint8_t *a,
-                                                                     const uint8_t *b)
-{
-    __m256i eq = _mm256_cmpeq_epi32(_mm256_loadu_si256((const __m256i *)(const void *)a),
-                                    _mm256_loadu_si256((const __m256i *)(const void *)b));
-    return (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(eq));
-}
-#endif
-
-/* Bit i set when the 4 bytes of pixel i at @a equal those at @b (8 pixels, 32 bytes each).
- * @wide: the caller is the AVX2 copy of the loop. */
-static ALWAYS_INLINE unsigned equal_mask8(const uint8_t *a, const uint8_t *b, bool wide)
-{
-#if CODECS_X86_DISPATCH
-    if (wide) {
-        return equal_mask8_avx2(a, b);
-    }
-#else
-    (void)wide;
-#endif
-#if CODECS_SSE2
-    __m128i e0 = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)a),
-                                 _mm_loadu_si128((const __m128i *)(const void *)b));
-    __m128i e1 = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)(a + 16)),
-                                 _mm_loadu_si128((const __m128i *)(const void *)(b + 16)));
-    return (unsigned)_mm_movemask_ps(_mm_castsi128_ps(e0)) |
-           (unsigned)_mm_movemask_ps(_mm_castsi128_ps(e1)) << 4;
-#else
-    unsigned equal = 0;
-    for (unsigned i = 0; i < 8; i++) {
-        equal |= (unsigned)(unaligned_load_u32(a + 4 * i) == unaligned_load_u32(b + 4 * i)) << i;
-    }
-    return equal;
-#endif
-}
-
 /* Leading equal pixels (0-8) of the 8 at @a and @b. */
 static ALWAYS_INLINE unsigned equal_pixels8(const uint8_t *a, const uint8_t *b, bool wide)
 {
-    return (unsigned)__builtin_ctz(~equal_mask8(a, b, wide));   /* bit 8 of ~mask is set */
+    return (unsigned)__builtin_ctz(~pixel32_equal_mask8(a, b, wide));   /* bit 8 of ~mask is set */
 }
 
 /* Equal pixels from @a and @b onwards (@b < @a, overlap allowed), at most @max. */
@@ -123,8 +80,8 @@ static ALWAYS_INLINE size_t extend_pixels(const uint8_t *a, const uint8_t *b, si
 {
     size_t len = 0;
     while (len + 16 <= max) {
-        unsigned eq = equal_mask8(a + 4 * len, b + 4 * len, wide) |
-                      equal_mask8(a + 4 * len + 32, b + 4 * len + 32, wide) << 8;
+        unsigned eq = pixel32_equal_mask8(a + 4 * len, b + 4 * len, wide) |
+                      pixel32_equal_mask8(a + 4 * len + 32, b + 4 * len + 32, wide) << 8;
         if (eq != 0xFFFFu) {
             return len + (size_t)__builtin_ctz(~eq);
         }
@@ -317,14 +274,14 @@ static ALWAYS_INLINE bool encode_block_body(BlockOut *o, const uint8_t *base, si
         if (next_probe > i + 1 && above) {
             /* No probe for a while: only neighbours are looked at, 8 pixels at once. */
             const uint8_t *up_row = p - 4 * row_px;
-            unsigned run = equal_mask8(p, p - 4, wide);
-            unsigned up = equal_mask8(p, up_row, wide);
+            unsigned run = pixel32_equal_mask8(p, p - 4, wide);
+            unsigned up = pixel32_equal_mask8(p, up_row, wide);
             size_t window = next_probe - i < 8 ? next_probe - i : 8;
             unsigned starts = (run & run >> 1) | (up & up >> 1);
             size_t lit_bytes = (size_t)(p - s.anchor);
             if (lit_bytes + 4 * window > SHORT_MATCH_LITERALS) {
-                unsigned singles = run | up | equal_mask8(p, up_row - 4, wide) |
-                                   equal_mask8(p, up_row + 4, wide);
+                unsigned singles = run | up | pixel32_equal_mask8(p, up_row - 4, wide) |
+                                   pixel32_equal_mask8(p, up_row + 4, wide);
                 size_t from = lit_bytes >= SHORT_MATCH_LITERALS
                                   ? 0 : (SHORT_MATCH_LITERALS - lit_bytes + 3) / 4;
                 starts |= singles >> from << from;

@@ -1,4 +1,4 @@
-/* rgb32-compare: 32-bit pixels compared on B,G,R eight at a time, and the 3-pixel hash: the match steps the LZ and GLZ encoders share. */
+/* rgb32-compare: 32-bit pixels compared eight at a time (on B,G,R, or on all four bytes), and the 3-pixel hash: the match steps the LZ, GLZ and LZ4 encoders share. */
 #pragma once
 /*
  * Both encoders' RGB32 loops (codecs/lz-encode.c, codecs/glz-encode-rgb32.c) decide match
@@ -6,7 +6,8 @@
  * The mask comes from one 32-byte compare where the CPU has AVX2 (the loops exist twice, the
  * AVX2 copy picked at run time through codecs_cpu_has), two 16-byte compares on SSE2 (the
  * x86-64 baseline) and a plain loop elsewhere. All give the same answers, so the streams are
- * the same whichever runs. The fourth byte of each pixel (padding in XRGB32) is ignored.
+ * the same whichever runs. LZ and GLZ ignore the fourth byte of each pixel (padding in XRGB32:
+ * rgb32_*); LZ4 codes bytes, so its writer compares all four (pixel32_equal_mask8).
  *
  * -DCODECS_PORTABLE_ONLY (codecs/cpu-features.h) keeps only the plain C path.
  */
@@ -71,6 +72,45 @@ static inline __attribute__((always_inline)) unsigned rgb32_equal_mask8(const ui
     for (unsigned k = 0; k < 8; k++) {
         equal |= (unsigned)(((unaligned_load_u32(a + 4 * k) ^ unaligned_load_u32(b + 4 * k)) &
                              0xFFFFFFu) == 0) << k;
+    }
+    return equal;
+#endif
+}
+
+#if CODECS_X86_DISPATCH
+/* pixel32_equal_mask8 as one 32-byte compare (only for callers compiled for AVX2). */
+static inline __attribute__((target("avx2"))) unsigned pixel32_equal_mask8_avx2(const uint8_t *a,
+                                                                              const uint8_t *b)
+{
+    __m256i eq = _mm256_cmpeq_epi32(_mm256_loadu_si256((const __m256i *)(const void *)a),
+                                    _mm256_loadu_si256((const __m256i *)(const void *)b));
+    return (unsigned)_mm256_movemask_ps(_mm256_castsi256_ps(eq));
+}
+#endif
+
+/* Bit k set when the 4 bytes of pixel k of the 8 at @a equal those at @b. Reads 32 bytes at
+ * each; @wide as for rgb32_equal_mask8. */
+static inline __attribute__((always_inline)) unsigned pixel32_equal_mask8(const uint8_t *a,
+                                                                         const uint8_t *b, bool wide)
+{
+#if CODECS_X86_DISPATCH
+    if (wide) {
+        return pixel32_equal_mask8_avx2(a, b);
+    }
+#else
+    (void)wide;
+#endif
+#if CODECS_SSE2
+    __m128i e0 = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)a),
+                                 _mm_loadu_si128((const __m128i *)(const void *)b));
+    __m128i e1 = _mm_cmpeq_epi32(_mm_loadu_si128((const __m128i *)(const void *)(a + 16)),
+                                 _mm_loadu_si128((const __m128i *)(const void *)(b + 16)));
+    return (unsigned)_mm_movemask_ps(_mm_castsi128_ps(e0)) |
+           (unsigned)_mm_movemask_ps(_mm_castsi128_ps(e1)) << 4;
+#else
+    unsigned equal = 0;
+    for (unsigned k = 0; k < 8; k++) {
+        equal |= (unsigned)(unaligned_load_u32(a + 4 * k) == unaligned_load_u32(b + 4 * k)) << k;
     }
     return equal;
 #endif
