@@ -5,20 +5,29 @@
  * its neighbours (above-left, above-right), and earlier copies of the same pixels. The loop
  * follows the LZ encoder's RGB32 loop (lz-encode.c): at a probed pixel those places and one
  * hash slot of the pixel pair (32 check bits with the position: a failed probe loads no
- * pixels) are compared 8 pixels at once and the longest kept without branches (a run only
- * where nothing else matches: it is the slowest match to decode); a match of 8 is extended
- * 16 pixels a step, then byte by byte backwards (into the literals) and forwards into the
- * next pixel. While nothing matches the hash probes thin out (linearly, then quadratically:
- * photos) and the pixels between are scanned 8 at a time for a 2-pixel run or row-above
- * start, or, after 64 literal bytes, a single pixel equal to a neighbour (what keeps a photo's
- * stream under liblz4's). A single-pixel match keeps the probes thin.
+ * pixels) are compared 32 bytes at once (8 pixels, and how many bytes of the pixel after the
+ * equal ones also match) and the longest kept without branches (a run only where nothing
+ * else matches: it is the slowest match to decode); a match of 8 is extended 16 pixels a
+ * step, then byte by byte backwards (into the literals). Where nothing matches the next probe
+ * is two pixels on, with the pixel between put in the hash too: a match starting there is
+ * found from the next probe, which takes that pixel backwards. While nothing matches the hash
+ * probes thin out (linearly, then quadratically: photos) and the pixels between are scanned
+ * 8 at a time for a 2-pixel run or row-above start, or, after 64 literal bytes, a single
+ * pixel equal to a neighbour (what keeps a photo's stream under liblz4's). A single-pixel
+ * match keeps the probes thin.
+ *
+ * Whole-pixel matching needs the 4th byte (X or alpha) to repeat with the other three. Where
+ * it changes from pixel to pixel (garbage in X, alpha ramps) liblz4's byte-granular matching
+ * finds more; lz4_pixels_suit_writer() tells the caller to use liblz4 there.
  *
  * Same stream on every CPU: AVX2 (chosen at run time) only compares 8 pixels in one
  * instruction instead of two SSE2 ones (or eight scalar ones on other targets).
  *
  * LZ4's block rules (lz4_Block_format.md): matches are >= 4 bytes at offsets 1..65535, the
  * last 5 bytes of a block are literals and the last match starts >= 12 bytes before the end.
- * Here every match ends at least 16 bytes before the block's end.
+ * Here matches end at least 16 bytes before the block's end, except one that reaches that
+ * far: it runs on byte by byte to the last 5 bytes (as liblz4's does, so that a solid
+ * picture's stream is no longer than liblz4's).
  */
 #include "codecs/lz4-encode-pixels.h"
 
@@ -34,8 +43,11 @@
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
 #define LZ4_MAX_OFFSET 65535u
-/* A match ends at least this many bytes before its block's end (LZ4 needs 12 and 5). */
+/* A match ends at least this many bytes before its block's end (LZ4 needs 12 and 5), except
+ * one that reaches it: that one runs on to LZ4's last literals. */
 #define END_MARGIN 16u
+/* LZ4's block end: the last 5 bytes are literals. */
+#define LAST_LITERALS 5u
 /* 2^14 hash slots (128 KB): 2^13 put the synthetic text test (garbage in the X byte, so only
  * the hash finds matches) over its 4:1 line. */
 #define SLOT_BITS 14u
@@ -69,10 +81,49 @@ void lz4_pixel_table_free(Lz4PixelTable *table)
     free(table);
 }
 
-/* Leading equal pixels (0-8) of the 8 at @a and @b. */
-static ALWAYS_INLINE unsigned equal_pixels8(const uint8_t *a, const uint8_t *b, bool wide)
+#if CODECS_X86_DISPATCH
+static inline __attribute__((target("avx2"))) uint32_t byte_equal_mask32_avx2(const uint8_t *a,
+                                                                             const uint8_t *b)
 {
-    return (unsigned)__builtin_ctz(~pixel32_equal_mask8(a, b, wide));   /* bit 8 of ~mask is set */
+    __m256i eq = _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(const void *)a),
+                                   _mm256_loadu_si256((const __m256i *)(const void *)b));
+    return (uint32_t)_mm256_movemask_epi8(eq);
+}
+#endif
+
+/* Leading equal bytes (0-32) of the 32 at @a and @b: the equal pixels (/ 4) and the equal
+ * bytes of the pixel after them (% 4) from one compare, so the match's partial last pixel
+ * costs no load of its own (text pages +3-7%). */
+static ALWAYS_INLINE size_t equal_bytes32(const uint8_t *a, const uint8_t *b, bool wide)
+{
+#if CODECS_X86_DISPATCH
+    if (wide) {
+        return (size_t)__builtin_ctzll(~(uint64_t)byte_equal_mask32_avx2(a, b));
+    }
+#else
+    (void)wide;
+#endif
+#if CODECS_SSE2
+    __m128i e0 = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)a),
+                                _mm_loadu_si128((const __m128i *)(const void *)b));
+    __m128i e1 = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(a + 16)),
+                                _mm_loadu_si128((const __m128i *)(const void *)(b + 16)));
+    uint64_t equal = (uint64_t)(uint32_t)_mm_movemask_epi8(e0) |
+                     (uint64_t)(uint32_t)_mm_movemask_epi8(e1) << 16;
+    return (size_t)__builtin_ctzll(~equal);
+#else
+    for (size_t k = 0; k < 32; k += 8) {
+        uint64_t diff = unaligned_load_u64(a + k) ^ unaligned_load_u64(b + k);
+        if (diff != 0) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            return k + ((size_t)__builtin_ctzll(diff) >> 3);
+#else
+            return k + ((size_t)__builtin_clzll(diff) >> 3);
+#endif
+        }
+    }
+    return 32;
+#endif
 }
 
 /* Equal pixels from @a and @b onwards (@b < @a, overlap allowed), at most @max. */
@@ -203,17 +254,15 @@ static ALWAYS_INLINE uint64_t slot_make(uint64_t key, size_t at)
 }
 
 /*
- * Writes a match of @match_px whole pixels at pixel @j from @ref, with the literals before
- * it, when worth it (the match also takes equal bytes of the next pixel and, backwards, of
- * the literals). Returns 1 (written; *@next: the pixel to go on at), 0 (not worth taking) or
+ * Writes a match of @match_px whole pixels and @tail (0-3) bytes at pixel @j from @ref, with
+ * the literals before it, when worth it (the match also takes equal bytes, backwards, of the
+ * literals). Returns 1 (written; *@next: the pixel to go on at), 0 (not worth taking) or
  * -1 (out of output room).
  */
 static ALWAYS_INLINE int put_match(Scan *s, size_t j, const uint8_t *ref, size_t match_px,
-                                   size_t *next)
+                                   size_t tail, size_t *next)
 {
     const uint8_t *q = s->base + 4 * j;
-    size_t tail = equal_bytes_in_pixel(q + 4 * match_px, ref + 4 * match_px);
-    tail = j + match_px < s->last_px && tail < 4 ? tail : 0;
     size_t lit_room = (size_t)(q - s->anchor);
     size_t back = bytes_equal_before(q, ref);
     back = back < lit_room ? back : lit_room;
@@ -245,12 +294,13 @@ static ALWAYS_INLINE int put_match(Scan *s, size_t j, const uint8_t *ref, size_t
  * matches may reach back into earlier blocks. @row_bytes: bytes per row. False when out of
  * room.
  *
- * At each probed pixel: a run of 3+ is taken at once; otherwise the row above, above-left,
+ * At each probed pixel the pixel to the left (a run), the row above, above-left,
  * above-right and one hash slot (2-pixel key, 32 check bits: a failed probe loads no pixels)
- * are compared 8 pixels at once and the longest kept. While nothing matches the probes thin
- * out, and the pixels between are scanned 8 at a time for a 2-pixel run or row-above start,
- * or (after SHORT_MATCH_LITERALS literal bytes) a single pixel equal to a neighbour (photos:
- * their few repeats are next to or above them).
+ * are compared 8 pixels at once and the longest kept. Where nothing matches the next probe is
+ * two pixels on. While nothing matches the probes thin out, and the pixels between are
+ * scanned 8 at a time for a 2-pixel run or row-above start, or (after SHORT_MATCH_LITERALS
+ * literal bytes) a single pixel equal to a neighbour (photos: their few repeats are next to
+ * or above them).
  */
 static ALWAYS_INLINE bool encode_block_body(BlockOut *o, const uint8_t *base, size_t begin,
                                             size_t end, size_t row_bytes, uint64_t *table,
@@ -296,7 +346,8 @@ static ALWAYS_INLINE bool encode_block_body(BlockOut *o, const uint8_t *base, si
         }
         size_t max = s.last_px - i;
         const uint8_t *ref = p - 4;
-        size_t best = equal_pixels8(p, ref, wide);
+        /* Lengths in bytes: whole pixels, then the equal bytes of the next one. */
+        size_t best = equal_bytes32(p, ref, wide);
         {
             /* The longest of the other places, without branches (lengths on gradients and
              * photos are as good as random); a run (offset 4, the slowest match to decode)
@@ -306,15 +357,15 @@ static ALWAYS_INLINE bool encode_block_body(BlockOut *o, const uint8_t *base, si
             if (above) {
                 const uint8_t *up_row = p - 4 * row_px;
                 r = up_row;
-                len = equal_pixels8(p, up_row, wide);
-                size_t l2 = equal_pixels8(p, up_row - 4, wide);
+                len = equal_bytes32(p, up_row, wide);
+                size_t l2 = equal_bytes32(p, up_row - 4, wide);
                 r = l2 > len ? up_row - 4 : r;
                 len = l2 > len ? l2 : len;
-                l2 = equal_pixels8(p, up_row + 4, wide);
+                l2 = equal_bytes32(p, up_row + 4, wide);
                 r = l2 > len ? up_row + 4 : r;
                 len = l2 > len ? l2 : len;
             }
-            if (i >= next_probe && len < 8) {
+            if (i >= next_probe && len < 32) {
                 uint64_t key = hash_pair(p);
                 uint64_t *slot = &table[key >> (64 - SLOT_BITS)];
                 uint64_t old = *slot;
@@ -323,22 +374,41 @@ static ALWAYS_INLINE bool encode_block_body(BlockOut *o, const uint8_t *base, si
                 if ((uint32_t)(old >> 32) == (uint32_t)(key >> 18) && c >= 2 &&
                     (uint32_t)i - c - 1u < (uint32_t)(LZ4_MAX_OFFSET / 4)) {
                     const uint8_t *h = base + 4 * (size_t)c;
-                    size_t l2 = equal_pixels8(p, h, wide);
+                    size_t l2 = equal_bytes32(p, h, wide);
                     r = l2 > len ? h : r;
                     len = l2 > len ? l2 : len;
                 }
             }
-            bool other = len != 0 && (len == 8 || best < 8);
+            bool other = len >= 4 && (len == 32 || best < 32);
             ref = other ? r : ref;
             best = other ? len : best;
         }
+        size_t tail = best & 3;   /* bytes of the pixel after the match */
+        best >>= 2;
         if (best == 8) {
             best += extend_pixels(p + 32, ref + 32, max - 8, wide);
+            if (best == max) {
+                /* At the limit: on byte by byte to LZ4's last literals, and the block's last
+                 * match ends there. */
+                size_t len = 4 * best;
+                size_t limit = end - LAST_LITERALS - 4 * i;
+                while (len < limit && p[len] == ref[len]) {
+                    len++;
+                }
+                size_t next;
+                int r = put_match(&s, i, ref, len / 4, len % 4, &next);
+                if (r < 0) {
+                    return false;
+                }
+                break;   /* r == 1: a match of 8 pixels or more is always taken */
+            }
+            tail = equal_bytes_in_pixel(p + 4 * best, ref + 4 * best);
+            tail = tail < 4 ? tail : 0;
         }
         /* The next probe is near where this match ends: fetch its slot while writing. */
         __builtin_prefetch(&table[hash_pair(p + 4 * best + 4) >> (64 - SLOT_BITS)]);
         size_t next = 0;
-        int r = best != 0 ? put_match(&s, i, ref, best, &next) : 0;
+        int r = best != 0 ? put_match(&s, i, ref, best, tail, &next) : 0;
         if (r < 0) {
             return false;
         }
@@ -348,6 +418,13 @@ static ALWAYS_INLINE bool encode_block_body(BlockOut *o, const uint8_t *base, si
                  * quadratic (photos: the hash finds nothing there; photo +8%). */
                 next_probe = i + 1 + (probes >> SKIP_SHIFT) + (probes * probes >> 8);
                 probes++;
+                /* Two pixels on, the one between in the hash (so every position is there for
+                 * later probes): text pages +7-20%, 1.3-2.3% more bytes, still under liblz4's
+                 * on every bench image. A 3-pixel step went over liblz4's bytes. */
+                uint64_t k2 = hash_pair(p + 4);
+                table[k2 >> (64 - SLOT_BITS)] = slot_make(k2, i + 1);
+                i += 2;
+                continue;
             }
             i++;
             continue;
@@ -387,6 +464,26 @@ static bool encode_block_baseline(BlockOut *o, const uint8_t *base, size_t begin
                                   size_t row_bytes, uint64_t *table)
 {
     return encode_block_body(o, base, begin, end, row_bytes, table, false);
+}
+
+bool lz4_pixels_suit_writer(const uint8_t *plain, size_t total, size_t row_bytes)
+{
+    /* The 4th bytes of 16 pixel pairs in every 8th row, against their left neighbours':
+     * garbage in X changes nearly everywhere, real X (0 or 255) nowhere, alpha at edges. */
+    size_t row_px = row_bytes / 4;
+    if (row_px < 2) {
+        return true;
+    }
+    size_t rows = total / row_bytes, samples = 0, changes = 0;
+    for (size_t y = 0; y < rows; y += 8) {
+        const uint8_t *row = plain + y * row_bytes;
+        for (size_t k = 0; k < 16; k++) {
+            size_t x = 1 + k * (row_px - 1) / 16;
+            changes += row[4 * x + 3] != row[4 * x - 1];
+            samples++;
+        }
+    }
+    return changes * 8 <= samples;
 }
 
 static void put_be32(uint8_t *p, uint32_t v)

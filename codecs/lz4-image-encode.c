@@ -2,7 +2,8 @@
 /*
  * 32-bit pixels (XRGB32, ARGB32: nearly every image) go through our own LZ4 block writer
  * (lz4-encode-pixels.c), which knows the bytes are pixels in rows. Its output is plain LZ4 (any
- * LZ4 decoder reads it, upstream's included). 16- and 24-bit pixels go through liblz4's stream
+ * LZ4 decoder reads it, upstream's included). 16- and 24-bit pixels, and 32-bit ones whose 4th
+ * byte changes from pixel to pixel (lz4_pixels_suit_writer), go through liblz4's stream
  * encoder.
  */
 #include <lz4.h>
@@ -107,24 +108,25 @@ CodecStatus lz4_image_encode(const Pixbuf *src, bool top_down, uint32_t rows_per
     if (out_capacity < LZ4_IMAGE_HEADER_SIZE) {
         return CODEC_ERR_NO_SPACE;
     }
-    bool pixels32 = pixbuf_format_bpp(src->format) == 32;
-    Lz4PixelTable *scratch = NULL;   /* our block writer's hash table */
-    if (pixels32 && (scratch = lz4_pixel_table_new()) == NULL) {
-        return CODEC_ERR_NO_MEMORY;
-    }
     /* Later blocks copy from earlier plaintext where it lies, so it must be one array. */
     const uint8_t *plain = src->data;
     uint8_t *packed = NULL;
     if (!pixbuf_is_packed(src)) {
         packed = malloc(total);
         if (packed == NULL) {
-            lz4_pixel_table_free(scratch);
             return CODEC_ERR_NO_MEMORY;
         }
         for (uint32_t y = 0; y < src->height; y++) {
             memcpy(packed + (size_t)y * row_bytes, pixbuf_row(src, y), row_bytes);
         }
         plain = packed;
+    }
+    bool pixels32 = pixbuf_format_bpp(src->format) == 32 &&
+                    lz4_pixels_suit_writer(plain, total, row_bytes);
+    Lz4PixelTable *scratch = NULL;   /* our block writer's hash table */
+    if (pixels32 && (scratch = lz4_pixel_table_new()) == NULL) {
+        free(packed);
+        return CODEC_ERR_NO_MEMORY;
     }
 
     uint32_t rows = rows_per_block != 0 ? rows_per_block : default_rows_per_block(src->height);

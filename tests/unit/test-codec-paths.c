@@ -191,17 +191,23 @@ static void glz_streams(GString *out)
 
 static void lz4_streams(GString *out)
 {
-    static const struct { PixbufFormat format; const char *name; } types[] = {
-        { PIXBUF_FORMAT_XRGB32, "xrgb32" },
-        { PIXBUF_FORMAT_ARGB32, "argb32" },
-        { PIXBUF_FORMAT_RGB24, "rgb24" },
-        { PIXBUF_FORMAT_RGB16, "rgb16" },
+    /* 32-bit pictures whose 4th byte repeats go through our pixel writer (its AVX2, SSE2 and
+     * plain C paths), the others through liblz4. */
+    static const struct { PixbufFormat format; const char *name; int fourth_byte; } types[] = {
+        { PIXBUF_FORMAT_XRGB32, "xrgb32", -1 },
+        { PIXBUF_FORMAT_XRGB32, "xrgb32-x255", 255 },
+        { PIXBUF_FORMAT_ARGB32, "argb32", -1 },
+        { PIXBUF_FORMAT_RGB24, "rgb24", -1 },
+        { PIXBUF_FORMAT_RGB16, "rgb16", -1 },
     };
     for (size_t t = 0; t < G_N_ELEMENTS(types); t++) {
         for (size_t s = 0; s < G_N_ELEMENTS(shapes); s++) {
             for (int kind = 0; kind < TEST_IMAGE_KIND_COUNT; kind++) {
                 Pixbuf src, back;
                 make_picture(&src, types[t].format, shapes[s], kind, 31 + (uint32_t)s);
+                if (types[t].fourth_byte >= 0) {
+                    test_pixbuf_set_fourth_byte(&src, (uint8_t)types[t].fourth_byte);
+                }
                 size_t cap = lz4_image_encode_bound(src.format, src.width, src.height, 0), size;
                 uint8_t *stream = g_malloc(cap);
                 g_assert_cmpint(lz4_image_encode(&src, true, 0, stream, cap, &size), ==, CODEC_OK);

@@ -61,6 +61,16 @@ static uint32_t argb_at(TestImageKind kind, uint32_t x, uint32_t y, uint32_t see
     return mix(x * 0x9E3779B1u ^ mix(y + seed * 0x85EBCA77u));
 }
 
+void test_pixbuf_set_fourth_byte(Pixbuf *pb, uint8_t value)
+{
+    for (uint32_t y = 0; y < pb->height; y++) {
+        uint8_t *row = pixbuf_row(pb, y);
+        for (uint32_t x = 0; x < pb->width; x++) {
+            row[4 * x + 3] = value;
+        }
+    }
+}
+
 void test_image_fill(Pixbuf *pb, TestImageKind kind, uint32_t seed)
 {
     for (uint32_t y = 0; y < pb->height; y++) {

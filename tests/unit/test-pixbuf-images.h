@@ -20,6 +20,10 @@ const char *test_image_kind_name(TestImageKind kind);
  * PLT row padding) get deterministic garbage/zero as noted in the .c, so codecs must ignore them. */
 void test_image_fill(Pixbuf *pb, TestImageKind kind, uint32_t seed);
 
+/* Sets the 4th byte (X or alpha) of every pixel of the 32-bit @pb to @value: XRGB32 as guests
+ * draw it (X 0 or 255), where test_image_fill leaves garbage. */
+void test_pixbuf_set_fourth_byte(Pixbuf *pb, uint8_t value);
+
 /* True if @a and @b hold the same pixels: same geometry and format, row bytes equal; for XRGB32
  * the 4th byte is ignored (PLT row padding bits are compared: LZ carries them). */
 bool test_pixbuf_same_pixels(const Pixbuf *a, const Pixbuf *b);
