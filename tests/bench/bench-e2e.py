@@ -10,9 +10,9 @@ alone decides), and counts every byte of every display-channel message (mini hea
 until it has seen 1 + REDRAWS DRAW_COPYs: the surface copy sent on connect and the demo's
 redraws, which go through the compression path like a guest's draws.
 
-Server CPU time is utime + stime from /proc/PID/stat of the demo process (all its threads,
-so the library's worker thread too), read once the demo listens and again after the last
-DRAW_COPY. The demo's own share (loading the image, copying it into guest RAM, the timers) is
+Server CPU time is the demo process's (all its threads, so the library's worker thread too:
+each live thread's run time in ns from /proc/PID/task/TID/schedstat, exited ones' ticks from
+/proc/PID/stat), read once the demo listens and again after the last DRAW_COPY. The demo's own share (loading the image, copying it into guest RAM, the timers) is
 the same for both libraries, so the CPU ratio understates the library's difference.
 
 Usage (from the source root, after `ninja -C build-bench`, a build without sanitizers):
@@ -42,12 +42,33 @@ DEFAULT_MODES = 'off,lz,quic,glz,auto_glz'
 CLOCK_TICKS = os.sysconf('SC_CLK_TCK')
 
 
-def cpu_seconds(pid):
-    """utime + stime of the whole process (every thread), in seconds."""
-    with open('/proc/%d/stat' % pid) as f:
+def stat_ticks(path):
+    """utime + stime, in clock ticks, from a stat(5) file (a process's or one thread's)."""
+    with open(path) as f:
         # The command name is in parentheses and may hold spaces: split after the last ')'.
         fields = f.read().rsplit(')', 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS   # fields 14 and 15 of stat(5)
+    return int(fields[11]) + int(fields[12])   # fields 14 and 15 of stat(5)
+
+
+def cpu_seconds(pid):
+    """CPU time of the whole process (every thread, live or exited), in seconds.
+
+    stat(5) counts in clock ticks (10 ms), too coarse for a 100 ms measurement; each live
+    thread's schedstat has its run time in nanoseconds. Threads that already exited are only
+    in the process's stat: their ticks are the process's minus the live threads'.
+    """
+    live_ns = 0
+    live_ticks = 0
+    task_dir = '/proc/%d/task' % pid
+    for tid in os.listdir(task_dir):
+        try:
+            with open(os.path.join(task_dir, tid, 'schedstat')) as f:
+                live_ns += int(f.read().split()[0])
+            live_ticks += stat_ticks(os.path.join(task_dir, tid, 'stat'))
+        except (FileNotFoundError, ProcessLookupError):
+            pass   # the thread exited meanwhile: the process's stat has it
+    exited_ticks = max(0, stat_ticks('/proc/%d/stat' % pid) - live_ticks)
+    return live_ns / 1e9 + exited_ticks / CLOCK_TICKS
 
 
 def default_images(out_dir, width=480, height=360):
