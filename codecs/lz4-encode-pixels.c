@@ -81,51 +81,6 @@ void lz4_pixel_table_free(Lz4PixelTable *table)
     free(table);
 }
 
-#if CODECS_X86_DISPATCH
-static inline __attribute__((target("avx2"))) uint32_t byte_equal_mask32_avx2(const uint8_t *a,
-                                                                             const uint8_t *b)
-{
-    __m256i eq = _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(const void *)a),
-                                   _mm256_loadu_si256((const __m256i *)(const void *)b));
-    return (uint32_t)_mm256_movemask_epi8(eq);
-}
-#endif
-
-/* Leading equal bytes (0-32) of the 32 at @a and @b: the equal pixels (/ 4) and the equal
- * bytes of the pixel after them (% 4) from one compare, so the match's partial last pixel
- * costs no load of its own (text pages +3-7%). */
-static ALWAYS_INLINE size_t equal_bytes32(const uint8_t *a, const uint8_t *b, bool wide)
-{
-#if CODECS_X86_DISPATCH
-    if (wide) {
-        return (size_t)__builtin_ctzll(~(uint64_t)byte_equal_mask32_avx2(a, b));
-    }
-#else
-    (void)wide;
-#endif
-#if CODECS_SSE2
-    __m128i e0 = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)a),
-                                _mm_loadu_si128((const __m128i *)(const void *)b));
-    __m128i e1 = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(a + 16)),
-                                _mm_loadu_si128((const __m128i *)(const void *)(b + 16)));
-    uint64_t equal = (uint64_t)(uint32_t)_mm_movemask_epi8(e0) |
-                     (uint64_t)(uint32_t)_mm_movemask_epi8(e1) << 16;
-    return (size_t)__builtin_ctzll(~equal);
-#else
-    for (size_t k = 0; k < 32; k += 8) {
-        uint64_t diff = unaligned_load_u64(a + k) ^ unaligned_load_u64(b + k);
-        if (diff != 0) {
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-            return k + ((size_t)__builtin_ctzll(diff) >> 3);
-#else
-            return k + ((size_t)__builtin_clzll(diff) >> 3);
-#endif
-        }
-    }
-    return 32;
-#endif
-}
-
 /* Equal pixels from @a and @b onwards (@b < @a, overlap allowed), at most @max. */
 static ALWAYS_INLINE size_t extend_pixels(const uint8_t *a, const uint8_t *b, size_t max, bool wide)
 {
@@ -347,7 +302,7 @@ static ALWAYS_INLINE bool encode_block_body(BlockOut *o, const uint8_t *base, si
         size_t max = s.last_px - i;
         const uint8_t *ref = p - 4;
         /* Lengths in bytes: whole pixels, then the equal bytes of the next one. */
-        size_t best = equal_bytes32(p, ref, wide);
+        size_t best = pixel32_equal_bytes32(p, ref, wide);
         {
             /* The longest of the other places, without branches (lengths on gradients and
              * photos are as good as random); a run (offset 4, the slowest match to decode)
@@ -357,11 +312,11 @@ static ALWAYS_INLINE bool encode_block_body(BlockOut *o, const uint8_t *base, si
             if (above) {
                 const uint8_t *up_row = p - 4 * row_px;
                 r = up_row;
-                len = equal_bytes32(p, up_row, wide);
-                size_t l2 = equal_bytes32(p, up_row - 4, wide);
+                len = pixel32_equal_bytes32(p, up_row, wide);
+                size_t l2 = pixel32_equal_bytes32(p, up_row - 4, wide);
                 r = l2 > len ? up_row - 4 : r;
                 len = l2 > len ? l2 : len;
-                l2 = equal_bytes32(p, up_row + 4, wide);
+                l2 = pixel32_equal_bytes32(p, up_row + 4, wide);
                 r = l2 > len ? up_row + 4 : r;
                 len = l2 > len ? l2 : len;
             }
@@ -374,7 +329,7 @@ static ALWAYS_INLINE bool encode_block_body(BlockOut *o, const uint8_t *base, si
                 if ((uint32_t)(old >> 32) == (uint32_t)(key >> 18) && c >= 2 &&
                     (uint32_t)i - c - 1u < (uint32_t)(LZ4_MAX_OFFSET / 4)) {
                     const uint8_t *h = base + 4 * (size_t)c;
-                    size_t l2 = equal_bytes32(p, h, wide);
+                    size_t l2 = pixel32_equal_bytes32(p, h, wide);
                     r = l2 > len ? h : r;
                     len = l2 > len ? l2 : len;
                 }

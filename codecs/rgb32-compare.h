@@ -7,7 +7,8 @@
  * AVX2 copy picked at run time through codecs_cpu_has), two 16-byte compares on SSE2 (the
  * x86-64 baseline) and a plain loop elsewhere. All give the same answers, so the streams are
  * the same whichever runs. LZ and GLZ ignore the fourth byte of each pixel (padding in XRGB32:
- * rgb32_*); LZ4 codes bytes, so its writer compares all four (pixel32_equal_mask8).
+ * rgb32_*); LZ4 codes bytes, so its writer compares all four (pixel32_equal_mask8) or counts
+ * equal bytes (pixel32_equal_bytes32).
  *
  * -DCODECS_PORTABLE_ONLY (codecs/cpu-features.h) keeps only the plain C path.
  */
@@ -113,6 +114,54 @@ static inline __attribute__((always_inline)) unsigned pixel32_equal_mask8(const 
         equal |= (unsigned)(unaligned_load_u32(a + 4 * k) == unaligned_load_u32(b + 4 * k)) << k;
     }
     return equal;
+#endif
+}
+
+#if CODECS_X86_DISPATCH
+/* Bit k set when byte k of the 32 at @a equals byte k at @b (only for callers compiled for
+ * AVX2). */
+static inline __attribute__((target("avx2"))) uint32_t byte_equal_mask32_avx2(const uint8_t *a,
+                                                                             const uint8_t *b)
+{
+    __m256i eq = _mm256_cmpeq_epi8(_mm256_loadu_si256((const __m256i *)(const void *)a),
+                                   _mm256_loadu_si256((const __m256i *)(const void *)b));
+    return (uint32_t)_mm256_movemask_epi8(eq);
+}
+#endif
+
+/* Leading equal bytes (0-32) of the 32 at @a and @b: the equal pixels (/ 4) and the equal
+ * bytes of the pixel after them (% 4) from one compare (the LZ4 writer: a match's partial
+ * last pixel then costs no load of its own). @wide as for rgb32_equal_mask8. */
+static inline __attribute__((always_inline)) size_t pixel32_equal_bytes32(const uint8_t *a,
+                                                                         const uint8_t *b, bool wide)
+{
+#if CODECS_X86_DISPATCH
+    if (wide) {
+        return (size_t)__builtin_ctzll(~(uint64_t)byte_equal_mask32_avx2(a, b));
+    }
+#else
+    (void)wide;
+#endif
+#if CODECS_SSE2
+    __m128i e0 = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)a),
+                                _mm_loadu_si128((const __m128i *)(const void *)b));
+    __m128i e1 = _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(a + 16)),
+                                _mm_loadu_si128((const __m128i *)(const void *)(b + 16)));
+    uint64_t equal = (uint64_t)(uint32_t)_mm_movemask_epi8(e0) |
+                     (uint64_t)(uint32_t)_mm_movemask_epi8(e1) << 16;
+    return (size_t)__builtin_ctzll(~equal);
+#else
+    for (size_t k = 0; k < 32; k += 8) {
+        uint64_t diff = unaligned_load_u64(a + k) ^ unaligned_load_u64(b + k);
+        if (diff != 0) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+            return k + ((size_t)__builtin_ctzll(diff) >> 3);
+#else
+            return k + ((size_t)__builtin_clzll(diff) >> 3);
+#endif
+        }
+    }
+    return 32;
 #endif
 }
 
