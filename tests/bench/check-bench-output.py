@@ -15,7 +15,7 @@ CODECS = ('quic', 'lz', 'glz', 'lz4')
 IMAGES = ('gradient', 'text', 'noise', 'text-scrolled', 'ALL')
 NUM = r'\s+(\d+\.\d+)'
 LINE = re.compile(r'^(\S+)\s+(\w+)\s+\|' + NUM + r'\s+(\S+)\s+(\S+)\s+\|' + NUM +
-                  r'\s+(\S+)\s+(\S+)\s+\|' + NUM + r'\s+(\S+)\s+\|\s+(\S+)$')
+                  r'\s+(\S+)\s+(\S+)\s+\|\s+(\S+)\s+\|' + NUM + r'\s+(\S+)\s+\|\s+(\S+)$')
 
 
 def main():
@@ -31,7 +31,7 @@ def main():
         m = LINE.match(line)
         if not m:
             continue
-        image, codec, enc, _, _, dec, _, _, bpp, _, checks = m.groups()
+        image, codec, enc, _, _, dec, _, _, _, bpp, _, checks = m.groups()
         if float(enc) <= 0 or float(dec) <= 0 or float(bpp) <= 0:
             sys.exit('non-positive number in: ' + line)
         if image != 'ALL' and checks != 'ok':
@@ -41,7 +41,7 @@ def main():
     if missing:
         sys.exit('missing lines: %s' % missing)
     # The scrolled copy is what GLZ exists for: it must cost far less than the original.
-    glz = {i: float(LINE.match(l).group(9)) for l in out.splitlines()
+    glz = {i: float(LINE.match(l).group(10)) for l in out.splitlines()
            if LINE.match(l) and LINE.match(l).group(2) == 'glz' for i in [LINE.match(l).group(1)]}
     if not glz['text-scrolled'] < glz['text'] / 2:
         sys.exit('GLZ did not use the previous image: %s' % glz)
