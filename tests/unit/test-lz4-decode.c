@@ -238,15 +238,16 @@ static void test_generated_streams(void)
     g_rand_free(rng);
 }
 
-/* Every offset 1..70 over every match length 4..80 after short and long literal runs: the
- * fast loop's chunked copies (with the period shuffle, and reading matches inside the
- * literals from the input) against the exact byte-by-byte semantics. */
+/* Every offset 1..70 over every match length 4..200 after short and long literal runs: the
+ * fast loop's chunked copies (with the period shuffle, reading matches inside the literals
+ * from the input, and long matches of short periods from their own first bytes) against the
+ * exact byte-by-byte semantics. */
 static void test_every_offset_and_length(void)
 {
     GRand *rng = g_rand_new_with_seed(7);
     for (size_t offset = 1; offset <= 70; offset++) {
         for (size_t lit_kind = 0; lit_kind < 3; lit_kind++) {
-            const uint32_t width = 64, height = 200;
+            const uint32_t width = 64, height = 400;
             Stream s = { .width = width, .height = height, .total = (size_t)width * height * 4 };
             s.plain = g_malloc(s.total);
             Writer w = { 0 };
@@ -276,7 +277,7 @@ static void test_every_offset_and_length(void)
                     s.plain[pos + i] = s.plain[pos + i - offset];
                 }
                 pos += len;
-                len = len == 80 ? 4 : len + 1;
+                len = len == 200 ? 4 : len + 1;
             }
             size_t lit = s.total - pos;
             put(&w, 15 << 4);
