@@ -13,11 +13,13 @@
  *   - copies literal runs under 15 bytes as one 16-byte chunk, longer ones as 256 bytes
  *     whatever their length (a copy loop would exit at an unpredictable count), then 256 more,
  *     then a loop, and reads up to two length bytes without a branch;
- *   - reads a match's length byte without a branch and copies 64 bytes whatever its length,
- *     then loops; with SSSE3 a byte shuffle repeats offsets under 16 in the first 16 bytes, so
- *     runs and other short offsets take no branch either, and a long match whose period
- *     divides 16 (a run of a pixel) is stores of that 16-byte pattern, one with another
- *     period under 64 is read from its own first 80 bytes (copy_near_long);
+ *   - reads a match's length byte without a branch and writes 64 bytes whatever its length,
+ *     then loops: with AVX2 the first 32 are made in registers from the 32 bytes at the
+ *     source (offsets under 32 repeated by a byte shuffle and a blend, so runs and other
+ *     short offsets take no branch either) and stored at once, the next 32 copied from a
+ *     whole number of periods back; each store counts on streams of short sequences. A long
+ *     match whose period divides 16 (a run of a pixel) is stores of that 16-byte pattern,
+ *     one with another period under 64 is read from its own first 80 bytes (copy_near_long);
  *   - reads a match that lies in its own sequence's literals (a run after them, say) from the
  *     input: the output's copy was only just stored, in pieces a load would straddle, and such
  *     a load waits for all of them to reach the cache;
@@ -28,8 +30,8 @@
  * copies byte-exactly and checks every length, which then decodes the rest of the block.
  *
  * Every byte the output takes its value from was already written by this decode: chunks are
- * never wider than the distance they copy from (offsets under 16 go through the period; the
- * bytes a short offset's 16-byte load takes past the period are ignored by the shuffle), so
+ * never wider than the distance they copy from (offsets under 32 go through the period; the
+ * bytes a short offset's loads take past the period are ignored by the shuffle), so
  * an output buffer that was not zero-filled never leaks into the picture, and a decode that
  * succeeds has written every byte (the blocks must fill the image exactly).
  * AVX2 (32-byte chunks for long runs and matches) is chosen at run time; SSE2 is the baseline.
@@ -87,7 +89,7 @@ static inline void copy_long16(uint8_t *dst, const uint8_t *src)
 }
 
 /* A match of @len bytes at @op from @offset (1..15) back, in 8- or 16-byte chunks, writing
- * up to 15 bytes more (the baseline's way; SSSE3 uses period_masks). */
+ * up to 15 bytes more (the baseline's way; AVX2 uses match_head32). */
 static inline void copy_near_match(uint8_t *op, size_t offset, size_t len)
 {
     uint8_t *end = op + len;
@@ -159,32 +161,61 @@ static inline __attribute__((target("avx2"))) void copy_long32(uint8_t *dst, con
     }
 }
 
-/* period_masks[p] (1 <= p < 16): byte i of a chunk is byte i % p of the match; [0] is the
- * identity (offsets of 16 and more). period_extra[p]: what takes p to the smallest multiple
- * of p that is at least 16 ([0]: nothing). */
-static const uint8_t period_masks[16][16] __attribute__((aligned(16))) = {
-#define PERIOD(p) { 0 % p, 1 % p, 2 % p, 3 % p, 4 % p, 5 % p, 6 % p, 7 % p, \
-                    8 % p, 9 % p, 10 % p, 11 % p, 12 % p, 13 % p, 14 % p, 15 % p }
-    PERIOD(16), PERIOD(1), PERIOD(2), PERIOD(3), PERIOD(4), PERIOD(5), PERIOD(6), PERIOD(7),
-    PERIOD(8), PERIOD(9), PERIOD(10), PERIOD(11), PERIOD(12), PERIOD(13), PERIOD(14), PERIOD(15)
-#undef PERIOD
+/*
+ * heads32[k], k = the offset, 32 for 32 and more: how match_head32 makes the match's first 32
+ * bytes from the 16 at the source (s0) and the 16 after them (s1). Byte i < 16 is byte i % k
+ * of s0 (lo); byte 16 + i is byte i of s1 where 16 + i < k (take_next), else byte (16 + i) % k
+ * of s0 (hi). extra: what takes k to the smallest multiple of it that is at least 32 (0 for
+ * 32: the offset itself).
+ */
+typedef struct __attribute__((aligned(64))) Head32 {
+    uint8_t lo[16];
+    uint8_t hi[16];
+    uint8_t take_next[16];
+    uint8_t extra;
+} Head32;
+
+#define HEAD_LO(i, k) ((i) % (k))
+#define HEAD_HI(i, k) ((16 + (i)) % (k))
+#define HEAD_TAKE(i, k) (16 + (i) < (k) ? 0x80 : 0)
+#define HEAD_ROW(F, k) { F(0, k), F(1, k), F(2, k), F(3, k), F(4, k), F(5, k), F(6, k), F(7, k), \
+                         F(8, k), F(9, k), F(10, k), F(11, k), F(12, k), F(13, k), F(14, k), \
+                         F(15, k) }
+#define HEAD32(k) { HEAD_ROW(HEAD_LO, k), HEAD_ROW(HEAD_HI, k), HEAD_ROW(HEAD_TAKE, k), \
+                    (k) == 32 ? 0 : (31 + (k)) / (k) * (k) - (k) }
+static const Head32 heads32[33] __attribute__((aligned(64))) = {
+    HEAD32(32), HEAD32(1), HEAD32(2), HEAD32(3), HEAD32(4), HEAD32(5), HEAD32(6), HEAD32(7),
+    HEAD32(8), HEAD32(9), HEAD32(10), HEAD32(11), HEAD32(12), HEAD32(13), HEAD32(14),
+    HEAD32(15), HEAD32(16), HEAD32(17), HEAD32(18), HEAD32(19), HEAD32(20), HEAD32(21),
+    HEAD32(22), HEAD32(23), HEAD32(24), HEAD32(25), HEAD32(26), HEAD32(27), HEAD32(28),
+    HEAD32(29), HEAD32(30), HEAD32(31), HEAD32(32)
 };
-static const uint8_t period_extra[16] = { 0, 15, 14, 15, 12, 15, 12, 14, 8, 9, 10, 11, 12, 13, 14, 15 };
+#undef HEAD32
+#undef HEAD_ROW
+#undef HEAD_TAKE
+#undef HEAD_HI
+#undef HEAD_LO
 
 /*
- * Writes the match's first 16 bytes at @op, @offset >= 1 back, reading them from @src: the
- * same bytes as @op - @offset (the bytes of the load past the period are ignored). Returns how
- * far back the rest may be copied from in 16-byte chunks: the offset, or the smallest multiple
- * of it that is at least 16. No branches: which offsets come is what the data decides.
+ * Writes the match's first 32 bytes at @op, @offset >= 1 back, from @src (the same bytes as
+ * @op - @offset): one 32-byte store. Returns how far back bytes 32-63 may be copied from: the
+ * offset, or the smallest multiple of it that is at least 32. No branches.
  */
-static inline __attribute__((target("ssse3"))) size_t match_head16(uint8_t *op, const uint8_t *src,
-                                                                   size_t offset)
+static inline __attribute__((target("avx2"))) size_t match_head32(uint8_t *op, const uint8_t *src,
+                                                                  size_t offset)
 {
-    size_t near = offset & (0 - (size_t)(offset < 16));
-    __m128i head = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(const void *)src),
-                                    _mm_load_si128((const __m128i *)(const void *)period_masks[near]));
-    _mm_storeu_si128((__m128i *)(void *)op, head);
-    return offset + period_extra[near];
+    const Head32 *t = &heads32[offset < 32 ? offset : 32];
+    __m128i s0 = _mm_loadu_si128((const __m128i *)(const void *)src);
+    /* Under 16 the 16 bytes after the source are not needed (and may lie past the input's
+     * end when the match is read from the literals): s0 again. */
+    __m128i s1 = _mm_loadu_si128((const __m128i *)(const void *)(src + (offset >= 16 ? 16 : 0)));
+    __m128i lo_mask = _mm_load_si128((const __m128i *)(const void *)t->lo);
+    __m128i hi_mask = _mm_load_si128((const __m128i *)(const void *)t->hi);
+    __m128i take_next = _mm_load_si128((const __m128i *)(const void *)t->take_next);
+    __m128i lo = _mm_shuffle_epi8(s0, lo_mask);
+    __m128i hi = _mm_blendv_epi8(_mm_shuffle_epi8(s0, hi_mask), s1, take_next);
+    _mm256_storeu_si256((__m256i *)(void *)op, _mm256_set_m128i(hi, lo));
+    return offset + t->extra;
 }
 #endif
 
@@ -285,7 +316,7 @@ static CodecStatus decode_exact(const uint8_t *ip, const uint8_t *iend, const ui
 }
 
 /*
- * The fast loop (see the top of the file), @wide: AVX2 and SSSE3 may be used. Returns
+ * The fast loop (see the top of the file), @wide: AVX2 may be used. Returns
  * CODEC_OK with *@ip_io and *@op_io at the first sequence it left to decode_exact, or
  * CODEC_ERR_CORRUPT.
  */
@@ -375,15 +406,13 @@ decode_fast_body(const uint8_t **ip_io, const uint8_t *iend, const uint8_t *hist
              * the input: the output's copy was only just stored, in pieces the load would
              * straddle, and a load that no single store covers waits for them all. */
             const uint8_t *src = offset <= lit ? lit_end - offset : op - offset;
-            size_t back = match_head16(op, src, offset);
-            copy16(op + 16, op + 16 - back);
-            copy16(op + 32, op + 32 - back);
-            copy16(op + 48, op + 48 - back);
+            size_t back = match_head32(op, src, offset);
+            copy32(op + 32, op + 32 - back);
             if (len > 64) {
-                if (back == 16) {
-                    /* A period dividing 16 (runs of a pixel, say): the head again and again.
-                     * Copying would load each chunk right after storing it, 16 bytes per
-                     * store-to-load round trip. */
+                if (offset <= 16 && (0x10116u >> offset & 1)) {
+                    /* A period dividing 16 (1, 2, 4, 8 or 16 bytes: runs of a pixel, say):
+                     * the first 16 bytes again and again. Copying would load each chunk right
+                     * after storing it, one store-to-load round trip per chunk. */
                     fill32(op + 64, op, len - 64);
                 } else if (back >= 64) {
                     wild_copy32(op + 64, op + 64 - back, len - 64);
