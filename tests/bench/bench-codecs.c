@@ -19,9 +19,9 @@
  * QUIC streams are also compared byte for byte. Any mismatch is reported on the line and makes
  * the exit status 1.
  * Upstream's GLZ and LZ4 decoding is spice-gtk's (a library built without it leaves those
- * columns empty). LZ4 decoding is timed as each client does it for an LZ4 image: allocate the picture
- * and decode into it (spice-gtk's canvas_get_lz4 creates a pixman surface; ours is
- * lz4_image_decode_new), then free it.
+ * columns empty). LZ4 decoding is timed as each client does it for an LZ4 image: allocate
+ * the picture and decode into it (spice-gtk's canvas_get_lz4 creates a pixman surface; ours
+ * is lz4_image_decode_new), then free it.
  * The "dec" columns time each decoder on its own encoder's streams (GLZ: both on ours). The
  * "theirs" column times both on upstream's streams, as ratio ours/upstream: what our client
  * gains on what upstream's server sends. Our LZ and LZ4 streams have fewer, longer matches,
