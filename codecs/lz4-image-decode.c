@@ -31,9 +31,9 @@
  *
  * Every byte the output takes its value from was already written by this decode: chunks are
  * never wider than the distance they copy from (offsets under 32 go through the period; the
- * bytes a short offset's loads take past the period are ignored by the shuffle), so
- * an output buffer that was not zero-filled never leaks into the picture, and a decode that
- * succeeds has written every byte (the blocks must fill the image exactly).
+ * bytes a short offset's loads take past the period are dropped by the shuffle and the
+ * blend), so an output buffer that was not zero-filled never leaks into the picture, and a
+ * decode that succeeds has written every byte (the blocks must fill the image exactly).
  * AVX2 (32-byte chunks for long runs and matches) is chosen at run time; SSE2 is the baseline.
  */
 #include <stdlib.h>
