@@ -92,7 +92,8 @@ static inline __attribute__((target("avx2"))) unsigned pixel32_equal_mask8_avx2(
 /* Bit k set when the 4 bytes of pixel k of the 8 at @a equal those at @b. Reads 32 bytes at
  * each; @wide as for rgb32_equal_mask8. */
 static inline __attribute__((always_inline)) unsigned pixel32_equal_mask8(const uint8_t *a,
-                                                                         const uint8_t *b, bool wide)
+                                                                         const uint8_t *b,
+                                                                         bool wide)
 {
 #if CODECS_X86_DISPATCH
     if (wide) {
@@ -133,7 +134,8 @@ static inline __attribute__((target("avx2"))) uint32_t byte_equal_mask32_avx2(co
  * bytes of the pixel after them (% 4) from one compare (the LZ4 writer: a match's partial
  * last pixel then costs no load of its own). @wide as for rgb32_equal_mask8. */
 static inline __attribute__((always_inline)) size_t pixel32_equal_bytes32(const uint8_t *a,
-                                                                         const uint8_t *b, bool wide)
+                                                                         const uint8_t *b,
+                                                                         bool wide)
 {
 #if CODECS_X86_DISPATCH
     if (wide) {

@@ -12,8 +12,9 @@ redraws, which go through the compression path like a guest's draws.
 
 Server CPU time is the demo process's (all its threads, so the library's worker thread too:
 each live thread's run time in ns from /proc/PID/task/TID/schedstat, exited ones' ticks from
-/proc/PID/stat), read once the demo listens and again after the last DRAW_COPY. The demo's own share (loading the image, copying it into guest RAM, the timers) is
-the same for both libraries, so the CPU ratio understates the library's difference.
+/proc/PID/stat), read once the demo listens and again after the last DRAW_COPY. The demo's
+own share (loading the image, copying it into guest RAM, the timers) is the same for both
+libraries, so the CPU ratio understates the library's difference.
 
 Usage (from the source root, after `ninja -C build-bench`, a build without sanitizers):
   tests/bench/bench-e2e.py [--build build-bench] [--images DIR_OR_FILES ...]
