@@ -382,12 +382,20 @@ def make_image(path, width=320, height=200):
     return width, height, bytes(rgb)
 
 
-def spice_gtk_picture(port, password=None):
-    from spiceclient import SpiceTestClient
-    with SpiceTestClient(port=port, timeout=20, password=password) as client:
-        client.connect()
-        client.wait_primary()
-        return client.primary_rgb()
+def spice_gtk_picture(port, password=None, attempts=1):
+    """spice-gtk's picture of the display at @port, the reference for our viewer's. @attempts:
+    how many fresh spice-gtk sessions may try (more than 1 only when both ends are upstream's)."""
+    from spiceclient import ClientError, SpiceTestClient
+    for attempt in range(1, attempts + 1):
+        try:
+            with SpiceTestClient(port=port, timeout=20, password=password) as client:
+                client.connect()
+                client.wait_primary()
+                return client.primary_rgb()
+        except ClientError as err:
+            if attempt == attempts:
+                raise
+            log('spice-gtk reference attempt %d failed (%s): a fresh session' % (attempt, err))
 
 
 def test_domain_xml(name, port, graphics=True):
@@ -484,7 +492,11 @@ def case_libvirt_daemon():
             code, err = run_viewer(['--connect', daemon.uri, name], png, timeout=30)
             check(code == EXIT_OK, '--connect %s %s failed (exit %d): %s' % (daemon.uri, name, code, err[-1500:]))
             compare(expected, png, 'client-connect-libvirt-daemon')
-            gtk = spice_gtk_picture(port, DOMAIN_PASSWORD)
+            # Upstream's server in QEMU and spice-gtk, nothing of ours: spice-gtk opens a second
+            # main channel there and closes one, and in 1 of 5 to 1 of 12 runs (right after our
+            # viewer's session) that close comes as an I/O error, which the client treats as
+            # fatal though the other main channel is open. A second session takes the picture.
+            gtk = spice_gtk_picture(port, DOMAIN_PASSWORD, attempts=2)
             compare(gtk, png, 'client-connect-libvirt-daemon-vs-spice-gtk')
             # The password came from the domain's XML (read with VIR_DOMAIN_XML_SECURE): a wrong
             # one on the command line overrides it and is refused.
