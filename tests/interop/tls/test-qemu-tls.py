@@ -435,7 +435,9 @@ def case_add_client(pki):
 
 
 def case_abrupt_close(pki):
-    """TLS clients that vanish while the server writes (display start-up) never hurt QEMU."""
+    """TLS clients that vanish while the server writes (display start-up) never hurt QEMU.
+    Ours only: on upstream's library QEMU 7.2 died with SIGSEGV in 1 of 6 standalone runs and
+    in one CI run (session 6), so there it tested upstream's luck, not ours."""
     with TlsQemu(LIB, pki, 'disable-ticketing=on', plain=False) as qemu:
         for round_ in range(5):
             main = tls_rawlink(qemu.tls_port, pki.ca)
@@ -489,7 +491,7 @@ CASES = {
     'abrupt-close': case_abrupt_close,
     'display-link-close': case_display_link_close,
 }
-OURS_ONLY = ('display-link-close',)
+OURS_ONLY = ('abrupt-close', 'display-link-close')
 
 
 def main():
